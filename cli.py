@@ -1,0 +1,104 @@
+"""The `mathreward` command line: one entry point, each subcommand owned by the package that does the work.
+
+Every command module exposes ``add_parser(subparsers)`` (which registers its subcommand and sets ``func``) and keeps
+heavy imports (torch, transformers, datasets) inside its ``run`` function, so ``mathreward --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# Command modules, in the order the subcommands are listed by --help.
+COMMAND_MODULES = (
+    "rewards.cmd_verify",
+    "rewards.cmd_score",
+    "rewards.cmd_verify_report",
+    "rewards.cmd_serve",
+    "curation.commands",
+    "reward_models.commands",
+    "rl.commands",
+)
+
+# Demo stages in order: (package demo module, title). Each module exposes run_demo(out_dir, quick) -> dict.
+DEMO_STAGES = (
+    ("rewards.demo", "score bundled rollouts"),
+    ("curation.demo", "curate bundled raw problems"),
+    ("reward_models.demo", "train and evaluate a tiny pairwise reward model"),
+    ("rl.demo", "train a tiny policy, then improve it with DAPO and GRPO"),
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the top-level parser with one subcommand per registered command module."""
+    parser = argparse.ArgumentParser(
+        prog="mathreward",
+        description="Verify math answers, curate integer-answer RL data, train a pairwise reward model, run PPO/DAPO.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        module = importlib.import_module(module_name)
+        module.add_parser(subparsers)
+    _add_demo_parser(subparsers)
+    return parser
+
+
+def _add_demo_parser(subparsers: argparse._SubParsersAction) -> None:
+    demo = subparsers.add_parser("demo", help="run every stage on bundled data and print a summary")
+    demo.add_argument("--out", default="demo_out", help="folder for the demo's files (default: demo_out)")
+    demo.add_argument("--quick", action="store_true", help="smaller, faster stages (a smoke test, not a result)")
+    demo.add_argument(
+        "--stages",
+        default=",".join(name.split(".")[0] for name, _ in DEMO_STAGES),
+        help="comma-separated subset of: " + ", ".join(name.split(".")[0] for name, _ in DEMO_STAGES),
+    )
+    demo.set_defaults(func=_run_demo)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    """Run the chosen demo stages in order; each writes into its own sub-folder of --out."""
+    import json
+    import time
+    from pathlib import Path
+
+    wanted = {name.strip() for name in args.stages.split(",") if name.strip()}
+    known = {name.split(".")[0] for name, _ in DEMO_STAGES}
+    unknown = wanted - known
+    if unknown:
+        print(f"mathreward demo: unknown stage(s) {sorted(unknown)}; choose from {sorted(known)}", file=sys.stderr)
+        return 2
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary: dict[str, dict] = {}
+    for module_name, title in DEMO_STAGES:
+        package = module_name.split(".")[0]
+        if package not in wanted:
+            continue
+        print(f"\n=== {package}: {title}", flush=True)
+        started = time.perf_counter()
+        result = importlib.import_module(module_name).run_demo(out_dir / package, quick=args.quick)
+        result["seconds"] = round(time.perf_counter() - started, 1)
+        summary[package] = result
+        print(json.dumps(result, indent=2, default=str), flush=True)
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
+    print(f"\ndemo summary written to {out_dir / 'summary.json'}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("mathreward: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,13 @@
+"""Reward functions built on the verifiers, and the adapters that put them behind each trainer's interface.
+
+``import rewards`` is light: no torch, transformers or fastapi. Build a reward by name::
+
+    from rewards import build_reward
+    reward = build_reward("dapo")
+    results = reward.score(prompts, responses, golds)   # list[RewardResult], one per row
+"""
+
+from rewards.base import Reward, RewardResult
+from rewards.registry import available_rewards, build_reward, register_lazy, register_reward
+
+__all__ = ["Reward", "RewardResult", "available_rewards", "build_reward", "register_lazy", "register_reward"]

@@ -1,0 +1,78 @@
+"""Rewards by name: a registry of small classes/factories, built-ins resolved lazily ("module:attr").
+
+Lazy entries keep ``import rewards`` light: the pairwise reward model (torch, transformers) is imported only when
+``build_reward("pairwise", ...)`` is called.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from rewards.base import Reward
+
+RewardFactory = Callable[..., Reward]
+
+# name -> factory, or "module:attr" resolved on first build.
+_REGISTRY: dict[str, RewardFactory | str] = {
+    "dapo": "rewards.rule_rewards:DapoReward",
+    "binary": "rewards.rule_rewards:BinaryReward",
+    "boxed": "rewards.rule_rewards:BoxedReward",
+    "format": "rewards.rule_rewards:FormatReward",
+    "dapo-verl": "rewards.dapo_verl:DapoVerlReward",
+    "weighted": "rewards.compose:weighted",
+    "overlong": "rewards.compose:overlong",
+    "pairwise": "rewards.pairwise:PairwiseReward",
+}
+
+
+def _canonical(name: str) -> str:
+    return name.strip().lower().replace("_", "-")
+
+
+def register_reward(name: str) -> Callable[[RewardFactory], RewardFactory]:
+    """Decorator registering a Reward class or factory under ``name`` (case-insensitive, ``_`` == ``-``).
+
+    >>> @register_reward("always-one")
+    ... class AlwaysOne(Reward): ...
+    """
+
+    def decorator(factory: RewardFactory) -> RewardFactory:
+        _REGISTRY[_canonical(name)] = factory
+        return factory
+
+    return decorator
+
+
+def register_lazy(name: str, target: str) -> None:
+    """Register ``name`` as a ``"package.module:attr"`` factory imported only when first built."""
+    if ":" not in target:
+        raise ValueError(f"lazy reward target must look like 'package.module:attr', got {target!r}")
+    _REGISTRY[_canonical(name)] = target
+
+
+def available_rewards() -> list[str]:
+    """Sorted names that ``build_reward`` accepts."""
+    return sorted(_REGISTRY)
+
+
+def resolve_factory(name: str) -> RewardFactory:
+    """The factory registered under ``name``, importing it if the entry is lazy."""
+    key = _canonical(name)
+    if key not in _REGISTRY:
+        raise KeyError(f"unknown reward {name!r}; available: {', '.join(available_rewards())}")
+    entry = _REGISTRY[key]
+    if isinstance(entry, str):
+        module_name, attr = entry.split(":", 1)
+        entry = getattr(importlib.import_module(module_name), attr)
+        _REGISTRY[key] = entry
+    return entry
+
+
+def build_reward(name: str, **kwargs: Any) -> Reward:
+    """Build the reward registered under ``name`` with ``kwargs`` (e.g. ``timeout``, ``workers``, ``max_len``)."""
+    reward = resolve_factory(name)(**kwargs)
+    if not isinstance(reward, Reward):
+        raise TypeError(f"reward factory {name!r} returned {type(reward).__name__}, not a rewards.Reward")
+    return reward
