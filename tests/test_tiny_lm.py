@@ -48,4 +48,4 @@ def test_same_seed_same_weights() -> None:
     tok = train_tokenizer(TEXTS, vocab_size=300)
     a = build_tiny_causal_lm(tok, hidden_size=32, num_layers=1, num_heads=2, seed=7)
     b = build_tiny_causal_lm(tok, hidden_size=32, num_layers=1, num_heads=2, seed=7)
-    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
