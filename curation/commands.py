@@ -1,4 +1,4 @@
-"""Command `mathreward curate` (placeholder until implemented)."""
+"""Command `mathreward curate`: raw math problems -> DAPO-style integer-answer parquet."""
 
 from __future__ import annotations
 
@@ -8,11 +8,80 @@ import sys
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register the `curate` subcommand."""
-    parser = subparsers.add_parser("curate", help="curate raw problems into integer-answer parquet (not implemented yet)")
+    parser = subparsers.add_parser(
+        "curate",
+        help="curate raw problems into DAPO-style integer-answer parquet",
+        description="Load raw problems, keep or rewrite every answer as a verified integer, deduplicate, "
+        "decontaminate, and write verl/DAPO parquet plus a report.",
+    )
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="jsonl/json/parquet/csv file, datasets folder or hub id")
+    parser.add_argument("-o", "--output", required=True, help="output parquet file")
+    parser.add_argument("--problem-field", help="dotted field with the problem (default: problem/question/prompt)")
+    parser.add_argument("--answer-field", help="dotted field with the gold answer (default: answer/final_answer)")
+    parser.add_argument("--solution-field", help="dotted field with a solution whose last \\boxed{} is the answer")
+    parser.add_argument("--template", choices=("dapo", "boxed"), default="dapo", help="prompt template (default dapo)")
+    parser.add_argument("--data-source", help="value of the data_source column (default math_dapo / lighteval/MATH)")
+    parser.add_argument("--decontaminate", nargs="+", default=[], metavar="FILE", help="evaluation sets to remove")
+    parser.add_argument(
+        "--placeholder", type=int, action="append", default=[], metavar="INT",
+        help="treat this integer answer as a placeholder and reject it (e.g. --placeholder -1); repeatable",
+    )
+    parser.add_argument("--language", action="append", default=[], help="keep only these language tags (en, zh)")
+    parser.add_argument("--no-near-dup", action="store_true", help="exact dedup only (skip MinHash LSH)")
+    parser.add_argument("--llm-url", help="OpenAI-compatible base URL for rewriting what no rule covers")
+    parser.add_argument("--llm-model", help="model name for --llm-url")
+    parser.add_argument("--llm-key-env", default="MATHREWARD_LLM_KEY", help="env var holding the API key")
+    parser.add_argument("--llm-cache", default=".mathreward_llm_cache.jsonl", help="on-disk cache of LLM replies")
+    parser.add_argument("--llm-concurrency", type=int, default=4, help="parallel LLM requests (default 4)")
+    parser.add_argument("--num-proc", type=int, default=1, help="worker processes for row steps (default 1)")
+    parser.add_argument("--report", metavar="DIR", help="write report.json, rejected.jsonl and PNG plots here")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Not implemented yet."""
-    print("mathreward curate: not implemented yet", file=sys.stderr)
-    return 2
+    """Run the curation; one-line error and exit code 2 on bad input, with no output file left behind."""
+    from curation.curate import curate
+    from curation.loading import CurationError
+    from curation.report import summary_lines
+
+    llm = None
+    try:
+        if args.llm_url or args.llm_model:
+            if not (args.llm_url and args.llm_model):
+                raise CurationError("--llm-url and --llm-model must be given together")
+            from curation.llm import LLMRewrite
+
+            llm = LLMRewrite(
+                url=args.llm_url,
+                model=args.llm_model,
+                key_env=args.llm_key_env,
+                cache_path=args.llm_cache,
+                concurrency=args.llm_concurrency,
+            )
+        if args.num_proc < 1:
+            raise CurationError("--num-proc must be at least 1")
+        report, _ = curate(
+            args.inputs,
+            args.output,
+            problem_field=args.problem_field,
+            answer_field=args.answer_field,
+            solution_field=args.solution_field,
+            template=args.template,
+            data_source=args.data_source,
+            decontaminate=args.decontaminate,
+            placeholders=tuple(args.placeholder),
+            languages=tuple(args.language),
+            near_dup=not args.no_near_dup,
+            llm=llm,
+            num_proc=args.num_proc,
+            report_dir=args.report,
+            progress=not args.quiet,
+        )
+    except CurationError as exc:
+        print(f"mathreward curate: {exc}", file=sys.stderr)
+        return 2
+    for line in summary_lines(report):
+        print(line)
+    print(f"wrote {report['rows_out']} rows to {args.output}" + (f"; report in {args.report}" if args.report else ""))
+    return 0

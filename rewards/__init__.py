@@ -8,6 +8,20 @@
 """
 
 from rewards.base import Reward, RewardResult
-from rewards.registry import available_rewards, build_reward, register_lazy, register_reward
+from rewards.registry import (
+    available_rewards,
+    build_reward,
+    build_reward_from_options,
+    register_lazy,
+    register_reward,
+)
 
-__all__ = ["Reward", "RewardResult", "available_rewards", "build_reward", "register_lazy", "register_reward"]
+__all__ = [
+    "Reward",
+    "RewardResult",
+    "available_rewards",
+    "build_reward",
+    "build_reward_from_options",
+    "register_lazy",
+    "register_reward",
+]

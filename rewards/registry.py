@@ -58,8 +58,14 @@ def available_rewards() -> list[str]:
 
 
 def resolve_factory(name: str) -> RewardFactory:
-    """The factory registered under ``name``, importing it if the entry is lazy."""
+    """The factory registered under ``name`` (importing it if the entry is lazy), or an import path ``"pkg.mod:attr"``."""
     key = _canonical(name)
+    if key not in _REGISTRY and ":" in name:  # an import path "package.module:attr" used directly
+        module_name, attr = name.split(":", 1)
+        try:
+            return getattr(importlib.import_module(module_name), attr)
+        except (ImportError, AttributeError) as exc:
+            raise KeyError(f"cannot import reward factory {name!r}: {exc}") from exc
     if key not in _REGISTRY:
         raise KeyError(f"unknown reward {name!r}; available: {', '.join(available_rewards())}")
     entry = _REGISTRY[key]
@@ -76,3 +82,21 @@ def build_reward(name: str, **kwargs: Any) -> Reward:
     if not isinstance(reward, Reward):
         raise TypeError(f"reward factory {name!r} returned {type(reward).__name__}, not a rewards.Reward")
     return reward
+
+
+def build_reward_from_options(name: str, **options: Any) -> Reward:
+    """Build ``name`` passing only the ``options`` its factory accepts (for CLIs with generic flags).
+
+    ``options`` whose value is None are dropped; a factory taking ``**kwargs`` receives every option.
+    """
+    import inspect
+
+    factory = resolve_factory(name)
+    given = {key: value for key, value in options.items() if value is not None}
+    try:
+        parameters = inspect.signature(factory).parameters
+    except (TypeError, ValueError):  # builtins without a signature: pass everything
+        return build_reward(name, **given)
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return build_reward(name, **given)
+    return build_reward(name, **{key: value for key, value in given.items() if key in parameters})

@@ -1,18 +1,134 @@
-"""Command `mathreward rl` (placeholder until implemented)."""
+"""Command `mathreward rl train`: run a preset (dapo, grpo, ppo, ...) on a curated verl-schema parquet."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+PRESET_NAMES = ("dapo", "grpo", "ppo", "vc-ppo", "vapo", "t-ppo", "pairwise-ppo")
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register the `rl` subcommand."""
-    parser = subparsers.add_parser("rl", help="train a policy with PPO/GRPO/DAPO (not implemented yet)")
-    parser.set_defaults(func=run)
+    """Register the `rl` subcommand and its `train` sub-subcommand."""
+    parser = subparsers.add_parser("rl", help="train a policy with PPO / GRPO / DAPO / VC-PPO / VAPO / T-PPO")
+    sub = parser.add_subparsers(dest="rl_command", metavar="SUBCOMMAND")
+    train = sub.add_parser(
+        "train", help="RL-train a causal LM on a curated parquet (prompt + reward_model.ground_truth)"
+    )
+    train.add_argument("--preset", default="dapo", choices=PRESET_NAMES, help="algorithm preset (default: dapo)")
+    train.add_argument("--model", required=True, help="hub id or local folder of a causal LM (with tokenizer)")
+    train.add_argument("--data", required=True, help="training parquet in the verl/DAPO schema (mathreward curate)")
+    train.add_argument("--out", default="rl_out", help="output folder: metrics.jsonl, curves.png, checkpoints")
+    train.add_argument("--steps", type=int, help="RL steps")
+    train.add_argument("--batch-size", type=int, help="prompts per step (after dynamic sampling)")
+    train.add_argument("--gen-batch-size", type=int, help="prompts per generation draw (dynamic sampling)")
+    train.add_argument("--group-size", type=int, help="responses per prompt")
+    train.add_argument("--max-new-tokens", type=int, help="response length limit (T-PPO: the generation window)")
+    train.add_argument("--temperature", type=float, help="sampling temperature")
+    train.add_argument("--lr", type=float, help="policy learning rate")
+    train.add_argument("--warmup-steps", type=int, help="linear learning-rate warm-up steps")
+    train.add_argument("--kl-coef", type=float, help="KL-to-reference loss coefficient")
+    train.add_argument("--ppo-epochs", type=int, help="passes over each batch")
+    train.add_argument("--mini-batch-size", type=int, help="responses per optimiser step")
+    train.add_argument("--max-num-gen-batches", type=int, help="dynamic sampling draw limit (0 = unlimited)")
+    train.add_argument("--value-pretrain-steps", type=int, help="critic pretraining steps (VC-PPO / VAPO)")
+    train.add_argument("--reward", help="reward name from the rewards registry (default: the preset's)")
+    train.add_argument("--reward-model", help="pairwise reward model folder (preset pairwise-ppo)")
+    train.add_argument("--prompt-field", default="prompt", help="prompt column (default: prompt)")
+    train.add_argument("--gold-field", default="reward_model.ground_truth", help="gold answer column")
+    train.add_argument("--save-every", type=int, help="checkpoint every N steps (default: only at the end)")
+    train.add_argument("--seed", type=int, help="random seed")
+    train.add_argument("--device", help="auto (default), cpu, cuda, cuda:N")
+    train.add_argument("--dtype", choices=("auto", "float32", "bfloat16", "float16"), help="model dtype")
+    train.set_defaults(func=run)
+    parser.set_defaults(func=_usage(parser))
+
+
+def _usage(parser: argparse.ArgumentParser):
+    def show(args: argparse.Namespace) -> int:
+        parser.print_help(sys.stderr)
+        return 2
+
+    return show
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"mathreward rl train: {message}", file=sys.stderr)
+    return code
 
 
 def run(args: argparse.Namespace) -> int:
-    """Not implemented yet."""
-    print("mathreward rl: not implemented yet", file=sys.stderr)
-    return 2
+    """Load model and data, build the preset's config, train, write metrics/curves/checkpoint into --out."""
+    import json
+    from pathlib import Path
+
+    from rl.data import DataError, load_prompt_parquet, render_prompt
+    from rl.presets import build_config
+    from rl.sampling import DynamicSamplingError
+
+    try:
+        data = load_prompt_parquet(args.data, prompt_field=args.prompt_field, gold_field=args.gold_field)
+    except DataError as exc:
+        return _fail(str(exc))
+    reward_kwargs = {"model_path": args.reward_model} if args.reward_model else None
+    if args.preset == "pairwise-ppo" and not args.reward_model and not args.reward:
+        return _fail("--reward-model PATH is required for the pairwise-ppo preset")
+    try:
+        config = build_config(
+            args.preset,
+            steps=args.steps,
+            batch_size=args.batch_size,
+            gen_batch_size=args.gen_batch_size,
+            group_size=args.group_size,
+            max_new_tokens=args.max_new_tokens,
+            temperature=args.temperature,
+            lr=args.lr,
+            warmup_steps=args.warmup_steps,
+            kl_coef=args.kl_coef,
+            ppo_epochs=args.ppo_epochs,
+            mini_batch_size=args.mini_batch_size,
+            max_num_gen_batches=args.max_num_gen_batches,
+            value_pretrain_steps=args.value_pretrain_steps,
+            reward=args.reward,
+            reward_kwargs=reward_kwargs,
+            save_every=args.save_every,
+            seed=args.seed,
+            device=args.device,
+            dtype=args.dtype,
+        )
+    except ValueError as exc:
+        return _fail(str(exc))
+
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(args.model)
+        model = AutoModelForCausalLM.from_pretrained(args.model)
+    except Exception as exc:  # missing folder, bad id, no network
+        return _fail(f"{args.model}: cannot load model/tokenizer ({type(exc).__name__}: {exc})".splitlines()[0])
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    tokenizer.padding_side = "left"
+    prompts = [render_prompt(tokenizer, prompt) for prompt in data.prompts]
+
+    from rl.trainer import RLTrainer
+
+    out = Path(args.out)
+    (out / "metrics.jsonl").unlink(missing_ok=True)
+    try:
+        trainer = RLTrainer(model, tokenizer, config, prompts, data.golds, out_dir=out)
+        history = trainer.train()
+    except DynamicSamplingError as exc:
+        return _fail(str(exc), 1)
+    last = history[-1] if history else {}
+    summary = {
+        "preset": config.preset,
+        "steps": len(history),
+        "final_reward": last.get("reward"),
+        "final_accuracy": last.get("accuracy"),
+        "checkpoint": str(out / "final"),
+        "metrics": str(out / "metrics.jsonl"),
+        "curves": str(out / "curves.png"),
+    }
+    print(json.dumps(summary, indent=2))
+    return 0

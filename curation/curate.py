@@ -1,0 +1,61 @@
+"""One call that runs a whole curation: load inputs, run the steps, write the parquet, write the report."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from curation.loading import CurationError, load_records
+from curation.pipeline import Context, CurationResult, default_steps, run_steps
+from curation.report import build_report, write_report
+from curation.writer import TEMPLATES, write_parquet
+
+
+def curate(
+    inputs: list[str],
+    output: str | Path | None,
+    *,
+    problem_field: str | None = None,
+    answer_field: str | None = None,
+    solution_field: str | None = None,
+    template: str = "dapo",
+    data_source: str | None = None,
+    decontaminate: list[str] | None = None,
+    placeholders: tuple[int, ...] = (),
+    languages: tuple[str, ...] = (),
+    near_dup: bool = True,
+    llm=None,
+    num_proc: int = 1,
+    report_dir: str | Path | None = None,
+    progress: bool = True,
+) -> tuple[dict, CurationResult]:
+    """Curate raw problems into an integer-answer parquet at ``output``; returns (report, result).
+
+    Raises CurationError (one-line message) on bad input; nothing is written in that case.
+    """
+    if template not in TEMPLATES:
+        raise CurationError(f"unknown template {template!r}; choose from {sorted(TEMPLATES)}")
+    if output is not None:
+        parent = Path(output).resolve().parent
+        if not parent.is_dir():
+            raise CurationError(f"{output}: output folder does not exist")
+        if not os.access(parent, os.W_OK):
+            raise CurationError(f"{output}: output folder is not writable")
+    for path in decontaminate or []:
+        if not Path(path).exists():
+            raise CurationError(f"{path}: decontamination file not found")
+    started = time.perf_counter()
+    records = load_records(inputs, problem_field, answer_field, solution_field)
+    steps = default_steps(placeholders, languages, llm, decontaminate, near_dup)
+    context = Context(num_proc=num_proc, progress=progress)
+    try:
+        result = run_steps(records, steps, context)
+    finally:
+        context.close()
+    if output is not None:
+        write_parquet(result.kept, output, template, data_source)
+    report = build_report(result, [str(p) for p in inputs], str(output) if output else None, time.perf_counter() - started)
+    if report_dir is not None:
+        write_report(report, result, report_dir)
+    return report, result

@@ -1,0 +1,117 @@
+"""Problem-text normalisation: Unicode NFC, whitespace, known instruction wrappers, answer-format sentences, language."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+DAPO_PREFIX = (
+    "Solve the following math problem step by step. The last line of your response should be of the form "
+    "Answer: $Answer (without quotes) where $Answer is the answer to the problem."
+)
+DAPO_SUFFIX = 'Remember to put your answer on its own line after "Answer:".'
+
+# Instructions that trainers' templates add; removed wherever they end the problem.
+_INSTRUCTION_SUFFIXES = [
+    re.compile(p, re.IGNORECASE | re.DOTALL)
+    for p in (
+        r"\s*Let'?s think step by step and output the final answer within \\boxed\{\}\.?\s*$",
+        r"\s*Let'?s think step by step\.?\s*$",
+        r"\s*Please reason step by step,? and put your final answer within \\boxed\{\}\.?\s*$",
+        r"\s*(?:Please )?(?:put|output|write|present) (?:your|the) final answer (?:with)?in(?:side)? \\boxed\{\}\.?\s*$",
+        r"\s*Return your final response as ['\"]?Final Answer: \\boxed\{<answer>\}['\"]?.*$",
+        r"\s*Remember to put your answer on its own line after \"Answer:\"\.?\s*$",
+        r"\s*The last line of your response should be of the form Answer: \$Answer.*?problem\.\s*$",
+    )
+]
+
+# Sentences telling the solver how to format the answer; removed when an integer rewrite replaces that format.
+_FORMAT_SENTENCE = re.compile(
+    r"(?:^|(?<=[.?!$)\]]))\s*(?:Express|Give|Write|Enter|Leave|Present|Simplify|Put|State)\s+(?:your|the|each)?\s*"
+    r"(?:final\s+)?answers?\b[^.?!]*(?:[.?!]|$)|"
+    r"(?:^|(?<=[.?!$)\]]))\s*Your answer should be[^.?!]*(?:[.?!]|$)",
+    re.IGNORECASE,
+)
+_KEEP_FORMAT = re.compile(r"nearest|decimal place|significant|base|round|percent|\\%|units?\b", re.IGNORECASE)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def strip_template(text: str) -> str:
+    """Remove DAPO's prompt template (prefix and suffix) and trainers' instruction suffixes."""
+    text = text.strip()
+    if text.startswith(DAPO_PREFIX):
+        text = text[len(DAPO_PREFIX) :].strip()
+    for _ in range(3):
+        before = text
+        for pattern in _INSTRUCTION_SUFFIXES:
+            text = pattern.sub("", text)
+        if text == before:
+            break
+    return text.strip()
+
+
+def normalise_whitespace(text: str) -> str:
+    """NFC, unify line endings, trim trailing spaces, collapse runs of spaces and of blank lines."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    text = re.sub(r"[ \t]+", " ", text)
+    text = re.sub(r" *\n *", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()
+
+
+def normalise_problem(text: str) -> str:
+    """The cleaned problem statement (what the template wraps)."""
+    return normalise_whitespace(strip_template(normalise_whitespace(text)))
+
+
+def dedup_key(text: str) -> str:
+    """Exact-duplicate key: the problem with all whitespace runs collapsed to one space."""
+    return " ".join(text.split())
+
+
+def strip_format_sentences(text: str) -> tuple[str, list[str]]:
+    """Drop answer-format sentences ("Express your answer as a common fraction.") unless they carry rounding,
+    base or unit information the rewritten answer still depends on. Returns the text and what was removed."""
+    removed: list[str] = []
+
+    def drop(match: re.Match) -> str:
+        sentence = match.group(0)
+        if _KEEP_FORMAT.search(sentence):
+            return sentence
+        removed.append(sentence.strip())
+        return ""
+
+    return normalise_whitespace(_FORMAT_SENTENCE.sub(drop, text)), removed
+
+
+_OPTION_START = re.compile(
+    r"(?:\$\s*)?(?:\\mathrm\s*\{\s*)?(?:\\text(?:bf|rm)?\s*\{\s*)?\(A\)"
+)
+
+
+def strip_choice_options(text: str) -> tuple[str, bool]:
+    """Remove a trailing multiple-choice block ("(A) 226 (B) 243 ...") left in a problem whose answer is a value.
+
+    Returns (text, removed). Only a block that starts with (A), contains (B) and runs to the end is removed."""
+    matches = list(_OPTION_START.finditer(text))
+    if not matches:
+        return text, False
+    start = matches[-1].start() if len(matches) == 1 else matches[0].start()
+    block = text[start:]
+    if "(B)" not in block or "(C)" not in block or "(A)" in text[:start]:
+        return text, False
+    head = text[:start].rstrip()
+    if head.count("$") % 2 == 1 and head.endswith("$"):
+        head = head[:-1].rstrip()
+    head = re.sub(r"(\\qquad|\\quad|\\\\|\$\$)\s*$", "", head).rstrip()
+    if not head or "(B)" in head:
+        return text, False
+    return head, True
+
+
+def language_of(text: str, threshold: float = 0.1) -> str:
+    """"zh" when CJK characters are at least `threshold` of the letters, else "en"."""
+    letters = sum(1 for ch in text if ch.isalpha())
+    if letters == 0:
+        return "en"
+    return "zh" if len(_CJK.findall(text)) / letters >= threshold else "en"

@@ -1,0 +1,125 @@
+"""A curation run: load, then a list of steps, each counted; the kept rows go to the writer, the rest to the report."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+
+from curation.steps import Classify, GoldAnswer, IntegerTransform, Normalise, Step, StepStats
+
+CHUNK = 256
+
+
+def _apply_chunk(payload):
+    step, chunk = payload
+    return [step.process_row(record) for record in chunk]
+
+
+class Context:
+    """What steps share: an optional process pool, progress bars, and notes for the report."""
+
+    def __init__(self, num_proc: int = 1, progress: bool = True):
+        self.num_proc = max(1, int(num_proc))
+        self.show_progress = progress
+        self.notes: dict[str, dict] = {}
+        self._pool = None
+
+    def progress(self, iterable, desc: str, total: int | None = None):
+        """Wrap an iterable in a tqdm bar (stderr) unless progress is off."""
+        if not self.show_progress:
+            return iterable
+        from tqdm import tqdm
+
+        return tqdm(iterable, desc=desc, total=total, unit="row", file=sys.stderr, leave=False, mininterval=0.5)
+
+    def map(self, step: Step, records: list[dict]) -> list[dict]:
+        """Apply a row-local step to every record, in order, in worker processes when num_proc > 1."""
+        if self.num_proc == 1 or len(records) < 2 * CHUNK:
+            return [step.process_row(record) for record in self.progress(records, step.name)]
+        if self._pool is None:
+            from multiprocess import Pool
+
+            self._pool = Pool(self.num_proc)
+        chunks = [records[i : i + CHUNK] for i in range(0, len(records), CHUNK)]
+        out: list[dict] = []
+        bar = self.progress(range(len(records)), step.name) if self.show_progress else None
+        for result in self._pool.imap(_apply_chunk, [(step, chunk) for chunk in chunks]):
+            out.extend(result)
+            if bar is not None:
+                bar.update(len(result))
+        if bar is not None:
+            bar.close()
+        return out
+
+    def note(self, step_name: str, **extra) -> None:
+        """Attach report details to a step."""
+        self.notes.setdefault(step_name, {}).update(extra)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool.join()
+            self._pool = None
+
+
+@dataclass
+class CurationResult:
+    """Kept rows (input order), rejected rows (with reasons) and per-step statistics."""
+
+    kept: list[dict]
+    rejected: list[dict]
+    stats: list[StepStats]
+    rows_in: int
+    kinds: Counter = field(default_factory=Counter)
+
+
+def default_steps(
+    placeholders: tuple[int, ...] = (),
+    languages: tuple[str, ...] = (),
+    llm=None,
+    decontaminate: list[str] | None = None,
+    near_dup: bool = True,
+) -> list[Step]:
+    """The standard run: gold -> normalise -> classify -> transform [-> llm] -> dedup [-> decontaminate]."""
+    from curation.decontam import Decontaminate
+    from curation.dedup import Dedup
+
+    steps: list[Step] = [
+        GoldAnswer(),
+        Normalise(languages=languages),
+        Classify(),
+        IntegerTransform(placeholders=placeholders, llm_enabled=llm is not None),
+    ]
+    if llm is not None:
+        steps.append(llm)
+    steps.append(Dedup(near=near_dup))
+    if decontaminate:
+        steps.append(Decontaminate(decontaminate))
+    return steps
+
+
+def run_steps(records: list[dict], steps: list[Step], context: Context) -> CurationResult:
+    """Run the steps in order; each sees only the rows every earlier step kept."""
+    rows_in = len(records)
+    rejected: list[dict] = []
+    stats: list[StepStats] = []
+    kinds: Counter = Counter()
+    for step in steps:
+        stat = StepStats(step.name, n_in=len(records))
+        processed = step.run(records, context)
+        records = []
+        for record in processed:
+            if "reject" in record:
+                record.setdefault("rejected_at", step.name)
+                stat.rejects[record["reject"]] += 1
+                rejected.append(record)
+            else:
+                records.append(record)
+        stat.n_out = len(records)
+        stat.extra.update(context.notes.get(step.name, {}))
+        if step.name == "classify":
+            kinds = Counter(r["kind"] for r in records)
+        stats.append(stat)
+    rejected.sort(key=lambda r: r["idx"])
+    return CurationResult(kept=records, rejected=rejected, stats=stats, rows_in=rows_in, kinds=kinds)

@@ -1,0 +1,147 @@
+"""Preference pairs: the record, loading from files, splitting, and building pairs from verifier-scored rollouts."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from reward_models.table_io import BadInput, read_rows
+
+
+@dataclass(frozen=True)
+class PreferencePair:
+    """One comparison: ``chosen`` is better than ``rejected`` as an answer to ``prompt``."""
+
+    prompt: str
+    chosen: str
+    rejected: str
+    reference: str | None = None
+    margin: float | None = None
+
+    def to_dict(self) -> dict:
+        """Row form (for jsonl / parquet); ``None`` fields are left out."""
+        return {key: value for key, value in asdict(self).items() if value is not None}
+
+
+def _text_field(path: Path, number: int, row: dict, name: str, *, required: bool) -> str | None:
+    value = row.get(name)
+    if value is None:
+        if required:
+            raise BadInput(f"{path}: row {number}: field '{name}' is missing")
+        return None
+    if isinstance(value, list) and value and all(isinstance(m, dict) and "content" in m for m in value):
+        value = value[-1]["content"]  # chat form: the last message's content
+    if not isinstance(value, str):
+        raise BadInput(f"{path}: row {number}: field '{name}' must be a string, got {type(value).__name__}")
+    return value
+
+
+def pairs_from_rows(rows: list[dict], path: str | Path = "<rows>") -> list[PreferencePair]:
+    """Validate rows ``{prompt, chosen, rejected[, reference][, margin]}`` into pairs (errors name file/row/field)."""
+    path = Path(path)
+    pairs = []
+    for number, row in enumerate(rows, start=1):
+        prompt = _text_field(path, number, row, "prompt", required=True)
+        chosen = _text_field(path, number, row, "chosen", required=True)
+        rejected = _text_field(path, number, row, "rejected", required=True)
+        reference = _text_field(path, number, row, "reference", required=False)
+        margin = row.get("margin")
+        if margin is not None and not isinstance(margin, (int, float)):
+            raise BadInput(f"{path}: row {number}: field 'margin' must be a number")
+        pairs.append(PreferencePair(prompt, chosen, rejected, reference, None if margin is None else float(margin)))
+    return pairs
+
+
+def load_pairs(path: str | Path) -> list[PreferencePair]:
+    """Load pairs from a ``.jsonl`` / ``.json`` / ``.parquet`` file; raises :class:`BadInput` on a bad row."""
+    pairs = pairs_from_rows(read_rows(path), path)
+    if not pairs:
+        raise BadInput(f"{path}: no pairs")
+    return pairs
+
+
+def split_pairs(
+    pairs: list[PreferencePair], val_fraction: float, seed: int = 0
+) -> tuple[list[PreferencePair], list[PreferencePair]]:
+    """Deterministic (train, validation) split by a seeded shuffle; at least one validation pair when asked for."""
+    if not 0.0 <= val_fraction < 1.0:
+        raise ValueError("val_fraction must be in [0, 1)")
+    order = list(range(len(pairs)))
+    random.Random(seed).shuffle(order)
+    n_val = round(len(pairs) * val_fraction)
+    if val_fraction > 0 and n_val == 0 and len(pairs) > 1:
+        n_val = 1
+    val = [pairs[i] for i in sorted(order[:n_val])]
+    train = [pairs[i] for i in sorted(order[n_val:])]
+    return train, val
+
+
+def _stable_key(*parts: str) -> str:
+    return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
+
+
+def pairs_from_scored(
+    rows: list[dict],
+    *,
+    max_pairs_per_prompt: int | None = 8,
+    prompt_field: str = "prompt",
+    response_field: str = "response",
+    correct_field: str = "correct",
+    reference_field: str | None = None,
+    path: str | Path = "<rows>",
+) -> list[PreferencePair]:
+    """Pairs (correct, wrong) from verifier-scored responses grouped by prompt.
+
+    Duplicate responses within a prompt are dropped (first kept); rows whose ``correct`` is null (e.g. a timeout)
+    are skipped. All correct x wrong combinations are ordered by a hash of their texts, so the choice under the
+    per-prompt cap is deterministic, independent of row order, and spreads over different responses. Prompts appear
+    in the order of their first row.
+    """
+    path = Path(path)
+    correct_by_prompt: dict[str, list[str]] = defaultdict(list)
+    wrong_by_prompt: dict[str, list[str]] = defaultdict(list)
+    reference_by_prompt: dict[str, str | None] = {}
+    seen: set[tuple[str, str]] = set()
+    for number, row in enumerate(rows, start=1):
+        prompt = _text_field(path, number, row, prompt_field, required=True)
+        response = _text_field(path, number, row, response_field, required=True)
+        if correct_field not in row:
+            raise BadInput(f"{path}: row {number}: field '{correct_field}' is missing")
+        correct = row[correct_field]
+        if correct is not None and not isinstance(correct, bool):
+            raise BadInput(f"{path}: row {number}: field '{correct_field}' must be true/false/null")
+        reference_by_prompt.setdefault(
+            prompt, _text_field(path, number, row, reference_field, required=False) if reference_field else None
+        )
+        if correct is None or (prompt, response) in seen:
+            continue
+        seen.add((prompt, response))
+        (correct_by_prompt if correct else wrong_by_prompt)[prompt].append(response)
+    pairs = []
+    for prompt in reference_by_prompt:
+        combos = [(c, w) for c in correct_by_prompt.get(prompt, []) for w in wrong_by_prompt.get(prompt, [])]
+        combos.sort(key=lambda cw: _stable_key(prompt, *cw))
+        picked: list[tuple[str, str]] = []
+        if max_pairs_per_prompt is None:
+            picked = combos
+        else:
+            # Round-robin over correct responses first so the cap spreads over distinct chosen responses.
+            used_chosen: set[str] = set()
+            used_rejected: set[str] = set()
+            for combo in combos:
+                if len(picked) >= max_pairs_per_prompt:
+                    break
+                if combo[0] not in used_chosen and combo[1] not in used_rejected:
+                    picked.append(combo)
+                    used_chosen.add(combo[0])
+                    used_rejected.add(combo[1])
+            for combo in combos:
+                if len(picked) >= max_pairs_per_prompt:
+                    break
+                if combo not in picked:
+                    picked.append(combo)
+        pairs.extend(PreferencePair(prompt, c, w, reference_by_prompt[prompt]) for c, w in picked)
+    return pairs

@@ -1,0 +1,224 @@
+"""The reward-model training loop: plain PyTorch on transformers, one loop for every objective.
+
+AdamW, linear warm-up then cosine decay, gradient accumulation, gradient clipping, mixed precision on GPU (bf16, or
+fp16 with loss scaling), checkpoints (safetensors + reward-model JSON + optimizer/scheduler/step state) and resume.
+The loop goes through ``accelerate.Accelerator`` for device placement and precision, so the same code runs as a
+plain ``python``/``mathreward`` process on CPU or one GPU and under ``accelerate launch`` (DDP, FSDP, DeepSpeed) on
+several; data order is a seeded permutation per epoch, sharded by process, so a resumed run sees the same batches.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import random
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from reward_models.calibration import fit_temperature
+from reward_models.data import PreferencePair, split_pairs
+from reward_models.loading import load_tokenizer
+from reward_models.objectives import get_objective
+from reward_models.pairwise_model import order_probability
+
+STATE_NAME = "trainer_state.pt"
+
+
+@dataclass
+class TrainConfig:
+    """Options of ``mathreward rm train`` (see ``reward_models/commands.py`` for their help)."""
+
+    model: str
+    out: str
+    objective: str = "pairwise"
+    epochs: float = 1.0
+    lr: float = 5e-5
+    batch_size: int = 8
+    grad_accum: int = 1
+    warmup_ratio: float = 0.05
+    weight_decay: float = 0.0
+    max_grad_norm: float = 1.0
+    max_length: int = 1024
+    val_split: float = 0.1
+    seed: int = 0
+    resume: str | None = None
+    save_every: int = 0
+    letter_loss: str = "full-vocab"
+    progress: bool = True
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python, NumPy and torch."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def epoch_batches(n_examples: int, batch_size: int, epoch: int, seed: int) -> list[list[int]]:
+    """The micro-batches (lists of example indices) of one epoch: a seeded permutation cut into chunks."""
+    order = np.random.default_rng(seed + epoch).permutation(n_examples).tolist()
+    return [order[i : i + batch_size] for i in range(0, n_examples, batch_size)]
+
+
+def step_groups(n_examples: int, config: TrainConfig, epoch: int, rank: int, world: int) -> list[list[list[int]]]:
+    """This process's optimizer steps of one epoch, each a list of ``grad_accum`` micro-batches.
+
+    With several processes the epoch's micro-batches are cut to a multiple of the process count and dealt out, so
+    every process runs the same number of steps.
+    """
+    batches = epoch_batches(n_examples, config.batch_size, epoch, config.seed)
+    if world > 1:
+        batches = batches[: len(batches) - len(batches) % world][rank::world]
+    return [batches[i : i + config.grad_accum] for i in range(0, len(batches), config.grad_accum)]
+
+
+def validation_probability_fn(wrapper, pairs: list[PreferencePair], batch_size: int = 16):
+    """``T -> P(chosen better)`` on ``pairs`` for a PairwiseRM or BTRewardModel (one forward pass, then cheap)."""
+    prompts = [p.prompt for p in pairs]
+    chosen, rejected = [p.chosen for p in pairs], [p.rejected for p in pairs]
+    refs = [p.reference for p in pairs]
+    if wrapper.objective == "bt":
+        diffs = wrapper.score_diffs(prompts, chosen, rejected, refs, batch_size=batch_size)
+        return lambda t: 1.0 / (1.0 + np.exp(-diffs / t))
+    diff_ab, diff_ba = wrapper.order_logit_diffs(prompts, chosen, rejected, refs, batch_size=batch_size)
+    return lambda t: order_probability(diff_ab, diff_ba, t)
+
+
+def save_checkpoint(folder: Path, wrapper, accelerator, model, optimizer, scheduler, state: dict) -> None:
+    """Weights + tokenizer + reward-model JSON, and the optimizer / scheduler / step state for ``--resume``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    unwrapped = accelerator.unwrap_model(model)
+    wrapper.model = unwrapped
+    if accelerator.is_main_process:
+        unwrapped.save_pretrained(str(folder), state_dict=accelerator.get_state_dict(model), safe_serialization=True)
+        wrapper.tokenizer.save_pretrained(str(folder))
+        from reward_models.loading import write_rm_config
+
+        write_rm_config(folder, wrapper.config_dict())
+        torch.save(
+            {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), **state}, folder / STATE_NAME
+        )
+
+
+def train_reward_model(pairs: list[PreferencePair], config: TrainConfig) -> dict:
+    """Train, calibrate on the validation split and save a reward model into ``config.out``; returns a summary."""
+    from accelerate import Accelerator
+    from tqdm.auto import tqdm
+    from transformers import get_cosine_schedule_with_warmup
+
+    set_seed(config.seed)
+    objective = get_objective(config.objective)
+    train_pairs, val_pairs = split_pairs(pairs, config.val_split, config.seed)
+    if not train_pairs:
+        raise ValueError("no training pairs left after the validation split")
+    cuda = torch.cuda.is_available()
+    precision = ("bf16" if torch.cuda.is_bf16_supported() else "fp16") if cuda else "no"
+    accelerator = Accelerator(mixed_precision=precision, cpu=not cuda)
+
+    source = config.resume or config.model
+    tokenizer = load_tokenizer(source)
+    model = objective.build_model(source, tokenizer)
+    wrapper = objective.wrap(model, tokenizer, config.max_length)
+    examples = objective.examples(wrapper, train_pairs)
+
+    steps_per_epoch = len(step_groups(len(examples), config, 0, accelerator.process_index, accelerator.num_processes))
+    total_steps = max(1, math.ceil(steps_per_epoch * config.epochs))
+    model = accelerator.prepare(model)
+    decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim < 2]
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=config.lr,
+    )
+    scheduler = get_cosine_schedule_with_warmup(optimizer, round(config.warmup_ratio * total_steps), total_steps)
+    optimizer = accelerator.prepare(optimizer)
+
+    step, history = 0, []
+    if config.resume:
+        state = torch.load(Path(config.resume) / STATE_NAME, map_location="cpu", weights_only=False)
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        step, history = state["step"], state["history"]
+
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    bar = tqdm(total=total_steps, initial=step, desc=f"rm train ({config.objective})", disable=not config.progress)
+    model.train()
+    started, tokens_seen = time.perf_counter(), 0
+    epoch = 0
+    while step < total_steps:
+        groups = step_groups(len(examples), config, epoch, accelerator.process_index, accelerator.num_processes)
+        for index, group in enumerate(groups):
+            if step >= total_steps:
+                break
+            if epoch * steps_per_epoch + index < step:
+                continue  # resumed: this step was done before the checkpoint
+            loss_sum, correct, seen = 0.0, 0, 0
+            for micro, indices in enumerate(group):
+                batch = objective.collate(wrapper, [examples[i] for i in indices])
+                batch = {key: value.to(accelerator.device) for key, value in batch.items()}
+                tokens_seen += int(batch["attention_mask"].sum())
+                sync = micro == len(group) - 1
+                with contextlib.nullcontext() if sync else accelerator.no_sync(model), accelerator.autocast():
+                    loss, n_correct, n = objective.loss(model, batch, config.letter_loss)
+                    accelerator.backward(loss / len(group))
+                loss_sum += loss.item() * n
+                correct, seen = correct + n_correct, seen + n
+            grad_norm = accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            step += 1
+            record = {
+                "step": step,
+                "loss": loss_sum / max(seen, 1),
+                "accuracy": correct / max(seen, 1),
+                "lr": scheduler.get_last_lr()[0],
+                "grad_norm": float(grad_norm),
+            }
+            history.append(record)
+            bar.update(1)
+            bar.set_postfix(loss=f"{record['loss']:.3f}", acc=f"{record['accuracy']:.2f}")
+            if config.save_every and step % config.save_every == 0 and step < total_steps:
+                state = {"step": step, "history": history, "config": asdict(config)}
+                save_checkpoint(out / "checkpoints" / f"step-{step}", wrapper, accelerator, model, optimizer, scheduler, state)
+        epoch += 1
+    bar.close()
+    elapsed = time.perf_counter() - started
+
+    wrapper.model = accelerator.unwrap_model(model)
+    wrapper.model.eval()
+    calibration = {"temperature": 1.0, "nll_before": None, "nll_after": None, "val_pairs": len(val_pairs)}
+    if val_pairs:
+        calibration.update(fit_temperature(validation_probability_fn(wrapper, val_pairs, config.batch_size)))
+        calibration["val_pairs"] = len(val_pairs)
+    wrapper.temperature = calibration["temperature"]
+    wrapper.calibration = calibration
+    state = {"step": step, "history": history, "config": asdict(config)}
+    save_checkpoint(out, wrapper, accelerator, model, optimizer, scheduler, state)
+
+    summary = {
+        "objective": config.objective,
+        "train_pairs": len(train_pairs),
+        "val_pairs": len(val_pairs),
+        "steps": step,
+        "final_loss": history[-1]["loss"] if history else None,
+        "final_train_accuracy": history[-1]["accuracy"] if history else None,
+        "calibration": calibration,
+        "tokens_per_s": tokens_seen / elapsed if elapsed > 0 else None,
+        "seconds": elapsed,
+    }
+    if accelerator.is_main_process:
+        with (out / "train_log.jsonl").open("w", encoding="utf-8") as handle:
+            for record in history:
+                handle.write(json.dumps(record) + "\n")
+        from reward_models.plots import plot_training_curves
+
+        plot_training_curves(history, out / "training_curves.png", title=f"{config.objective} reward model")
+        (out / "train_summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return summary

@@ -1,0 +1,203 @@
+"""Rule rewards on our verifiers: ``dapo`` (+1/-1), ``binary`` (1/0), ``boxed`` (1/0) and ``format`` (a small bonus).
+
+The correctness rewards send the whole batch through ``verifiers.verify_batch`` (a process pool with a per-item
+deadline enforced from outside), so a hostile rollout costs at most ``timeout`` seconds and yields a ``timeout`` /
+``error`` verdict for that row only. A call takes at most about ``ceil(n / workers) * timeout`` seconds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from rewards.base import Reward, RewardResult, check_batch
+
+
+def _as_text(value: Any) -> str:
+    return "" if value is None else value if isinstance(value, str) else str(value)
+
+
+def _has_gold(gold: Any) -> bool:
+    return gold is not None and _as_text(gold).strip() != ""
+
+
+class VerifierReward(Reward):
+    """A reward of ``correct_score`` / ``wrong_score`` from the verifier's verdict under one extraction style.
+
+    Every status other than "correct" (wrong, no_answer, timeout, error) gets ``wrong_score``; a row whose gold is
+    missing gets ``no_gold_score`` with ``correct=None`` and status "no_gold" (it is not verified).
+    """
+
+    name = "verifier"
+    style = "auto"
+    correct_score = 1.0
+    wrong_score = 0.0
+
+    def __init__(
+        self,
+        *,
+        style: str | None = None,
+        timeout: float = 5.0,
+        workers: int | None = None,
+        correct_score: float | None = None,
+        wrong_score: float | None = None,
+        no_gold_score: float = 0.0,
+        **equivalence_options: Any,
+    ) -> None:
+        if style is not None:
+            self.style = style
+        if correct_score is not None:
+            self.correct_score = float(correct_score)
+        if wrong_score is not None:
+            self.wrong_score = float(wrong_score)
+        if timeout <= 0:
+            raise ValueError(f"timeout must be positive, got {timeout}")
+        self.timeout = float(timeout)
+        self.workers = workers
+        self.no_gold_score = float(no_gold_score)
+        self.equivalence_options = equivalence_options
+
+    def score(
+        self, prompts: Sequence[str] | None, responses: Sequence[str], golds: Sequence[str | None], **fields: Any
+    ) -> list[RewardResult]:
+        """Verify every row with a gold answer in one ``verify_batch`` call; rows keep their order."""
+        from verifiers import verify_batch
+
+        check_batch(prompts, responses, golds, fields)
+        rows = [i for i, gold in enumerate(golds) if _has_gold(gold)]
+        verdicts = (
+            verify_batch(
+                [_as_text(responses[i]) for i in rows],
+                [_as_text(golds[i]) for i in rows],
+                style=self.style,
+                timeout=self.timeout,
+                workers=self.workers,
+                **self.equivalence_options,
+            )
+            if rows
+            else []
+        )
+        if len(verdicts) != len(rows):
+            raise RuntimeError(f"verify_batch returned {len(verdicts)} verdicts for {len(rows)} rows")
+        results = [
+            RewardResult(self.no_gold_score, None, None, "no_gold", {"detail": "no gold answer given"})
+            for _ in responses
+        ]
+        for i, verdict in zip(rows, verdicts, strict=True):
+            value = self.correct_score if verdict.correct else self.wrong_score
+            results[i] = RewardResult(
+                value, bool(verdict.correct), verdict.pred, verdict.status, {"detail": verdict.detail}
+            )
+        return results
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(style={self.style!r}, correct={self.correct_score}, wrong={self.wrong_score}, "
+            f"timeout={self.timeout}, workers={self.workers})"
+        )
+
+
+class DapoReward(VerifierReward):
+    """DAPO's rule reward: +1 if the final ``Answer:`` line is equivalent to the gold, else -1 (no answer too)."""
+
+    name = "dapo"
+    style = "dapo"
+    correct_score = 1.0
+    wrong_score = -1.0
+
+
+class BinaryReward(VerifierReward):
+    """1 if the final answer (``Answer:`` line or box, whichever comes last, else the fallback) is right, else 0."""
+
+    name = "binary"
+    style = "auto"
+
+
+class BoxedReward(VerifierReward):
+    """1 if the last ``\\boxed{}`` / ``\\fbox{}`` is equivalent to the gold, else 0."""
+
+    name = "boxed"
+    style = "boxed"
+
+
+# A final line "Answer: <something>" (the DAPO template's contract), plain text, no markdown around the keyword.
+_ANSWER_LINE = re.compile(r"Answer:[ \t]*(\S.*?)[ \t]*")
+_BOX_OPEN = re.compile(r"\\(?:boxed|fbox)\s*\{")
+_TAIL_CHARS = 4096
+_MAX_ANSWER_CHARS = 300
+
+
+def _last_line(text: str) -> str:
+    tail = text[-_TAIL_CHARS:].rstrip()
+    return tail.rsplit("\n", 1)[-1].strip()
+
+
+def _boxed_content(line: str) -> str | None:
+    """The content of the last balanced ``\\boxed{...}`` in ``line`` (None when absent or unbalanced)."""
+    matches = list(_BOX_OPEN.finditer(line))
+    if not matches:
+        return None
+    start = matches[-1].end()
+    depth = 1
+    for pos in range(start, len(line)):
+        char = line[pos]
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                return line[start:pos]
+    return None
+
+
+def final_answer_format(response: str, style: str = "auto") -> str | None:
+    """The answer of a well-formed final line, or None.
+
+    Well-formed means the last non-empty line is ``Answer: X`` (styles "dapo"/"auto") or contains a balanced
+    ``\\boxed{X}`` (styles "boxed"/"auto"), with a non-empty X of at most 300 characters.
+    """
+    if style not in ("dapo", "boxed", "auto"):
+        raise ValueError(f"format style must be 'dapo', 'boxed' or 'auto', got {style!r}")
+    line = _last_line(_as_text(response))
+    answer: str | None = None
+    if style in ("dapo", "auto"):
+        match = _ANSWER_LINE.fullmatch(line)
+        if match:
+            answer = match.group(1)
+    if answer is None and style in ("boxed", "auto"):
+        content = _boxed_content(line)
+        if content is not None and content.strip():
+            answer = content.strip()
+    if answer is None or len(answer) > _MAX_ANSWER_CHARS:
+        return None
+    return answer
+
+
+class FormatReward(Reward):
+    """``bonus`` (default 0.1) when the response ends with a well-formed answer line or box, else 0.
+
+    It judges format only: ``correct`` is None, ``status`` is "formatted" or "unformatted"; no gold is needed.
+    """
+
+    name = "format"
+
+    def __init__(self, bonus: float = 0.1, style: str = "auto", penalty: float = 0.0) -> None:
+        final_answer_format("", style)  # validates the style
+        self.bonus = float(bonus)
+        self.penalty = float(penalty)
+        self.style = style
+
+    def score(
+        self, prompts: Sequence[str] | None, responses: Sequence[str], golds: Sequence[str | None], **fields: Any
+    ) -> list[RewardResult]:
+        """Check the final line of every response; no verification, no pool."""
+        check_batch(prompts, responses, golds, fields)
+        results = []
+        for response in responses:
+            answer = final_answer_format(response, self.style)
+            if answer is None:
+                results.append(RewardResult(self.penalty, None, None, "unformatted", {}))
+            else:
+                results.append(RewardResult(self.bonus, None, answer, "formatted", {}))
+        return results

@@ -1,0 +1,261 @@
+"""HTTP reward server (FastAPI + uvicorn): OpenRLHF's remote reward-model protocol and a plain scoring API.
+
+Endpoints:
+
+- ``POST /get_reward`` -- OpenRLHF ``--remote_rm_url``: ``{"query": [prompt+response, ...], "prompts": [...],
+  "labels": [gold, ...]}`` -> ``{"rewards": [...], "scores": [...], "extra_logs": {...}}``. ``rewards`` is the reward
+  the trainer optimises, ``scores`` the raw 0/1 correctness OpenRLHF's dynamic filtering reads, ``extra_logs`` per-item
+  values for its logger (``acc``, ``no_answer``, ``timeout``). When a prompt is given and the query starts with it,
+  the response is the rest of the query; otherwise the whole query is scored.
+- ``POST /score`` -- ``{"items": [{"prompt", "response", "gold", "response_length"?}]}`` -> ``{"results": [...]}``.
+- ``GET /health`` -- liveness and limits (never needs the token).
+
+Limits, all answered with a JSON ``{"detail": ...}``: bearer token (401), body size (413, checked on the
+Content-Length header and again while reading), items per request (413), scoring requests running at once
+(``max_concurrency``; more wait up to ``queue_timeout`` seconds, then 503 with Retry-After). Scoring runs in a thread
+off the event loop and through the reward's own worker pool, so /health stays responsive under load; uvicorn's
+SIGTERM handling stops accepting connections and lets in-flight requests finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from fastapi import FastAPI, HTTPException
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from rewards.base import Reward, RewardResult
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+PROTECTED_PATHS = ("/get_reward", "/score")
+
+
+@dataclass(frozen=True)
+class ServerLimits:
+    """Request limits of the reward server."""
+
+    max_items: int = 4096
+    max_body_bytes: int = 64 * 1024 * 1024
+    max_concurrency: int = 4
+    queue_timeout: float = 120.0
+
+
+Label = str | int | float | None
+
+
+class OpenRLHFRequest(BaseModel):
+    """OpenRLHF's remote reward-model request."""
+
+    query: list[str]
+    prompts: list[str] | None = None
+    labels: list[Label] | None = None
+
+
+class ScoreItem(BaseModel):
+    """One rollout for ``/score``."""
+
+    response: str
+    gold: Label = None
+    prompt: str = ""
+    response_length: int | None = Field(default=None, ge=0)
+
+
+class ScoreRequest(BaseModel):
+    """Body of ``/score``."""
+
+    items: list[ScoreItem]
+
+
+async def _send_json(send: Send, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+    body = json.dumps(payload).encode()
+    raw_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    raw_headers += [(key.lower().encode(), value.encode()) for key, value in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class GuardMiddleware:
+    """ASGI middleware: bearer-token check, then the body read in full under a byte limit, before the app runs."""
+
+    def __init__(self, app: Any, *, token: str | None, max_body_bytes: int) -> None:
+        self.app = app
+        self.token = token
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path") not in PROTECTED_PATHS:
+            await self.app(scope, receive, send)
+            return
+        headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope.get("headers", [])}
+        if self.token is not None:
+            given = headers.get("authorization", "")
+            expected = f"Bearer {self.token}"
+            if not hmac.compare_digest(given.encode(), expected.encode()):
+                await _send_json(send, 401, {"detail": "missing or wrong bearer token"}, {"WWW-Authenticate": "Bearer"})
+                return
+        limit = self.max_body_bytes
+        too_big = {"detail": f"request body larger than the server's limit of {limit} bytes (--max-body-bytes)"}
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _send_json(send, 413, too_big, {"Connection": "close"})
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                await _send_json(send, 413, too_big, {"Connection": "close"})
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+def split_query(query: str, prompt: str | None) -> str:
+    """The response part of an OpenRLHF query (prompt + response): strip the prompt when the query starts with it."""
+    if prompt and query.startswith(prompt):
+        return query[len(prompt) :]
+    return query
+
+
+def _gold(label: Label) -> str | None:
+    if label is None:
+        return None
+    text = label if isinstance(label, str) else str(label)
+    return text if text.strip() else None
+
+
+def create_app(
+    reward: Reward, limits: ServerLimits | None = None, token: str | None = None, warmup: bool = True
+) -> Any:
+    """The ASGI app serving ``reward`` (FastAPI wrapped in the token/body-size guard)."""
+    limits = limits or ServerLimits()
+    gate = asyncio.Semaphore(limits.max_concurrency)
+    state = {"in_flight": 0, "served": 0, "rollouts": 0, "started": time.time()}
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        if warmup:  # start the verifier workers now (a symbolic comparison needs them), not on the first request
+            count = max(1, int(getattr(reward, "workers", None) or 2))
+            await run_in_threadpool(reward.score, [""] * count, ["Answer: x^2+2x+1"] * count, ["(x+1)^2"] * count)
+        yield
+        await run_in_threadpool(reward.close)
+
+    app = FastAPI(title="mathreward", summary="rule-based math rewards over HTTP", lifespan=lifespan)
+
+    def check_items(count: int) -> None:
+        if count > limits.max_items:
+            raise HTTPException(413, f"too many items: {count} > {limits.max_items} per request (--max-items)")
+
+    async def score(prompts: list[str], responses: list[str], golds: list[str | None], **fields: Any):
+        try:
+            await asyncio.wait_for(gate.acquire(), timeout=limits.queue_timeout)
+        except asyncio.TimeoutError:
+            raise HTTPException(
+                503,
+                f"server busy: {limits.max_concurrency} requests scoring, waited {limits.queue_timeout:g} s",
+                headers={"Retry-After": "1"},
+            ) from None
+        state["in_flight"] += 1
+        try:
+            results: list[RewardResult] = await run_in_threadpool(reward.score, prompts, responses, golds, **fields)
+        finally:
+            state["in_flight"] -= 1
+            gate.release()
+        if len(results) != len(responses):
+            raise HTTPException(500, f"reward returned {len(results)} results for {len(responses)} items")
+        state["served"] += 1
+        state["rollouts"] += len(responses)
+        return results
+
+    @app.get("/health")
+    async def health() -> dict[str, Any]:
+        return {
+            "status": "ok",
+            "reward": reward.name,
+            "in_flight": state["in_flight"],
+            "requests_served": state["served"],
+            "rollouts_scored": state["rollouts"],
+            "uptime_s": round(time.time() - state["started"], 1),
+            "auth": token is not None,
+            "limits": asdict(limits),
+        }
+
+    @app.post("/get_reward")
+    async def get_reward(request: OpenRLHFRequest) -> dict[str, Any]:
+        n = len(request.query)
+        check_items(n)
+        for name, values in (("prompts", request.prompts), ("labels", request.labels)):
+            if values is not None and len(values) != n:
+                raise HTTPException(422, f"'{name}' has {len(values)} entries but 'query' has {n}")
+        prompts = request.prompts if request.prompts is not None else [""] * n
+        labels = request.labels if request.labels is not None else [None] * n
+        responses = [split_query(q, p) for q, p in zip(request.query, prompts, strict=True)]
+        results = await score(prompts, responses, [_gold(label) for label in labels])
+        rewards = [float(r.score) for r in results]
+        scores = [float(r.correct) if r.correct is not None else float(r.score) for r in results]
+        extra_logs: dict[str, list[float]] = {
+            "acc": [1.0 if r.correct else 0.0 for r in results],
+            "no_answer": [1.0 if r.status == "no_answer" else 0.0 for r in results],
+            "timeout": [1.0 if r.status in ("timeout", "error") else 0.0 for r in results],
+        }
+        if any("overlong_penalty" in r.extras for r in results):
+            extra_logs["overlong_penalty"] = [float(r.extras.get("overlong_penalty", 0.0)) for r in results]
+        return {
+            "rewards": rewards,
+            "scores": scores,
+            "extra_logs": extra_logs,
+            "preds": [r.pred for r in results],
+            "statuses": [r.status for r in results],
+        }
+
+    @app.post("/score")
+    async def score_items(request: ScoreRequest) -> dict[str, Any]:
+        items = request.items
+        check_items(len(items))
+        fields: dict[str, Any] = {}
+        if items and all(item.response_length is not None for item in items):
+            fields["response_lengths"] = [item.response_length for item in items]
+        results = await score(
+            [item.prompt for item in items], [item.response for item in items], [_gold(i.gold) for i in items], **fields
+        )
+        return {"reward": reward.name, "results": [_jsonable(r) for r in results]}
+
+    guarded = GuardMiddleware(app, token=token, max_body_bytes=limits.max_body_bytes)
+    guarded.fastapi_app = app  # type: ignore[attr-defined]
+    return guarded
+
+
+def _jsonable(result: RewardResult) -> dict[str, Any]:
+    out = {"score": result.score, "correct": result.correct, "pred": result.pred, "status": result.status}
+    for key, value in result.extras.items():
+        if isinstance(value, (str, int, float, bool, type(None), dict, list)):
+            out.setdefault(key, value)
+    return out

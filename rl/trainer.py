@@ -1,0 +1,490 @@
+"""A compact PPO-family trainer for causal LMs: rollout -> reward -> advantages -> clipped policy updates.
+
+One step (``RLTrainer.step``) reads top to bottom like the papers' algorithm boxes:
+
+1. draw prompts, sample ``group_size`` responses each (``generate``), score them with a ``rewards`` reward;
+   with DAPO's dynamic sampling keep drawing until ``batch_size`` prompt groups with mixed accuracy are kept;
+2. old / reference log-probs and values (no grad);
+3. advantages from the registered estimator (GRPO group-normalised, GAE, VC-PPO decoupled, VAPO length-adaptive;
+   T-PPO bootstraps unfinished responses from V(s_T));
+4. ``ppo_epochs`` passes of mini-batch updates: clipped policy loss + optional KL, entropy, positive-example NLL and
+   clipped value loss; AdamW with gradient clipping.
+
+Metrics go to ``metrics.jsonl`` and ``curves.png`` in the output folder; checkpoints use ``save_pretrained``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import random
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from rl import algos
+from rl.critic import Critic
+from rl.presets import RLConfig
+from rl.rollout import Batch, Sample, collate, forward_response, generate_samples
+from rl.sampling import dynamic_sample
+
+METRIC_KEYS = (
+    "step",
+    "reward",
+    "accuracy",
+    "response_length",
+    "truncated_fraction",
+    "clip_fraction",
+    "entropy",
+    "kl",
+    "approx_kl",
+    "policy_loss",
+    "value_loss",
+    "nll_loss",
+    "grad_norm",
+    "lr",
+    "num_samples",
+    "num_gen_batches",
+    "keep_rate",
+    "step_time",
+)
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` -> the first CUDA device when available, else CPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def resolve_dtype(name: str, device: torch.device) -> torch.dtype:
+    """``auto`` -> bfloat16 on a GPU that supports it, float32 otherwise."""
+    if name == "auto":
+        if device.type == "cuda" and torch.cuda.is_bf16_supported():
+            return torch.bfloat16
+        return torch.float32
+    return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[name]
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python and torch (CPU and CUDA) RNGs."""
+    random.seed(seed)
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+
+
+def build_reward_for(config: RLConfig, reward: Any = None) -> Any:
+    """The reward object: ``reward`` if given, else ``build_reward(config.reward, **config.reward_kwargs)``, wrapped
+    in DAPO's soft overlong punishment when ``overlong_buffer_frac > 0``."""
+    from rewards import build_reward
+    from rewards.compose import overlong
+
+    inner = reward if reward is not None else build_reward(config.reward, **config.reward_kwargs)
+    if config.overlong_buffer_frac > 0:
+        buffer = max(1, int(round(config.max_new_tokens * config.overlong_buffer_frac)))
+        return overlong(inner, config.max_new_tokens, buffer, config.overlong_factor)
+    return inner
+
+
+class RLTrainer:
+    """Trains ``model`` (a transformers causal LM) on prompt texts with gold answers under ``config``.
+
+    ``prompts`` are already rendered texts (see ``rl.data.render_prompt``). ``reward`` overrides the config's reward
+    name (any object with the ``rewards.Reward`` ``score`` method).
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        config: RLConfig,
+        prompts: Sequence[str],
+        golds: Sequence[str | None],
+        *,
+        reward: Any = None,
+        out_dir: str | Path | None = None,
+        add_special_tokens: bool | None = None,
+    ) -> None:
+        self.config = config.validate()
+        if len(prompts) != len(golds) or not prompts:
+            raise ValueError("prompts and golds must be non-empty lists of the same length")
+        seed_everything(config.seed)
+        self.device = resolve_device(config.device)
+        self.dtype = resolve_dtype(config.dtype, self.device)
+        self.policy = model.to(device=self.device, dtype=self.dtype)
+        self.policy.train()
+        self.tokenizer = tokenizer
+        self.prompts = list(prompts)
+        self.golds = list(golds)
+        self.add_special_tokens = (
+            not getattr(tokenizer, "chat_template", None) if add_special_tokens is None else add_special_tokens
+        )
+        self.reward = build_reward_for(config, reward)
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+        self.ref = None
+        if config.kl_coef > 0 or config.track_ref_kl:
+            self.ref = copy.deepcopy(self.policy).eval().requires_grad_(False)
+        self.critic = None
+        if config.critic != "none":
+            self.critic = Critic.from_policy(self.policy, separate=config.critic == "separate").to(self.device)
+        groups = [{"params": [p for p in self.policy.parameters() if p.requires_grad], "lr": config.lr}]
+        if self.critic is not None:
+            critic_params = [p for p in self.critic.parameters() if p.requires_grad]
+            groups.append({"params": critic_params, "lr": config.value_lr or 10 * config.lr})
+        self.optimizer = torch.optim.AdamW(groups, weight_decay=config.weight_decay, betas=tuple(config.betas))
+        warmup = max(config.warmup_steps, 0)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, lambda step: min(1.0, (step + 1) / warmup) if warmup else 1.0
+        )
+        self.policy_loss_fn = algos.get_policy_loss(config.policy_loss)
+        self.out_dir = Path(out_dir) if out_dir is not None else None
+        self.history: list[dict[str, Any]] = []
+        self.step_count = 0
+        self._order: list[int] = []
+        self._rng = random.Random(config.seed)
+
+    # ------------------------------------------------------------------------------------------------ rollout
+
+    def _next_prompts(self, count: int) -> list[int]:
+        picked = []
+        while len(picked) < count:
+            if not self._order:
+                self._order = list(range(len(self.prompts)))
+                self._rng.shuffle(self._order)
+            picked.append(self._order.pop())
+        return picked
+
+    def generate(
+        self, prompts: Sequence[str], golds: Sequence[str | None], *, group_size: int, do_sample: bool = True
+    ) -> list[Sample]:
+        """Sample responses and score them; every sample gets ``score`` (shaped) and ``correct`` (raw)."""
+        cfg = self.config
+        samples = generate_samples(
+            self.policy,
+            self.tokenizer,
+            list(prompts),
+            list(golds),
+            group_size=group_size,
+            max_new_tokens=cfg.max_new_tokens,
+            temperature=cfg.temperature,
+            top_p=cfg.top_p,
+            do_sample=do_sample,
+            add_special_tokens=self.add_special_tokens,
+        )
+        results = self.reward.score(
+            [s.prompt_text for s in samples],
+            [s.response_text for s in samples],
+            [s.gold for s in samples],
+            response_lengths=[len(s.response_ids) for s in samples],
+            group_ids=[s.group for s in samples],
+        )
+        for sample, result in zip(samples, results, strict=True):
+            sample.score = float(result.score)
+            sample.correct = result.correct
+            sample.extras = {"status": result.status, "pred": result.pred}
+        return samples
+
+    def _draw_groups(self, num_prompts: int, generated: list[Sample]) -> list[list[Sample]]:
+        indices = self._next_prompts(num_prompts)
+        samples = self.generate(
+            [self.prompts[i] for i in indices], [self.golds[i] for i in indices], group_size=self.config.group_size
+        )
+        generated.extend(samples)
+        groups: dict[int, list[Sample]] = {}
+        for sample in samples:
+            groups.setdefault(sample.group, []).append(sample)
+        return list(groups.values())
+
+    def collect(self) -> tuple[list[Sample], dict[str, float]]:
+        """One step's training samples (exactly ``batch_size`` prompt groups) and rollout metrics."""
+        cfg = self.config
+        generated: list[Sample] = []
+        if cfg.dynamic_sampling:
+            result = dynamic_sample(
+                lambda: self._draw_groups(cfg.gen_batch_size or cfg.batch_size, generated),
+                cfg.batch_size,
+                accuracies_of=lambda group: [s.correct for s in group],
+                max_num_gen_batches=cfg.max_num_gen_batches,
+            )
+            groups, draws, keep_rate = result.groups, result.num_draws, result.keep_rate
+        else:
+            groups, draws, keep_rate = self._draw_groups(cfg.batch_size, generated), 1, 1.0
+        for new_id, group in enumerate(groups):  # renumber so groups from different draws never collide
+            for sample in group:
+                sample.group = new_id
+        samples = [s for group in groups for s in group]
+        metrics = {
+            "reward": _mean([s.score for s in generated]),
+            "accuracy": _mean([float(bool(s.correct)) for s in generated]),
+            "response_length": _mean([len(s.response_ids) for s in generated]),
+            "truncated_fraction": _mean([float(s.truncated) for s in generated]),
+            "num_samples": len(samples),
+            "num_gen_batches": draws,
+            "keep_rate": keep_rate,
+        }
+        return samples, metrics
+
+    # ------------------------------------------------------------------------------------------------ update
+
+    def _values(self, batch: Batch, policy_hidden: torch.Tensor | None = None) -> torch.Tensor:
+        return self.critic(batch, policy_hidden).float()
+
+    def step(self) -> dict[str, Any]:
+        """One full RL step; returns (and logs) its metrics."""
+        cfg = self.config
+        started = time.perf_counter()
+        samples, metrics = self.collect()
+        batch = collate(samples, self.pad_id, self.device)
+        mask = batch.response_mask
+        n = len(samples)
+        scores = torch.tensor([s.score for s in samples], dtype=torch.float32, device=self.device)
+        correct = torch.tensor([bool(s.correct) for s in samples], device=self.device)
+        truncated = torch.tensor([s.truncated for s in samples], device=self.device)
+        mini = min(cfg.mini_batch_size or n, n)
+        num_updates = cfg.ppo_epochs * math.ceil(n / mini)
+
+        with torch.no_grad():
+            need_old = num_updates > 1
+            old_out = (
+                forward_response(
+                    self.policy,
+                    batch,
+                    temperature=cfg.temperature,
+                    with_hidden=self.critic is not None and self.critic.shared,
+                )
+                if need_old or (self.critic is not None and self.critic.shared)
+                else None
+            )
+            old_logp = old_out["logp"] if need_old else None
+            ref_logp = forward_response(self.ref, batch, temperature=cfg.temperature)["logp"] if self.ref else None
+            values_full = bootstrap = None
+            if self.critic is not None:
+                values_full = self._values(batch, old_out.get("hidden") if old_out else None)
+                bootstrap = values_full.gather(1, batch.lengths[:, None]).squeeze(1)
+            if cfg.truncated_bootstrap:
+                scores = torch.where(truncated, torch.zeros_like(scores), scores)
+                bootstrap = (
+                    torch.where(truncated, bootstrap, torch.zeros_like(bootstrap)) if bootstrap is not None else None
+                )
+            else:
+                bootstrap = None
+            inputs = algos.AdvantageInputs(
+                scores=scores,
+                mask=mask,
+                group_ids=[s.group for s in samples],
+                values=values_full[:, :-1] * mask if values_full is not None else None,
+                bootstrap=bootstrap,
+                truncated=truncated,
+            )
+            advantages, returns = algos.compute_advantages(cfg.advantage, inputs, cfg)
+            if cfg.whiten_advantages:
+                advantages = algos.masked_whiten(advantages, mask)
+            value_mask = mask * (~truncated).float()[:, None] if cfg.value_finished_only else mask
+            old_values = inputs.values
+
+        sums: dict[str, float] = {}
+        for _ in range(cfg.ppo_epochs):
+            order = torch.randperm(n, device=self.device)
+            for start in range(0, n, mini):
+                idx = order[start : start + mini]
+                stats = self._update(
+                    batch.select(idx),
+                    old_logp[idx] if old_logp is not None else None,
+                    ref_logp[idx] if ref_logp is not None else None,
+                    advantages[idx],
+                    returns[idx] if returns is not None else None,
+                    old_values[idx] if old_values is not None else None,
+                    value_mask[idx],
+                    correct[idx],
+                )
+                for key, value in stats.items():
+                    sums[key] = sums.get(key, 0.0) + value
+        metrics.update({key: value / num_updates for key, value in sums.items()})
+        self.step_count += 1
+        metrics["step"] = self.step_count
+        metrics["lr"] = self.optimizer.param_groups[0]["lr"]
+        metrics["step_time"] = time.perf_counter() - started
+        for key in METRIC_KEYS:
+            metrics.setdefault(key, None)
+        self.history.append(metrics)
+        self._log(metrics)
+        if self.out_dir is not None and cfg.save_every and self.step_count % cfg.save_every == 0:
+            self.save(self.out_dir / f"checkpoint-{self.step_count}")
+        return metrics
+
+    def _update(
+        self,
+        batch: Batch,
+        old_logp: torch.Tensor | None,
+        ref_logp: torch.Tensor | None,
+        advantages: torch.Tensor,
+        returns: torch.Tensor | None,
+        old_values: torch.Tensor | None,
+        value_mask: torch.Tensor,
+        correct: torch.Tensor,
+    ) -> dict[str, float]:
+        cfg = self.config
+        mask = batch.response_mask
+        shared_head = self.critic is not None and self.critic.shared
+        out = forward_response(
+            self.policy,
+            batch,
+            temperature=cfg.temperature,
+            with_entropy=True,
+            entropy_grad=cfg.entropy_coef > 0,
+            with_hidden=shared_head,
+        )
+        logp = out["logp"]
+        old = old_logp if old_logp is not None else logp.detach()
+        pg_loss, pg_stats = self.policy_loss_fn(
+            logp,
+            old,
+            advantages,
+            mask,
+            eps_low=cfg.eps_low,
+            eps_high=cfg.eps_high,
+            dual_clip=cfg.dual_clip,
+            agg=cfg.loss_agg,
+        )
+        loss = pg_loss
+        stats = {"policy_loss": pg_loss.item(), **pg_stats}
+        entropy = algos.aggregate(out["entropy"], mask, "token-mean")
+        stats["entropy"] = entropy.item()
+        if cfg.entropy_coef:
+            loss = loss - cfg.entropy_coef * entropy
+        if ref_logp is not None:
+            kl = algos.aggregate(algos.kl_penalty(logp, ref_logp, cfg.kl_kind), mask, cfg.loss_agg)
+            stats["kl"] = kl.item()
+            if cfg.kl_coef:
+                loss = loss + cfg.kl_coef * kl
+        if cfg.nll_coef:
+            nll = algos.positive_nll_loss(logp, mask, correct, agg=cfg.loss_agg)
+            stats["nll_loss"] = nll.item()
+            loss = loss + cfg.nll_coef * nll
+        if self.critic is not None and returns is not None:
+            values = self._values(batch, out.get("hidden"))[:, :-1]
+            v_loss, v_stats = algos.value_loss(values, old_values, returns, value_mask, clip_eps=cfg.value_clip)
+            stats.update(value_loss=v_loss.item(), **v_stats)
+            loss = loss + cfg.value_coef * v_loss
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        grad_norm = torch.nn.utils.clip_grad_norm_(self.policy.parameters(), cfg.grad_clip)
+        if self.critic is not None and not self.critic.shared:
+            torch.nn.utils.clip_grad_norm_(self.critic.parameters(), cfg.grad_clip)
+        self.optimizer.step()
+        self.scheduler.step()
+        stats["grad_norm"] = float(grad_norm)
+        return stats
+
+    # ------------------------------------------------------------------------------------------------ value pretraining
+
+    def pretrain_value(self, steps: int | None = None) -> list[float]:
+        """VC-PPO / VAPO value pretraining: sample from the fixed initial policy and fit only the critic on
+        Monte-Carlo returns (lambda 1.0). Returns the loss per step."""
+        if self.critic is None:
+            raise ValueError("value pretraining needs a critic")
+        steps = self.config.value_pretrain_steps if steps is None else steps
+        cfg = self.config
+        critic_params = [p for p in self.critic.parameters() if p.requires_grad]
+        optimizer = torch.optim.AdamW(critic_params, lr=cfg.value_lr or 10 * cfg.lr, weight_decay=0.0)
+        losses = []
+        for _ in range(steps):
+            samples = [s for group in self._draw_groups(cfg.batch_size, []) for s in group]
+            batch = collate(samples, self.pad_id, self.device)
+            scores = torch.tensor([s.score for s in samples], dtype=torch.float32, device=self.device)
+            finished = torch.tensor([not s.truncated for s in samples], device=self.device).float()
+            mask = batch.response_mask * (finished[:, None] if cfg.value_finished_only else 1.0)
+            targets = algos.monte_carlo_returns(algos.outcome_token_rewards(scores, batch.response_mask), mask)
+            hidden = None
+            if self.critic.shared:
+                with torch.no_grad():
+                    hidden = forward_response(self.policy, batch, with_hidden=True)["hidden"]
+            values = self._values(batch, hidden)[:, :-1]
+            loss, _ = algos.value_loss(values, values.detach(), targets, mask, clip_eps=None)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(critic_params, cfg.grad_clip)
+            optimizer.step()
+            losses.append(loss.item())
+            self._log({"value_pretrain_loss": loss.item()})
+        return losses
+
+    # ------------------------------------------------------------------------------------------------ loop, eval, io
+
+    def train(
+        self, steps: int | None = None, *, callback: Callable[[RLTrainer, dict], None] | None = None
+    ) -> list[dict]:
+        """Value pretraining (if configured), then ``steps`` RL steps with a progress bar; writes curves and a final
+        checkpoint when an output folder is set."""
+        from tqdm.auto import tqdm
+
+        steps = self.config.steps if steps is None else steps
+        if self.critic is not None and self.config.value_pretrain_steps and self.step_count == 0:
+            self.pretrain_value()
+        bar = tqdm(range(steps), desc=f"rl {self.config.preset}", unit="step", leave=False)
+        for _ in bar:
+            metrics = self.step()
+            bar.set_postfix(reward=f"{metrics['reward']:.3f}", acc=f"{metrics['accuracy']:.3f}")
+            if callback is not None:
+                callback(self, metrics)
+        if self.out_dir is not None:
+            from rl.curves import plot_curves
+
+            plot_curves(self.history, self.out_dir / "curves.png", title=f"{self.config.preset}")
+            self.save(self.out_dir / "final")
+        return self.history
+
+    @torch.no_grad()
+    def evaluate(
+        self,
+        prompts: Sequence[str],
+        golds: Sequence[str | None],
+        *,
+        samples_per_prompt: int = 1,
+        greedy: bool = True,
+        batch_prompts: int = 64,
+    ) -> dict[str, float]:
+        """Accuracy (raw correctness) and mean response length on held-out prompts, greedy or sampled."""
+        results: list[Sample] = []
+        for start in range(0, len(prompts), batch_prompts):
+            results += self.generate(
+                prompts[start : start + batch_prompts],
+                golds[start : start + batch_prompts],
+                group_size=1 if greedy else samples_per_prompt,
+                do_sample=not greedy,
+            )
+        return {
+            "accuracy": _mean([float(bool(s.correct)) for s in results]),
+            "response_length": _mean([len(s.response_ids) for s in results]),
+            "no_answer": _mean([float(s.extras.get("status") == "no_answer") for s in results]),
+        }
+
+    def save(self, path: str | Path) -> Path:
+        """``save_pretrained`` the policy and tokenizer (and the critic's weights) into ``path``."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self.policy.save_pretrained(path)
+        self.tokenizer.save_pretrained(path)
+        if self.critic is not None:
+            from safetensors.torch import save_file
+
+            state = {k: v.detach().contiguous().cpu() for k, v in self.critic.state_dict().items()}
+            save_file(state, str(path / "critic.safetensors"))
+        (path / "rl_config.json").write_text(json.dumps(self.config.to_dict(), indent=2, default=str) + "\n")
+        return path
+
+    def _log(self, record: dict[str, Any]) -> None:
+        if self.out_dir is None:
+            return
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.out_dir / "metrics.jsonl", "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
+
+
+def _mean(values: Sequence[float]) -> float:
+    return float(sum(values) / len(values)) if values else 0.0

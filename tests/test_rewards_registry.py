@@ -1,0 +1,57 @@
+"""The registry: names, lazy entries, custom registration, and a light import."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from rewards import Reward, RewardResult, available_rewards, build_reward, register_lazy, register_reward
+
+
+def test_builtin_names() -> None:
+    assert {"dapo", "dapo-verl", "boxed", "binary", "format", "pairwise", "weighted", "overlong"} <= set(
+        available_rewards()
+    )
+    assert build_reward("DAPO_VERL").name == "dapo-verl"  # case and '_' insensitive
+
+
+def test_unknown_name_lists_the_available_ones() -> None:
+    with pytest.raises(KeyError, match="available: .*dapo"):
+        build_reward("nope")
+
+
+def test_register_custom_reward_and_lazy_entry() -> None:
+    @register_reward("test-length")
+    class LengthReward(Reward):
+        name = "test-length"
+
+        def score(self, prompts, responses, golds, **fields):
+            return [RewardResult(float(len(r)), None, None, "scored", {}) for r in responses]
+
+    assert build_reward("test-length").score(None, ["ab", "abc"], [None, None])[1].score == 3.0
+    register_lazy("test-lazy-format", "rewards.rule_rewards:FormatReward")
+    assert build_reward("test-lazy-format", bonus=0.5).score_one(None, "Answer: 1", None).score == 0.5
+    with pytest.raises(ValueError):
+        register_lazy("bad", "no_colon")
+
+
+def test_factory_must_return_a_reward() -> None:
+    register_reward("test-not-a-reward")(lambda: object())
+    with pytest.raises(TypeError, match="not a rewards.Reward"):
+        build_reward("test-not-a-reward")
+
+
+def test_batch_length_mismatch_is_an_error() -> None:
+    with pytest.raises(ValueError, match="golds has 1 rows but responses has 2"):
+        build_reward("format").score(None, ["a", "b"], ["1"])
+
+
+def test_import_is_light() -> None:
+    code = (
+        "import sys, rewards, rewards.compose, rewards.verl, rewards.trl, rewards.dapo_verl, rewards.rule_rewards\n"
+        "heavy = [m for m in ('torch', 'transformers', 'fastapi', 'sympy', 'trl') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -1,0 +1,363 @@
+"""The equivalence table: gold answer, predicted answer, expected result, across every answer category."""
+
+from __future__ import annotations
+
+import pytest
+
+from verifiers import is_equivalent, verify
+from verifiers.compare import NeedsSymbolic, Options, compare
+
+# (gold, pred, expected)
+INTEGERS = [
+    ("34", "34", True),
+    ("34", "34.0", True),
+    ("34", "034", True),
+    ("34", "34.000", True),
+    ("34", "+34", True),
+    ("-7", "\u22127", True),  # Unicode minus
+    ("-7", "\u2013 7", True),
+    ("-7", "7", False),
+    ("0", "-0", True),
+    ("0", "0.0", True),
+    ("12345678901234567890", "12345678901234567890", True),
+    ("12345678901234567890", "12345678901234567891", False),
+    ("12345678901234567890", "1.2345678901234567890e19", True),
+    ("22099999999999998951424", "22100000000000000000000", False),
+    ("34", "35", False),
+    ("34", "3, 4", False),  # verl's false positive
+    ("34", "3 4", False),
+    ("34", "3,4", False),
+    ("100", "1e2", True),
+    ("100", "10^2", True),
+    ("1024", "2^{10}", True),
+    ("120", "5!", True),
+    ("7", "\\(7\\)", True),
+    ("7", "$7$", True),
+    ("7", "\\boxed{7}", True),
+    ("7", "7.", True),
+]
+SEPARATORS = [
+    ("1000", "1,000", True),
+    ("1000000", "1,000,000", True),
+    ("1000", "1 000", True),
+    ("1000", "1\\,000", True),
+    ("1000", "1{,}000", True),
+    ("1000.99", "1000,99", True),
+    ("1000.99", "1.000,99", True),
+    ("1000.99", "1,000.99", True),
+    ("1000", "1,00", False),
+    ("1234", "1,234", True),
+    ("1.234", "1,234", False),
+    ("2.74", "2,74", True),
+]
+DECIMALS = [
+    ("0.4", ".4", True),
+    ("0.4", "0.40", True),
+    ("0.4", "\\frac{2}{5}", True),
+    ("0.5", "\\frac12", True),
+    ("1/3", "0.333", False),
+    ("1/3", "0.3333333333", False),
+    ("2.5", "2\\frac{1}{2}", True),
+    ("2.5", "5/2", True),
+    ("-0.25", "-\\frac{1}{4}", True),
+    ("3.14", "\\pi", False),
+    ("1.5", "1.50", True),
+    ("1.5", "15", False),
+    ("1500", "1.5\\times10^{3}", True),
+    ("1500", "1.5 \\cdot 10^3", True),
+    ("0.0015", "1.5e-3", True),
+    ("0.0015", "1.5E-3", True),
+]
+FRACTIONS = [
+    ("\\frac{1}{2}", "\\dfrac{1}{2}", True),
+    ("\\frac{1}{2}", "\\tfrac12", True),
+    ("\\frac{1}{2}", "1/2", True),
+    ("\\frac{1}{2}", "2/4", True),
+    ("\\frac{1}{2}", "\\frac{2}{4}", True),
+    ("\\frac{1}{2}", "\\frac{1}{3}", False),
+    ("\\frac{3}{4}", "0.75", True),
+    ("-\\frac{3}{4}", "\\frac{-3}{4}", True),
+    ("-\\frac{3}{4}", "\\frac{3}{-4}", True),
+    ("-\\frac{3}{4}", "\\frac{3}{4}", False),
+    ("\\frac{7}{3}", "2\\frac{1}{3}", True),
+    ("\\frac{10}{3}", "\\frac{1}{30}", False),
+    ("\\frac{1}{23}", "\\frac{12}{3}", False),
+    ("\\frac{a}{b}", "\\frac{a}{b}", True),
+]
+PERCENT = [
+    ("50", "50\\%", True),
+    ("50\\%", "50", True),
+    ("50\\%", "50 percent", True),
+    ("\\frac{1}{2}", "50\\%", False),  # only with percent_as_fraction
+    ("12.5\\%", "12.5%", True),
+    ("20\\%", "25\\%", False),
+]
+UNITS = [
+    ("90", "90^\\circ", True),
+    ("90^\\circ", "90", True),
+    ("90", "90^{\\circ}", True),
+    ("90", "90\u00b0", True),
+    ("90", "\\text{90 degrees}", True),
+    ("5", "5\\text{ cm}", True),
+    ("5", "5 \\mbox{cm}", True),
+    ("10", "10 apples", True),
+    ("10", "\\$10", True),
+    ("10", "10 dollars", True),
+    ("1000.99", "1,000.99m\u00b2", True),
+    ("2.74", "2,74 $", True),
+    ("12", "12 \\text{ square units}", True),
+    ("5", "5 m^2", True),
+    ("5", "6 cm", False),
+    ("2", "2x", False),
+    ("2", "2\\pi", False),
+    ("2", "2i", False),
+]
+EQUATIONS = [
+    ("2", "x=2", True),
+    ("x=2", "2", True),
+    ("x=2", "x = 2", True),
+    ("2", "y = 2", True),
+    ("2", "x = 3", False),
+    ("y=2x+3", "2x+3", True),
+    ("y=2x+3", "y=3+2x", True),
+    ("y = 2x + 3", "y = 2x + 4", False),
+    ("f(x) = x^2", "x^2", True),
+    ("k=\\frac{1}{2}", "0.5", True),
+]
+RADICALS_PI = [
+    ("2\\sqrt3", "\\sqrt{12}", True),
+    ("2\\sqrt{3}", "\\sqrt{12}", True),
+    ("2\\sqrt{3}", "\\sqrt{13}", False),
+    ("\\frac{\\sqrt{2}}{2}", "\\frac{1}{\\sqrt{2}}", True),
+    ("\\frac{3\\sqrt{2}}{4}", "\\frac{3}{4}\\sqrt2", True),
+    ("\\frac{3\\sqrt{2}}{4}", "\\frac{3\\sqrt{3}}{4}", False),
+    ("11-2\\sqrt6", "11 - 2\\sqrt{6}", True),
+    ("11-2\\sqrt6", "-2\\sqrt6+11", True),
+    ("11-2\\sqrt6", "11+2\\sqrt6", False),
+    ("\\sqrt{8}", "2\\sqrt{2}", True),
+    ("\\sqrt{\\frac{1}{2}}", "\\frac{\\sqrt2}{2}", True),
+    ("3\\sqrt{50}", "15\\sqrt{2}", True),
+    ("\\pi", "\\pi", True),
+    ("2\\pi", "\\pi\\cdot 2", True),
+    ("\\frac{\\pi}{3}", "\\frac{1}{3}\\pi", True),
+    ("\\frac{\\pi}{3}", "\\frac{2\\pi}{6}", True),
+    ("\\frac{\\pi}{3}", "\\frac{\\pi}{4}", False),
+    ("4\\pi", "4\\pi^2", False),
+    ("\\frac{4}{3}\\pi", "\\frac{4\\pi}{3}", True),
+    ("\\pi r^2", "\\pi r^2", True),
+    ("\\sqrt[3]{2}", "2^{1/3}", True),
+    ("2+\\sqrt{3}", "\\frac{1}{2-\\sqrt{3}}", True),
+    ("\\sqrt{2}", "1.41421356", False),
+    ("6\\pi", "18.85", False),
+]
+EXPRESSIONS = [
+    ("x^2+1", "1+x^2", True),
+    ("2(x+1)", "2x+2", True),
+    ("(x+1)^2", "x^2+2x+1", True),
+    ("(x+1)^2", "x^2+2x+2", False),
+    ("\\frac{x}{2}", "0.5x", True),
+    ("a+b", "b+a", True),
+    ("a-b", "b-a", False),
+    ("\\frac{1}{x}", "x^{-1}", True),
+    ("e^{2}", "e^2", True),
+    ("3", "\\log_2 8", True),
+    ("\\sin^2 x + \\cos^2 x", "1", True),
+    ("3x", "x", False),
+]
+COMPLEX = [
+    ("1+i", "i+1", True),
+    ("1+i", "1-i", False),
+    ("2i", "i\\cdot 2", True),
+    ("\\frac{1+i}{2}", "\\frac12+\\frac{i}{2}", True),
+    ("3-4i", "3-4i", True),
+    ("3-4i", "3+4i", False),
+    ("-1", "i^2", True),
+    ("2i", "(1+i)^2", True),
+    ("-1", "e^{i\\pi}", True),
+    ("\\frac{1+i}{2}", "0.5+0.5i", True),
+]
+SETS = [
+    ("\\{1,2,3\\}", "\\{3,2,1\\}", True),
+    ("\\{1,2,3\\}", "\\{1,2\\}", False),
+    ("\\{1,2\\}", "1, 2", True),
+    ("1, 2", "\\{2, 1\\}", True),
+    ("4,-8,-10", "x = 4, -8, -10", True),
+    ("4,-8,-10", "-10, -8, 4", True),
+    ("4,-8,-10", "4, -8", False),
+    ("4,-8,-10", "4, -8, 10", False),
+    ("1, 2", "1 \\text{ and } 2", True),
+    ("(1,2),(2,1)", "(2,1),(1,2)", True),
+    ("(1,2),(2,1)", "(1,2),(1,2)", False),
+    ("\\{\\frac12, \\sqrt2\\}", "\\{\\sqrt{2}, 0.5\\}", True),
+]
+TUPLES_INTERVALS = [
+    ("(1,2)", "(1, 2)", True),
+    ("(1,2)", "(2,1)", False),
+    ("(1,2)", "\\left(1,2\\right)", True),
+    ("(1,\\frac12)", "(1, 0.5)", True),
+    ("(1,2,3)", "(1,2)", False),
+    ("[1,2)", "[1,2)", True),
+    ("[1,2)", "[1,2]", False),
+    ("[1,2)", "(1,2)", False),
+    ("(-\\infty, 3]", "(-\\infty,3]", True),
+    ("(-\\infty, 3]", "(-\\infty, 3)", False),
+    ("(-\\infty,-2)\\cup(3,\\infty)", "(3,\\infty)\\cup(-\\infty,-2)", True),
+    ("(-\\infty,-2)\\cup(3,\\infty)", "(-\\infty,-2)\\cup[3,\\infty)", False),
+    ("[0, \\frac{\\pi}{2}]", "[0, \\pi/2]", True),
+]
+MATRICES = [
+    ("\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}", "\\begin{bmatrix}1&2\\\\3&4\\end{bmatrix}", True),
+    ("\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}", "\\begin{pmatrix} 1 & 2 \\\\ 3 & 5 \\end{pmatrix}", False),
+    ("\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}", "\\begin{pmatrix}1&3\\\\2&4\\end{pmatrix}", False),
+    ("\\begin{pmatrix}\\frac12\\\\1\\end{pmatrix}", "\\begin{pmatrix}0.5\\\\1\\end{pmatrix}", True),
+    ("\\begin{pmatrix}1\\\\2\\end{pmatrix}", "\\begin{pmatrix}1&2\\end{pmatrix}", False),
+    ("\\begin{matrix}x&0\\\\0&x\\end{matrix}", "\\begin{Bmatrix}x&0\\\\0&x\\end{Bmatrix}", True),
+]
+CHOICES = [
+    ("B", "B", True),
+    ("B", "\\text{(B)}", True),
+    ("B", "(B)", True),
+    ("(B)", "B", True),
+    ("\\textbf{(B)}", "B", True),
+    ("B", "(B) 12", True),
+    ("B", "C", False),
+    ("B", "\\text{(C)}", False),
+    ("B", "12", False),
+]
+TEXT = [
+    ("Evelyn", "\\text{Evelyn}", True),
+    ("\\text{Evelyn}", "evelyn", True),
+    ("Evelyn", "Emily", False),
+    ("\\text{Tuesday}", "Tuesday", True),
+    ("no solution", "\\text{No solution}", True),
+    ("listen", "silent", False),  # not a product of symbols
+    ("yes", "no", False),
+]
+RELATIONS = [
+    ("x > 2", "2 < x", True),
+    ("x \\ge 2", "2 \\le x", True),
+    ("x \\geq 2", "x >= 2", True),
+    ("x > 2", "x \\ge 2", False),
+    ("x > 2", "x < 2", False),
+    ("1 < x < 3", "3 > x > 1", True),
+    ("x \\le 5", "x \\leq 5", True),
+]
+SPACING = [
+    ("\\frac{1}{2}", "\\left(\\frac{1}{2}\\right)", True),
+    ("12", "1\\!2", True),
+    ("12", "\\;12\\;", True),
+    ("12", "~12", True),
+    ("\\frac{1}{2}", "\\displaystyle\\frac{1}{2}", True),
+]
+
+TABLE = (
+    INTEGERS
+    + SEPARATORS
+    + DECIMALS
+    + FRACTIONS
+    + PERCENT
+    + UNITS
+    + EQUATIONS
+    + RADICALS_PI
+    + EXPRESSIONS
+    + COMPLEX
+    + SETS
+    + TUPLES_INTERVALS
+    + MATRICES
+    + CHOICES
+    + TEXT
+    + RELATIONS
+    + SPACING
+)
+
+
+def test_table_is_large_and_balanced():
+    assert len(TABLE) >= 150
+    assert sum(1 for *_, expected in TABLE if not expected) >= 50
+
+
+@pytest.mark.parametrize(("gold", "pred", "expected"), TABLE, ids=[f"{g}|{p}" for g, p, _ in TABLE])
+def test_equivalence_table(gold, pred, expected):
+    assert is_equivalent(gold, pred, timeout=10.0) is expected
+
+
+def test_equivalence_is_mostly_symmetric_on_values():
+    for gold, pred, expected in INTEGERS[:12] + FRACTIONS + RADICALS_PI[:12]:
+        assert is_equivalent(pred, gold, timeout=10.0) is expected, (pred, gold)
+
+
+def test_percent_as_fraction_option():
+    assert not is_equivalent("\\frac12", "50\\%")
+    assert is_equivalent("\\frac12", "50\\%", percent_as_fraction=True)
+    assert is_equivalent("0.125", "12.5\\%", percent_as_fraction=True)
+    assert is_equivalent("50", "50\\%", percent_as_fraction=True)
+    assert not is_equivalent("\\frac13", "50\\%", percent_as_fraction=True)
+
+
+def test_float_rounding_option():
+    assert not is_equivalent("\\frac13", "0.333")
+    assert is_equivalent("\\frac13", "0.333", float_rounding=3)
+    assert not is_equivalent("\\frac13", "0.333", float_rounding=4)
+    assert is_equivalent("\\sqrt2", "1.4142", float_rounding=4)
+    assert is_equivalent("6\\pi", "18.85", float_rounding=2)
+    # integers stay exact by default
+    assert not is_equivalent("100000000000000000000", "100000000000000000001")
+
+
+def test_matrix_with_decimals_against_fractions_at_a_precision():
+    gold = "\\begin{pmatrix}\\frac13&\\frac23\\\\1&0\\end{pmatrix}"
+    pred = "\\begin{bmatrix}0.333&0.667\\\\1&0\\end{bmatrix}"
+    assert not is_equivalent(gold, pred)
+    assert is_equivalent(gold, pred, float_rounding=3)
+    assert not is_equivalent(gold, "\\begin{bmatrix}0.333&0.6\\\\1&0\\end{bmatrix}", float_rounding=3)
+
+
+def test_fast_path_decides_numbers_without_sympy():
+    # compare() without a symbolic function raises NeedsSymbolic instead of importing sympy
+    for gold, pred, expected in INTEGERS + SEPARATORS + DECIMALS + FRACTIONS[:12] + RADICALS_PI[:19]:
+        assert compare(gold, pred, Options()).equal is expected, (gold, pred)
+    with pytest.raises(NeedsSymbolic):
+        compare("x^2+1", "1+x^2", Options())
+
+
+HEDGING = [
+    ("5", "Answer: 5, 6, 7", "wrong"),
+    ("5", "Answer: 5 \\text{ or } 6", "wrong"),
+    ("5", "Answer: 5 or 6", "wrong"),
+    ("5", "so \\boxed{5} or \\boxed{6}", "wrong"),
+    ("5", "so \\boxed{5}, \\boxed{5}", "correct"),
+    ("(1,2),(2,1)", "The pairs are \\boxed{(1,2)}, \\boxed{(2,1)}", "correct"),
+    ("(1,2),(2,1)", "The pairs are \\boxed{(1,2)}, \\boxed{(1,3)}", "wrong"),
+    ("4,-8,-10", "Answer: x = 4, -8, -10", "correct"),
+    ("34", "Answer: 3, 4", "wrong"),
+]
+
+
+@pytest.mark.parametrize(("gold", "response", "status"), HEDGING)
+def test_hedging_and_lists(gold, response, status):
+    assert verify(response, gold).status == status
+
+
+DAPO_RESPONSES = [
+    ("34", "Reasoning...\n**Answer:** 34", "correct"),
+    ("34", "Reasoning...\nAnswer: 34.0", "correct"),
+    ("34", "Reasoning...\nAnswer: 034", "correct"),
+    ("34", "Reasoning...\nAnswer: \\(34\\)", "correct"),
+    ("-34", "Reasoning...\nAnswer: \u221234", "correct"),
+    ("34", "Reasoning...\nAnswer: $34$", "correct"),
+    ("34", "We get 34 at first, then fix it.\nAnswer: 35", "wrong"),
+    ("34", "There is no final line here.", "no_answer"),
+]
+
+
+@pytest.mark.parametrize(("gold", "response", "status"), DAPO_RESPONSES)
+def test_dapo_style_responses(gold, response, status):
+    verdict = verify(response, gold, style="dapo")
+    assert verdict.status == status
+    if status != "no_answer":
+        assert verdict.detail.startswith("path=answer_line")
+
+
+def test_gold_in_any_shape_is_read_the_same_way():
+    for gold in ("\\frac{1}{2}", "$\\frac12$", "\\boxed{\\frac{1}{2}}", "\\(\\frac{1}{2}\\)", "0.5"):
+        assert verify("so \\boxed{1/2}", gold).correct, gold

@@ -1,0 +1,51 @@
+"""verl adapter: compute_score's dict, routing by data_source like verl's default, the batched variant."""
+
+from __future__ import annotations
+
+import inspect
+
+from rewards import verl
+
+
+def test_signature_matches_verls_custom_reward_function() -> None:
+    params = list(inspect.signature(verl.compute_score).parameters)
+    assert params[:4] == ["data_source", "solution_str", "ground_truth", "extra_info"]
+    batch = list(inspect.signature(verl.compute_score_batch).parameters)
+    assert batch[:4] == ["data_sources", "solution_strs", "ground_truths", "extra_infos"]
+
+
+def test_routing_follows_verls_default() -> None:
+    assert verl.route("math_dapo") == "dapo"
+    assert verl.route("math") == "dapo"
+    assert verl.route("aime_2024") == "dapo"
+    assert verl.route("lighteval/MATH") == "boxed"
+    assert verl.route("DigitalLearningGmbH/MATH-lighteval") == "boxed"
+    assert verl.route("HuggingFaceH4/MATH-500") == "boxed"
+    assert verl.route("numina_olympiads") == "boxed"
+    assert verl.route("openai/gsm8k") == "binary"
+    assert verl.route("my_own_data") == "binary"  # verl raises NotImplementedError; we use the auto verifier
+
+
+def test_compute_score_dicts() -> None:
+    out = verl.compute_score("math_dapo", "work\nAnswer: 34", "34", {"index": 0})
+    assert out == {"score": 1.0, "acc": True, "pred": "34"}
+    out = verl.compute_score("math_dapo", "**Answer:** 34", "34", None, sandbox_fusion_url=None, memory_limit_mb=1024)
+    assert out["score"] == 1.0  # verl's own extra keyword arguments are accepted and ignored
+    assert verl.compute_score("math_dapo", "no answer", "34") == {"score": -1.0, "acc": False, "pred": ""}
+    assert verl.compute_score("lighteval/MATH", "so \\boxed{\\frac{1}{2}}", "\\frac12") == {
+        "score": 1.0,
+        "acc": True,
+        "pred": "\\frac{1}{2}",
+    }
+    # reward_kwargs from the verl config can pin verl's own numbers
+    assert verl.compute_score("math_dapo", "**Answer:** 34", "34", reward="dapo-verl")["score"] == -1.0
+
+
+def test_batch_keeps_order_across_routes() -> None:
+    sources = ["math_dapo", "lighteval/MATH", "aime25", "openai/gsm8k", "math_dapo"]
+    responses = ["Answer: 5", "\\boxed{5}", "Answer: 6", "so it is 72", "\\boxed{5}"]
+    golds = ["5", "5", "5", 72, "5"]
+    out = verl.compute_score_batch(sources, responses, golds, [{}] * 5)
+    assert [o["score"] for o in out] == [1.0, 1.0, -1.0, 1.0, -1.0]
+    assert [o["acc"] for o in out] == [True, True, False, True, False]
+    assert all(set(o) == {"score", "acc", "pred"} for o in out)

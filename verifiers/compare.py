@@ -1,0 +1,338 @@
+"""Structural comparison of a gold answer and a predicted answer.
+
+``compare(gold, pred_candidates, options, symbolic=None)`` walks the two shapes (see ``structure``) and compares
+single values with the exact fast path (``exact``). When a single-value comparison needs symbolic algebra, it either
+raises ``NeedsSymbolic`` (``symbolic=None``: the caller sends the pair to a guarded worker process) or calls the
+given ``symbolic(gold_text, pred_text, options) -> bool`` (inside that worker). No sympy is imported here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+
+from .exact import Refused, Unsupported, Value, parse_plain_number, parse_value
+from .limits import RefusedInput, check_answer
+from .normalize import clean, plain_text, strip_units
+from .structure import is_thousands_number, parse_structure
+
+__all__ = ["Options", "NeedsSymbolic", "Outcome", "compare", "numeric_value", "clean_cached", "structure_cached"]
+
+
+@dataclass(frozen=True)
+class Options:
+    """Equivalence options: ``float_rounding`` (decimal places for numeric comparison; None = exact) and
+    ``percent_as_fraction`` (``50\\%`` also equals ``\\frac12``)."""
+
+    float_rounding: int | None = None
+    percent_as_fraction: bool = False
+
+
+class NeedsSymbolic(Exception):
+    """The fast path cannot decide; the pair needs the symbolic path."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of a comparison: ``equal`` and a short ``reason`` for Verdict.detail."""
+
+    equal: bool
+    reason: str
+
+
+SymbolicFn = Callable[[str, str, Options], bool]
+
+_SPACE_THOUSANDS_RE = re.compile(r"[+-]?\d{1,3}(?: \d{3})+(?:[.,]\d+)?")
+_DECIMAL_COMMA_RE = re.compile(r"[+-]?\d+,\d+")
+_EURO_RE = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+,\d+")
+_CHOICE_RE = re.compile(r"^\(?([A-J])\)?$")
+_PRED_CHOICE_RE = re.compile(r"^(?:\(([A-J])\)|([A-J])(?:\)|[.:])?)(?:\s.*)?$", re.DOTALL)
+_TEXT_RE = re.compile(r"^[A-Za-z][A-Za-z '\-]*$")
+_LONG_WORD_RE = re.compile(r"[A-Za-z]{3,}")
+_LATEX_CMD_RE = re.compile(r"\\[A-Za-z]+")
+_WS_RE = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=4096)
+def clean_cached(text: str) -> str:
+    """``normalize.clean`` with a cache (gold answers repeat across a batch)."""
+    return clean(text)
+
+
+@lru_cache(maxsize=4096)
+def structure_cached(text: str) -> tuple:
+    """``structure.parse_structure`` of a cleaned answer, cached."""
+    return parse_structure(text)
+
+
+@lru_cache(maxsize=8192)
+def numeric_value(text: str, decimal_comma: bool = False) -> tuple[Value, bool] | None:
+    """Exact value of a single numeric answer and whether it carried a percent sign; None if not numeric.
+
+    Handles units/currency, thousands separators (``1,000``, ``1 000``), ``%``, scientific notation and, when
+    ``decimal_comma`` is set, decimal commas (``1000,99``, ``2,74``, ``1.000,5``). Raises ``Refused`` for values
+    too large to compute.
+    """
+    text = strip_units(text.strip())
+    percent = False
+    if text.endswith("%"):
+        percent = True
+        text = text[:-1].rstrip()
+    text = text.replace("\\%", "")
+    if not text:
+        return None
+    if is_thousands_number(text):
+        text = text.replace(",", "")
+    elif _SPACE_THOUSANDS_RE.fullmatch(text):
+        text = text.replace(" ", "")
+        if decimal_comma:
+            text = text.replace(",", ".")
+    elif decimal_comma and _EURO_RE.fullmatch(text):
+        text = text.replace(".", "").replace(",", ".")
+    elif decimal_comma and _DECIMAL_COMMA_RE.fullmatch(text):
+        text = text.replace(",", ".")
+    number = parse_plain_number(text)
+    if number is not None:
+        return Value.rational(number), percent
+    if "," in text or not any(ch.isdigit() or ch == "\\" for ch in text):
+        return None
+    try:
+        return parse_value(text), percent
+    except Unsupported:
+        return None
+
+
+def _values_equal(gold: tuple[Value, bool], pred: tuple[Value, bool], options: Options) -> bool:
+    gold_values = [gold[0]]
+    pred_values = [pred[0]]
+    if options.percent_as_fraction:
+        hundred = Value.rational(100)
+        if gold[1]:
+            gold_values.append(gold[0] / hundred)
+        if pred[1]:
+            pred_values.append(pred[0] / hundred)
+    for g in gold_values:
+        for p in pred_values:
+            if g == p:
+                return True
+            if options.float_rounding is not None:
+                try:
+                    if round(g.to_float(), options.float_rounding) == round(p.to_float(), options.float_rounding):
+                        return True
+                except (OverflowError, ValueError):
+                    pass
+    return False
+
+
+def _choice(text: str) -> str | None:
+    match = _CHOICE_RE.match(text)
+    return match.group(1) if match else None
+
+
+def _pred_choice(text: str) -> str | None:
+    match = _PRED_CHOICE_RE.match(text)
+    if match is None:
+        return None
+    return match.group(1) or match.group(2)
+
+
+def _is_text(text: str) -> bool:
+    """A plain-word answer ("Evelyn", "no solution"), not an expression like ``xy`` or ``2\\pi``."""
+    return bool(_TEXT_RE.match(text)) and bool(_LONG_WORD_RE.search(text))
+
+
+_INNER_SPACE_RE = re.compile(r"(?<![\d.,])\s+|\s+(?![\d.,])")
+_SINGLE_BRACE_RE = re.compile(r"\{(\w)\}")
+
+
+def _squash(text: str) -> str:
+    """Whitespace-free spelling for a text comparison; spaces between two digits are kept ("3 4" is not 34)."""
+    text = _SINGLE_BRACE_RE.sub(r"\1", _INNER_SPACE_RE.sub("", text))
+    return text.replace("+\\infty", "\\infty")
+
+
+def _compare_atoms(gold: str, pred: str, options: Options, symbolic: SymbolicFn | None) -> bool:
+    if gold == pred or _squash(gold) == _squash(pred):
+        return True
+    gold_choice = _choice(gold)
+    if gold_choice is not None:
+        pred_choice = _pred_choice(pred)
+        if pred_choice is not None:
+            return pred_choice == gold_choice
+    gold_number = numeric_value(gold)
+    pred_number = numeric_value(pred, True)
+    if gold_number is not None and pred_number is not None:
+        return _values_equal(gold_number, pred_number, options)
+    gold_text, pred_text = _is_text(gold), _is_text(pred)
+    if gold_text or pred_text:
+        if gold_text and pred_text:
+            return plain_text(gold) == plain_text(pred)
+        if (gold_number is not None and pred_text) or (pred_number is not None and gold_text):
+            return False
+    if gold_choice is not None:
+        return False
+    if symbolic is None:
+        raise NeedsSymbolic
+    return symbolic(gold, pred, options)
+
+
+def _tri(fn: Callable[[], bool]) -> bool | None:
+    """Run a comparison; None when it needs the symbolic path."""
+    try:
+        return fn()
+    except NeedsSymbolic:
+        return None
+
+
+def _all_pairs(golds: tuple, preds: tuple, options: Options, symbolic: SymbolicFn | None) -> bool:
+    """Element-wise comparison (ordered): equal only if every pair is equal."""
+    if len(golds) != len(preds):
+        return False
+    undecided = False
+    for g, p in zip(golds, preds, strict=True):
+        result = _tri(lambda g=g, p=p: _compare_nodes(g, p, options, symbolic))
+        if result is False:
+            return False
+        undecided |= result is None
+    if undecided:
+        raise NeedsSymbolic
+    return True
+
+
+def _same_set(golds: tuple, preds: tuple, options: Options, symbolic: SymbolicFn | None) -> bool:
+    """Order-free comparison: every gold item has an equal predicted item and vice versa."""
+    if len(golds) > 64 or len(preds) > 64:
+        return False
+    table = [[_tri(lambda g=g, p=p: _compare_nodes(g, p, options, symbolic)) for p in preds] for g in golds]
+    row_states = [True if True in row else (None if None in row else False) for row in table]
+    column_states = [
+        True if any(row[j] is True for row in table) else (None if any(row[j] is None for row in table) else False)
+        for j in range(len(preds))
+    ]
+    states = row_states + column_states
+    if False in states:
+        return False
+    if None in states:
+        raise NeedsSymbolic
+    return True
+
+
+_COLLECTIONS = ("list", "set")
+
+
+def _compare_nodes(gold: tuple, pred: tuple, options: Options, symbolic: SymbolicFn | None) -> bool:
+    gk, pk = gold[0], pred[0]
+    if gk == "atom" and pk == "atom":
+        return _compare_atoms(gold[1], pred[1], options, symbolic)
+    if pk == "list" and gk not in _COLLECTIONS and gk != "seq":
+        # several answers against one: right only if every one of them is right (hedging is wrong)
+        return _all_pairs(tuple(gold for _ in pred[1]), pred[1], options, symbolic)
+    if gk in _COLLECTIONS and pk in _COLLECTIONS:
+        return _same_set(gold[1], pred[1], options, symbolic)
+    if gk == "union" and pk == "union":
+        return _same_set(gold[1], pred[1], options, symbolic)
+    if gk == "seq" and pk == "seq":
+        return gold[1] == pred[1] and gold[2] == pred[2] and _all_pairs(gold[3], pred[3], options, symbolic)
+    if gk == "seq" and pk == "list":
+        return _all_pairs(gold[3], pred[1], options, symbolic)
+    if gk == "list" and pk == "seq" and pred[1] == "(":
+        return _all_pairs(gold[1], pred[3], options, symbolic)
+    if gk == "matrix" and pk == "matrix":
+        if len(gold[1]) != len(pred[1]):
+            return False
+        return _all_pairs(
+            tuple(("seq", "[", "]", row) for row in gold[1]),
+            tuple(("seq", "[", "]", row) for row in pred[1]),
+            options,
+            symbolic,
+        )
+    if gk == "rel" and pk == "rel":
+        if gold[2] == pred[2] and len(gold[1]) == len(pred[1]):
+            result = _tri(lambda: _all_pairs(gold[1], pred[1], options, symbolic))
+            if result:
+                return True
+        if gold[2] == ("=",) and pred[2] == ("=",):
+            result = _tri(lambda: _all_pairs(gold[1], pred[1][::-1], options, symbolic))
+            if result:
+                return True
+        if symbolic is None:
+            raise NeedsSymbolic
+        return False
+    if gk in ("rel", "union") or pk in ("rel", "union"):
+        # x > 2 against (2, \infty) and the like: only the symbolic path can tell
+        if symbolic is None:
+            raise NeedsSymbolic
+        return False
+    return False
+
+
+def _node_text(node: tuple) -> str:
+    return node[1] if node[0] == "atom" else ""
+
+
+def compare(
+    gold: str,
+    preds: tuple[str, ...] | list[str] | str,
+    options: Options = Options(),
+    symbolic: SymbolicFn | None = None,
+) -> Outcome:
+    """Compare a gold answer with a predicted answer (or several candidates of one response).
+
+    Raises ``NeedsSymbolic`` when ``symbolic`` is None and the fast path cannot decide, ``RefusedInput``/``Refused``
+    for answers too large to handle.
+    """
+    if isinstance(preds, str):
+        preds = (preds,)
+    for text in preds:
+        check_answer(text)
+    check_answer(gold)
+    gold_clean = clean_cached(gold)
+    pred_cleans = [clean_cached(text) for text in preds if text is not None]
+    pred_cleans = [text for text in pred_cleans if text]
+    if not pred_cleans:
+        return Outcome(False, "empty answer")
+    if len(pred_cleans) == 1 and _squash(pred_cleans[0]) == _squash(gold_clean):
+        return Outcome(True, "same text")
+    gold_node = structure_cached(gold_clean)
+    if gold_node[0] == "atom" and len(pred_cleans) == 1:
+        gold_number = numeric_value(gold_node[1])
+        if gold_number is not None:
+            pred_number = numeric_value(pred_cleans[0], True)
+            if pred_number is not None:
+                equal = _values_equal(gold_number, pred_number, options)
+                return Outcome(equal, "numeric" if equal else "numeric mismatch")
+    if len(pred_cleans) == 1:
+        pred_node = structure_cached(pred_cleans[0])
+    else:
+        items: list[tuple] = []
+        for text in pred_cleans:
+            node = structure_cached(text)
+            items.extend(node[1] if node[0] == "list" else (node,))
+        pred_node = ("list", tuple(items))
+    hedged = pred_node[0] == "list" and gold_node[0] not in _COLLECTIONS and gold_node[0] != "seq"
+    equal = _compare_nodes(gold_node, pred_node, options, symbolic)
+    if hedged and not equal:
+        return Outcome(False, f"several answers ({len(pred_node[1])}) for a single-valued gold")
+    kind = gold_node[0] if gold_node[0] != "atom" else "value"
+    return Outcome(equal, f"{kind} {'match' if equal else 'mismatch'}")
+
+
+def is_numeric_gold(gold: str) -> Fraction | None:
+    """The exact rational value of a gold answer when it is a plain number (fast-path check), else None."""
+    try:
+        node = structure_cached(clean_cached(gold))
+    except RefusedInput:
+        return None
+    if node[0] != "atom":
+        return None
+    try:
+        value = numeric_value(node[1])
+    except Refused:
+        return None
+    return value[0].as_fraction() if value is not None else None
+
+
+__all__ += ["is_numeric_gold", "Refused", "RefusedInput"]

@@ -1,0 +1,541 @@
+"""Find the final answer in a model response (and unwrap gold answers), fast and safe on hostile text.
+
+Pure Python, no I/O, no sympy. Every scan is linear in the text it looks at, and the text it looks at is bounded:
+only the last ``TAIL_CHARS`` characters of a response are searched, box contents longer than ``MAX_BOX_CHARS`` are
+ignored, and math spans longer than ``MAX_SPAN_CHARS`` are skipped.
+
+Styles (``extract(response, style)``):
+
+- ``"dapo"``: what follows the last ``Answer:`` (any case, markdown tolerated: ``**Answer:** 34``, ``**Answer**: 34``)
+  up to the end of that line, unwrapped from ``$..$``, ``\\(..\\)``, ``\\boxed{..}`` and a trailing period.
+- ``"boxed"``: the last ``\\boxed{..}`` / ``\\fbox{..}`` (or ``\\boxed 5``) with balanced braces; boxes that sit
+  together at the very end (``\\boxed{(1,2)}, \\boxed{(2,1)}``) are all kept as candidates.
+- ``"auto"``: whichever of the two comes last; with neither, the final answer phrase (``The answer is ..``,
+  ``**Final Answer**``), else the last math span, else the last number / short expression of the final sentence.
+- ``"strict"``: ``"auto"`` without the fallback.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["STYLES", "Extraction", "extract", "extract_answer", "read_gold"]
+
+STYLES = ("auto", "strict", "dapo", "boxed")
+
+TAIL_CHARS = 32_768  # only the end of a response can hold its final answer
+MAX_BOX_CHARS = 8_192  # a box whose content is longer than this is not an answer
+MAX_SPAN_CHARS = 2_048  # same for a math span in the fallback
+MAX_ANSWER_CHARS = 1_024  # the final answer text is cut to this length
+MAX_CANDIDATES = 16
+MAX_GLUE_CHARS = 200  # boxes further apart than this are never grouped
+
+PATH_ANSWER_LINE = "answer_line"
+PATH_BOXED = "boxed"
+PATH_MATH_SPAN = "math_span"
+PATH_LAST_NUMBER = "last_number"
+PATH_NONE = "none"
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """The final answer found in a response.
+
+    ``answer`` is the answer text (None when none was found), ``path`` says how it was found ("answer_line",
+    "boxed", "math_span", "last_number" or "none"), ``candidates`` holds each separate answer (one entry normally,
+    several when the final answer region holds several boxes; then ``answer == ", ".join(candidates)``).
+    """
+
+    answer: str | None
+    path: str
+    candidates: tuple[str, ...] = ()
+
+
+NO_ANSWER = Extraction(None, PATH_NONE, ())
+
+# `Answer:` with markdown around it: "Answer:", "**Answer:**", "**Answer**:", "*Answer*:", "Final answer :", "答案："
+_ANSWER_LINE_RE = re.compile(r"(?:\banswer|答案)(?:\*\*|\*|__|_)?[ \t]*[:：](?:\*\*|\*|__|_)?", re.IGNORECASE)
+_BOX_RE = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
+# Math delimiters for the span scanner; escaped backslashes and dollars come first so they are skipped as tokens.
+_DELIM_RE = re.compile(r"\\\\|\\\$|\$\$|\$|\\\(|\\\)|\\\[|\\\]")
+_CLOSER = {"$$": "$$", "$": "$", "\\(": "\\)", "\\[": "\\]"}
+# Phrases that announce a final answer without a colon: "The final answer is", "**Final Answer**", "answer ="
+_PHRASE_RE = re.compile(r"\b(?:final\s{1,3}answer|answer)\b", re.IGNORECASE)
+_NUMBER_RE = re.compile(r"(?<![\w.])[-−]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:\s?/\s?\d+)?%?")
+_SENTENCE_END_RE = re.compile(r"\n|[.!?](?=\s)")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_WORD_RE = re.compile(r"(?<!\\)\b[A-Za-z]{3,}\b")
+# A plain word (not a LaTeX command, not a connector or a function name written in plain text)
+_PLAIN_WORD_RE = re.compile(
+    r"(?<![\\A-Za-z])(?!(?:and|or|sqrt|pi|sin|cos|tan|log|ln|exp|mod|inf|infty|deg|i)\b)[A-Za-z']{2,}",
+    re.IGNORECASE,
+)
+_LATEX_CMD_RE = re.compile(r"\\[A-Za-z]+")
+_TRAILING_REMARK_RE = re.compile(r"\s*\((?=[^()\\]*[A-Za-z]{3,})[^()\\]{0,80}\)\s*$")
+_GLUE_RE = re.compile(
+    r"\\text\s*\{\s*(?:and|or|,|;)?\s*\}|\\(?:q?quad|mbox\{\s*(?:and|or)?\s*\})|\\[,;:! ]|\\\\|\\[()\[\]]"
+    r"|\b(?:and|or)\b|[A-Za-z](?:_\{?\w{1,3}\}?)?\s*=|[\s$,;&~]",
+    re.IGNORECASE,
+)
+_SENTENCE_CUT_RE = re.compile(r"\.(?:\s+(?=[A-Za-z\\]{2})|\s*$)")
+_MARKDOWN_EDGE = "*_`#> \t\n"
+_FINAL_RE = re.compile(r"final", re.IGNORECASE)
+
+
+# ----------------------------------------------------------------------------------------------- public functions
+
+
+def extract(response: str, style: str = "auto") -> Extraction:
+    """Find the final answer of ``response`` in the given style ("auto", "strict", "dapo" or "boxed")."""
+    if style not in STYLES:
+        raise ValueError(f"unknown extraction style {style!r}; choose from {', '.join(STYLES)}")
+    if not isinstance(response, str) or not response:
+        return NO_ANSWER
+    text = response[-TAIL_CHARS:]
+    if style == "dapo":
+        return _from_answer_line(text, _last_answer_marker(text))
+    if style == "boxed":
+        return _from_boxes(text, _boxes(text))
+
+    marker = _last_answer_marker(text)
+    boxes = _boxes(text)
+    by_line = lambda: _from_answer_line(text, marker)  # noqa: E731
+    by_box = lambda: _from_boxes(text, boxes)  # noqa: E731
+    order = (by_box, by_line) if boxes and (marker is None or boxes[-1][0] > marker.start()) else (by_line, by_box)
+    for attempt in order:
+        found = attempt()
+        if found.answer is not None:
+            return found
+    if style == "strict":
+        return NO_ANSWER
+    return _fallback(text)
+
+
+def extract_answer(response: str, style: str = "auto") -> str | None:
+    """The final answer text of ``response`` (``extract(response, style).answer``), None when there is none."""
+    return extract(response, style).answer
+
+
+def read_gold(gold: str) -> str:
+    """Unwrap a gold answer given as ``$..$``, ``\\(..\\)``, ``\\[..\\]``, ``\\boxed{..}`` or ``Answer: ..``.
+
+    A gold that holds a whole solution gives its last box. Plain golds come back stripped.
+    """
+    if gold is None:
+        return ""
+    text = _CONTROL_RE.sub("", str(gold)).strip()
+    if len(text) > TAIL_CHARS:
+        text = text[-TAIL_CHARS:]
+    for _ in range(4):
+        before = text
+        marker = _last_answer_marker(text)
+        if marker is not None and not _FINAL_RE.sub("", text[: marker.start()]).strip(_MARKDOWN_EDGE):
+            text = text[marker.end() :].strip()  # "Answer: 12", "**Final Answer:** 12"
+        boxes = _boxes(text)
+        if boxes:
+            found = _from_boxes(text, boxes)
+            if found.answer is not None:
+                text = found.answer
+        text = _strip_wrappers(text.strip())
+        if text.endswith(".") and len(text) > 1 and not text.endswith(".."):
+            text = text[:-1].rstrip()
+        if text == before:
+            break
+    return text
+
+
+# ----------------------------------------------------------------------------------------------- Answer: lines
+
+
+def _last_answer_marker(text: str) -> re.Match | None:
+    last = None
+    for last in _ANSWER_LINE_RE.finditer(text):  # noqa: B007
+        pass
+    return last
+
+
+def _from_answer_line(text: str, marker: re.Match | None) -> Extraction:
+    if marker is None:
+        return NO_ANSWER
+    end_of_line = text.find("\n", marker.end())
+    rest = text[marker.end() : end_of_line if end_of_line >= 0 else len(text)]
+    if not _strip_markdown(rest) and end_of_line >= 0:
+        rest = _next_block(text, end_of_line)
+    return _clean_answer_text(rest, PATH_ANSWER_LINE)
+
+
+def _next_block(text: str, start: int) -> str:
+    """The first non-empty line after ``start``, or the whole display-math block that starts there."""
+    window = text[start : start + MAX_BOX_CHARS]
+    stripped = window.lstrip()
+    for opener in ("$$", "\\["):
+        if stripped.startswith(opener):
+            close = stripped.find(_CLOSER[opener], len(opener))
+            if close > 0:
+                return stripped[: close + len(opener)]
+    line_end = stripped.find("\n")
+    return stripped if line_end < 0 else stripped[:line_end]
+
+
+def _clean_answer_text(raw: str, path: str) -> Extraction:
+    """Turn the text after an answer marker into the answer: boxes, phrases, math delimiters, markdown, periods."""
+    text = _strip_markdown(_CONTROL_RE.sub("", raw))
+    if not text:
+        return NO_ANSWER
+    boxes = _boxes(text)
+    if boxes:
+        found = _from_boxes(text, boxes)
+        if found.answer is not None:
+            return Extraction(found.answer, path, found.candidates)
+    phrase = _PHRASE_RE.search(text)
+    if phrase is not None:
+        after = _after_phrase(text, phrase.end())
+        if after is not None:
+            text = after
+    cut = _SENTENCE_CUT_RE.search(text)
+    if cut is not None and cut.start() > 0:
+        text = text[: cut.start()]
+    text = _unwrap_math(_strip_markdown(text))
+    text = _TRAILING_REMARK_RE.sub("", text)
+    text = _final_strip(_leading_expression(text))
+    return _single(text, path)
+
+
+def _after_phrase(text: str, pos: int) -> str | None:
+    """Text after "answer" when it is followed by "is"/"="/":" (markdown allowed), else None."""
+    rest = text[pos : pos + MAX_ANSWER_CHARS + 64].lstrip("*_ \t")
+    low = rest[:3].lower()
+    if low.startswith("is") and (len(rest) == 2 or not rest[2].isalpha()):
+        rest = rest[2:]
+    elif rest[:1] in ("=", ":", "："):
+        rest = rest[1:]
+    else:
+        return None
+    return rest.lstrip("*_ \t:")
+
+
+def _unwrap_math(text: str) -> str:
+    """Remove math delimiters: a single span gives its content; spans joined by glue keep the glue ("3, 4")."""
+    text = _strip_wrappers(text)
+    spans = _math_spans(text)
+    if not spans:
+        return text
+    outside = []
+    previous = 0
+    for start, end, _content in spans:
+        outside.append(text[previous:start])
+        previous = end
+    outside.append(text[previous:])
+    outside_text = "".join(outside)
+    if len(spans) == 1 and _WORD_RE.search(_LATEX_CMD_RE.sub("", outside_text)):
+        return spans[0][2].strip()  # "$34$ dollars", "is $5$ apples": the span is the answer
+    if _WORD_RE.search(_LATEX_CMD_RE.sub("", _GLUE_RE.sub(" ", outside_text))):
+        return ", ".join(content.strip() for _s, _e, content in spans)
+    pieces = []
+    previous = 0
+    for start, end, content in spans:
+        pieces.append(text[previous:start])
+        pieces.append(content)
+        previous = end
+    pieces.append(text[previous:])
+    return "".join(pieces).strip()
+
+
+def _strip_wrappers(text: str) -> str:
+    """Remove wrappers that enclose the whole text: markdown, $$..$$, $..$, \\(..\\), \\[..\\], repeatedly."""
+    for _ in range(4):
+        before = text
+        text = _strip_markdown(text)
+        for opener, closer in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
+            if len(text) >= len(opener) + len(closer) and text.startswith(opener) and text.endswith(closer):
+                inner = text[len(opener) : -len(closer)]
+                if opener not in inner.replace("\\$", "") or opener in ("\\(", "\\["):
+                    text = inner.strip()
+                    break
+        if text == before:
+            break
+    return text
+
+
+def _strip_markdown(text: str) -> str:
+    """Remove bold/italic/code/heading marks around the text; underscores only in pairs (``__34__``)."""
+    text = text.strip(_MARKDOWN_EDGE.replace("_", ""))
+    for pair in ("__", "_"):
+        if len(text) > 2 * len(pair) and text.startswith(pair) and text.endswith(pair):
+            text = text[len(pair) : -len(pair)].strip(_MARKDOWN_EDGE.replace("_", ""))
+    return text
+
+
+def _final_strip(text: str) -> str:
+    text = _strip_markdown(text)
+    text = text.replace("\\$", "")  # an escaped dollar is a currency sign
+    if text.count("$") == 1:
+        text = text.replace("$", "").strip()  # a stray delimiter ("Answer: $12") or a price sign
+    while text and text[-1] in ".,;:!" and not text.endswith("\\!"):
+        text = text[:-1].rstrip()
+    text = text.strip()
+    if text.startswith("=") and len(text) > 1:
+        text = text[1:].strip()
+    return text[:MAX_ANSWER_CHARS]
+
+
+def _single(text: str, path: str) -> Extraction:
+    if not text:
+        return NO_ANSWER
+    return Extraction(text, path, (text,))
+
+
+# ----------------------------------------------------------------------------------------------- boxes
+
+
+def _boxes(text: str) -> list[tuple[int, int, str]]:
+    """Every well-formed box of ``text`` as (start, end, content), in order of position."""
+    found = []
+    for match in _BOX_RE.finditer(text):
+        if found and match.start() < found[-1][1]:
+            continue  # a box nested in the previous one
+        parsed = _parse_box(text, match.end())
+        if parsed is not None:
+            end, content = parsed
+            found.append((match.start(), end, content))
+    return found
+
+
+def _parse_box(text: str, pos: int) -> tuple[int, str] | None:
+    """Parse a box argument starting at ``pos`` (just after ``\\boxed``); returns (end, content) or None."""
+    n = len(text)
+    i = pos
+    while i < n and text[i] in " \t":
+        i += 1
+    if i >= n:
+        return None
+    if text[i] == "{":
+        end = _match_brace(text, i)
+        if end is None:
+            return None
+        return end + 1, _unwrap_nested_box(text[i + 1 : end].strip())
+    if i == pos:
+        return None  # "\boxed5" is not a box; "\boxed 5" is
+    j = i
+    while j < n and j - i < 64 and not text[j].isspace() and text[j] not in "$\\":
+        j += 1
+    content = text[i:j].rstrip(".,;")
+    return (j, content) if content else None
+
+
+def _match_brace(text: str, open_pos: int) -> int | None:
+    """Index of the brace closing the one at ``open_pos``; escaped braces are skipped; None past the cap."""
+    depth = 0
+    i = open_pos
+    limit = min(len(text), open_pos + MAX_BOX_CHARS + 2)
+    while i < limit:
+        char = text[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return None
+
+
+def _strip_outer_braces(content: str) -> str:
+    """``{{5}}`` -> ``5``: drop brace pairs that wrap the whole content (one linear pass)."""
+    lead = len(content) - len(content.lstrip("{"))
+    trail = len(content) - len(content.rstrip("}"))
+    levels = min(lead, trail)
+    if levels == 0 or levels * 2 >= len(content):
+        return content
+    inner = content[levels:-levels]
+    depth = 0
+    i = 0
+    while i < len(inner):
+        char = inner[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth < 0:
+                return content
+        i += 1
+    return inner.strip() if depth == 0 and not content[levels - 1 : levels + 1] == "\\{" else content
+
+
+def _unwrap_nested_box(content: str) -> str:
+    content = _strip_outer_braces(content)
+    for _ in range(8):
+        match = _BOX_RE.match(content)
+        if match is None:
+            break
+        parsed = _parse_box(content, match.end())
+        if parsed is None or parsed[0] != len(content):
+            break
+        content = parsed[1].strip()
+    return content
+
+
+def _from_boxes(text: str, boxes: list[tuple[int, int, str]]) -> Extraction:
+    """The last box, together with the boxes that sit right before it (joined only by commas, "and", "or", $)."""
+    if not boxes:
+        return NO_ANSWER
+    group = [boxes[-1]]
+    for box in reversed(boxes[:-1]):
+        glue = text[box[1] : group[-1][0]]
+        if len(group) >= MAX_CANDIDATES or len(glue) > MAX_GLUE_CHARS or _GLUE_RE.sub("", glue):
+            break
+        group.append(box)
+    candidates: list[str] = []
+    for _start, _end, content in reversed(group):
+        cleaned = _final_strip(_strip_wrappers(_CONTROL_RE.sub("", content)))
+        if cleaned and cleaned not in candidates:
+            candidates.append(cleaned)
+    if not candidates:
+        return NO_ANSWER
+    return Extraction(", ".join(candidates), PATH_BOXED, tuple(candidates))
+
+
+# ----------------------------------------------------------------------------------------------- free-form fallback
+
+
+def _math_spans(text: str) -> list[tuple[int, int, str]]:
+    """Math spans ($$..$$, $..$, \\(..\\), \\[..\\]) as (start, end, content); one linear pass.
+
+    A single ``$`` opens only before a non-space and closes only after a non-space when no digit follows, so
+    prices ("costs $5 and $6") are not read as math.
+    """
+    spans = []
+    open_token = None
+    open_start = 0
+    for match in _DELIM_RE.finditer(text):
+        token = match.group()
+        if token in ("\\\\", "\\$"):
+            continue
+        start, end = match.span()
+        if open_token is None:
+            if token not in _CLOSER:
+                continue
+            if token == "$" and (end >= len(text) or text[end].isspace()):
+                continue
+            open_token, open_start = token, start
+            continue
+        if token != _CLOSER[open_token]:
+            continue
+        if token == "$" and (text[start - 1].isspace() or (end < len(text) and text[end].isdigit())):
+            continue
+        content = text[open_start + len(open_token) : start]
+        if content.strip() and len(content) <= MAX_SPAN_CHARS:
+            spans.append((open_start, end, content.strip()))
+        open_token = None
+    return spans
+
+
+def _fallback(text: str) -> Extraction:
+    """No `Answer:` line and no box: an answer phrase, else the last math span, else the last number or expression.
+
+    Only the last sentence that holds math (a span or a number) is looked at, so a number earlier in the reasoning
+    never stands in for the final answer.
+    """
+    spans = _math_spans(text)
+    phrase = _last_phrase(text, spans)
+    if phrase is not None:
+        return phrase
+    masked = _mask_spans(text, spans)
+    numbers = list(_NUMBER_RE.finditer(masked[-4096:]))
+    offset = max(0, len(masked) - 4096)
+    last_span_end = spans[-1][1] if spans else -1
+    last_number_end = offset + numbers[-1].end() if numbers else -1
+    if last_span_end < 0 and last_number_end < 0:
+        return NO_ANSWER
+    anchor = max(last_span_end, last_number_end)
+    anchor_start = spans[-1][0] if anchor == last_span_end else offset + numbers[-1].start()
+    sentence_start = _sentence_start(masked, anchor_start)
+    in_sentence = [span for span in spans if span[0] >= sentence_start]
+    if in_sentence:
+        span_text = _final_strip(_strip_wrappers(in_sentence[-1][2]))
+        return _single(span_text, PATH_MATH_SPAN)
+    expression = _trailing_expression(masked[sentence_start:].strip())
+    if expression is not None:
+        return _single(expression, PATH_LAST_NUMBER)
+    number = numbers[-1].group().replace("−", "-")
+    return _single(_final_strip(number), PATH_LAST_NUMBER)
+
+
+def _last_phrase(text: str, spans: list[tuple[int, int, str]]) -> Extraction | None:
+    """The answer announced by the last "the answer is", "final answer =" or "**Final Answer**" phrase."""
+    matches = list(_PHRASE_RE.finditer(text[-4096:]))
+    offset = max(0, len(text) - 4096)
+    for match in reversed(matches[-8:]):
+        pos = offset + match.end()
+        if any(start <= offset + match.start() < end for start, end, _c in spans):
+            continue  # "answer" inside a math span
+        rest = text[pos : pos + MAX_SPAN_CHARS + 64]
+        head = rest.lstrip("*_ \t#")
+        if head.startswith("\n") or not head.strip():
+            after = _next_block(rest, len(rest) - len(head)) if head.strip() else ""
+        else:
+            after = _after_phrase(text, pos)
+            if after is None:
+                continue
+            line_end = after.find("\n")
+            after = after if line_end < 0 else after[:line_end]
+        found = _clean_answer_text(after, PATH_MATH_SPAN)
+        if found.answer is None:
+            continue
+        path = PATH_MATH_SPAN if _math_spans(after) or _boxes(after) else PATH_LAST_NUMBER
+        return Extraction(found.answer, path, found.candidates)
+    return None
+
+
+def _mask_spans(text: str, spans: list[tuple[int, int, str]]) -> str:
+    if not spans:
+        return text
+    pieces = []
+    previous = 0
+    for start, end, _content in spans:
+        pieces.append(text[previous:start])
+        pieces.append(" " * (end - start))
+        previous = end
+    pieces.append(text[previous:])
+    return "".join(pieces)
+
+
+def _sentence_start(masked: str, pos: int) -> int:
+    """Start of the sentence holding ``pos`` (after the last newline or sentence-ending period before it)."""
+    window_start = max(0, pos - 1024)
+    start = window_start
+    for match in _SENTENCE_END_RE.finditer(masked, window_start, pos):
+        start = match.end()
+    return start
+
+
+def _trailing_expression(sentence: str) -> str | None:
+    """The formula that ends the final sentence ("so x = 4, -8, -10", "it is 2\\sqrt{3}"), else None."""
+    last_word_end = 0
+    for match in _PLAIN_WORD_RE.finditer(sentence):
+        last_word_end = match.end()
+    candidate = _final_strip(sentence[last_word_end:].lstrip(" :'"))
+    if not candidate or len(candidate) > 60 or not any(ch.isdigit() for ch in candidate):
+        return None
+    if candidate.count("{") != candidate.count("}") or candidate.count("(") < candidate.count(")"):
+        return None
+    return candidate.replace("−", "-")
+
+
+def _leading_expression(text: str) -> str:
+    """Cut words that follow a leading formula ("5 apples" -> "5", "\\frac{1}{2} dollars" -> "\\frac{1}{2}")."""
+    for match in _PLAIN_WORD_RE.finditer(text):
+        prefix = text[: match.start()]
+        if prefix.count("{") != prefix.count("}") or prefix.count("(") != prefix.count(")"):
+            continue
+        if any(ch.isdigit() for ch in prefix):
+            return prefix.strip()
+        return text
+    return text

@@ -1,0 +1,191 @@
+"""Text clean-up of one answer (LaTeX or plain) before it is parsed: pure string work, linear, no sympy.
+
+``clean`` removes what never changes an answer's value: math delimiters, ``\\left``/``\\right``, spacing commands,
+``\\text{}``-style wrappers, degree marks, ``\\dfrac``/``\\tfrac`` spellings, Unicode minus signs and the like.
+``strip_units`` removes a trailing unit or currency ("5 cm", "1,000.99m²", "2,74 $") from a numeric answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["clean", "strip_units", "find_closing", "unwrap_command", "plain_text"]
+
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_UNICODE = {
+    "\u2212": "-",  # minus sign
+    "\u2013": "-",
+    "\u2012": "-",
+    "\ufe63": "-",
+    "\uff0d": "-",
+    "\u00d7": r"\times ",
+    "\u22c5": r"\cdot ",
+    "\u00b7": r"\cdot ",
+    "\u00f7": "/",
+    "\u03c0": r"\pi ",
+    "\u221a": r"\sqrt",
+    "\u221e": r"\infty ",
+    "\u2264": r"\le ",
+    "\u2265": r"\ge ",
+    "\u2260": r"\ne ",
+    "\u222a": r"\cup ",
+    "\u2229": r"\cap ",
+    "\u00b0": r"^\circ ",
+    "\u00a0": " ",
+    "\u2009": " ",
+    "\u202f": " ",
+    "\u2002": " ",
+    "\u2003": " ",
+    "\uff0c": ",",
+    "\u3002": ".",
+    "\uff08": "(",
+    "\uff09": ")",
+}
+_UNICODE_RE = re.compile("|".join(map(re.escape, _UNICODE)))
+# Spacing and sizing commands that never change a value.
+_SPACING_RE = re.compile(
+    r"\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg)(?![A-Za-z])"
+    r"|\\(?:displaystyle|textstyle|scriptstyle|limits|nolimits|q?quad|hfill|medspace|thinspace|negthinspace)(?![A-Za-z])"
+    r"|\\[,;:! ]|~"
+)
+_DELIMS_RE = re.compile(r"\$|\\\(|\\\)|^\s*\\\[|\\\]\s*$")
+_FRAC_SPELLINGS_RE = re.compile(r"\\[dtc]frac(?![A-Za-z])")
+_BINOM_SPELLINGS_RE = re.compile(r"\\[dt]binom(?![A-Za-z])")
+_DEGREE_RE = re.compile(
+    r"\^\s*\{?\s*\\circ\s*\}?\s*[CF]?(?![A-Za-z])|\\circ(?![A-Za-z])|\\degree(?![A-Za-z])|\\textdegree"
+)
+# Wrappers whose content is the value: \text{..}, \textbf{..}, \mathrm{..}, \boxed{..}, ...
+_WRAPPERS = (
+    "text",
+    "textbf",
+    "textit",
+    "textrm",
+    "textsf",
+    "texttt",
+    "textnormal",
+    "mathrm",
+    "mathbf",
+    "mathit",
+    "mathsf",
+    "mathtt",
+    "mathnormal",
+    "boldsymbol",
+    "bm",
+    "mbox",
+    "hbox",
+    "emph",
+    "boxed",
+    "fbox",
+    "operatorname",
+)
+_WRAPPER_RE = re.compile(r"\\(?:" + "|".join(_WRAPPERS) + r")\s*\{")
+_SPACES_RE = re.compile(r"\s+")
+_INF_RE = re.compile(r"\\inf(?:ty|inity)?(?![A-Za-z])")
+_LE_RE = re.compile(r"\\(?:leqslant|leq|le)(?![A-Za-z])")
+_GE_RE = re.compile(r"\\(?:geqslant|geq|ge)(?![A-Za-z])")
+_NE_RE = re.compile(r"\\(?:neq|ne)(?![A-Za-z])")
+_LT_GT_RE = re.compile(r"\\(?:lt)(?![A-Za-z])|\\(?:gt)(?![A-Za-z])")
+_MATH_OP_ALIASES = ((r"\\div(?![A-Za-z])", "/"), (r"\\ast(?![A-Za-z])", "*"), (r"\\dots|\\ldots|\\cdots", r"\\dots"))
+_ALIAS_RES = tuple((re.compile(pattern), repl) for pattern, repl in _MATH_OP_ALIASES)
+
+# Units and currencies that may trail a numeric answer. Single letters only where they are unambiguous as units.
+_UNIT_WORD = (
+    r"(?:[a-zA-Z]{2,}\.?(?:\s*(?:\^\s*\{?[23]\}?|[²³]))?"
+    r"|(?:m|g|s|h|l|L|K|W|V|J|N|A)(?:\s*(?:\^\s*\{?[23]\}?|[²³]))?(?![A-Za-z]))"
+)
+_TRAILING_UNITS_RE = re.compile(
+    r"^(?P<value>.*?[\d}.%)])\s*(?P<unit>(?:"
+    + _UNIT_WORD
+    + r"(?:\s*(?:/|per\s)\s*"
+    + _UNIT_WORD
+    + r")?\s*)+|[$€£¥₹]|USD|EUR|GBP|\\\$)\s*\.?$"
+)
+_LEADING_CURRENCY_RE = re.compile(r"^(?:\\\$|[$€£¥₹]|USD\s|EUR\s|GBP\s|Rs\.?\s?)\s*(?=[-+]?[\d.])")
+_NOT_UNITS = frozenset(
+    {"pi", "sqrt", "frac", "or", "and", "sin", "cos", "tan", "log", "ln", "exp", "mod", "dots", "infty", "i", "e"}
+)
+
+
+def find_closing(text: str, open_pos: int, max_depth: int = 200) -> int:
+    """Index of the ``}`` closing the ``{`` at ``open_pos`` (escaped braces skipped); -1 if unbalanced or too deep."""
+    depth = 0
+    i = open_pos
+    n = len(text)
+    while i < n:
+        char = text[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char == "{":
+            depth += 1
+            if depth > max_depth:
+                return -1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def unwrap_command(text: str, pattern: re.Pattern[str]) -> str:
+    """Replace every ``\\cmd{content}`` matched by ``pattern`` (which ends at the ``{``) with ``content``."""
+    for _ in range(64):
+        match = pattern.search(text)
+        if match is None:
+            return text
+        open_pos = match.end() - 1
+        close = find_closing(text, open_pos)
+        if close < 0:
+            return text[: match.start()] + text[match.end() :]
+        text = text[: match.start()] + text[open_pos + 1 : close] + text[close + 1 :]
+    return text
+
+
+def clean(text: str) -> str:
+    """Normalise one answer string: the result has the same value and fewer spellings."""
+    text = _CONTROL_RE.sub("", text)
+    text = _UNICODE_RE.sub(lambda m: _UNICODE[m.group()], text)
+    text = _DELIMS_RE.sub(" ", text)
+    text = text.replace("\\\\[", "[").replace("\\displaystyle", " ")
+    text = _FRAC_SPELLINGS_RE.sub(r"\\frac", text)
+    text = _BINOM_SPELLINGS_RE.sub(r"\\binom", text)
+    text = _DEGREE_RE.sub(" ", text)
+    text = text.replace("{,}", ",").replace("{.}", ".")
+    text = text.replace("\\%", "%").replace("\\left.", "").replace("\\right.", "")
+    text = _SPACING_RE.sub(lambda m: "" if m.group() == "\\!" else " ", text)
+    if "\\" in text:
+        text = unwrap_command(text, _WRAPPER_RE)
+        text = _INF_RE.sub(r"\\infty", text)
+        text = _LE_RE.sub(r"\\le", text)
+        text = _GE_RE.sub(r"\\ge", text)
+        text = _NE_RE.sub(r"\\ne", text)
+        text = _LT_GT_RE.sub(lambda m: "<" if m.group().startswith("\\lt") else ">", text)
+        for regex, repl in _ALIAS_RES:
+            text = regex.sub(repl, text)
+    text = _SPACES_RE.sub(" ", text).strip()
+    while text.endswith((".", "。")) and not text.endswith(".."):
+        text = text[:-1].rstrip()
+    return text
+
+
+def strip_units(text: str) -> str:
+    """Remove a trailing unit/currency and a leading currency sign from a numeric answer ("5 cm" -> "5")."""
+    text = _LEADING_CURRENCY_RE.sub("", text)
+    for _ in range(3):
+        match = _TRAILING_UNITS_RE.match(text)
+        if match is None:
+            break
+        words = re.findall(r"[A-Za-z]+", match.group("unit"))
+        if any(word.lower() in _NOT_UNITS for word in words):
+            break
+        text = match.group("value").rstrip()
+    return text
+
+
+_PLAIN_TEXT_RE = re.compile(r"[^0-9a-z]+")
+
+
+def plain_text(text: str) -> str:
+    """Lower-case letters and digits only: the comparison key for text answers ("\\text{Evelyn}" -> "evelyn")."""
+    return _PLAIN_TEXT_RE.sub("", text.lower())

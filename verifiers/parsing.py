@@ -1,0 +1,188 @@
+"""parse_answer: a bounded parse of one answer that says what kind of answer it is (used by curation).
+
+Numbers, fractions, radicals and multiples of pi are read in-process by the exact reader (no sympy parsing of the
+text); shapes (tuples, sets, intervals, matrices, relations), multiple-choice letters and words by the structural
+reader; only other expressions go to a guarded worker process (latex2sympy2_extended through math-verify) with a
+deadline, and come back pickled by our own worker.
+"""
+
+from __future__ import annotations
+
+import base64
+import pickle
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .compare import _is_text, clean_cached, numeric_value, structure_cached
+from .exact import Refused, Value
+from .limits import RefusedInput, check_answer
+
+__all__ = ["ParsedAnswer", "parse_answer", "KINDS"]
+
+KINDS = (
+    "integer",
+    "fraction",
+    "decimal",
+    "radical",
+    "pi_multiple",
+    "expression",
+    "tuple",
+    "set",
+    "interval",
+    "matrix",
+    "equation",
+    "text",
+    "choice",
+    "unparseable",
+)
+
+_CHOICE_RE = re.compile(r"^\(?([A-E])\)?$")
+_PLAIN_DECIMAL_RE = re.compile(r"^[+-]?(?:\d+\.\d*|\.\d+)$")
+
+
+@dataclass(frozen=True)
+class ParsedAnswer:
+    """``kind`` (one of KINDS), ``text`` (the normalised answer) and ``value`` (a Fraction for integer / fraction /
+    decimal, a sympy object for other parsed kinds, None when unparsed)."""
+
+    kind: str
+    text: str
+    value: object | None
+
+
+def _to_sympy(value: Value):
+    import sympy
+
+    total = sympy.Integer(0)
+    for (radicand, pi_power), coef in value.terms.items():
+        total += sympy.Rational(coef.numerator, coef.denominator) * sympy.sqrt(radicand) * sympy.pi**pi_power
+    return total
+
+
+def _numeric_kind(text: str, value: Value, percent: bool) -> ParsedAnswer:
+    fraction = value.as_fraction()
+    if fraction is not None:
+        if percent:
+            return ParsedAnswer("decimal", text, fraction / 100)
+        if fraction.denominator == 1:
+            return ParsedAnswer("integer", text, fraction)
+        plain = text.replace(",", "").replace(" ", "")
+        if _PLAIN_DECIMAL_RE.match(plain) or "e" in plain.lower():
+            return ParsedAnswer("decimal", text, fraction)
+        return ParsedAnswer("fraction", text, fraction)
+    radicals = any(radicand != 1 for radicand, _ in value.terms)
+    pis = any(pi_power != 0 for _, pi_power in value.terms)
+    if pis and not radicals and all(pi_power == 1 for _, pi_power in value.terms):
+        return ParsedAnswer("pi_multiple", text, _to_sympy(value))
+    if radicals and not pis:
+        return ParsedAnswer("radical", text, _to_sympy(value))
+    return ParsedAnswer("expression", text, _to_sympy(value))
+
+
+def _shape_kind(node: tuple) -> str | None:
+    kind = node[0]
+    if kind in ("list", "set"):
+        return "set"
+    if kind == "seq":
+        items = [item[1] for item in node[3] if item[0] == "atom"]
+        if node[1] != node[2].translate(str.maketrans(")]", "([")) or any("infty" in item for item in items):
+            return "interval"
+        return "tuple"
+    if kind == "union":
+        return "interval"
+    if kind == "matrix":
+        return "matrix"
+    if kind == "rel":
+        return "equation"
+    return None
+
+
+def classify_symbolic(text: str) -> dict:
+    """(In a worker.) Parse ``text`` with math-verify's LaTeX parser; the kind and the pickled sympy value."""
+    from .symbolic import parse_symbolic
+
+    parsed = parse_symbolic(text)
+    if not parsed:
+        return {"kind": "unparseable"}
+    value = parsed[0]
+    if isinstance(value, str):
+        return {"kind": "text"}
+    import sympy
+
+    if isinstance(value, sympy.MatrixBase):
+        kind = "matrix"
+    elif isinstance(value, (sympy.Eq, sympy.core.relational.Relational)):
+        kind = "equation"
+    elif isinstance(value, sympy.FiniteSet):
+        kind = "set"
+    elif isinstance(value, (sympy.Interval, sympy.Union)):
+        kind = "interval"
+    elif isinstance(value, sympy.Tuple):
+        kind = "tuple"
+    elif isinstance(value, sympy.Integer):
+        kind = "integer"
+    elif isinstance(value, sympy.Rational):
+        kind = "fraction"
+    elif isinstance(value, sympy.Float):
+        kind = "decimal"
+    else:
+        kind = "expression"
+    try:
+        payload = base64.b64encode(pickle.dumps(value)).decode()
+    except Exception:  # noqa: BLE001 - some sympy objects do not pickle; the kind is still useful
+        payload = None
+    return {"kind": kind, "value": payload}
+
+
+def parse_answer(text: str, *, timeout: float = 2.0) -> ParsedAnswer:
+    """Classify and parse one answer, bounded in size and time; never raises on bad input."""
+    if not isinstance(text, str):
+        return ParsedAnswer("unparseable", "", None)
+    try:
+        check_answer(text)
+        cleaned = clean_cached(text)
+        check_answer(cleaned)
+    except RefusedInput:
+        return ParsedAnswer("unparseable", text[:200], None)
+    if not cleaned:
+        return ParsedAnswer("unparseable", cleaned, None)
+    try:
+        node = structure_cached(cleaned)
+    except RecursionError:
+        return ParsedAnswer("unparseable", cleaned, None)
+    shape = _shape_kind(node)
+    if shape is not None:
+        return ParsedAnswer(shape, cleaned, None) if shape != "equation" else _equation(cleaned, node)
+    atom = node[1]
+    if _CHOICE_RE.match(atom):
+        return ParsedAnswer("choice", cleaned, None)
+    try:
+        number = numeric_value(atom)
+    except Refused:
+        return ParsedAnswer("unparseable", cleaned, None)
+    if number is not None:
+        return _numeric_kind(atom, number[0], number[1])
+    if _is_text(atom):
+        return ParsedAnswer("text", cleaned, None)
+    return _from_worker(cleaned, "expression", timeout)
+
+
+def _equation(cleaned: str, node: tuple) -> ParsedAnswer:
+    return ParsedAnswer("equation", cleaned, None)
+
+
+def _from_worker(cleaned: str, fallback_kind: str, timeout: float) -> ParsedAnswer:
+    from .guard import default_pool
+
+    result = default_pool().run([{"op": "parse", "text": cleaned}], timeout, workers=1)[0]
+    if result.get("status") != "ok":
+        return ParsedAnswer("unparseable", cleaned, None)
+    info = result.get("result", {})
+    kind = info.get("kind", "unparseable")
+    value = None
+    if info.get("value"):
+        value = pickle.loads(base64.b64decode(info["value"]))  # produced by our own worker from a sympy object
+        if kind in ("integer", "fraction"):
+            value = Fraction(int(value.p), int(value.q))
+    return ParsedAnswer(kind if kind in KINDS else fallback_kind, cleaned, value)

@@ -1,0 +1,235 @@
+"""Split a cleaned answer into its shape: a single value, a list, a set, a tuple/interval, a union, a matrix or a
+relation. Pure string work (linear scans with depth counting), no sympy.
+
+Nodes are tuples, first item the kind:
+``("atom", text)``, ``("list", items)`` (bare comma/"or" list), ``("set", items)`` (``\\{..\\}``),
+``("seq", open, close, items)`` (tuple or interval, brackets kept), ``("union", items)``, ``("matrix", rows)``,
+``("rel", parts, ops)`` (``=``, ``<``, ``\\le``, ... with ``>``/``\\ge`` turned around to ``<``/``\\le``).
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["parse_structure", "split_top_level", "is_thousands_number", "strip_variable_prefix"]
+
+MAX_ITEMS = 256
+
+_THOUSANDS_RE = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_SPACE_THOUSANDS_RE = re.compile(r"[+-]?\d{1,3}(?: \d{3})+(?:[.,]\d+)?")
+_SPACED_NUMBERS_RE = re.compile(r"[+-]?\d+(?:\.\d+)?(?: +[+-]?\d+(?:\.\d+)?)+")
+_MATRIX_RE = re.compile(
+    r"^\\begin\{(?P<env>[a-zA-Z]*matrix\*?|array)\}(?:\{[^{}]*\})?(?P<body>.*)\\end\{(?P=env)\}$", re.DOTALL
+)
+_VAR_PREFIX_RE = re.compile(
+    r"^(?:[A-Za-z](?:_\{?\w{1,4}\}?)?|\\[a-zA-Z]+|[A-Za-z]\s*\(\s*[A-Za-z]\s*\))\s*(?:=|\\in(?![A-Za-z]))\s*"
+)
+_WORD_SEPARATORS_RE = re.compile(r"\s+(?:or|and)\s+|\s*\\(?:text|mbox)\{\s*(?:or|and)\s*\}\s*", re.IGNORECASE)
+_RELATIONS = ("\\le", "\\ge", "\\ne", "<", ">", "=")
+_FLIP = {">": "<", "\\ge": "\\le", "<": ">", "\\le": "\\ge", "=": "=", "\\ne": "\\ne"}
+_OPENERS = "([{"
+_CLOSERS = ")]}"
+
+
+def is_thousands_number(text: str) -> bool:
+    """``"1,000"``, ``"-12,345.5"``: digits grouped by commas in threes."""
+    return bool(_THOUSANDS_RE.fullmatch(text))
+
+
+def split_top_level(text: str, separators: str = ",;") -> list[str]:
+    """Split ``text`` at separator characters outside any bracket; ``\\{``/``\\}`` count as brackets."""
+    parts = []
+    depth = 0
+    start = 0
+    i = 0
+    n = len(text)
+    while i < n:
+        char = text[i]
+        if char == "\\" and i + 1 < n:
+            if text[i + 1] in "{}":
+                depth += 1 if text[i + 1] == "{" else -1
+            i += 2
+            continue
+        if char in _OPENERS:
+            depth += 1
+        elif char in _CLOSERS:
+            depth -= 1
+        elif depth == 0 and char in separators:
+            parts.append(text[start:i].strip())
+            start = i + 1
+            if len(parts) > MAX_ITEMS:
+                break
+        i += 1
+    parts.append(text[start:].strip())
+    return parts
+
+
+def _split_rows(body: str, separator: str) -> list[str]:
+    """Split a matrix body at ``\\\\`` (rows) or ``&`` (columns) outside braces."""
+    parts = []
+    depth = 0
+    start = 0
+    i = 0
+    n = len(body)
+    while i < n:
+        char = body[i]
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif depth == 0 and body.startswith(separator, i):
+            parts.append(body[start:i].strip())
+            i += len(separator)
+            start = i
+            continue
+        elif char == "\\":
+            i += 2
+            continue
+        i += 1
+    parts.append(body[start:].strip())
+    return parts
+
+
+def _relation_split(text: str) -> tuple[list[str], list[str]]:
+    """Split at top-level relation symbols; returns (parts, ops)."""
+    parts: list[str] = []
+    ops: list[str] = []
+    depth = 0
+    start = 0
+    i = 0
+    n = len(text)
+    while i < n:
+        char = text[i]
+        if char == "\\":
+            if i + 1 < n and text[i + 1] in "{}":
+                depth += 1 if text[i + 1] == "{" else -1
+                i += 2
+                continue
+            if depth == 0:
+                for op in ("\\le", "\\ge", "\\ne"):
+                    if text.startswith(op, i) and not text[i + len(op) : i + len(op) + 1].isalpha():
+                        parts.append(text[start:i].strip())
+                        ops.append(op)
+                        i += len(op)
+                        start = i
+                        break
+                else:
+                    i += 2
+                continue
+            i += 2
+            continue
+        if char in _OPENERS:
+            depth += 1
+        elif char in _CLOSERS:
+            depth -= 1
+        elif depth == 0 and char in "<>=":
+            op = char
+            if text.startswith(("<=", ">="), i):
+                op = "\\le" if char == "<" else "\\ge"
+                i += 1
+            elif text.startswith("!=", i - 1) and i > 0:
+                pass
+            parts.append(text[start:i].strip() if op == char else text[start : i - 1].strip())
+            ops.append(op)
+            start = i + 1
+        i += 1
+    parts.append(text[start:].strip())
+    return parts, ops
+
+
+def strip_variable_prefix(text: str) -> str:
+    """``"x = 4, -8"`` -> ``"4, -8"``; ``"f(x) = 2x+1"`` -> ``"2x+1"``; only when no other relation follows."""
+    match = _VAR_PREFIX_RE.match(text)
+    if match is None:
+        return text
+    rest = text[match.end() :]
+    if not rest:
+        return text
+    _parts, ops = _relation_split(rest)
+    if ops:
+        return text
+    if "=" in rest and re.search(r"[A-Za-z]\s*=", rest):
+        return text  # "x=1, y=2": a list of assignments, keep it
+    return rest
+
+
+def parse_structure(text: str, *, allow_list: bool = True) -> tuple:
+    """The shape of a cleaned answer (see the module docstring)."""
+    text = text.strip()
+    if not text:
+        return ("atom", "")
+    if is_thousands_number(text):
+        return ("atom", text.replace(",", ""))
+    matrix = _MATRIX_RE.match(text)
+    if matrix is not None:
+        rows = [row for row in _split_rows(matrix.group("body"), "\\\\") if row]
+        return ("matrix", tuple(tuple(_parse_element(cell) for cell in _split_rows(row, "&")) for row in rows))
+    text = strip_variable_prefix(text)
+    if allow_list:
+        if _SPACED_NUMBERS_RE.fullmatch(text) and not _SPACE_THOUSANDS_RE.fullmatch(text):
+            text = text.replace(" ", ",")  # "3 4" is two numbers, not 34
+        pieces = [piece for piece in split_top_level(_WORD_SEPARATORS_RE.sub(",", text)) if piece]
+        if len(pieces) > 1:
+            return ("list", tuple(_parse_element(strip_variable_prefix(piece)) for piece in pieces[:MAX_ITEMS]))
+        if pieces:
+            text = pieces[0]
+    return _parse_element(text)
+
+
+def _parse_element(text: str) -> tuple:
+    text = text.strip()
+    if is_thousands_number(text):
+        return ("atom", text.replace(",", ""))
+    matrix = _MATRIX_RE.match(text)
+    if matrix is not None:
+        return parse_structure(text)
+    parts, ops = _relation_split(text)
+    if ops and all(parts):
+        if all(op in (">", "\\ge") for op in ops):
+            parts, ops = parts[::-1], [_FLIP[op] for op in ops[::-1]]
+        return ("rel", tuple(_parse_element(part) for part in parts), tuple(ops))
+    union = _split_union(text)
+    if len(union) > 1:
+        return ("union", tuple(_parse_element(part) for part in union))
+    if text.startswith("\\{") and text.endswith("\\}") and _encloses(text, 2):
+        inner = text[2:-2].strip()
+        items = [item for item in split_top_level(inner) if item]
+        return ("set", tuple(_parse_element(item) for item in items[:MAX_ITEMS]))
+    if len(text) >= 2 and text[0] in "([" and text[-1] in ")]" and _encloses(text, 1):
+        items = split_top_level(text[1:-1])
+        if len(items) > 1:
+            return ("seq", text[0], text[-1], tuple(_parse_element(item) for item in items[:MAX_ITEMS]))
+    return ("atom", text)
+
+
+def _split_union(text: str) -> list[str]:
+    if "\\cup" not in text:
+        return [text]
+    marked = re.sub(r"\\cup(?![A-Za-z])", "\x00", text)
+    parts = split_top_level(marked, "\x00")
+    return [part for part in parts if part] if len(parts) > 1 else [text]
+
+
+def _encloses(text: str, width: int) -> bool:
+    """True when the opening bracket at the start is closed only by the last one."""
+    depth = 0
+    i = 0
+    n = len(text)
+    last = n - width
+    while i < n:
+        char = text[i]
+        if char == "\\" and i + 1 < n:
+            if text[i + 1] in "{}":
+                depth += 1 if text[i + 1] == "{" else -1
+                if depth == 0 and i < last:
+                    return False
+            i += 2
+            continue
+        if char in _OPENERS:
+            depth += 1
+        elif char in _CLOSERS:
+            depth -= 1
+            if depth == 0 and i < last:
+                return False
+        i += 1
+    return depth == 0

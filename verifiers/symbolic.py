@@ -1,0 +1,82 @@
+"""The symbolic path: sympy-backed comparison, run only inside a guarded worker process (see ``guard``).
+
+Parsing goes through math-verify's LaTeX extraction (``LatexExtractionConfig`` only, so math-verify never reaches
+sympy's ``parse_expr``) and latex2sympy2_extended; comparison through ``math_verify.verify``. Timeouts are disabled
+here (math-verify's SIGALRM timer works only in a main thread) because the process running this is killed from
+outside when its deadline passes. Every text is size-checked (``limits.check_symbolic``) before it is parsed.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+from .compare import Options, Outcome, compare
+from .limits import check_symbolic
+
+__all__ = ["symbolic_equal", "compare_symbolic", "parse_symbolic"]
+
+DEFAULT_SYMBOLIC_ROUNDING = 6
+
+logging.getLogger("math_verify").setLevel(logging.ERROR)
+
+
+def _math_verify():
+    import math_verify
+    import math_verify.grader
+    import math_verify.parser
+
+    # We enforce deadlines from outside the process; silence the "timeout disabled" warning.
+    math_verify.parser.TIMEOUT_WARNING_SHOWN = True
+    math_verify.grader.TIMEOUT_WARNING_SHOWN = True
+    return math_verify
+
+
+@lru_cache(maxsize=2048)
+def parse_symbolic(text: str) -> tuple:
+    """Parse one answer (cleaned LaTeX) into math-verify's parsed form; () when it cannot be parsed."""
+    check_symbolic(text)
+    mv = _math_verify()
+    config = [mv.LatexExtractionConfig(boxed_match_priority=0)]
+    parsed = mv.parse("$" + text + "$", extraction_config=config, fallback_mode="no_fallback", parsing_timeout=None)
+    return tuple(parsed)
+
+
+def _imaginary_unit(parsed: tuple) -> tuple:
+    """Read a free symbol ``i`` as the imaginary unit (latex2sympy2_extended only knows ``I``)."""
+    import sympy
+
+    out = []
+    for item in parsed:
+        symbols = [s for s in getattr(item, "free_symbols", ()) if getattr(s, "name", "") == "i"]
+        out.append(item.subs({s: sympy.I for s in symbols}) if symbols else item)
+    return tuple(out)
+
+
+def _mentions_i(parsed: tuple) -> bool:
+    return any(getattr(s, "name", "") == "i" for item in parsed for s in getattr(item, "free_symbols", ()))
+
+
+def symbolic_equal(gold: str, pred: str, options: Options) -> bool:
+    """True when the two single answers are equal by sympy (through math-verify's comparison rules)."""
+    gold_parsed = parse_symbolic(gold)
+    pred_parsed = parse_symbolic(pred)
+    if not gold_parsed or not pred_parsed:
+        return False
+    if _mentions_i(gold_parsed) or _mentions_i(pred_parsed):
+        gold_parsed, pred_parsed = _imaginary_unit(gold_parsed), _imaginary_unit(pred_parsed)
+    mv = _math_verify()
+    rounding = options.float_rounding if options.float_rounding is not None else DEFAULT_SYMBOLIC_ROUNDING
+    return bool(mv.verify(list(gold_parsed), list(pred_parsed), float_rounding=rounding, timeout_seconds=None))
+
+
+def compare_symbolic(gold: str, preds: tuple[str, ...], options: Options) -> Outcome:
+    """The full comparison with the symbolic path switched on (runs in a worker process)."""
+    outcome = compare(gold, preds, options, symbolic=symbolic_equal)
+    if outcome.equal or outcome.reason.startswith("several answers"):
+        return outcome
+    # Shapes our structural reader does not know (x > 2 against (2, \infty), equations of curves): whole answers.
+    whole_pred = ", ".join(preds)
+    if symbolic_equal(gold, whole_pred, options):
+        return Outcome(True, "symbolic match (whole answer)")
+    return outcome
