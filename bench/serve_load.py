@@ -21,7 +21,6 @@ import random
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -141,7 +140,11 @@ def client_loop(url: str, seed: int, stop_at: float, max_requests: int, batch: i
 
 
 def verifier_workers(server_pid: int) -> list[psutil.Process]:
-    """The server's verifier worker processes (``python -c ... verifiers._worker``)."""
+    """The server's verifier worker processes: descendants running ``verifiers._worker``.
+
+    When the verifiers fork workers from a zygote, the workers are the zygote's children and the zygote itself (a
+    direct child of the server) is left out; otherwise the workers are the direct children.
+    """
     try:
         children = psutil.Process(server_pid).children(recursive=True)
     except psutil.NoSuchProcess:
@@ -149,11 +152,12 @@ def verifier_workers(server_pid: int) -> list[psutil.Process]:
     found = []
     for child in children:
         try:
-            if any("verifiers._worker" in part for part in child.cmdline()):
+            if any("verifiers" in part and "_worker" in part for part in child.cmdline()):
                 found.append(child)
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
-    return found
+    forked = [p for p in found if p.ppid() != server_pid]
+    return forked or found
 
 
 def free_port() -> int:
@@ -256,6 +260,7 @@ def main() -> int:
     print(f"  errors           {len(stats.errors)}   lost {stats.lost}   wrong honest rewards {stats.wrong_rewards}")
     print(f"  workers killed   {len(kills)}: {'; '.join(kills) or '-'}; alive after run: {alive_after}")
     print(f"  server counters  {health['requests_served']} requests, {health['rollouts_scored']} rollouts")
+    print(f"  verifier pool    {health.get('verifier_pool')}")
     print(
         f"  peer (in-process reward.score, 1 caller): {peer:.1f} rollouts/s;  server/peer = {served_rate / peer:.2f}x"
     )
@@ -264,7 +269,8 @@ def main() -> int:
     ok = not stats.errors and stats.lost == 0 and stats.wrong_rewards == 0 and p99 < 2 * args.timeout
     ok = ok and not os.path.exists("/tmp/mathreward_load_pwned")
     print(
-        f"  target (no lost/failed request, honest rewards right, p99 < {2 * args.timeout:g} s): {'PASS' if ok else 'FAIL'}"
+        f"  target (no lost/failed request, honest rewards right, p99 < {2 * args.timeout:g} s): "
+        + ("PASS" if ok else "FAIL")
     )
     return 0 if ok else 1
 

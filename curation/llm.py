@@ -21,7 +21,7 @@ from pathlib import Path
 
 from curation.answers import INT64_MAX, INT64_MIN, NotNumeric, classify, parse_number, value_of
 from curation.steps import Step
-from curation.templates import problem_variables, substitute
+from curation.templates import form_letters, problem_variables, substitute
 
 SYSTEM_PROMPT = "You turn competition math problems into problems whose answer is a single integer. Reply with JSON only."
 
@@ -239,7 +239,7 @@ def check_reply(reply: str, problem: str, answer: str, accept_unverified: bool =
         if not (isinstance(name, str) and re.fullmatch(r"[a-zA-Z]", name)) or number is None or abs(number) > 10**12:
             return {"reject": "llm:bad_letters"}
         values[name] = number
-    if len(form) > MAX_FORMAT_CHARS or any(not re.search(rf"(?<![\\a-zA-Z]){n}(?![a-zA-Z])", form) for n in values):
+    if len(form) > MAX_FORMAT_CHARS or not set(values) <= form_letters(form):
         return {"reject": "llm:format_letters_mismatch"}
     if sum(values.values()) != integer:
         return {"reject": "llm:answer_not_sum_of_letters"}

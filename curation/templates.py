@@ -272,10 +272,21 @@ def _squarefree(n: int) -> bool:
     return True
 
 
+_FORM_TOKEN = re.compile(r"\\[a-zA-Z]+|[a-zA-Z]")
+
+
 def substitute(form: str, values: dict[str, int]) -> str:
     """Put the letters' values into the form text (letters only, never inside a LaTeX command name)."""
-    pattern = re.compile(r"(?<![\\a-zA-Z])([a-zA-Z])(?![a-zA-Z])")
-    return pattern.sub(lambda m: "{" + str(values[m.group(1)]) + "}" if m.group(1) in values else m.group(1), form)
+    def put(match: re.Match) -> str:
+        token = match.group(0)
+        return "{" + str(values[token]) + "}" if token in values else token
+
+    return _FORM_TOKEN.sub(put, form)
+
+
+def form_letters(form: str) -> set[str]:
+    """Single letters of a form (each letter is its own variable: ``ax`` is a times x), LaTeX commands excluded."""
+    return {token for token in _FORM_TOKEN.findall(form) if not token.startswith("\\")}
 
 
 def verify_rewrite(rewrite: Rewrite, original_answer: str, problem: str | None = None) -> tuple[bool, str]:

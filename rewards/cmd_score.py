@@ -152,6 +152,7 @@ def score_file(
     if chunk_size < 1:
         raise ScoreError(f"--chunk-size must be at least 1, got {chunk_size}")
     output_path = check_output_path(output_path)
+    _reward_options(reward, style, workers, timeout, max_len, buffer_len, reward_options)  # fail before reading
     rollouts = read_rollouts(input_path)
     columns = _read_columns(
         rollouts, response_field, gold_field, prompt_field, data_source_field, reward, max_len, length_field, tokenizer
@@ -248,6 +249,31 @@ def _build(
 ) -> Any:
     from rewards.registry import available_rewards, build_reward
 
+    options = _reward_options(reward, style, workers, timeout, max_len, buffer_len, reward_options)
+    try:
+        if max_len is not None:
+            from rewards.compose import overlong
+
+            return overlong(reward, max_len, buffer_len, factor=overlong_factor, tokenizer=tokenizer, **options)
+        return build_reward(reward, **options)
+    except KeyError:
+        raise ScoreError(f"unknown reward {reward!r}; available: {', '.join(available_rewards())}") from None
+    except TypeError as exc:
+        raise ScoreError(f"reward {reward!r} does not take these options ({exc})") from None
+
+
+def _reward_options(
+    reward: str,
+    style: str | None,
+    workers: int | None,
+    timeout: float,
+    max_len: int | None,
+    buffer_len: int | None,
+    reward_options: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """Check the options against each other and the reward's factory; the keywords to build the reward with."""
+    from rewards.registry import available_rewards
+
     if timeout <= 0:
         raise ScoreError(f"--timeout must be positive, got {timeout}")
     if workers is not None and workers < 1:
@@ -268,16 +294,7 @@ def _build(
     for name, value in (("timeout", timeout), ("workers", workers)):
         if value is not None and (name in accepted or "*" in accepted):
             options[name] = value  # rewards without a verifier pool (e.g. dapo-verl) simply do not take these
-    try:
-        if max_len is not None:
-            from rewards.compose import overlong
-
-            return overlong(reward, max_len, buffer_len, factor=overlong_factor, tokenizer=tokenizer, **options)
-        return build_reward(reward, **options)
-    except KeyError:
-        raise ScoreError(f"unknown reward {reward!r}; available: {', '.join(available_rewards())}") from None
-    except TypeError as exc:
-        raise ScoreError(f"reward {reward!r} does not take these options ({exc})") from None
+    return options
 
 
 def _accepted_options(reward: str) -> set[str]:

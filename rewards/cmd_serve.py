@@ -14,7 +14,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "serve",
         help="serve a reward over HTTP (OpenRLHF /get_reward, /score, /health)",
-        description="Serve a reward over HTTP: POST /get_reward (OpenRLHF remote reward model), POST /score, GET /health.",
+        description="Serve a reward over HTTP: POST /get_reward (OpenRLHF remote RM), POST /score, GET /health.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback only)")
     parser.add_argument("--port", type=int, default=5000, help="port (default: 5000)")
@@ -23,8 +23,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default="dapo",
         help="registry name (dapo, dapo-verl, binary, boxed, format, ...) or pkg.module:attr",
     )
-    parser.add_argument("--workers", type=int, default=None, help="verifier worker processes (default: CPU count)")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="verifier worker processes per batch (default: min(CPUs, 4))"
+    )
     parser.add_argument("--timeout", type=float, default=5.0, help="per-item verification timeout in seconds")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=None,
+        help="cap on seconds of verification per request; rows not verified in time get status 'timeout'",
+    )
     parser.add_argument(
         "--token", default=None, help="require 'Authorization: Bearer TOKEN' (default: $MATHREWARD_TOKEN, else none)"
     )
@@ -45,8 +53,8 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, name) <= 0:
             print(f"mathreward serve: --{name.replace('_', '-')} must be positive", file=sys.stderr)
             return 2
-    if args.timeout <= 0 or (args.workers is not None and args.workers <= 0):
-        print("mathreward serve: --timeout and --workers must be positive", file=sys.stderr)
+    if args.timeout <= 0 or any(v is not None and v <= 0 for v in (args.workers, args.budget)):
+        print("mathreward serve: --timeout, --workers and --budget must be positive", file=sys.stderr)
         return 2
     import uvicorn
 
@@ -55,9 +63,10 @@ def run(args: argparse.Namespace) -> int:
 
     token = args.token or os.environ.get("MATHREWARD_TOKEN") or None
     try:
-        reward = build_reward_from_options(args.reward, timeout=args.timeout, workers=args.workers)
+        reward = build_reward_from_options(args.reward, timeout=args.timeout, workers=args.workers, budget=args.budget)
     except (KeyError, TypeError, ValueError) as exc:
-        print(f"mathreward serve: --reward {args.reward}: {exc}", file=sys.stderr)
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"mathreward serve: --reward {args.reward}: {message}", file=sys.stderr)
         return 2
     if args.host not in LOOPBACK and token is None:
         print(

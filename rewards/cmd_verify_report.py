@@ -9,6 +9,7 @@ reward throws away before training on it.
 from __future__ import annotations
 
 import argparse
+import random
 import re
 import sys
 from collections import Counter
@@ -97,6 +98,11 @@ def tail_of(response: str, chars: int = TAIL_CHARS) -> str:
     return _SPACES.sub(" ", response[-4 * chars :]).strip()[-chars:]
 
 
+def tail_key(response: str, chars: int = TAIL_CHARS) -> str:
+    """The ending used to group no_answer responses: whitespace collapsed, digit runs as ``<n>``, last ``chars``."""
+    return _DIGITS.sub("<n>", _SPACES.sub(" ", response[-4 * chars :]).strip())[-chars:]
+
+
 def _shares(counter: Counter, total: int) -> dict[str, dict[str, float]]:
     return {
         key: {"count": count, "share": round(count / total, 4) if total else 0.0}
@@ -134,16 +140,16 @@ def build_report(
 
     extractions_a = [extract(r, style_a) for r in responses]
     extractions_b = [extract(r, style_b) for r in responses]
-    tails = Counter(
-        _DIGITS.sub("<n>", tail_of(r)) for r, s in zip(responses, statuses, strict=True) if s == "no_answer"
-    )
+    tails = Counter(tail_key(r) for r, s in zip(responses, statuses, strict=True) if s == "no_answer")
     differing = [i for i in range(n) if extractions_a[i].answer != extractions_b[i].answer]
     checked = differing[:max_verify]
     verdicts_a, verdicts_b = _verify_rows(checked, responses, golds, style_a, style_b, timeout, workers)
     only_b = sum(1 for a, b in zip(verdicts_a, verdicts_b, strict=True) if b.correct and not a.correct)
     only_a = sum(1 for a, b in zip(verdicts_a, verdicts_b, strict=True) if a.correct and not b.correct)
     examples = []
-    for index, row in enumerate(checked[: max(0, sample)]):
+    shown = sorted(random.Random(0).sample(range(len(checked)), min(len(checked), max(0, sample))))
+    for index in shown:
+        row = checked[index]
         examples.append(
             {
                 "row": row + 1,

@@ -89,9 +89,9 @@ def weighted(
 
 
 def overlong_penalty(length: int, max_len: int, buffer_len: int, factor: float = 1.0) -> float:
-    """DAPO's soft overlong punishment (verl's form): ``min(-(length - (max_len - buffer_len)) / buffer_len * factor, 0)``.
+    """DAPO's soft overlong punishment (verl's form).
 
-    0 up to ``max_len - buffer_len`` tokens, then falling linearly to ``-factor`` at ``max_len`` (and further beyond).
+    ``min(-(length - (max_len - buffer_len)) / buffer_len * factor, 0)``: 0 up to ``max_len - buffer_len`` tokens, then falling linearly to ``-factor`` at ``max_len`` (and further beyond).
     """
     expected = max_len - buffer_len
     return min(-(length - expected) / buffer_len * factor, 0.0)
@@ -170,3 +170,26 @@ def overlong(
     DAPO's recipe: ``overlong("dapo", max_len=20480, buffer_len=4096)``; a wrong answer of 20480 tokens scores -2.
     """
     return OverlongReward(_as_reward(inner, **inner_kwargs), max_len, buffer_len, factor, tokenizer)
+
+
+def from_spec(spec: str, **options: Any) -> WeightedReward:
+    """A weighted sum from a spec string: ``"dapo+0.1*format"`` or ``"0.5*binary + 0.5*boxed"``.
+
+    ``options`` (e.g. ``timeout``, ``workers``) go to every component that accepts them.
+    """
+    from rewards.registry import build_reward_from_options
+
+    components = []
+    for term in spec.split("+"):
+        term = term.strip()
+        if not term:
+            raise ValueError(f"empty term in reward spec {spec!r}")
+        weight_text, _, name = term.rpartition("*")
+        try:
+            weight = float(weight_text) if weight_text else 1.0
+        except ValueError:
+            raise ValueError(f"bad weight {weight_text!r} in reward spec {spec!r}") from None
+        name = name.strip()
+        label = name if all(name != existing for existing, _, _ in components) else f"{name}#{len(components)}"
+        components.append((label, build_reward_from_options(name, **options), weight))
+    return WeightedReward(components)

@@ -58,8 +58,12 @@ def available_rewards() -> list[str]:
 
 
 def resolve_factory(name: str) -> RewardFactory:
-    """The factory registered under ``name`` (importing it if the entry is lazy), or an import path ``"pkg.mod:attr"``."""
+    """The factory for ``name``: a registered name (imported if lazy), ``"pkg.mod:attr"``, or ``"dapo+0.1*format"``."""
     key = _canonical(name)
+    if key not in _REGISTRY and ("+" in name or "*" in name):  # a weighted spec such as "dapo+0.1*format"
+        from rewards.compose import from_spec
+
+        return lambda **options: from_spec(name, **options)
     if key not in _REGISTRY and ":" in name:  # an import path "package.module:attr" used directly
         module_name, attr = name.split(":", 1)
         try:

@@ -8,6 +8,8 @@ deadline enforced from outside), so a hostile rollout costs at most ``timeout`` 
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,6 +29,11 @@ class VerifierReward(Reward):
 
     Every status other than "correct" (wrong, no_answer, timeout, error) gets ``wrong_score``; a row whose gold is
     missing gets ``no_gold_score`` with ``correct=None`` and status "no_gold" (it is not verified).
+
+    ``budget`` (seconds, optional) caps the wall time of one ``score`` call whatever happens in the pool (worker
+    restarts included): rows are verified in chunks, and rows whose chunk has not finished when the budget runs out
+    get ``wrong_score`` with ``correct=None`` and status "timeout" (the abandoned chunk finishes in the background,
+    bounded by the per-item deadlines). Without a budget a call takes about ``ceil(n_slow / workers) * timeout``.
     """
 
     name = "verifier"
@@ -43,6 +50,8 @@ class VerifierReward(Reward):
         correct_score: float | None = None,
         wrong_score: float | None = None,
         no_gold_score: float = 0.0,
+        budget: float | None = None,
+        chunk_size: int = 64,
         **equivalence_options: Any,
     ) -> None:
         if style is not None:
@@ -56,28 +65,24 @@ class VerifierReward(Reward):
         self.timeout = float(timeout)
         self.workers = workers
         self.no_gold_score = float(no_gold_score)
+        if budget is not None and budget <= 0:
+            raise ValueError(f"budget must be positive, got {budget}")
+        self.budget = budget
+        self.chunk_size = max(1, int(chunk_size))
         self.equivalence_options = equivalence_options
 
     def score(
         self, prompts: Sequence[str] | None, responses: Sequence[str], golds: Sequence[str | None], **fields: Any
     ) -> list[RewardResult]:
-        """Verify every row with a gold answer in one ``verify_batch`` call; rows keep their order."""
-        from verifiers import verify_batch
-
+        """Verify every row with a gold answer through ``verify_batch``; rows keep their order."""
         check_batch(prompts, responses, golds, fields)
         rows = [i for i, gold in enumerate(golds) if _has_gold(gold)]
-        verdicts = (
-            verify_batch(
-                [_as_text(responses[i]) for i in rows],
-                [_as_text(golds[i]) for i in rows],
-                style=self.style,
-                timeout=self.timeout,
-                workers=self.workers,
-                **self.equivalence_options,
-            )
-            if rows
-            else []
-        )
+        texts = [_as_text(responses[i]) for i in rows]
+        gold_texts = [_as_text(golds[i]) for i in rows]
+        if self.budget is None:
+            verdicts = self._verify(texts, gold_texts) if rows else []
+        else:
+            verdicts = self._verify_within_budget(texts, gold_texts)
         if len(verdicts) != len(rows):
             raise RuntimeError(f"verify_batch returned {len(verdicts)} verdicts for {len(rows)} rows")
         results = [
@@ -85,11 +90,49 @@ class VerifierReward(Reward):
             for _ in responses
         ]
         for i, verdict in zip(rows, verdicts, strict=True):
+            if verdict is None:
+                detail = f"reward budget of {self.budget:g}s ran out before this row was verified"
+                results[i] = RewardResult(self.wrong_score, None, None, "timeout", {"detail": detail})
+                continue
             value = self.correct_score if verdict.correct else self.wrong_score
             results[i] = RewardResult(
                 value, bool(verdict.correct), verdict.pred, verdict.status, {"detail": verdict.detail}
             )
         return results
+
+    def _verify(self, responses: list[str], golds: list[str]) -> list:
+        from verifiers import verify_batch
+
+        return verify_batch(
+            responses, golds, style=self.style, timeout=self.timeout, workers=self.workers, **self.equivalence_options
+        )
+
+    def _verify_within_budget(self, responses: list[str], golds: list[str]) -> list:
+        """Chunks of rows, each run in a helper thread and waited for no longer than the budget left."""
+        deadline = time.monotonic() + float(self.budget)
+        verdicts: list = [None] * len(responses)
+        for start in range(0, len(responses), self.chunk_size):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            stop = min(start + self.chunk_size, len(responses))
+            box: dict[str, Any] = {}
+
+            def work(lo: int = start, hi: int = stop, out: dict[str, Any] = box) -> None:
+                try:
+                    out["verdicts"] = self._verify(responses[lo:hi], golds[lo:hi])
+                except Exception as exc:  # noqa: BLE001 - reported per row below
+                    out["error"] = exc
+
+            thread = threading.Thread(target=work, name="reward-budget-chunk", daemon=True)
+            thread.start()
+            thread.join(remaining)
+            if thread.is_alive():
+                break
+            if "error" in box:
+                raise box["error"]
+            verdicts[start:stop] = box["verdicts"]
+        return verdicts
 
     def __repr__(self) -> str:
         return (

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import sys
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
@@ -33,6 +34,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from rewards.base import Reward, RewardResult
+from rewards.openrlhf import read_label, score_queries
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -138,20 +140,6 @@ class GuardMiddleware:
         await self.app(scope, replay, send)
 
 
-def split_query(query: str, prompt: str | None) -> str:
-    """The response part of an OpenRLHF query (prompt + response): strip the prompt when the query starts with it."""
-    if prompt and query.startswith(prompt):
-        return query[len(prompt) :]
-    return query
-
-
-def _gold(label: Label) -> str | None:
-    if label is None:
-        return None
-    text = label if isinstance(label, str) else str(label)
-    return text if text.strip() else None
-
-
 def create_app(
     reward: Reward, limits: ServerLimits | None = None, token: str | None = None, warmup: bool = True
 ) -> Any:
@@ -174,7 +162,8 @@ def create_app(
         if count > limits.max_items:
             raise HTTPException(413, f"too many items: {count} > {limits.max_items} per request (--max-items)")
 
-    async def score(prompts: list[str], responses: list[str], golds: list[str | None], **fields: Any):
+    async def gated(function: Callable[..., Any], *args: Any, rollouts: int, **kwargs: Any) -> Any:
+        """Run ``function`` in the threadpool under the concurrency gate (503 after ``queue_timeout``)."""
         try:
             await asyncio.wait_for(gate.acquire(), timeout=limits.queue_timeout)
         except asyncio.TimeoutError:
@@ -185,15 +174,13 @@ def create_app(
             ) from None
         state["in_flight"] += 1
         try:
-            results: list[RewardResult] = await run_in_threadpool(reward.score, prompts, responses, golds, **fields)
+            result = await run_in_threadpool(function, *args, **kwargs)
         finally:
             state["in_flight"] -= 1
             gate.release()
-        if len(results) != len(responses):
-            raise HTTPException(500, f"reward returned {len(results)} results for {len(responses)} items")
         state["served"] += 1
-        state["rollouts"] += len(responses)
-        return results
+        state["rollouts"] += rollouts
+        return result
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
@@ -206,6 +193,7 @@ def create_app(
             "uptime_s": round(time.time() - state["started"], 1),
             "auth": token is not None,
             "limits": asdict(limits),
+            "verifier_pool": _pool_stats(),
         }
 
     @app.post("/get_reward")
@@ -215,26 +203,7 @@ def create_app(
         for name, values in (("prompts", request.prompts), ("labels", request.labels)):
             if values is not None and len(values) != n:
                 raise HTTPException(422, f"'{name}' has {len(values)} entries but 'query' has {n}")
-        prompts = request.prompts if request.prompts is not None else [""] * n
-        labels = request.labels if request.labels is not None else [None] * n
-        responses = [split_query(q, p) for q, p in zip(request.query, prompts, strict=True)]
-        results = await score(prompts, responses, [_gold(label) for label in labels])
-        rewards = [float(r.score) for r in results]
-        scores = [float(r.correct) if r.correct is not None else float(r.score) for r in results]
-        extra_logs: dict[str, list[float]] = {
-            "acc": [1.0 if r.correct else 0.0 for r in results],
-            "no_answer": [1.0 if r.status == "no_answer" else 0.0 for r in results],
-            "timeout": [1.0 if r.status in ("timeout", "error") else 0.0 for r in results],
-        }
-        if any("overlong_penalty" in r.extras for r in results):
-            extra_logs["overlong_penalty"] = [float(r.extras.get("overlong_penalty", 0.0)) for r in results]
-        return {
-            "rewards": rewards,
-            "scores": scores,
-            "extra_logs": extra_logs,
-            "preds": [r.pred for r in results],
-            "statuses": [r.status for r in results],
-        }
+        return await gated(score_queries, reward, request.query, request.prompts, request.labels, rollouts=n)
 
     @app.post("/score")
     async def score_items(request: ScoreRequest) -> dict[str, Any]:
@@ -243,14 +212,33 @@ def create_app(
         fields: dict[str, Any] = {}
         if items and all(item.response_length is not None for item in items):
             fields["response_lengths"] = [item.response_length for item in items]
-        results = await score(
-            [item.prompt for item in items], [item.response for item in items], [_gold(i.gold) for i in items], **fields
+        prompts, responses = [item.prompt for item in items], [item.response for item in items]
+        golds = [read_label(item.gold) for item in items]
+        results: list[RewardResult] = await gated(
+            reward.score, prompts, responses, golds, rollouts=len(items), **fields
         )
+        if len(results) != len(items):
+            raise HTTPException(500, f"reward returned {len(results)} results for {len(items)} items")
         return {"reward": reward.name, "results": [_jsonable(r) for r in results]}
 
     guarded = GuardMiddleware(app, token=token, max_body_bytes=limits.max_body_bytes)
     guarded.fastapi_app = app  # type: ignore[attr-defined]
     return guarded
+
+
+def _pool_stats() -> dict[str, int] | None:
+    """Counters of the verifiers' worker pool when it is in use (never imports it; None when unavailable)."""
+    guard = sys.modules.get("verifiers.guard")
+    pool = getattr(guard, "_DEFAULT", None) if guard is not None else None
+    if pool is None:
+        return None
+    try:
+        stats = {"killed_for_deadline": int(getattr(pool, "kills", 0)), "crashed": int(getattr(pool, "crashes", 0))}
+        if hasattr(pool, "worker_pids"):
+            stats["idle_workers"] = len(pool.worker_pids())
+        return stats
+    except Exception:  # noqa: BLE001 - diagnostics only
+        return None
 
 
 def _jsonable(result: RewardResult) -> dict[str, Any]:

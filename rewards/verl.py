@@ -12,12 +12,14 @@ Both return verl's dict ``{"score": float, "acc": bool, "pred": str}`` (a list o
 routed by ``data_source`` the way verl's ``default_compute_score`` routes them, to our verifier-based rewards:
 
 - ``math_dapo``, ``math``, ``math_dapo_reasoning``, ``aime*``  -> ``dapo`` (+1 / -1 on the ``Answer:`` line)
-- ``lighteval/MATH``, ``DigitalLearningGmbH/MATH-lighteval``, ``HuggingFaceH4/MATH-500``, ``numina_*`` -> ``boxed`` (1 / 0)
+- ``lighteval/MATH``, ``DigitalLearningGmbH/MATH-lighteval``, ``HuggingFaceH4/MATH-500``, ``numina_*``
+  -> ``boxed`` (1 / 0 on the last box)
 - ``openai/gsm8k`` and any other source (verl raises NotImplementedError there) -> ``binary`` (1 / 0, auto extraction)
 
 ``reward_kwargs`` from the verl config reach us as keyword arguments: ``reward`` (a registry name overriding the
 routing, e.g. ``dapo-verl`` to reproduce verl's own numbers), ``timeout`` (seconds per item), ``workers`` (verifier
-processes). verl's own extra keyword arguments (``sandbox_fusion_url``, ``reward_router_address``, ...) are ignored.
+processes), ``budget`` (seconds per call at most). verl's own extra keyword arguments (``sandbox_fusion_url``,
+``reward_router_address``, ...) are ignored.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rewards.base import Reward, RewardResult
-from rewards.registry import build_reward
+from rewards.registry import build_reward_from_options
 
 DAPO_SOURCES = frozenset({"math_dapo", "math", "math_dapo_reasoning"})
 BOXED_SOURCES = frozenset(
@@ -58,14 +60,11 @@ def route(data_source: Any) -> str:
     return "binary"
 
 
-def _reward(name: str, timeout: float, workers: int | None) -> Reward:
-    key = (name, timeout, workers)
+def _reward(name: str, timeout: float, workers: int | None, budget: float | None) -> Reward:
+    key = (name, timeout, workers, budget)
     with _cache_lock:
         if key not in _cache:
-            options: dict[str, Any] = {}
-            if name in ("dapo", "binary", "boxed"):
-                options = {"timeout": timeout, "workers": workers}
-            _cache[key] = build_reward(name, **options)
+            _cache[key] = build_reward_from_options(name, timeout=timeout, workers=workers, budget=budget)
         return _cache[key]
 
 
@@ -86,6 +85,7 @@ def compute_score_batch(
     reward: str | None = None,
     timeout: float = 5.0,
     workers: int | None = None,
+    budget: float | None = None,
     **_verl_kwargs: Any,
 ) -> list[dict[str, Any]]:
     """verl's batched custom reward: one dict per row, in order; rows of the same route are verified in one batch."""
@@ -101,7 +101,7 @@ def compute_score_batch(
     out: list[dict[str, Any] | None] = [None] * n
     for name, rows in groups.items():
         golds = [None if ground_truths[i] is None else str(ground_truths[i]) for i in rows]
-        results = _reward(name, timeout, workers).score(
+        results = _reward(name, timeout, workers, budget).score(
             None, [solution_strs[i] for i in rows], golds, data_sources=[data_sources[i] for i in rows]
         )
         for i, result in zip(rows, results, strict=True):
@@ -118,9 +118,17 @@ def compute_score(
     reward: str | None = None,
     timeout: float = 5.0,
     workers: int | None = None,
+    budget: float | None = None,
     **verl_kwargs: Any,
 ) -> dict[str, Any]:
     """verl's per-sample custom reward: ``{"score", "acc", "pred"}`` for one response."""
     return compute_score_batch(
-        [data_source], [solution_str], [ground_truth], [extra_info], reward=reward, timeout=timeout, workers=workers
+        [data_source],
+        [solution_str],
+        [ground_truth],
+        [extra_info],
+        reward=reward,
+        timeout=timeout,
+        workers=workers,
+        budget=budget,
     )[0]

@@ -21,6 +21,14 @@ HOSTILE = {
     "brace storm": ("{" * 1_000_000, None),
     "whitespace storm after answer": ("Answer:" + " " * 1_000_000 + "7", "7"),
     "box storm": ("\\boxed{1}," * 100_000, "1"),
+    "whitespace run inside the answer line": ("Answer: 5" + " " * 30_000 + "(abc", "5"),
+    "period then a whitespace run": ("Answer: 5." + " " * 30_000 + "1", "5"),
+    "parenthesised words": ("Answer: " + "(abc " * 6_000, None),
+    "open parentheses": ("Answer: " + "(" * 30_000, None),
+    "period storm": ("Answer: " + ". " * 15_000, None),
+    "math span storm": ("$1$ " * 8_000 + "done", "1"),
+    "phrase then whitespace": ("The answer is" + " " * 30_000 + "5", "5"),
+    "unclosed text commands": ("Answer: \\text{" * 5_000, None),
 }
 
 
@@ -55,3 +63,28 @@ def test_injection_string_is_plain_text() -> None:
     found = extract("Answer: __import__('os').system('touch /tmp/pwned')", "dapo")
     assert found.path == "answer_line"
     assert "system" in found.answer
+
+
+TOKENS = [
+    "\\boxed{", "\\fbox{", "{", "}", "$", "$$", "\\(", "\\)", "\\[", "\\]", "\\", "Answer:", "**Answer:**", "answer is",
+    "**Final Answer**", "\n", " ", ".", ",", "(", ")", "=", "-", "\u2212", "\x00", "12", "3.5", "x", "and", "or",
+    "\\text{", "\\frac", "答案：", "_", "*",
+]  # fmt: skip
+
+
+def test_random_token_soup_never_raises_and_keeps_the_contract() -> None:
+    import random
+
+    rng = random.Random(0)
+    for _ in range(3000):
+        response = "".join(rng.choice(TOKENS) for _ in range(rng.randint(0, 40)))
+        for style in STYLES:
+            found = extract(response, style)
+            assert found.path in ("answer_line", "boxed", "math_span", "last_number", "none")
+            if found.answer is None:
+                assert found.candidates == () and found.path == "none"
+            else:
+                assert found.answer and len(found.answer) <= MAX_ANSWER_CHARS
+                assert found.answer == ", ".join(found.candidates)
+                assert "\x00" not in found.answer
+        assert isinstance(read_gold(response), str)

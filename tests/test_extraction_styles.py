@@ -200,3 +200,33 @@ def test_non_string_response_has_no_answer() -> None:
 )
 def test_read_gold(gold: str, expected: str) -> None:
     assert read_gold(gold) == expected
+
+
+@pytest.mark.parametrize(
+    ("response", "answer"),
+    [
+        (
+            "Thus $17^{-1} \\equiv \\boxed{44}$.\n\nWe may check our answer: $17 \\cdot 44 = 748$, so our answer is correct.",
+            "44",
+        ),
+        ("so my final answer: 5", "5"),
+        ("Work.\n- answer: 9", "9"),
+        ("Work.\n**answer**: 6", "6"),
+        ("Thus, Answer: 7", "7"),
+    ],
+)
+def test_answer_label_must_start_its_line_be_capitalised_or_follow_final(response: str, answer: str) -> None:
+    assert extract_answer(response, "auto") == answer
+
+
+def test_math500_reference_solutions_extract_their_answers(shared_data) -> None:
+    import json
+
+    rows = [json.loads(line) for line in (shared_data / "math500_test.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 500
+    same = sum(
+        (extract_answer(row["solution"], "auto") or "").replace(" ", "").replace("\\$", "")
+        == row["answer"].replace(" ", "").replace("\\$", "")
+        for row in rows
+    )
+    assert same >= 499  # the one left gives two equivalent boxes: "15\frac{39}{40}" or "\frac{639}{40}"

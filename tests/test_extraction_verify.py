@@ -164,3 +164,15 @@ def test_strict_and_auto_differ_only_by_the_fallback() -> None:
     response = REASONING + "The answer is $\\frac{1}{2}$."
     assert verify(response, "\\frac12", style="strict").status == "no_answer"
     assert verify(response, "\\frac12", style="auto").status == "correct"
+
+
+def test_math500_reference_solutions_verify_against_their_answers(shared_data) -> None:
+    """Real data: every MATH-500 reference solution (boxed, free-form LaTeX) verifies against its own answer."""
+    import json
+
+    from verifiers import verify_batch
+
+    rows = [json.loads(line) for line in (shared_data / "math500_test.jsonl").read_text(encoding="utf-8").splitlines()]
+    verdicts = verify_batch([r["solution"] for r in rows], [r["answer"] for r in rows], style="auto", workers=1)
+    failures = [(r["unique_id"], v) for r, v in zip(rows, verdicts, strict=True) if v.status != "correct"]
+    assert failures == []

@@ -99,3 +99,13 @@ def test_format_reward() -> None:
     assert [r.pred for r in results[:3]] == ["34", "34", "\\frac{1}{2}"]
     assert all(r.correct is None for r in results)
     assert build_reward("format", style="dapo").score_one(None, "\\boxed{3}", None).score == 0.0
+
+
+def test_weighted_spec_string_through_the_registry() -> None:
+    reward = build_reward("dapo-verl + 0.5*format")
+    assert reward.name == "1*dapo-verl+0.5*format"
+    assert [r.score for r in reward.score(None, ["x\nAnswer: 3", "Answer: 4\nhm"], ["3", "3"])] == [1.05, -1.0]
+    with pytest.raises(ValueError, match="bad weight"):
+        build_reward("dapo-verl+x*format")
+    with pytest.raises(KeyError, match="unknown reward 'nope'"):
+        build_reward("dapo-verl+nope")

@@ -51,6 +51,7 @@ def test_batch_length_mismatch_is_an_error() -> None:
 def test_import_is_light() -> None:
     code = (
         "import sys, rewards, rewards.compose, rewards.verl, rewards.trl, rewards.dapo_verl, rewards.rule_rewards\n"
+        "import rewards.openrlhf, rewards.cmd_serve\n"
         "heavy = [m for m in ('torch', 'transformers', 'fastapi', 'sympy', 'trl') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 import subprocess
@@ -11,6 +12,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+
+from rewards import cmd_score
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -117,6 +120,14 @@ def test_missing_field_fails_with_one_line_and_no_output(tmp_path: Path) -> None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.jsonl"]
 
 
+def _run_in_process(*args: str) -> int:
+    """The `score` command's own parser and run(), in this process (same code path as the console script)."""
+    parser = argparse.ArgumentParser(prog="mathreward")
+    cmd_score.add_parser(parser.add_subparsers())
+    parsed = parser.parse_args(list(args))
+    return parsed.func(parsed)
+
+
 @pytest.mark.parametrize(
     ("name", "content", "fragment"),
     [
@@ -128,19 +139,46 @@ def test_missing_field_fails_with_one_line_and_no_output(tmp_path: Path) -> None
         ("broken.parquet", "not a parquet file", "broken.parquet: cannot be read as parquet"),
         ("absent.jsonl", None, "absent.jsonl: no such file"),
         ("nogold.jsonl", '{"response": "Answer: 1"}\n', "no gold field"),
+        ("lengths.jsonl", '{"response": "Answer: 1", "gold": "1", "response_length": "long"}\n', "row 1: field"),
     ],
 )
 def test_unreadable_input_fails_with_one_line_and_no_output(
-    tmp_path: Path, name: str, content: str | None, fragment: str
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    content: str | None,
+    fragment: str,
 ) -> None:
+    monkeypatch.chdir(tmp_path)
     if content is not None:
         (tmp_path / name).write_text(content, encoding="utf-8")
-    result = _run("score", name, "-o", "out.jsonl", cwd=tmp_path)
-    assert result.returncode != 0
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("mathreward score: ") and fragment in lines[0], result.stderr
+    code = _run_in_process("score", name, "-o", "out.jsonl", "--max-len", "100", "--buffer-len", "10")
+    assert code != 0
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("mathreward score: ") and fragment in lines[0], lines
     assert not (tmp_path / "out.jsonl").exists()
     assert not list(tmp_path.glob("out.jsonl.tmp-*"))
+
+
+@pytest.mark.parametrize(
+    ("options", "fragment"),
+    [
+        (("--reward", "no-such-reward"), "unknown reward 'no-such-reward'"),
+        (("--reward", "dapo-verl", "--style", "auto"), "has no extraction style"),
+        (("--max-len", "100"), "--max-len needs --buffer-len"),
+        (("--reward-option", "oops"), "KEY=VALUE"),
+    ],
+)
+def test_bad_options_fail_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], options: tuple, fragment: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in.jsonl").write_text('{"response": "Answer: 1", "gold": "1"}\n', encoding="utf-8")
+    assert _run_in_process("score", "in.jsonl", "-o", "out.parquet", *options) != 0
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0], lines
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
 
 
 def test_verify_prints_the_verdict_as_json(tmp_path: Path) -> None:

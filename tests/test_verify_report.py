@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from rewards.cmd_score import score_file
-from rewards.cmd_verify_report import build_report, tail_of
+from rewards.cmd_verify_report import build_report, tail_key, tail_of
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -113,3 +113,9 @@ def test_verify_report_on_an_unscored_file_fails_with_one_line(tmp_path: Path) -
     assert result.stderr.strip() == (
         "mathreward verify-report: raw.jsonl: row 1: field 'status' is missing (run `mathreward score` first)"
     )
+
+
+def test_tail_key_groups_endings_that_differ_only_in_numbers() -> None:
+    filler = "Let me reason. " * 20
+    assert tail_key(filler + "The answer is $\\boxed{7}$.") == tail_key(filler + "The answer is $\\boxed{12345}$.")
+    assert tail_key(filler + "The answer is $\\boxed{7}$.").endswith("The answer is $\\boxed{<n>}$.")

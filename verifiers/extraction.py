@@ -28,6 +28,7 @@ TAIL_CHARS = 32_768  # only the end of a response can hold its final answer
 MAX_BOX_CHARS = 8_192  # a box whose content is longer than this is not an answer
 MAX_SPAN_CHARS = 2_048  # same for a math span in the fallback
 MAX_ANSWER_CHARS = 1_024  # the final answer text is cut to this length
+MAX_LINE_CHARS = 2_048  # an answer line (after "Answer:") is read up to this length
 MAX_CANDIDATES = 16
 MAX_GLUE_CHARS = 200  # boxes further apart than this are never grouped
 
@@ -55,7 +56,8 @@ class Extraction:
 NO_ANSWER = Extraction(None, PATH_NONE, ())
 
 # `Answer:` with markdown around it: "Answer:", "**Answer:**", "**Answer**:", "*Answer*:", "Final answer :", "答案："
-_ANSWER_LINE_RE = re.compile(r"(?:\banswer|答案)(?:\*\*|\*|__|_)?[ \t]*[:：](?:\*\*|\*|__|_)?", re.IGNORECASE)
+_ASCII_LOWER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
+_ANSWER_COLON_RE = re.compile(r"(?:\*\*|\*|__|_)?[ \t]*[:：](?:\*\*|\*|__|_)?")
 _BOX_RE = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
 # Math delimiters for the span scanner; escaped backslashes and dollars come first so they are skipped as tokens.
 _DELIM_RE = re.compile(r"\\\\|\\\$|\$\$|\$|\\\(|\\\)|\\\[|\\\]")
@@ -63,7 +65,6 @@ _CLOSER = {"$$": "$$", "$": "$", "\\(": "\\)", "\\[": "\\]"}
 # Phrases that announce a final answer without a colon: "The final answer is", "**Final Answer**", "answer ="
 _PHRASE_RE = re.compile(r"\b(?:final\s{1,3}answer|answer)\b", re.IGNORECASE)
 _NUMBER_RE = re.compile(r"(?<![\w.])[-−]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:\s?/\s?\d+)?%?")
-_SENTENCE_END_RE = re.compile(r"\n|[.!?](?=\s)")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _WORD_RE = re.compile(r"(?<!\\)\b[A-Za-z]{3,}\b")
 # A plain word (not a LaTeX command, not a connector or a function name written in plain text)
@@ -72,7 +73,7 @@ _PLAIN_WORD_RE = re.compile(
     re.IGNORECASE,
 )
 _LATEX_CMD_RE = re.compile(r"\\[A-Za-z]+")
-_TRAILING_REMARK_RE = re.compile(r"\s*\((?=[^()\\]*[A-Za-z]{3,})[^()\\]{0,80}\)\s*$")
+_LONG_WORD_RE = re.compile(r"[A-Za-z]{3,}")
 _GLUE_RE = re.compile(
     r"\\text\s*\{\s*(?:and|or|,|;)?\s*\}|\\(?:q?quad|mbox\{\s*(?:and|or)?\s*\})|\\[,;:! ]|\\\\|\\[()\[\]]"
     r"|\b(?:and|or)\b|[A-Za-z](?:_\{?\w{1,3}\}?)?\s*=|[\s$,;&~]",
@@ -80,6 +81,9 @@ _GLUE_RE = re.compile(
 )
 _SENTENCE_CUT_RE = re.compile(r"\.(?:\s+(?=[A-Za-z\\]{2})|\s*$)")
 _MARKDOWN_EDGE = "*_`#> \t\n"
+_MARKDOWN_MARKS = _MARKDOWN_EDGE.replace("_", "")
+_LABEL_PREFIX = _MARKDOWN_EDGE + "-+•"
+_PLAIN_NUMBER_RE = re.compile(r"-?\d{1,64}(?:\.\d{1,64})?")
 _FINAL_RE = re.compile(r"final", re.IGNORECASE)
 
 
@@ -102,7 +106,7 @@ def extract(response: str, style: str = "auto") -> Extraction:
     boxes = _boxes(text)
     by_line = lambda: _from_answer_line(text, marker)  # noqa: E731
     by_box = lambda: _from_boxes(text, boxes)  # noqa: E731
-    order = (by_box, by_line) if boxes and (marker is None or boxes[-1][0] > marker.start()) else (by_line, by_box)
+    order = (by_box, by_line) if boxes and (marker is None or boxes[-1][0] > marker.start) else (by_line, by_box)
     for attempt in order:
         found = attempt()
         if found.answer is not None:
@@ -130,8 +134,8 @@ def read_gold(gold: str) -> str:
     for _ in range(4):
         before = text
         marker = _last_answer_marker(text)
-        if marker is not None and not _FINAL_RE.sub("", text[: marker.start()]).strip(_MARKDOWN_EDGE):
-            text = text[marker.end() :].strip()  # "Answer: 12", "**Final Answer:** 12"
+        if marker is not None and not _FINAL_RE.sub("", text[: marker.start]).strip(_MARKDOWN_EDGE):
+            text = text[marker.end :].strip()  # "Answer: 12", "**Final Answer:** 12"
         boxes = _boxes(text)
         if boxes:
             found = _from_boxes(text, boxes)
@@ -148,18 +152,54 @@ def read_gold(gold: str) -> str:
 # ----------------------------------------------------------------------------------------------- Answer: lines
 
 
-def _last_answer_marker(text: str) -> re.Match | None:
-    last = None
-    for last in _ANSWER_LINE_RE.finditer(text):  # noqa: B007
-        pass
-    return last
+@dataclass(frozen=True)
+class _Marker:
+    start: int
+    end: int
 
 
-def _from_answer_line(text: str, marker: re.Match | None) -> Extraction:
+def _last_answer_marker(text: str) -> _Marker | None:
+    """The last ``Answer:`` marker (markdown tolerated), found by scanning backwards from the end."""
+    low = text.lower()
+    if len(low) != len(text):  # a few characters lowercase to two ("İ"); keep positions aligned
+        low = text.translate(_ASCII_LOWER)
+    best: _Marker | None = None
+    for word in ("answer", "答案"):
+        pos = len(low)
+        while True:
+            start = low.rfind(word, 0, pos)
+            if start < 0 or (best is not None and start < best.start):
+                break
+            pos = start
+            if word == "answer" and start > 0 and (low[start - 1].isalnum() or low[start - 1] == "_"):
+                continue
+            match = _ANSWER_COLON_RE.match(text, start + len(word))
+            if match is not None and (word != "answer" or _is_answer_label(text, low, start)):
+                best = _Marker(start, match.end())
+                break
+    return best
+
+
+def _is_answer_label(text: str, low: str, start: int) -> bool:
+    """Whether "answer:" at ``start`` labels the answer rather than sits in a sentence ("check our answer: ...").
+
+    A label starts its line (after markdown and an optional "final"), or is capitalised ("Thus, Answer: 5"), or
+    follows "final" ("so my final answer: 5").
+    """
+    if text[start] == "A":
+        return True
+    line_start = low.rfind("\n", max(0, start - 200), start) + 1
+    before = low[line_start:start].strip(_LABEL_PREFIX)
+    if before.endswith("final"):
+        return True
+    return not before
+
+
+def _from_answer_line(text: str, marker: _Marker | None) -> Extraction:
     if marker is None:
         return NO_ANSWER
-    end_of_line = text.find("\n", marker.end())
-    rest = text[marker.end() : end_of_line if end_of_line >= 0 else len(text)]
+    end_of_line = text.find("\n", marker.end, marker.end + MAX_LINE_CHARS)
+    rest = text[marker.end : end_of_line if end_of_line >= 0 else marker.end + MAX_LINE_CHARS]
     if not _strip_markdown(rest) and end_of_line >= 0:
         rest = _next_block(text, end_of_line)
     return _clean_answer_text(rest, PATH_ANSWER_LINE)
@@ -183,6 +223,8 @@ def _clean_answer_text(raw: str, path: str) -> Extraction:
     text = _strip_markdown(_CONTROL_RE.sub("", raw))
     if not text:
         return NO_ANSWER
+    if _PLAIN_NUMBER_RE.fullmatch(text):
+        return _single(text, path)  # the common case: "Answer: 42"
     boxes = _boxes(text)
     if boxes:
         found = _from_boxes(text, boxes)
@@ -197,9 +239,22 @@ def _clean_answer_text(raw: str, path: str) -> Extraction:
     if cut is not None and cut.start() > 0:
         text = text[: cut.start()]
     text = _unwrap_math(_strip_markdown(text))
-    text = _TRAILING_REMARK_RE.sub("", text)
+    text = _strip_trailing_remark(text)
     text = _final_strip(_leading_expression(text))
     return _single(text, path)
+
+
+def _strip_trailing_remark(text: str) -> str:
+    """Drop a closing remark in parentheses ("34 (in centimeters)"); keep tuples and intervals ("(1, 2)")."""
+    body = text.rstrip()
+    if not body.endswith(")"):
+        return text
+    open_pos = body.rfind("(")
+    inner = body[open_pos + 1 : -1]
+    if open_pos <= 0 or len(inner) > 80 or "\\" in inner or not _LONG_WORD_RE.search(inner):
+        return text
+    kept = body[:open_pos].rstrip()
+    return kept if kept else text
 
 
 def _after_phrase(text: str, pos: int) -> str | None:
@@ -260,10 +315,11 @@ def _strip_wrappers(text: str) -> str:
 
 def _strip_markdown(text: str) -> str:
     """Remove bold/italic/code/heading marks around the text; underscores only in pairs (``__34__``)."""
-    text = text.strip(_MARKDOWN_EDGE.replace("_", ""))
-    for pair in ("__", "_"):
-        if len(text) > 2 * len(pair) and text.startswith(pair) and text.endswith(pair):
-            text = text[len(pair) : -len(pair)].strip(_MARKDOWN_EDGE.replace("_", ""))
+    text = text.strip(_MARKDOWN_MARKS)
+    if text[:1] == "_" and text[-1:] == "_":
+        for pair in ("__", "_"):
+            if len(text) > 2 * len(pair) and text.startswith(pair) and text.endswith(pair):
+                text = text[len(pair) : -len(pair)].strip(_MARKDOWN_MARKS)
     return text
 
 
@@ -281,6 +337,7 @@ def _final_strip(text: str) -> str:
 
 
 def _single(text: str, path: str) -> Extraction:
+    text = _CONTROL_RE.sub("", text).strip()[:MAX_ANSWER_CHARS]
     if not text:
         return NO_ANSWER
     return Extraction(text, path, (text,))
@@ -448,50 +505,74 @@ def _fallback(text: str) -> Extraction:
     if phrase is not None:
         return phrase
     masked = _mask_spans(text, spans)
-    numbers = list(_NUMBER_RE.finditer(masked[-4096:]))
-    offset = max(0, len(masked) - 4096)
-    last_span_end = spans[-1][1] if spans else -1
-    last_number_end = offset + numbers[-1].end() if numbers else -1
-    if last_span_end < 0 and last_number_end < 0:
+    last_digit = max(masked.rfind(digit) for digit in "0123456789")
+    if not spans and last_digit < 0:
         return NO_ANSWER
-    anchor = max(last_span_end, last_number_end)
-    anchor_start = spans[-1][0] if anchor == last_span_end else offset + numbers[-1].start()
+    anchor_start = spans[-1][0] if spans and spans[-1][1] > last_digit else last_digit
     sentence_start = _sentence_start(masked, anchor_start)
-    in_sentence = [span for span in spans if span[0] >= sentence_start]
-    if in_sentence:
-        span_text = _final_strip(_strip_wrappers(in_sentence[-1][2]))
-        return _single(span_text, PATH_MATH_SPAN)
-    expression = _trailing_expression(masked[sentence_start:].strip())
+    if spans and spans[-1][0] >= sentence_start:
+        return _single(_final_strip(_strip_wrappers(spans[-1][2])), PATH_MATH_SPAN)
+    sentence = masked[sentence_start:]
+    expression = _trailing_expression(sentence.strip())
     if expression is not None:
         return _single(expression, PATH_LAST_NUMBER)
-    number = numbers[-1].group().replace("−", "-")
-    return _single(_final_strip(number), PATH_LAST_NUMBER)
+    number = None
+    for number in _NUMBER_RE.finditer(sentence):  # noqa: B007
+        pass
+    if number is None:
+        return NO_ANSWER
+    return _single(_final_strip(number.group().replace("−", "-")), PATH_LAST_NUMBER)
 
 
 def _last_phrase(text: str, spans: list[tuple[int, int, str]]) -> Extraction | None:
     """The answer announced by the last "the answer is", "final answer =" or "**Final Answer**" phrase."""
-    matches = list(_PHRASE_RE.finditer(text[-4096:]))
     offset = max(0, len(text) - 4096)
-    for match in reversed(matches[-8:]):
-        pos = offset + match.end()
-        if any(start <= offset + match.start() < end for start, end, _c in spans):
+    low = text[offset:].lower()
+    if len(low) != len(text) - offset:
+        low = text[offset:].translate(_ASCII_LOWER)
+    pos = len(low)
+    for _ in range(8):
+        start = low.rfind("answer", 0, pos)
+        if start < 0:
+            break
+        pos = start
+        end = start + len("answer")
+        if (start > 0 and (low[start - 1].isalnum() or low[start - 1] == "_")) or (
+            end < len(low) and (low[end].isalnum() or low[end] == "_")
+        ):
+            continue  # "answers", "reanswer"
+        if any(s <= offset + start < e for s, e, _c in spans):
             continue  # "answer" inside a math span
-        rest = text[pos : pos + MAX_SPAN_CHARS + 64]
-        head = rest.lstrip("*_ \t#")
-        if head.startswith("\n") or not head.strip():
-            after = _next_block(rest, len(rest) - len(head)) if head.strip() else ""
-        else:
-            after = _after_phrase(text, pos)
-            if after is None:
-                continue
-            line_end = after.find("\n")
-            after = after if line_end < 0 else after[:line_end]
+        after = _phrase_answer(text, offset + start, offset + end)
+        if after is None:
+            continue
         found = _clean_answer_text(after, PATH_MATH_SPAN)
         if found.answer is None:
             continue
         path = PATH_MATH_SPAN if _math_spans(after) or _boxes(after) else PATH_LAST_NUMBER
         return Extraction(found.answer, path, found.candidates)
     return None
+
+
+def _phrase_answer(text: str, start: int, end: int) -> str | None:
+    """Text announced by the phrase at text[start:end] ("answer"), or None when it is not an announcement.
+
+    Either "answer is / = / :" followed by the answer on the same line, or a heading line ("**Final Answer**",
+    "### Final Answer") followed by the answer in the next block.
+    """
+    rest = text[end : end + MAX_SPAN_CHARS + 64]
+    head = rest.lstrip("*_ \t#:")
+    if head.startswith("\n") or not head.strip():
+        line_start = text.rfind("\n", 0, start) + 1
+        before = _strip_markdown(text[line_start:start]).lower().strip()
+        if before not in ("", "final", "the final", "the", "my final", "my"):
+            return None  # "to find the answer\nwe compute" is not a heading
+        return _next_block(rest, len(rest) - len(head)) if head.strip() else None
+    after = _after_phrase(text, end)
+    if after is None:
+        return None
+    line_end = after.find("\n")
+    return after if line_end < 0 else after[:line_end]
 
 
 def _mask_spans(text: str, spans: list[tuple[int, int, str]]) -> str:
@@ -508,11 +589,13 @@ def _mask_spans(text: str, spans: list[tuple[int, int, str]]) -> str:
 
 
 def _sentence_start(masked: str, pos: int) -> int:
-    """Start of the sentence holding ``pos`` (after the last newline or sentence-ending period before it)."""
-    window_start = max(0, pos - 1024)
-    start = window_start
-    for match in _SENTENCE_END_RE.finditer(masked, window_start, pos):
-        start = match.end()
+    """Start of the sentence holding ``pos`` (after the last newline or sentence-ending punctuation before it)."""
+    low = max(0, pos - 1024)
+    start = low
+    for separator in ("\n", ". ", "! ", "? ", ".\t"):
+        found = masked.rfind(separator, low, pos)
+        if found >= 0:
+            start = max(start, found + len(separator))
     return start
 
 

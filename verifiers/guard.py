@@ -1,13 +1,15 @@
 """Deadlines enforced from outside: a small persistent pool of verifier worker processes.
 
 Anything that may reach sympy runs in a worker process. The parent sends one task at a time to a worker, waits on
-its pipe with ``select`` until the task's deadline, and kills the worker when the deadline passes (the task becomes
-``"timeout"``) or finds it dead (``"error"``); a replacement starts at once and the other tasks go on. This works from
-any thread and inside any process (pool workers included) because it needs neither signals nor ``fork``: workers are
-plain subprocesses (``python -c``) speaking JSON lines, started once and reused.
+its socket with ``select`` until the task's deadline, and kills the worker when the deadline passes (the task becomes
+``"timeout"``) or finds it dead (``"error"``); a replacement takes its place and the other tasks go on. This works
+from any thread and inside any process (daemonic pool workers included) because the parent needs neither signals
+nor ``fork``: workers come from a *zygote*, a plain subprocess (``python -c``) that imports sympy and math-verify
+once and then forks a ready worker on request (a few milliseconds), handing it a socket the parent passed over
+(``socket.send_fds``). Where that is not available, workers are plain subprocesses started one by one.
 
-Start-up (importing sympy, about a second) is not charged to any task's deadline but is bounded by
-``STARTUP_TIMEOUT``.
+Start-up (the zygote importing sympy, a second or two, once per process) is not charged to any task's deadline but
+is bounded by ``STARTUP_TIMEOUT``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import atexit
 import json
 import os
 import select
+import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -23,47 +27,44 @@ import time
 from collections import deque
 from pathlib import Path
 
-__all__ = ["WorkerPool", "default_pool", "TaskResult", "STARTUP_TIMEOUT"]
+__all__ = ["WorkerPool", "default_pool", "STARTUP_TIMEOUT"]
 
 STARTUP_TIMEOUT = 60.0
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
-_BOOT = f"import sys; sys.path.insert(0, {_PACKAGE_ROOT!r}); from verifiers._worker import main; main()"
+_BOOT = f"import sys; sys.path.insert(0, {_PACKAGE_ROOT!r}); from verifiers import _worker; _worker."
+_MAX_SEND_RETRIES = 3
 
-TaskResult = dict  # {"status": "ok"|"timeout"|"error"|"refused", ...}
+
+def _env() -> dict:
+    env = dict(os.environ)
+    env["OMP_NUM_THREADS"] = "1"
+    return env
 
 
-class _Worker:
-    """One worker subprocess and its line-buffered reply pipe."""
+class _Channel:
+    """JSON lines over a file descriptor (socket or pipe) with a read buffer."""
 
-    def __init__(self) -> None:
-        env = dict(os.environ)
-        env.setdefault("PYTHONHASHSEED", "0")
-        env["OMP_NUM_THREADS"] = "1"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", _BOOT],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=env,
-            close_fds=True,
-        )
-        self.fd = self.proc.stdout.fileno()
+    fd: int
+    pid: int
+    ready: bool
+    dead: bool
+
+    def _init_channel(self) -> None:
         self.buffer = b""
-        self.ready = False
-        self.started = time.monotonic()
-        self.pid = self.proc.pid
+        self.dead = False
 
     def fileno(self) -> int:
         return self.fd
 
-    def send(self, message: dict) -> None:
-        self.proc.stdin.write(json.dumps(message).encode() + b"\n")
-        self.proc.stdin.flush()
-
     def read_messages(self) -> list[dict]:
-        """Read what is available (call only when select says readable); raises EOFError when the worker died."""
-        data = os.read(self.fd, 1 << 16)
+        """Read what is available (call when select says readable); EOFError when the worker is gone."""
+        try:
+            data = os.read(self.fd, 1 << 16)
+        except OSError as exc:
+            self.dead = True
+            raise EOFError(str(exc)) from exc
         if not data:
+            self.dead = True
             raise EOFError("worker exited")
         self.buffer += data
         messages = []
@@ -76,9 +77,57 @@ class _Worker:
         return messages
 
     def alive(self) -> bool:
-        return self.proc.poll() is None
+        return not self.dead
+
+
+class _ForkedWorker(_Channel):
+    """A worker forked by the zygote; the parent talks to it over a socket and kills it by pid."""
+
+    def __init__(self, sock: socket.socket, pid: int) -> None:
+        self.sock = sock
+        self.fd = sock.fileno()
+        self.pid = pid
+        self.ready = True
+        self._init_channel()
+
+    def send(self, message: dict) -> None:
+        self.sock.sendall(json.dumps(message).encode() + b"\n")
 
     def kill(self) -> None:
+        self.dead = True
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.sock.close()
+
+
+class _ProcessWorker(_Channel):
+    """Fallback: a worker subprocess of its own (pipes), used where the zygote cannot run."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _BOOT + "main()"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=_env(),
+            close_fds=True,
+        )
+        self.fd = self.proc.stdout.fileno()
+        self.pid = self.proc.pid
+        self.ready = False
+        self._init_channel()
+
+    def send(self, message: dict) -> None:
+        self.proc.stdin.write(json.dumps(message).encode() + b"\n")
+        self.proc.stdin.flush()
+
+    def alive(self) -> bool:
+        return not self.dead and self.proc.poll() is None
+
+    def kill(self) -> None:
+        self.dead = True
         try:
             self.proc.kill()
         except OSError:
@@ -94,17 +143,87 @@ class _Worker:
             pass
 
 
-def _wait_ready(workers: list[_Worker], deadline: float) -> list[_Worker]:
+class _Zygote:
+    """The fork server: one subprocess with sympy loaded that forks workers on request."""
+
+    def __init__(self) -> None:
+        parent_end, child_end = socket.socketpair()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _BOOT + f"zygote_main({child_end.fileno()})"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            pass_fds=[child_end.fileno()],
+            env=_env(),
+            close_fds=True,
+        )
+        child_end.close()
+        self.sock = parent_end
+        self.buffer = b""
+        self.lock = threading.Lock()
+        self.ready = False
+
+    def _read_line(self, deadline: float) -> str | None:
+        while b"\n" not in self.buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            readable, _, _ = select.select([self.sock], [], [], remaining)
+            if not readable:
+                return None
+            data = self.sock.recv(4096)
+            if not data:
+                return None
+            self.buffer += data
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return line.decode()
+
+    def wait_ready(self, timeout: float) -> bool:
+        with self.lock:
+            if not self.ready:
+                self.ready = self._read_line(time.monotonic() + timeout) == "ready"
+            return self.ready
+
+    def spawn(self) -> _ForkedWorker | None:
+        """A new ready worker, or None when the zygote is gone."""
+        if not self.wait_ready(STARTUP_TIMEOUT):
+            return None
+        with self.lock:
+            ours, theirs = socket.socketpair()
+            try:
+                socket.send_fds(self.sock, [b"spawn"], [theirs.fileno()])
+            except OSError:
+                ours.close()
+                return None
+            finally:
+                theirs.close()
+            line = self._read_line(time.monotonic() + 10.0)
+        if line is None or not line.isdigit():
+            ours.close()
+            return None
+        return _ForkedWorker(ours, int(line))
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+
+
+def _wait_ready(workers: list, deadline: float) -> list:
     """Wait until every worker said it is ready (or died / the deadline passed); returns the ready ones."""
     pending = [w for w in workers if not w.ready]
     while pending and time.monotonic() < deadline:
         readable, _, _ = select.select(pending, [], [], max(0.0, deadline - time.monotonic()))
         for worker in readable:
             try:
-                for message in worker.read_messages():
-                    if message.get("ready"):
-                        worker.ready = True
-            except (EOFError, OSError):
+                worker.ready = worker.ready or any(m.get("ready") for m in worker.read_messages())
+            except EOFError:
                 worker.kill()
                 pending.remove(worker)
                 continue
@@ -115,52 +234,94 @@ def _wait_ready(workers: list[_Worker], deadline: float) -> list[_Worker]:
     return [w for w in workers if w.ready]
 
 
+def _poll_idle(workers: list) -> None:
+    """Without waiting: mark idle workers that died (EOF) and starting ones whose ready message arrived."""
+    watch = [w for w in workers if w.alive()]
+    if not watch:
+        return
+    try:
+        readable, _, _ = select.select(watch, [], [], 0)
+    except (OSError, ValueError):
+        return
+    for worker in readable:
+        try:
+            if any(m.get("ready") for m in worker.read_messages()):
+                worker.ready = True
+        except EOFError:
+            worker.kill()
+
+
 class WorkerPool:
     """Persistent worker processes shared by every caller of this process; thread-safe."""
 
     def __init__(self, max_workers: int | None = None) -> None:
         self.max_workers = max_workers or max(4, 2 * (os.cpu_count() or 1))
-        self._idle: list[_Worker] = []
+        self._idle: list = []
         self._live = 0
         self._cond = threading.Condition()
+        self._zygote: _Zygote | None = None
+        self._zygote_lock = threading.Lock()
+        self._use_zygote = hasattr(socket, "send_fds") and hasattr(os, "fork")
         self._pid = os.getpid()
         self.kills = 0  # workers killed for a deadline
         self.crashes = 0  # workers found dead
         self.on_dispatch = None  # optional callable(pid, task_index), called when a task is handed to a worker
 
-    # -- checkout / checkin
-    def _acquire(self, count: int, wait_until: float) -> list[_Worker]:
+    # -- workers
+    def _new_worker(self):
+        """A new worker (ready when it comes from the zygote), or None."""
+        if self._use_zygote:
+            for _attempt in range(2):
+                with self._zygote_lock:
+                    if self._zygote is None or not self._zygote.alive():
+                        if self._zygote is not None:
+                            self._zygote.close()
+                        try:
+                            self._zygote = _Zygote()
+                        except OSError:
+                            self._use_zygote = False
+                            break
+                    zygote = self._zygote
+                worker = zygote.spawn()
+                if worker is not None:
+                    return worker
+                with self._zygote_lock:
+                    if self._zygote is zygote:
+                        zygote.close()
+                        self._zygote = None
+        try:
+            return _ProcessWorker()
+        except OSError:
+            return None
+
+    def warm_up(self, count: int = 1) -> None:
+        """Start the zygote and ``count`` workers now instead of on the first symbolic check."""
+        self._release(self._acquire(count, time.monotonic() + STARTUP_TIMEOUT))
+
+    def _acquire(self, count: int, wait_until: float) -> list:
         """Take up to ``count`` workers (at least one unless ``wait_until`` passes), starting new ones as needed."""
         with self._cond:
             while True:
+                _poll_idle(self._idle)
+                dead = [w for w in self._idle if not w.alive()]
+                self._live -= len(dead)
+                self._idle = sorted((w for w in self._idle if w.alive()), key=lambda w: w.ready)
                 taken = [self._idle.pop() for _ in range(min(count, len(self._idle)))]
-                taken = [w for w in taken if w.alive() or self._drop(w)]
-                fresh = min(count - len(taken), self.max_workers - self._live)
-                self._live += max(0, fresh)
+                fresh = max(0, min(count - len(taken), self.max_workers - self._live))
+                self._live += fresh
                 if taken or fresh > 0:
                     break
                 remaining = wait_until - time.monotonic()
                 if remaining <= 0:
                     return []
                 self._cond.wait(remaining)
-        started = []
-        for _ in range(max(0, fresh)):
-            try:
-                started.append(_Worker())
-            except OSError:
-                with self._cond:
-                    self._live -= 1
+        started = [w for w in (self._new_worker() for _ in range(fresh)) if w is not None]
         ready = _wait_ready(started, time.monotonic() + STARTUP_TIMEOUT)
         with self._cond:
-            self._live -= len(started) - len(ready)
-        return [w for w in taken if w.ready] + ready + [w for w in taken if not w.ready]
+            self._live -= fresh - len(ready)
+        return ready + taken
 
-    def _drop(self, worker: _Worker) -> bool:
-        self._live -= 1
-        worker.kill()
-        return False
-
-    def _release(self, workers: list[_Worker]) -> None:
+    def _release(self, workers: list) -> None:
         with self._cond:
             for worker in workers:
                 if worker.alive():
@@ -169,31 +330,34 @@ class WorkerPool:
                     self._live -= 1
             self._cond.notify_all()
 
-    def _replace(self, worker: _Worker) -> _Worker | None:
-        """Kill ``worker`` and start a replacement (not yet ready); None if none could start."""
+    def _replace(self, worker):
+        """Kill ``worker`` and start a replacement; None if none could start."""
         worker.kill()
-        try:
-            return _Worker()
-        except OSError:
+        replacement = self._new_worker()
+        if replacement is None:
             with self._cond:
                 self._live -= 1
-            return None
+        return replacement
 
     def worker_pids(self) -> list[int]:
         """Pids of idle workers (for tests and diagnostics)."""
         with self._cond:
-            return [w.pid for w in self._idle]
+            return [w.pid for w in self._idle if w.alive()]
 
     def close(self) -> None:
-        """Stop every idle worker."""
+        """Stop every idle worker and the zygote."""
         with self._cond:
             idle, self._idle = self._idle, []
             self._live -= len(idle)
         for worker in idle:
             worker.kill()
+        with self._zygote_lock:
+            if self._zygote is not None:
+                self._zygote.close()
+                self._zygote = None
 
     # -- running tasks
-    def run(self, tasks: list[dict], timeout: float | list[float], workers: int = 1) -> list[TaskResult]:
+    def run(self, tasks: list[dict], timeout: float | list[float], workers: int = 1) -> list[dict]:
         """Run ``tasks`` (JSON-able dicts with an ``op``) with a per-task deadline; results in task order.
 
         ``timeout`` is seconds per task (one number, or one per task). A task past its deadline gets
@@ -204,15 +368,16 @@ class WorkerPool:
         if not tasks:
             return []
         timeouts = timeout if isinstance(timeout, list) else [timeout] * len(tasks)
-        results: list[TaskResult | None] = [None] * len(tasks)
+        results: list[dict | None] = [None] * len(tasks)
         want = max(1, min(workers, len(tasks)))
         pool = self._acquire(want, time.monotonic() + max(timeouts) + STARTUP_TIMEOUT)
         if not pool:
             return [{"status": "error", "error": "no verifier worker could start"} for _ in tasks]
         idle = deque(w for w in pool if w.ready)
         starting = [w for w in pool if not w.ready]
-        busy: dict[_Worker, tuple[int, float]] = {}
+        busy: dict = {}
         pending = deque(range(len(tasks)))
+        send_failures = 0
         try:
             while pending or busy:
                 while idle and pending:
@@ -221,11 +386,13 @@ class WorkerPool:
                     try:
                         worker.send({**tasks[index], "id": index})
                     except (OSError, ValueError):
-                        results[index] = {"status": "error", "error": "worker pipe closed"}
-                        self.crashes += 1
-                        replacement = self._replace(worker)
-                        if replacement is not None:
-                            starting.append(replacement)
+                        # the worker died while idle: the task never started, give it to another worker
+                        send_failures += 1
+                        if send_failures > _MAX_SEND_RETRIES:
+                            results[index] = {"status": "error", "error": "verifier workers keep dying"}
+                        else:
+                            pending.appendleft(index)
+                        self._add(self._replace(worker), idle, starting)
                         continue
                     busy[worker] = (index, time.monotonic() + max(0.0, timeouts[index]))
                     if self.on_dispatch is not None:
@@ -236,26 +403,22 @@ class WorkerPool:
                             results[index] = {"status": "error", "error": "no verifier worker left"}
                         break
                     ready = _wait_ready(starting, time.monotonic() + STARTUP_TIMEOUT)
-                    lost = len(starting) - len(ready)
-                    if lost:
-                        with self._cond:
-                            self._live -= lost
+                    with self._cond:
+                        self._live -= len(starting) - len(ready)
                     starting = []
                     idle.extend(ready)
                     continue
                 now = time.monotonic()
                 wait = min(deadline for _, deadline in busy.values()) - now if busy else 0.05
-                watch = list(busy) + starting
-                readable, _, _ = select.select(watch, [], [], max(0.0, wait))
+                readable, _, _ = select.select(list(busy) + starting, [], [], max(0.0, wait))
                 for worker in readable:
                     try:
                         messages = worker.read_messages()
-                    except (EOFError, OSError):
+                    except EOFError:
                         messages = None
                     if worker in starting:
                         if messages is None:
                             starting.remove(worker)
-                            worker.kill()
                             with self._cond:
                                 self._live -= 1
                         elif any(m.get("ready") for m in messages):
@@ -268,9 +431,7 @@ class WorkerPool:
                         del busy[worker]
                         self.crashes += 1
                         results[index] = {"status": "error", "error": "verifier worker crashed"}
-                        replacement = self._replace(worker)
-                        if replacement is not None:
-                            starting.append(replacement)
+                        self._add(self._replace(worker), idle, starting)
                         continue
                     for message in messages:
                         if message.get("id") == index:
@@ -284,9 +445,7 @@ class WorkerPool:
                         del busy[worker]
                         self.kills += 1
                         results[index] = {"status": "timeout", "error": f"no answer within {timeouts[index]:g}s"}
-                        replacement = self._replace(worker)
-                        if replacement is not None:
-                            starting.append(replacement)
+                        self._add(self._replace(worker), idle, starting)
         finally:
             for worker in busy:  # only on an exception: their tasks were interrupted
                 worker.kill()
@@ -294,6 +453,12 @@ class WorkerPool:
                 self._live -= len(busy)
             self._release(list(idle) + starting)
         return [r if r is not None else {"status": "error", "error": "not run"} for r in results]
+
+    @staticmethod
+    def _add(worker, idle: deque, starting: list) -> None:
+        if worker is None:
+            return
+        (idle.append if worker.ready else starting.append)(worker)
 
 
 _DEFAULT: WorkerPool | None = None

@@ -1,0 +1,77 @@
+"""Demo stage: curate the bundled raw sample (every answer form, rejections, duplicates, a contaminated row)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def run_demo(out_dir: Path, quick: bool = False) -> dict:
+    """Curate data/raw_sample.jsonl (and, in the full demo, the MATH train pool when ../shared/data has it).
+
+    Writes curated.parquet, report.json, rejected.jsonl and curation_report.png into ``out_dir``; returns the
+    headline numbers."""
+    from curation.curate import curate
+    from curation.report import summary_lines
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    output = out_dir / "curated.parquet"
+    report, result = curate(
+        [str(DATA / "raw_sample.jsonl")],
+        output,
+        decontaminate=[str(DATA / "raw_sample_eval.jsonl")],
+        placeholders=(-1,),
+        report_dir=out_dir,
+        progress=False,
+    )
+    for line in summary_lines(report):
+        print(line)
+    examples = [
+        {"answer": r["answer"], "ground_truth": r["gt"], "form": r.get("form"), "transform": r["transform"]}
+        for r in result.kept
+        if r["transform"] != "keep"
+    ][:5]
+    summary = {
+        "sample_rows_in": report["rows_in"],
+        "sample_rows_out": report["rows_out"],
+        "coverage": report["coverage"],
+        "transforms": report["transforms_written"],
+        "reject_reasons": report["reject_reasons"],
+        "dedup": {k: v for k, v in report["dedup"].items() if k not in ("conflicts", "near_examples", "rejects")},
+        "contamination": report.get("decontamination"),
+        "verified_answer_lines": _check_round_trip(output),
+        "examples": examples,
+        "files": sorted(p.name for p in out_dir.iterdir()),
+    }
+    math_train = SHARED / "math_train_7500_with_solutions.parquet"
+    if not quick and math_train.exists():
+        pool_dir = out_dir / "math_train"
+        pool_dir.mkdir(exist_ok=True)
+        pool_report, _ = curate([str(math_train)], pool_dir / "curated.parquet", report_dir=pool_dir, progress=False)
+        for line in summary_lines(pool_report):
+            print(line)
+        summary["math_train"] = {
+            "rows_in": pool_report["rows_in"],
+            "rows_out": pool_report["rows_out"],
+            "coverage": pool_report["coverage"],
+            "transforms": pool_report["transforms_written"],
+            "rows_per_second": pool_report["rows_per_second"],
+        }
+    return summary
+
+
+def _check_round_trip(path: Path) -> str:
+    """Reload the parquet with `datasets` and check every ground truth with the verifiers ("Answer: <gt>")."""
+    import datasets
+
+    loaded = datasets.load_dataset("parquet", data_files=str(path), split="train")
+    try:
+        from verifiers import verify
+    except ImportError:
+        return "verifiers not available"
+    golds = [row["reward_model"]["ground_truth"] for row in loaded]
+    accepted = sum(verify(f"Answer: {gt}", gt).correct for gt in golds)
+    return f"{accepted}/{len(golds)}"

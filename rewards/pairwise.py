@@ -1,0 +1,100 @@
+"""The pairwise reward model as a reward: P(response better than an anchor response), as in Pairwise-PPO.
+
+Anchor rules, per row:
+- ``fields["references"][i]`` (a reference solution) when present and non-empty, if ``anchor="reference"``;
+- otherwise the first response of the row's group (``fields["group_ids"]``; without group ids the whole batch is one
+  group). The anchor response itself gets p = 0.5 by symmetry without calling the model.
+The score is p (``output="prob"``) or 2p - 1 (``output="centered"``, the default: 0 means "as good as the anchor").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rewards.base import Reward, RewardResult, check_batch
+
+ANCHORS = ("reference", "first")
+OUTPUTS = ("centered", "prob")
+
+
+class PairwiseReward(Reward):
+    """Reward from a trained generative pairwise reward model (``mathreward rm train``)."""
+
+    name = "pairwise"
+
+    def __init__(
+        self,
+        model_path: str | None = None,
+        anchor: str = "reference",
+        output: str = "centered",
+        batch_size: int = 16,
+        device: str | None = None,
+        *,
+        model=None,
+    ) -> None:
+        """Load the model from ``model_path`` (a folder or hub id), or use an already built ``PairwiseRM``."""
+        if anchor not in ANCHORS:
+            raise ValueError(f"anchor must be one of {ANCHORS}, got {anchor!r}")
+        if output not in OUTPUTS:
+            raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}")
+        if model is None:
+            if model_path is None:
+                raise ValueError("PairwiseReward needs model_path (or a loaded model=)")
+            from reward_models.pairwise_model import PairwiseRM
+
+            model = PairwiseRM.from_pretrained(model_path, device=device)
+        self.model = model
+        self.anchor = anchor
+        self.output = output
+        self.batch_size = batch_size
+
+    def _to_score(self, p: float) -> float:
+        return 2.0 * p - 1.0 if self.output == "centered" else p
+
+    def score(
+        self, prompts: Sequence[str] | None, responses: Sequence[str], golds: Sequence[str | None], **fields: Any
+    ) -> list[RewardResult]:
+        """One result per response: score from p_win against the row's anchor (extras: p_win, anchor kind)."""
+        prompt_list = check_batch(prompts, responses, golds, fields)
+        n = len(responses)
+        references = fields.get("references") or [None] * n
+        group_ids = fields.get("group_ids") or [0] * n
+        first_of_group: dict[Any, int] = {}
+        for i, group in enumerate(group_ids):
+            first_of_group.setdefault(group, i)
+
+        p_win: list[float | None] = [None] * n
+        kinds: list[str] = [""] * n
+        todo: list[int] = []
+        anchors: list[str] = [""] * n
+        for i in range(n):
+            reference = references[i]
+            if self.anchor == "reference" and isinstance(reference, str) and reference.strip():
+                anchors[i], kinds[i] = reference, "reference"
+                todo.append(i)
+            elif first_of_group[group_ids[i]] == i:
+                p_win[i], kinds[i] = 0.5, "self"  # the anchor against itself: 0.5 by symmetry
+            else:
+                anchors[i], kinds[i] = responses[first_of_group[group_ids[i]]], "first"
+                todo.append(i)
+        if todo:
+            probs = self.model.prob_batch(
+                [prompt_list[i] for i in todo],
+                [responses[i] for i in todo],
+                [anchors[i] for i in todo],
+                [golds[i] for i in todo],
+                batch_size=self.batch_size,
+            )
+            for i, p in zip(todo, probs, strict=True):
+                p_win[i] = p
+        return [
+            RewardResult(
+                score=self._to_score(float(p)),
+                correct=None,
+                pred=None,
+                status="ok",
+                extras={"p_win": float(p), "anchor": kind},
+            )
+            for p, kind in zip(p_win, kinds, strict=True)
+        ]
