@@ -2,9 +2,10 @@
 
 Starts the real server in a subprocess on loopback, runs ``--clients`` threads for ``--seconds`` (each at most
 ``--max-requests`` requests), every request a batch mixing honest DAPO-style rollouts (whose right reward we know) with
-hostile ones (huge powers, 3000-deep braces, 1 MB responses, injection strings, NUL bytes, divergent sums). Half the
-requests use OpenRLHF's ``/get_reward``, half ``/score``. At one third and two thirds of the run a verifier worker
-process of the server is killed (SIGKILL). Prints requests/s, rollouts/s, p50/p99 latency, errors, and checks that
+hostile ones (huge powers, 3000-deep braces, 1 MB responses, injection strings, NUL bytes, backslash storms, and in
+one batch of four a divergent sum that runs into the per-item deadline). Half the requests use OpenRLHF's
+``/get_reward``, half ``/score``. At one third and two thirds of the run a verifier worker process of the server is
+killed (SIGKILL). Prints requests/s, rollouts/s, p50/p99 latency, errors, and checks that
 every request was answered with one result per item and that every honest rollout got its right reward.
 
 Peer measured in the same run: the same batches scored in-process by ``build_reward(...).score`` (no HTTP), one
@@ -45,11 +46,12 @@ HOSTILE = (
     "Answer: " + "{" * 3000 + "7" + "}" * 3000,
     "Answer: __import__('os').system('touch /tmp/mathreward_load_pwned')",
     "Answer: exec(\"import shutil; shutil.rmtree('/')\")",
-    "Answer: \\sum_{n=1}^{\\infty} n^{n^{n}}",
     "Answer: \\frac{1}{0}",
     "Answer: 7\x00\x00\x00",
     "\\" * 20000 + "\nAnswer: \\\\\\\\",
 )
+# A rollout that really runs into the per-item deadline (sympy on a divergent tower sum), in 1 of 4 batches.
+DEADLINE_HOSTILE = "Answer: \\sum_{n=1}^{\\infty} n^{n^{n}}"
 MEGABYTE_RESPONSE = "Let me think. " * 75_000 + "\nAnswer: 7"  # ~1 MB
 
 
@@ -61,8 +63,9 @@ class Item:
     expected: float | None  # the right DAPO reward for honest rows, None for hostile ones
 
 
-def make_batch(rng: random.Random, size: int, with_megabyte: bool) -> list[Item]:
-    """Half honest rollouts (right or wrong, ~2 KB of reasoning), half hostile; optionally one 1 MB response."""
+def make_batch(rng: random.Random, size: int, with_megabyte: bool, with_deadline: bool) -> list[Item]:
+    """Half honest rollouts (right or wrong, ~2 KB of reasoning), half hostile; optionally one 1 MB response and one
+    rollout that runs into the verifier's per-item deadline."""
     items = []
     for i in range(size):
         a, b = rng.randint(2, 999), rng.randint(2, 999)
@@ -78,6 +81,8 @@ def make_batch(rng: random.Random, size: int, with_megabyte: bool) -> list[Item]
             items.append(Item(prompt, rng.choice(HOSTILE), gold, None))
     if with_megabyte:
         items[-1] = Item(items[-1].prompt, MEGABYTE_RESPONSE, "7", 1.0)
+    if with_deadline:
+        items[1] = Item(items[1].prompt, DEADLINE_HOSTILE, items[1].gold, None)
     return items
 
 
@@ -112,7 +117,7 @@ def client_loop(url: str, seed: int, stop_at: float, max_requests: int, batch: i
         for n in range(max_requests):
             if time.time() >= stop_at:
                 return
-            items = make_batch(rng, batch, with_megabyte=(n % 8 == 7))
+            items = make_batch(rng, batch, with_megabyte=(n % 8 == 7), with_deadline=(n % 4 == 3))
             endpoint = "/get_reward" if n % 2 == 0 else "/score"
             if endpoint == "/get_reward":
                 body = {
@@ -191,10 +196,12 @@ def in_process_peer(args: argparse.Namespace, seconds: float) -> float:
 
     reward = build_reward(args.reward, timeout=args.timeout, workers=args.workers)
     rng = random.Random(12345)
+    warm = make_batch(rng, args.batch, with_megabyte=False, with_deadline=False)
+    reward.score([i.prompt for i in warm], [i.response for i in warm], [i.gold for i in warm])  # start the workers
     done, started = 0, time.perf_counter()
     n = 0
-    while time.perf_counter() - started < seconds and n < args.max_requests:
-        items = make_batch(rng, args.batch, with_megabyte=(n % 8 == 7))
+    while (time.perf_counter() - started < seconds or n < 4) and n < args.max_requests:
+        items = make_batch(rng, args.batch, with_megabyte=(n % 8 == 7), with_deadline=(n % 4 == 3))
         reward.score([i.prompt for i in items], [i.response for i in items], [i.gold for i in items])
         done += len(items)
         n += 1
@@ -253,7 +260,10 @@ def main() -> int:
     peer = in_process_peer(args, seconds=min(10.0, args.seconds / 2))
     p50, p99 = percentile(stats.latencies, 0.50), percentile(stats.latencies, 0.99)
     served_rate = stats.rollouts / wall
-    print(f"serve_load: {args.clients} clients x {wall:.1f} s, batch {args.batch} (half hostile, 1 MB response in 1/8)")
+    print(
+        f"serve_load: {args.clients} clients x {wall:.1f} s, batch {args.batch}: half honest (reward checked), half "
+        "hostile; a 1 MB response in 1/8 and a deadline-hitting rollout in 1/4 of the batches"
+    )
     print(f"  requests         {stats.requests}  ({stats.requests / wall:.2f} req/s)")
     print(f"  rollouts         {stats.rollouts}  ({served_rate:.1f} rollouts/s)")
     print(f"  latency          p50 {p50:.3f} s   p99 {p99:.3f} s   max {max(stats.latencies, default=0):.3f} s")

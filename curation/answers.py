@@ -94,7 +94,11 @@ def _unwrap(text: str) -> str:
         if text.startswith(opener) and text.endswith(closer) and len(text) > len(opener) + len(closer) - 1:
             return text[len(opener) : len(text) - len(closer)].strip()
     for command in ("\\boxed", "\\fbox"):
-        if text.startswith(command + "{") and text.endswith("}") and _matching_brace(text, len(command)) == len(text) - 1:
+        if (
+            text.startswith(command + "{")
+            and text.endswith("}")
+            and _matching_brace(text, len(command)) == len(text) - 1
+        ):
             return text[len(command) + 1 : -1].strip()
     if text.startswith("{") and _matching_brace(text, 0) == len(text) - 1:
         return text[1:-1].strip()

@@ -14,7 +14,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Load raw problems, keep or rewrite every answer as a verified integer, deduplicate, "
         "decontaminate, and write verl/DAPO parquet plus a report.",
     )
-    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="jsonl/json/parquet/csv file, datasets folder or hub id")
+    parser.add_argument(
+        "inputs", nargs="+", metavar="INPUT", help="jsonl/json/parquet/csv file, datasets folder or hub id"
+    )
     parser.add_argument("-o", "--output", required=True, help="output parquet file")
     parser.add_argument("--problem-field", help="dotted field with the problem (default: problem/question/prompt)")
     parser.add_argument("--answer-field", help="dotted field with the gold answer (default: answer/final_answer)")
@@ -23,7 +25,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--data-source", help="value of the data_source column (default math_dapo / lighteval/MATH)")
     parser.add_argument("--decontaminate", nargs="+", default=[], metavar="FILE", help="evaluation sets to remove")
     parser.add_argument(
-        "--placeholder", type=int, action="append", default=[], metavar="INT",
+        "--placeholder",
+        type=int,
+        action="append",
+        default=[],
+        metavar="INT",
         help="treat this integer answer as a placeholder and reject it (e.g. --placeholder -1); repeatable",
     )
     parser.add_argument("--language", action="append", default=[], help="keep only these language tags (en, zh)")

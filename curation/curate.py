@@ -55,7 +55,9 @@ def curate(
         context.close()
     if output is not None:
         write_parquet(result.kept, output, template, data_source)
-    report = build_report(result, [str(p) for p in inputs], str(output) if output else None, time.perf_counter() - started)
+    report = build_report(
+        result, [str(p) for p in inputs], str(output) if output else None, time.perf_counter() - started
+    )
     if report_dir is not None:
         write_report(report, result, report_dir)
     return report, result

@@ -23,7 +23,9 @@ from curation.answers import INT64_MAX, INT64_MIN, NotNumeric, classify, parse_n
 from curation.steps import Step
 from curation.templates import form_letters, problem_variables, substitute
 
-SYSTEM_PROMPT = "You turn competition math problems into problems whose answer is a single integer. Reply with JSON only."
+SYSTEM_PROMPT = (
+    "You turn competition math problems into problems whose answer is a single integer. Reply with JSON only."
+)
 
 USER_PROMPT = """Below is a math problem and its correct answer. Work in four steps.
 1. Extract the answer format: write the answer as a LaTeX expression in which single letters stand for integers
@@ -192,7 +194,9 @@ class LLMRewrite(Step):
             record["gt"] = outcome["gt"]
             record["transform"] = outcome["transform"]
             record["form"] = outcome["form"]
-        context.note(self.name, asked=len(todo), http_requests=self.requests, cache_hits=self.cache_hits, verified=verified)
+        context.note(
+            self.name, asked=len(todo), http_requests=self.requests, cache_hits=self.cache_hits, verified=verified
+        )
         return records
 
 
@@ -264,7 +268,7 @@ def check_reply(reply: str, problem: str, answer: str, accept_unverified: bool =
 
 
 def _rebuild_matches(original: str, rebuilt: str) -> str:
-    """"ok" / "mismatch" / "unverifiable": does the format with letters substituted equal the original answer?"""
+    """ "ok" / "mismatch" / "unverifiable": does the format with letters substituted equal the original answer?"""
     kind = classify(original).kind
     if kind in ("text", "choice", "unparseable", "empty"):
         return "unverifiable"

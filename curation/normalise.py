@@ -25,6 +25,9 @@ _INSTRUCTION_SUFFIXES = [
     )
 ]
 
+_TAIL = 800
+_SUFFIX_MARKERS = ("step by step", "final answer", "final response", "answer:")
+
 # Sentences telling the solver how to format the answer; removed when an integer rewrite replaces that format.
 _FORMAT_SENTENCE = re.compile(
     r"(?:^|(?<=[.?!$)\]]))\s*(?:Express|Give|Write|Enter|Leave|Present|Simplify|Put|State)\s+(?:your|the|each)?\s*"
@@ -41,13 +44,18 @@ def strip_template(text: str) -> str:
     text = text.strip()
     if text.startswith(DAPO_PREFIX):
         text = text[len(DAPO_PREFIX) :].strip()
+    # suffix patterns only ever match the end, so scan just the tail (a long problem costs the same as a short one)
+    head, tail = text[:-_TAIL], text[-_TAIL:]
+    lowered = tail.lower()
+    if not any(marker in lowered for marker in _SUFFIX_MARKERS):
+        return text.strip()
     for _ in range(3):
-        before = text
+        before = tail
         for pattern in _INSTRUCTION_SUFFIXES:
-            text = pattern.sub("", text)
-        if text == before:
+            tail = pattern.sub("", tail)
+        if tail == before:
             break
-    return text.strip()
+    return (head + tail).strip()
 
 
 def normalise_whitespace(text: str) -> str:
@@ -61,7 +69,7 @@ def normalise_whitespace(text: str) -> str:
 
 def normalise_problem(text: str) -> str:
     """The cleaned problem statement (what the template wraps)."""
-    return normalise_whitespace(strip_template(normalise_whitespace(text)))
+    return strip_template(normalise_whitespace(text))
 
 
 def dedup_key(text: str) -> str:
@@ -84,15 +92,15 @@ def strip_format_sentences(text: str) -> tuple[str, list[str]]:
     return normalise_whitespace(_FORMAT_SENTENCE.sub(drop, text)), removed
 
 
-_OPTION_START = re.compile(
-    r"(?:\$\s*)?(?:\\mathrm\s*\{\s*)?(?:\\text(?:bf|rm)?\s*\{\s*)?\(A\)"
-)
+_OPTION_START = re.compile(r"(?:\$\s*)?(?:\\mathrm\s*\{\s*)?(?:\\text(?:bf|rm)?\s*\{\s*)?\(A\)")
 
 
 def strip_choice_options(text: str) -> tuple[str, bool]:
     """Remove a trailing multiple-choice block ("(A) 226 (B) 243 ...") left in a problem whose answer is a value.
 
     Returns (text, removed). Only a block that starts with (A), contains (B) and runs to the end is removed."""
+    if "(A)" not in text:
+        return text, False
     matches = list(_OPTION_START.finditer(text))
     if not matches:
         return text, False
@@ -110,8 +118,9 @@ def strip_choice_options(text: str) -> tuple[str, bool]:
 
 
 def language_of(text: str, threshold: float = 0.1) -> str:
-    """"zh" when CJK characters are at least `threshold` of the letters, else "en"."""
-    letters = sum(1 for ch in text if ch.isalpha())
-    if letters == 0:
+    """ "zh" when CJK characters are at least `threshold` of the letters, else "en"."""
+    cjk = len(_CJK.findall(text))
+    if cjk == 0:
         return "en"
-    return "zh" if len(_CJK.findall(text)) / letters >= threshold else "en"
+    letters = sum(1 for ch in text if ch.isalpha())
+    return "zh" if cjk / letters >= threshold else "en"

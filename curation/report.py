@@ -107,9 +107,10 @@ def _plot(report: dict, path: Path) -> Path:
 
 def summary_lines(report: dict) -> list[str]:
     """A one-screen terminal summary."""
-    lines = [f"curate: {report['rows_in']} rows in -> {report['rows_out']} rows out" + (
-        f" in {report['seconds']} s ({report['rows_per_second']} rows/s)" if "seconds" in report else ""
-    )]
+    lines = [
+        f"curate: {report['rows_in']} rows in -> {report['rows_out']} rows out"
+        + (f" in {report['seconds']} s ({report['rows_per_second']} rows/s)" if "seconds" in report else "")
+    ]
     for name, step in report["steps"].items():
         top = ", ".join(f"{k} {v}" for k, v in list(step["rejects"].items())[:4])
         lines.append(f"  {name:<14} {step['in']:>7} -> {step['out']:<7} {top}")
@@ -129,7 +130,5 @@ def summary_lines(report: dict) -> list[str]:
             f"{d.get('near_duplicates_dropped')} near dups dropped, {d.get('near_variants_kept')} variants kept"
         )
     if "decontamination" in report:
-        lines.append(
-            "  contamination: " + ", ".join(f"{k} {v['hits']}" for k, v in report["decontamination"].items())
-        )
+        lines.append("  contamination: " + ", ".join(f"{k} {v['hits']}" for k, v in report["decontamination"].items()))
     return lines

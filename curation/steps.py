@@ -63,12 +63,36 @@ class GoldAnswer(Step):
         if answer is not None and str(answer).strip():
             record["answer"], record["gold_from"] = str(answer).strip(), "answer"
             return record
-        boxed = last_boxed(record.get("solution") or "")
+        boxed = boxed_answer(record.get("solution") or "")
         if boxed:
             record["answer"], record["gold_from"] = boxed, "solution_boxed"
             return record
         record["reject"] = "no_gold_answer"
         return record
+
+
+_EXTRACT: list = []
+
+
+def boxed_answer(solution: str) -> str | None:
+    """The solution's final boxed answer: ``verifiers.extract(..., style="boxed")`` when the verifiers provide it
+    (several boxes in the final line come back joined with ", ", so they are later rejected as multiple answers),
+    else the last balanced ``\\boxed{}``."""
+    if not solution:
+        return None
+    if not _EXTRACT:
+        try:
+            from verifiers import extract
+        except ImportError:
+            extract = None
+        _EXTRACT.append(extract)
+    extract = _EXTRACT[0]
+    if extract is None:
+        return last_boxed(solution)
+    try:
+        return extract(solution, style="boxed").answer
+    except Exception:  # noqa: BLE001 - fall back to our own reader rather than lose the row
+        return last_boxed(solution)
 
 
 class Normalise(Step):
@@ -95,7 +119,24 @@ class Normalise(Step):
 
 
 _PROOF = re.compile(r"\b(?:prove|proof|show that|demonstrate that|justify)\b|证明", re.IGNORECASE)
-_PARTS = re.compile(r"(?:^|\s)\(a\)[\s\S]*(?:^|\s)\(b\)")
+_PART_MARK = re.compile(r"(?:^|\s)\(([a-e])\)")
+_ASKS = re.compile(r"\b(?:find|determine|show|prove|compute|calculate|evaluate|what|how many|which)\b|\?", re.I)
+
+
+def _is_multi_part(problem: str) -> bool:
+    """True when the problem has parts (a), (b), ... that each ask something (not a list of conditions)."""
+    marks = list(_PART_MARK.finditer(problem))
+    letters = [m.group(1) for m in marks]
+    if "a" not in letters or "b" not in letters:
+        return False
+    start_a = marks[letters.index("a")].end()
+    start_b = marks[letters.index("b")]
+    following = [m.start() for m in marks if m.start() > start_b.end() and m.group(1) > "b"]
+    part_a = problem[start_a : start_b.start()]
+    part_b = problem[start_b.end() : following[0] if following else len(problem)]
+    return bool(_ASKS.search(part_a)) and bool(_ASKS.search(part_b))
+
+
 _OPTIONS = re.compile(r"\(A\)[\s\S]*\(B\)[\s\S]*\(C\)|\\textbf\{\s*\(A\)")
 NUMERIC_KINDS = {"integer", "fraction", "decimal", "radical", "pi_multiple", "base_numeral"}
 
@@ -118,9 +159,11 @@ class Classify(Step):
         flags = []
         if _PROOF.search(problem) and classified.kind not in NUMERIC_KINDS:
             flags.append("proof")
-        if _PARTS.search(problem):
+        if "(a)" in problem and _is_multi_part(problem):
             flags.append("multi_part")
-        if _OPTIONS.search(problem) or (record.get("options_removed") and classified.kind == "choice"):
+        if ("(A)" in problem and _OPTIONS.search(problem)) or (
+            record.get("options_removed") and classified.kind == "choice"
+        ):
             flags.append("choice_options")
         record["flags"] = flags
         return record

@@ -18,15 +18,34 @@ from curation.answers import INT64_MAX, Classified, Decomposition, NotNumeric, p
 LETTER_SETS: dict[int, tuple[tuple[str, ...], ...]] = {
     1: (("k",), ("m",), ("n",), ("p",), ("q",), ("r",), ("s",), ("t",), ("u",), ("v",), ("w",)),
     2: (
-        ("m", "n"), ("p", "q"), ("a", "b"), ("r", "s"), ("u", "v"), ("j", "k"), ("g", "h"), ("c", "d"), ("M", "N"),
-        ("P", "Q"), ("U", "V"),
+        ("m", "n"),
+        ("p", "q"),
+        ("a", "b"),
+        ("r", "s"),
+        ("u", "v"),
+        ("j", "k"),
+        ("g", "h"),
+        ("c", "d"),
+        ("M", "N"),
+        ("P", "Q"),
+        ("U", "V"),
     ),
     3: (
-        ("k", "m", "n"), ("a", "b", "c"), ("p", "q", "r"), ("r", "s", "t"), ("u", "v", "w"), ("e", "f", "g"),
-        ("K", "M", "N"), ("P", "Q", "R"),
+        ("k", "m", "n"),
+        ("a", "b", "c"),
+        ("p", "q", "r"),
+        ("r", "s", "t"),
+        ("u", "v", "w"),
+        ("e", "f", "g"),
+        ("K", "M", "N"),
+        ("P", "Q", "R"),
     ),
     4: (
-        ("k", "m", "n", "p"), ("a", "b", "c", "d"), ("p", "q", "r", "s"), ("r", "s", "t", "u"), ("e", "f", "g", "h"),
+        ("k", "m", "n", "p"),
+        ("a", "b", "c", "d"),
+        ("p", "q", "r", "s"),
+        ("r", "s", "t", "u"),
+        ("e", "f", "g", "h"),
         ("K", "M", "N", "P"),
     ),
 }
@@ -123,7 +142,11 @@ def _rule_for(dec: Decomposition) -> Rewrite | None:
             return None
         sign = "-" if a < 0 else ""
         return Rewrite(
-            "fraction", f"{sign}\\frac{{L0}}{{L1}}", (("L0", abs(a)), ("L1", d)), coprime=(("L0", "L1"),), asked=("L0", "L1")
+            "fraction",
+            f"{sign}\\frac{{L0}}{{L1}}",
+            (("L0", abs(a)), ("L1", d)),
+            coprime=(("L0", "L1"),),
+            asked=("L0", "L1"),
         )
     values: list[tuple[str, int]] = []
     names = iter(f"L{i}" for i in range(6))
@@ -237,7 +260,9 @@ def build_rewrite(classified: Classified, problem: str) -> tuple[Rewrite | None,
         for letter in BASE_LETTERS:
             if letter not in avoid:
                 return (
-                    Rewrite("base_numeral", f"{letter}_{{{base}}}", ((letter, int(digits)),), asked=(letter,), base=base),
+                    Rewrite(
+                        "base_numeral", f"{letter}_{{{base}}}", ((letter, int(digits)),), asked=(letter,), base=base
+                    ),
                     "",
                 )
         return None, "letter_clash"
@@ -277,6 +302,7 @@ _FORM_TOKEN = re.compile(r"\\[a-zA-Z]+|[a-zA-Z]")
 
 def substitute(form: str, values: dict[str, int]) -> str:
     """Put the letters' values into the form text (letters only, never inside a LaTeX command name)."""
+
     def put(match: re.Match) -> str:
         token = match.group(0)
         return "{" + str(values[token]) + "}" if token in values else token

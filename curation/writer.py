@@ -67,7 +67,9 @@ def to_rows(records: list[dict], template: str = "dapo", data_source: str | None
     ]
 
 
-def write_parquet(records: list[dict], path: str | Path, template: str = "dapo", data_source: str | None = None) -> None:
+def write_parquet(
+    records: list[dict], path: str | Path, template: str = "dapo", data_source: str | None = None
+) -> None:
     """Write the rows to ``path`` via ``<path>.tmp-<pid>`` and an atomic rename; the same input gives the same bytes."""
     import pyarrow as pa
     import pyarrow.parquet as pq

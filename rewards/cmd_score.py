@@ -39,6 +39,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--prompt-field", default=None, help="field with the prompt (default: prompt, when present)")
     parser.add_argument("--data-source-field", default="data_source", help="field passed to rewards as data_sources")
+    parser.add_argument(
+        "--reference-field", default=None, help="field with a reference solution (passed as references, pairwise)"
+    )
+    parser.add_argument("--group-field", default=None, help="field with the prompt-group id (passed as group_ids)")
     parser.add_argument("--style", choices=STYLE_CHOICES, default=None, help="answer extraction style (reward default)")
     parser.add_argument("--reward", default="dapo", help="reward name from the registry (default: dapo = +1/-1)")
     parser.add_argument(
@@ -77,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
             gold_field=args.gold_field,
             prompt_field=args.prompt_field,
             data_source_field=args.data_source_field,
+            extra_fields={"references": args.reference_field, "group_ids": args.group_field},
             reward=args.reward,
             style=args.style,
             max_len=args.max_len,
@@ -128,6 +133,7 @@ def score_file(
     gold_field: str | None = None,
     prompt_field: str | None = None,
     data_source_field: str | None = "data_source",
+    extra_fields: dict[str, str | None] | None = None,
     reward: str = "dapo",
     style: str | None = None,
     max_len: int | None = None,
@@ -157,6 +163,10 @@ def score_file(
     columns = _read_columns(
         rollouts, response_field, gold_field, prompt_field, data_source_field, reward, max_len, length_field, tokenizer
     )
+    for name, field in (extra_fields or {}).items():
+        if field:
+            values = rollouts.column(field)
+            columns["fields"][name] = rollouts.text_column(field, role="assistant") if name == "references" else values
     scorer = _build(reward, style, workers, timeout, max_len, buffer_len, overlong_factor, tokenizer, reward_options)
     started = time.perf_counter()
     results: list[Any] = []

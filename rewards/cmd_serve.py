@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 
@@ -24,6 +25,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="registry name (dapo, dapo-verl, binary, boxed, format, ...) or pkg.module:attr",
     )
     parser.add_argument(
+        "--reward-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra keyword for the reward, VALUE read as JSON when it parses (repeatable; e.g. max_len=20480)",
+    )
+    parser.add_argument(
         "--workers", type=int, default=None, help="verifier worker processes per batch (default: min(CPUs, 4))"
     )
     parser.add_argument("--timeout", type=float, default=5.0, help="per-item verification timeout in seconds")
@@ -36,8 +44,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--token", default=None, help="require 'Authorization: Bearer TOKEN' (default: $MATHREWARD_TOKEN, else none)"
     )
-    parser.add_argument("--max-items", type=int, default=4096, help="items per request (more: HTTP 413)")
-    parser.add_argument("--max-body-bytes", type=int, default=64 * 1024 * 1024, help="request body limit (HTTP 413)")
+    parser.add_argument(
+        "--max-items", type=int, default=16384, help="items per request (more: HTTP 413; default 16384)"
+    )
+    parser.add_argument(
+        "--max-body-bytes", type=int, default=256 * 1024 * 1024, help="request body limit (HTTP 413; default 256 MiB)"
+    )
     parser.add_argument("--max-concurrency", type=int, default=4, help="requests scored at once; others queue")
     parser.add_argument("--queue-timeout", type=float, default=120.0, help="seconds a request may queue before 503")
     parser.add_argument(
@@ -45,6 +57,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     parser.set_defaults(func=run)
+
+
+def _reward_options(items: list[str]) -> dict[str, object]:
+    """``KEY=VALUE`` strings -> keywords; VALUE is JSON when it parses (numbers, booleans), else the string."""
+    options: dict[str, object] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--reward-option must look like KEY=VALUE, got {item!r}")
+        try:
+            options[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key.strip()] = value
+    return options
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,7 +89,10 @@ def run(args: argparse.Namespace) -> int:
 
     token = args.token or os.environ.get("MATHREWARD_TOKEN") or None
     try:
-        reward = build_reward_from_options(args.reward, timeout=args.timeout, workers=args.workers, budget=args.budget)
+        options = _reward_options(args.reward_option)
+        reward = build_reward_from_options(
+            args.reward, **{"timeout": args.timeout, "workers": args.workers, "budget": args.budget, **options}
+        )
     except (KeyError, TypeError, ValueError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"mathreward serve: --reward {args.reward}: {message}", file=sys.stderr)

@@ -48,8 +48,8 @@ PROTECTED_PATHS = ("/get_reward", "/score")
 class ServerLimits:
     """Request limits of the reward server."""
 
-    max_items: int = 4096
-    max_body_bytes: int = 64 * 1024 * 1024
+    max_items: int = 16384
+    max_body_bytes: int = 256 * 1024 * 1024  # a DAPO batch: thousands of ~20K-token rollouts
     max_concurrency: int = 4
     queue_timeout: float = 120.0
 

@@ -21,8 +21,21 @@ SAMPLE_EVAL = REPO / "data" / "raw_sample_eval.jsonl"
 def sample_run(tmp_path_factory):
     out_dir = tmp_path_factory.mktemp("curate")
     out = out_dir / "curated.parquet"
-    code = cli.main(["curate", str(SAMPLE), "-o", str(out), "--decontaminate", str(SAMPLE_EVAL),
-                     "--placeholder", "-1", "--report", str(out_dir / "report"), "--quiet"])
+    code = cli.main(
+        [
+            "curate",
+            str(SAMPLE),
+            "-o",
+            str(out),
+            "--decontaminate",
+            str(SAMPLE_EVAL),
+            "--placeholder",
+            "-1",
+            "--report",
+            str(out_dir / "report"),
+            "--quiet",
+        ]
+    )
     assert code == 0
     return out_dir, out
 
@@ -46,8 +59,17 @@ def test_round_trip_through_datasets_and_verifiers(sample_run):
     assert report["coverage"]["numeric_transformed"] == report["coverage"]["numeric_non_integer"] == 20
     assert report["decontamination"] == {"raw_sample_eval": {"eval_problems": 2, "hits": 1}}
     assert report["dedup"]["conflict_groups"] == 1 and report["dedup"]["near_duplicates_dropped"] == 1
-    for reason in ("free_text", "multi_answer:tuple", "multi_part", "beyond_int64", "placeholder_answer",
-                   "no_rule:expression", "unparseable", "exact_duplicate", "conflicting_duplicate"):
+    for reason in (
+        "free_text",
+        "multi_answer:tuple",
+        "multi_part",
+        "beyond_int64",
+        "placeholder_answer",
+        "no_rule:expression",
+        "unparseable",
+        "exact_duplicate",
+        "conflicting_duplicate",
+    ):
         assert reason in report["reject_reasons"]
     rejected = [json.loads(line) for line in (out_dir / "report" / "rejected.jsonl").read_text().splitlines()]
     assert len(rejected) == 54 - 35  # every input row is either written or reported
@@ -59,8 +81,10 @@ def _synthetic(path: Path, n: int = 600) -> Path:
         for i in range(n):
             a, b = i % 97 + 1, i % 13 + 2
             answer = forms[i % len(forms)].format(a=a, b=b)
-            handle.write(json.dumps({"problem": f"Problem {i}: evaluate quantity number {i * 7919 % 1009}.",
-                                     "answer": answer}) + "\n")
+            handle.write(
+                json.dumps({"problem": f"Problem {i}: evaluate quantity number {i * 7919 % 1009}.", "answer": answer})
+                + "\n"
+            )
     return path
 
 
@@ -69,8 +93,10 @@ def test_deterministic_bytes_across_runs_and_processes(tmp_path):
     outputs = []
     for name, procs in (("a", "1"), ("b", "1"), ("c", "2")):
         out = tmp_path / f"{name}.parquet"
-        assert cli.main(["curate", str(source), "-o", str(out), "--num-proc", procs, "--quiet",
-                         "--template", "boxed"]) == 0
+        assert (
+            cli.main(["curate", str(source), "-o", str(out), "--num-proc", procs, "--quiet", "--template", "boxed"])
+            == 0
+        )
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1] == outputs[2]
     import pyarrow.parquet as pq
@@ -84,8 +110,13 @@ def test_bad_input_one_line_error_and_no_output(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"problem": "What is 1+1?", "answer": "2"}\n{"answer": "3"}\n')
     out = tmp_path / "out.parquet"
-    proc = subprocess.run([sys.executable, "-m", "cli", "curate", str(bad), "-o", str(out)],
-                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cli", "curate", str(bad), "-o", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert lines == [f"mathreward curate: {bad}: row 2: field 'problem/question' missing or empty"]

@@ -14,8 +14,12 @@ from curation.llm import LLMRewrite, check_reply, endpoint
 
 # Canned replies, keyed by the original answer found at the end of the prompt.
 REPLIES = {
-    "x^2+7x+10": {"answer_format": "x^2+ax+b", "conditions": "a and b are positive integers",
-                  "letters": {"a": 7, "b": 10}, "integer_answer": 17},
+    "x^2+7x+10": {
+        "answer_format": "x^2+ax+b",
+        "conditions": "a and b are positive integers",
+        "letters": {"a": 7, "b": 10},
+        "integer_answer": 17,
+    },
     "3+2i": {"answer_format": "k+m\\sqrt{2}", "letters": {"k": 3, "m": 2}, "integer_answer": 5},  # wrong rebuild
     "2x+1": {"answer_format": "ax+b", "letters": {"a": 2, "b": 1}, "integer_answer": 4},  # 4 is not a + b
     "\\text{Thursday}": {"answer_format": "k", "letters": {"k": 4}, "integer_answer": 4},  # cannot be rebuilt
@@ -141,8 +145,9 @@ def test_llm_http_errors_become_reject_reasons(tmp_path, server, monkeypatch):
 
 
 def test_check_reply_rules():
-    good = json.dumps({"answer_format": "\\frac{m\\sqrt{n}}{p}", "letters": {"m": 3, "n": 2, "p": 4},
-                       "integer_answer": 9})
+    good = json.dumps(
+        {"answer_format": "\\frac{m\\sqrt{n}}{p}", "letters": {"m": 3, "n": 2, "p": 4}, "integer_answer": 9}
+    )
     assert check_reply(good, "Find the length.", "\\frac{3\\sqrt{2}}{4}")["gt"] == "9"
     assert check_reply(good, "Let $n$ be a side.", "\\frac{3\\sqrt{2}}{4}") == {"reject": "llm:letter_clash"}
     huge = json.dumps({"answer_format": "k", "letters": {"k": 10**30}, "integer_answer": 10**30})

@@ -43,7 +43,11 @@ def test_dapo_block_duplicates_and_conflicts(shared_data):
     assert len({dedup_key(r["problem_raw"]) for r in records}) == 17188
     assert note["exact_unique"] == 17187
     assert note["conflict_groups"] == 12
-    known = [json.loads(line) for line in (shared_data / "dapo_math_17k_answer_conflicts.jsonl").read_text().splitlines()]
-    assert {dedup_key(c["problem"])[:200] for c in known} == {c["problem"] for c in note["conflicts"]}  # report keeps 200 chars
+    known = [
+        json.loads(line) for line in (shared_data / "dapo_math_17k_answer_conflicts.jsonl").read_text().splitlines()
+    ]
+    assert {dedup_key(c["problem"])[:200] for c in known} == {
+        c["problem"] for c in note["conflicts"]
+    }  # report keeps 200 chars
     assert {tuple(sorted(c["answers"])) for c in known} == {tuple(c["answers"]) for c in note["conflicts"]}
     assert len(result.kept) == 17187 - 12

@@ -35,11 +35,23 @@ def test_load_every_format_and_nested_fields(tmp_path):
     import datasets
 
     datasets.Dataset.from_list([{"problem": "What is 7+7?", "answer": "14"}]).save_to_disk(str(tmp_path / "e_ds"))
-    records = load_records([str(jsonl), str(tmp_path / "b.json"), str(tmp_path / "c.csv"), str(tmp_path / "d.parquet"),
-                            str(tmp_path / "e_ds")])
+    records = load_records(
+        [
+            str(jsonl),
+            str(tmp_path / "b.json"),
+            str(tmp_path / "c.csv"),
+            str(tmp_path / "d.parquet"),
+            str(tmp_path / "e_ds"),
+        ]
+    )
     assert [(r["problem_raw"], r["answer_raw"]) for r in records] == [
-        ("What is 1+1?", "2"), ("What is 2+2?", "4"), ("What is 1+1?", "2"), ("What is 2+2?", "4"),
-        ("What is 3+3?", "6"), ("What is 5+5?", "10"), ("What is 7+7?", "14"),
+        ("What is 1+1?", "2"),
+        ("What is 2+2?", "4"),
+        ("What is 1+1?", "2"),
+        ("What is 2+2?", "4"),
+        ("What is 3+3?", "6"),
+        ("What is 5+5?", "10"),
+        ("What is 7+7?", "14"),
     ]
     assert [r["idx"] for r in records] == list(range(7))
     explicit = load_records([str(tmp_path / "d.parquet")], answer_field="reward_model.ground_truth.target")
@@ -66,6 +78,12 @@ def test_gold_answer_from_field_else_last_box():
     row = step.process_row({"answer_raw": None, "solution": "First \\boxed{1}, finally \\boxed{\\frac{1}{\\sqrt{2}}}."})
     assert row["answer"] == "\\frac{1}{\\sqrt{2}}" and row["gold_from"] == "solution_boxed"
     assert step.process_row({"answer_raw": "", "solution": "no box"})["reject"] == "no_gold_answer"
+    two = step.process_row({"answer_raw": None, "solution": "The points are $\\boxed{(-2,18)}$ and $\\boxed{(8,38)}$."})
+    assert two["answer"] == "(-2,18), (8,38)"  # both boxes of the final line, so it is rejected as several answers
+    two["problem"] = "Find the intersection points."
+    assert (
+        IntegerTransform().process_row(Classify(use_verifiers=False).process_row(two))["reject"] == "multi_answer:tuple"
+    )
     assert step.process_row({"answer_raw": None, "answer_multi": True})["reject"] == "multiple_answers"
 
 
@@ -80,7 +98,10 @@ def test_normalise_strips_wrappers_and_tags_language():
     assert text == "Find it." and removed == ["Express your answer as a common fraction."]
     text, _ = strip_format_sentences("Find it. Express your answer to the nearest tenth.")
     assert text.endswith("nearest tenth.")
-    assert strip_choice_options("Which? $\\textbf{(A)}\\ 1 \\qquad\\textbf{(B)}\\ 2 \\qquad\\textbf{(C)}\\ 3$") == ("Which?", True)
+    assert strip_choice_options("Which? $\\textbf{(A)}\\ 1 \\qquad\\textbf{(B)}\\ 2 \\qquad\\textbf{(C)}\\ 3$") == (
+        "Which?",
+        True,
+    )
     assert strip_choice_options("Points (A) and (B) lie on a line.") == ("Points (A) and (B) lie on a line.", False)
     row = Normalise(languages=("en",)).process_row({"problem_raw": "求 $x$ 的值，使得方程成立。"})
     assert row["reject"] == "language:zh"
@@ -91,6 +112,8 @@ def test_classify_flags_proofs_and_parts():
     assert step.process_row({"answer": "", "problem": "Prove that 2 is prime."})["flags"] == ["proof"]
     assert step.process_row({"answer": "3", "problem": "Show that $x=3$; find $x$."})["flags"] == []
     assert step.process_row({"answer": "3", "problem": "(a) Find x. (b) Find y."})["flags"] == ["multi_part"]
+    conditions = "Find the number of triples $(A, B, C)$ such that: (a) $|A| = 4$. (b) $|B| = 2$. (c) $C = A$."
+    assert step.process_row({"answer": "3", "problem": conditions})["flags"] == []
     rec = IntegerTransform().process_row({"answer": "3", "problem": "p", "kind": "integer", "flags": ["multi_part"]})
     assert rec["reject"] == "multi_part"
 
@@ -107,47 +130,75 @@ def test_dedup_exact_conflicts_and_near():
         "A bag holds five red marbles and three blue marbles. Two marbles are drawn from the bag one after the other, "
         "without replacement and uniformly at random, and their colours are written down in the order drawn."
     )
-    records = _records([
-        ("What is 2+2?", "4"),
-        ("What is  2+2?", "4"),  # exact duplicate after whitespace normalisation
-        ("Largest power of 2 dividing 3^15+3^11+3^6+1?", "6"),
-        ("Largest power of 2 dividing 3^15+3^11+3^6+1?", "64"),  # conflict: both dropped
-        (long + " How many ways are there in total?", "28"),
-        (long + " How many ways are there in total ?", "28"),  # near duplicate, same answer: dropped
-        (long.replace("five", "six") + " How many ways are there in total?", "36"),  # variant: kept
-    ])
+    records = _records(
+        [
+            ("What is 2+2?", "4"),
+            ("What is  2+2?", "4"),  # exact duplicate after whitespace normalisation
+            ("Largest power of 2 dividing 3^15+3^11+3^6+1?", "6"),
+            ("Largest power of 2 dividing 3^15+3^11+3^6+1?", "64"),  # conflict: both dropped
+            (long + " How many ways are there in total?", "28"),
+            (long + " How many ways are there in total ?", "28"),  # near duplicate, same answer: dropped
+            (long.replace("five", "six") + " How many ways are there in total?", "36"),  # variant: kept
+        ]
+    )
     context = Context(progress=False)
     result = run_steps(records, [Dedup()], context)
     assert [r["idx"] for r in result.kept] == [0, 4, 6]
     reasons = {r["idx"]: r["reject"] for r in result.rejected}
-    assert reasons == {1: "exact_duplicate", 2: "conflicting_duplicate", 3: "conflicting_duplicate", 5: "near_duplicate"}
+    assert reasons == {
+        1: "exact_duplicate",
+        2: "conflicting_duplicate",
+        3: "conflicting_duplicate",
+        5: "near_duplicate",
+    }
     note = result.stats[0].extra
     assert note["exact_unique"] == 5 and note["conflict_groups"] == 1 and note["near_variants_kept"] == 1
     assert note["conflicts"][0]["answers"] == ["6", "64"]
 
 
 def test_decontaminate_reports_per_benchmark(tmp_path):
-    aime = _write_jsonl(tmp_path / "aime.jsonl", [
-        {"problem": "Find the number of ordered pairs of positive integers $(a,b)$ such that $a+b=1000$ and neither "
-                    "$a$ nor $b$ has a zero digit.", "answer": "738"},
-    ])
+    aime = _write_jsonl(
+        tmp_path / "aime.jsonl",
+        [
+            {
+                "problem": "Find the number of ordered pairs of positive integers $(a,b)$ such that $a+b=1000$ and neither "
+                "$a$ nor $b$ has a zero digit.",
+                "answer": "738",
+            },
+        ],
+    )
     amc = _write_jsonl(tmp_path / "amc.jsonl", [{"question": "What is 3 + 4?", "answer": 7}])
-    records = _records([
-        ("Find the number of ordered pairs of positive integers $(a, b)$ such that $a + b = 1000$ and neither $a$ "
-         "nor $b$ has a zero digit.", "738"),
-        ("What is 3 + 4?", "7"),
-        ("What is 3 + 5?", "8"),
-    ])
+    records = _records(
+        [
+            (
+                "Find the number of ordered pairs of positive integers $(a, b)$ such that $a + b = 1000$ and neither $a$ "
+                "nor $b$ has a zero digit.",
+                "738",
+            ),
+            ("What is 3 + 4?", "7"),
+            ("What is 3 + 5?", "8"),
+        ]
+    )
     result = run_steps(records, [Decontaminate([str(aime), str(amc)])], Context(progress=False))
     assert [r["idx"] for r in result.kept] == [2]
     assert result.stats[0].extra["benchmarks"] == {
-        "aime": {"eval_problems": 1, "hits": 1}, "amc": {"eval_problems": 1, "hits": 1}
+        "aime": {"eval_problems": 1, "hits": 1},
+        "amc": {"eval_problems": 1, "hits": 1},
     }
 
 
 def test_writer_schema_template_and_atomicity(tmp_path):
-    records = [{"idx": 3, "problem": "What is $1+1$?", "gt": "2", "original_problem": "What is $1+1$?",
-                "answer": "2", "transform": "keep", "source": "toy"}]
+    records = [
+        {
+            "idx": 3,
+            "problem": "What is $1+1$?",
+            "gt": "2",
+            "original_problem": "What is $1+1$?",
+            "answer": "2",
+            "transform": "keep",
+            "source": "toy",
+        }
+    ]
     out = tmp_path / "o.parquet"
     write_parquet(records, out)
     table = pq.read_table(out)
@@ -161,8 +212,13 @@ def test_writer_schema_template_and_atomicity(tmp_path):
     )
     assert row["data_source"] == "math_dapo" and row["ability"] == "MATH"
     assert row["reward_model"] == {"ground_truth": "2", "style": "rule"}
-    assert row["extra_info"] == {"index": 3, "original_problem": "What is $1+1$?", "original_answer": "2",
-                                 "transform": "keep", "source": "toy"}
+    assert row["extra_info"] == {
+        "index": 3,
+        "original_problem": "What is $1+1$?",
+        "original_answer": "2",
+        "transform": "keep",
+        "source": "toy",
+    }
     assert [p.name for p in tmp_path.iterdir()] == ["o.parquet"]
     write_parquet(records, tmp_path / "b.parquet", template="boxed")
     boxed = pq.read_table(tmp_path / "b.parquet").to_pylist()[0]["prompt"][0]["content"]
@@ -170,11 +226,20 @@ def test_writer_schema_template_and_atomicity(tmp_path):
 
 
 def test_report_counts_and_plot(tmp_path):
-    records = load_records([str(_write_jsonl(tmp_path / "r.jsonl", [
-        {"problem": "Compute a half.", "answer": "\\frac{1}{2}"},
-        {"problem": "Name a day.", "answer": "\\text{Monday}"},
-        {"problem": "What is 6 times 7?", "answer": "42"},
-    ]))])
+    records = load_records(
+        [
+            str(
+                _write_jsonl(
+                    tmp_path / "r.jsonl",
+                    [
+                        {"problem": "Compute a half.", "answer": "\\frac{1}{2}"},
+                        {"problem": "Name a day.", "answer": "\\text{Monday}"},
+                        {"problem": "What is 6 times 7?", "answer": "42"},
+                    ],
+                )
+            )
+        ]
+    )
     steps = [GoldAnswer(), Normalise(), Classify(use_verifiers=False), IntegerTransform(), Dedup()]
     result = run_steps(records, steps, Context(progress=False))
     report = build_report(result, ["r.jsonl"], "out.parquet", 1.0)

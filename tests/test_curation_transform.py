@@ -147,7 +147,9 @@ def test_letters_avoid_the_problems_variables():
     assert {"m", "n", "t"} <= problem_variables(problem)
     record = run_transform("\\frac{7}{2}", problem)
     assert record["form"] == "\\frac{p}{q}" and record["gt"] == "9"
-    assert record["problem"].endswith("where p and q are relatively prime positive integers. Please provide the value of p + q.")
+    assert record["problem"].endswith(
+        "where p and q are relatively prime positive integers. Please provide the value of p + q."
+    )
     record = run_transform("11-2\\sqrt{6}", "Let $k$ be a real number with $k^2 = 97 - 44\\sqrt{6}$ and $k > 0$.")
     assert record["form"] == "a - b\\sqrt{c}" and record["gt"] == "19"
     record = run_transform("\\frac{3\\sqrt{3}}{2}", "Let $k$, $m$ and $n$ be the sides; find the area.")
@@ -179,18 +181,42 @@ def test_dapo_example_sentence():
 @pytest.mark.parametrize(
     ("rewrite", "answer", "problem", "message"),
     [
-        (Rewrite("fraction", "\\frac{m}{n}", (("m", 2), ("n", 4)), coprime=(("m", "n"),), asked=("m", "n")),
-         "\\frac{1}{2}", None, "gcd of m,n is not 1"),
-        (Rewrite("fraction", "\\frac{m}{n}", (("m", 1), ("n", 3)), coprime=(("m", "n"),), asked=("m", "n")),
-         "\\frac{1}{2}", None, "rebuilt value"),
-        (Rewrite("fraction", "\\frac{m}{n}", (("m", 1), ("n", 2)), coprime=(("m", "n"),), asked=("m", "n")),
-         "-\\frac{1}{2}", None, "rebuilt value"),
-        (Rewrite("radical", "m\\sqrt{n}", (("m", 1), ("n", 8)), squarefree=("n",), asked=("m", "n")),
-         "2\\sqrt{2}", None, "not square-free"),
-        (Rewrite("fraction", "\\frac{m}{n}", (("m", 1), ("n", 2)), coprime=(("m", "n"),), asked=("m", "n")),
-         "\\frac{1}{2}", "Let $m$ be the mass.", "clash"),
-        (Rewrite("radical", "m\\sqrt{n}", (("m", -2), ("n", 3)), squarefree=("n",), asked=("m", "n")),
-         "-2\\sqrt{3}", None, "not a positive integer"),
+        (
+            Rewrite("fraction", "\\frac{m}{n}", (("m", 2), ("n", 4)), coprime=(("m", "n"),), asked=("m", "n")),
+            "\\frac{1}{2}",
+            None,
+            "gcd of m,n is not 1",
+        ),
+        (
+            Rewrite("fraction", "\\frac{m}{n}", (("m", 1), ("n", 3)), coprime=(("m", "n"),), asked=("m", "n")),
+            "\\frac{1}{2}",
+            None,
+            "rebuilt value",
+        ),
+        (
+            Rewrite("fraction", "\\frac{m}{n}", (("m", 1), ("n", 2)), coprime=(("m", "n"),), asked=("m", "n")),
+            "-\\frac{1}{2}",
+            None,
+            "rebuilt value",
+        ),
+        (
+            Rewrite("radical", "m\\sqrt{n}", (("m", 1), ("n", 8)), squarefree=("n",), asked=("m", "n")),
+            "2\\sqrt{2}",
+            None,
+            "not square-free",
+        ),
+        (
+            Rewrite("fraction", "\\frac{m}{n}", (("m", 1), ("n", 2)), coprime=(("m", "n"),), asked=("m", "n")),
+            "\\frac{1}{2}",
+            "Let $m$ be the mass.",
+            "clash",
+        ),
+        (
+            Rewrite("radical", "m\\sqrt{n}", (("m", -2), ("n", 3)), squarefree=("n",), asked=("m", "n")),
+            "-2\\sqrt{3}",
+            None,
+            "not a positive integer",
+        ),
         (Rewrite("base_numeral", "N_{2}", (("N", 1001),), asked=("N",), base=2), "1011_2", None, "differs"),
     ],
 )
@@ -227,7 +253,9 @@ def test_parser_is_bounded_and_fast():
 
 
 def test_last_boxed_balanced_braces():
-    assert last_boxed("so $x = \\boxed{\\frac{1}{2}}$ and then \\boxed{\\frac{\\sqrt{3}}{2}}.") == "\\frac{\\sqrt{3}}{2}"
+    assert (
+        last_boxed("so $x = \\boxed{\\frac{1}{2}}$ and then \\boxed{\\frac{\\sqrt{3}}{2}}.") == "\\frac{\\sqrt{3}}{2}"
+    )
     assert last_boxed("answer \\boxed 5.") == "5."
     assert last_boxed("no box") is None
     assert last_boxed("broken \\boxed{1") is None

@@ -109,3 +109,19 @@ def test_weighted_spec_string_through_the_registry() -> None:
         build_reward("dapo-verl+x*format")
     with pytest.raises(KeyError, match="unknown reward 'nope'"):
         build_reward("dapo-verl+nope")
+
+
+def test_overlong_with_a_real_tokenizer(tmp_path) -> None:
+    pytest.importorskip("transformers")
+    from reward_models.tiny_lm import train_tokenizer
+
+    tokenizer = train_tokenizer(["Answer: 12 and some words", "more words here"], vocab_size=280)
+    tokenizer.save_pretrained(tmp_path)
+    responses = ["Answer: 12", "words " * 30 + "\nAnswer: 12"]
+    lengths = [len(tokenizer.encode(r, add_special_tokens=False)) for r in responses]
+    for given in (tokenizer, str(tmp_path)):  # an object, or a path loaded with AutoTokenizer
+        reward = overlong("dapo-verl", max_len=lengths[0] + 8, buffer_len=8, tokenizer=given)
+        results = reward.score(None, responses, ["12", "12"])
+        assert [r.extras["response_length"] for r in results] == lengths
+        assert results[0].score == 1.0
+        assert results[1].score == pytest.approx(1.0 - (lengths[1] - lengths[0]) / 8)

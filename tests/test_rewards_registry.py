@@ -56,3 +56,19 @@ def test_import_is_light() -> None:
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_build_from_options_passes_only_accepted_keywords() -> None:
+    from rewards import build_reward_from_options
+
+    assert build_reward_from_options("dapo-verl", timeout=3.0, workers=2, budget=None).name == "dapo-verl"
+    assert build_reward_from_options("format", bonus=0.5, timeout=3.0).bonus == 0.5
+    dapo = build_reward_from_options("dapo", timeout=3.0, workers=1, budget=None)
+    assert (dapo.timeout, dapo.workers, dapo.budget) == (3.0, 1, None)
+
+
+def test_import_path_names() -> None:
+    reward = build_reward("rewards.rule_rewards:FormatReward", bonus=0.2)
+    assert reward.score_one(None, "Answer: 3", None).score == 0.2
+    with pytest.raises(KeyError, match="cannot import reward factory"):
+        build_reward("rewards.nothing_here:Nope")

@@ -235,3 +235,16 @@ def test_unknown_reward_is_one_clear_line() -> None:
     assert done.returncode == 2
     assert done.stderr.strip().startswith("mathreward serve: --reward nope: ") and "available:" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_reward_options_parse_json_values() -> None:
+    from rewards.cmd_serve import _reward_options
+
+    assert _reward_options(["max_len=20480", "inner=dapo", "factor=0.5", "strict=true"]) == {
+        "max_len": 20480,
+        "inner": "dapo",
+        "factor": 0.5,
+        "strict": True,
+    }
+    with pytest.raises(ValueError, match="KEY=VALUE"):
+        _reward_options(["oops"])

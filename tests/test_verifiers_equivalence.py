@@ -111,6 +111,10 @@ UNITS = [
     ("2", "2x", False),
     ("2", "2\\pi", False),
     ("2", "2i", False),
+    ("6", "6ab", False),
+    ("6ab", "6", False),
+    ("5", "5cm", True),
+    ("60", "60 miles per hour", True),
 ]
 EQUATIONS = [
     ("2", "x=2", True),
@@ -241,6 +245,24 @@ RELATIONS = [
     ("x > 2", "x < 2", False),
     ("1 < x < 3", "3 > x > 1", True),
     ("x \\le 5", "x \\leq 5", True),
+    ("x \\ne 3", "x != 3", True),
+    ("x \\le 5", "x <= 5", True),
+]
+MORE_FORMS = [
+    ("(2,\\infty)", "x > 2", True),
+    ("x \\ge 2", "[2,\\infty)", True),
+    ("x \\ge 2", "(2,\\infty)", False),
+    ("2\\pm\\sqrt3", "2+\\sqrt3, 2-\\sqrt3", True),
+    ("2+\\sqrt3, 2-\\sqrt3", "2 \u00b1 \\sqrt{3}", True),
+    ("\\frac{1\\pm\\sqrt5}{2}", "\\frac{1-\\sqrt5}{2},\\frac{1+\\sqrt5}{2}", True),
+    ("2", "\\pm 2", False),
+    ("\\emptyset", "\\varnothing", True),
+    ("\\emptyset", "\\{\\}", True),
+    ("\\frac13", "0.\\overline{3}", True),
+    ("\\frac{137}{110}", "1.2\\overline{45}", True),
+    ("\\frac{1}{3}", "0.\\overline{34}", False),
+    ("\\binom{5}{2}", "10", True),
+    ("x=2 \\text{ or } x=3", "2, 3", True),
 ]
 SPACING = [
     ("\\frac{1}{2}", "\\left(\\frac{1}{2}\\right)", True),
@@ -267,6 +289,7 @@ TABLE = (
     + CHOICES
     + TEXT
     + RELATIONS
+    + MORE_FORMS
     + SPACING
 )
 
@@ -361,3 +384,31 @@ def test_dapo_style_responses(gold, response, status):
 def test_gold_in_any_shape_is_read_the_same_way():
     for gold in ("\\frac{1}{2}", "$\\frac12$", "\\boxed{\\frac{1}{2}}", "\\(\\frac{1}{2}\\)", "0.5"):
         assert verify("so \\boxed{1/2}", gold).correct, gold
+
+
+FREE_FORM = [
+    ("The answer is $\\frac{1}{2}$.", "0.5", "correct"),
+    ("Thus $x = 4, -8, -10$.", "4,-8,-10", "correct"),
+    ("So the total area is 1,000.99m\u00b2.", "1000.99", "correct"),
+    ("Le prix est 2,74 $", "2.74", "correct"),
+    ("The answer is 1 000", "1000", "correct"),
+    ("The result is .4", "0.4", "correct"),
+    ("Hence \\(x > 2\\).", "2 < x", "correct"),
+    ("The final answer is \\(\\left(1, \\frac{1}{2}\\right)\\)", "(1,\\frac12)", "correct"),
+    (
+        "The matrix is $$\\begin{pmatrix}0.5 & 0.25\\\\ 1 & 0\\end{pmatrix}$$",
+        "\\begin{pmatrix}\\frac12&\\frac14\\\\1&0\\end{pmatrix}",
+        "correct",
+    ),
+    ("So it is 3 or 4.", "3", "wrong"),
+    ("We first found 12, but rechecking gives 13.", "12", "wrong"),
+    ("The interval is $[2, \\infty)$", "[2,\\infty)", "correct"),
+    ("The interval is $(2, \\infty)$", "[2,\\infty)", "wrong"),
+]
+
+
+@pytest.mark.parametrize(("response", "gold", "status"), FREE_FORM)
+def test_free_form_responses(response, gold, status):
+    verdict = verify(response, gold)
+    assert verdict.status == status, verdict
+    assert verdict.detail.startswith("path=")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from rewards.cmd_score import score_file
-from rewards.cmd_verify_report import build_report, tail_key, tail_of
+from rewards.cmd_verify_report import build_report, plot_report, tail_key, tail_of
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,6 +43,8 @@ def scored(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_report_counts_statuses_paths_tails_and_disagreements(scored: Path) -> None:
     report = build_report(scored, style_a="strict", style_b="auto", workers=1)
+    png = plot_report(report, scored.parent / "report.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert report["rows"] == 8
     assert {k: v["count"] for k, v in report["status"].items()} == {"no_answer": 6, "correct": 1, "wrong": 1}
     assert report["status"]["no_answer"]["share"] == 0.75
@@ -84,11 +86,11 @@ def test_tail_collapses_whitespace() -> None:
     assert len(tail_of("x" * 500)) == 60
 
 
-def test_verify_report_cli_writes_json_and_png(scored: Path, tmp_path: Path) -> None:
+def test_verify_report_cli_prints_the_table_and_writes_json(scored: Path, tmp_path: Path) -> None:
     script = shutil.which("mathreward")
     command = [script] if script else [sys.executable, str(REPO_ROOT / "cli.py")]
     result = subprocess.run(
-        [*command, "verify-report", str(scored), "-o", "report.json", "--plot", "report.png", "--workers", "1"],
+        [*command, "verify-report", str(scored), "-o", "report.json", "--workers", "1"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -99,7 +101,6 @@ def test_verify_report_cli_writes_json_and_png(scored: Path, tmp_path: Path) -> 
     assert "no_answer" in result.stdout and "math_span" in result.stdout
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert report["rows"] == 8 and report["disagreements"]["count"] == 3
-    assert (tmp_path / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_verify_report_on_an_unscored_file_fails_with_one_line(tmp_path: Path) -> None:

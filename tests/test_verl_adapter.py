@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 
+import pytest
+
 from rewards import verl
 
 
@@ -49,3 +51,33 @@ def test_batch_keeps_order_across_routes() -> None:
     assert [o["score"] for o in out] == [1.0, 1.0, -1.0, 1.0, -1.0]
     assert [o["acc"] for o in out] == [True, True, False, True, False]
     assert all(set(o) == {"score", "acc", "pred"} for o in out)
+
+
+def test_batch_accepts_verls_numpy_object_arrays() -> None:
+    np = pytest.importorskip("numpy")
+    sources = np.array(["math_dapo", "math_dapo"], dtype=object)
+    extras = np.array([{"index": 0}, {"index": 1}], dtype=object)
+    out = verl.compute_score_batch(sources, ["Answer: 1", "Answer: 2"], ["1", "1"], extras, reward="dapo-verl")
+    assert [o["score"] for o in out] == [1.0, -1.0]
+
+
+def test_loaded_from_its_file_and_called_the_way_verl_calls_it() -> None:
+    import importlib.util
+
+    # verl's load_extern_object: import the file at custom_reward_function.path under a module name of its own
+    spec = importlib.util.spec_from_file_location("custom_module", verl.__file__)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    # naive / dapo reward managers: keyword call, reward_kwargs merged in by verl's _call_with_kwargs
+    one = module.compute_score(
+        data_source="math_dapo", solution_str="Answer: 34", ground_truth="34", extra_info={"index": 3}, reward="dapo"
+    )
+    assert one == {"score": 1.0, "acc": True, "pred": "34"}
+    # batch reward manager: data_sources / solution_strs / ground_truths / extra_infos keywords, a list back
+    many = module.compute_score_batch(
+        data_sources=["math_dapo", "HuggingFaceH4/MATH-500"],
+        solution_strs=["Answer: 3", "\\boxed{4}"],
+        ground_truths=["3", "5"],
+        extra_infos=[None, None],
+    )
+    assert [m["score"] for m in many] == [1.0, 0.0]

@@ -95,6 +95,8 @@ def numeric_value(text: str, decimal_comma: bool = False) -> tuple[Value, bool] 
     elif decimal_comma and _DECIMAL_COMMA_RE.fullmatch(text):
         text = text.replace(",", ".")
     number = parse_plain_number(text)
+    if number is None and "\\overline" in text:
+        number = _repeating_decimal(text)
     if number is not None:
         return Value.rational(number), percent
     if "," in text or not any(ch.isdigit() or ch == "\\" for ch in text):
@@ -103,6 +105,20 @@ def numeric_value(text: str, decimal_comma: bool = False) -> tuple[Value, bool] 
         return parse_value(text), percent
     except Unsupported:
         return None
+
+
+_REPEATING_RE = re.compile(r"([+-]?)(\d*)\.(\d*)\\overline\{(\d{1,50})\}")
+
+
+def _repeating_decimal(text: str) -> Fraction | None:
+    """``0.\\overline{3}`` -> 1/3, ``1.2\\overline{45}`` -> 1.2454545..."""
+    match = _REPEATING_RE.fullmatch(text.replace(" ", ""))
+    if match is None:
+        return None
+    sign, whole, fixed, repeat = match.groups()
+    value = Fraction(int(whole or "0")) + Fraction(int(fixed or "0"), 10 ** len(fixed))
+    value += Fraction(int(repeat), (10 ** len(repeat) - 1) * 10 ** len(fixed))
+    return -value if sign == "-" else value
 
 
 def _values_equal(gold: tuple[Value, bool], pred: tuple[Value, bool], options: Options) -> bool:

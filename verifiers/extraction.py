@@ -239,8 +239,10 @@ def _clean_answer_text(raw: str, path: str) -> Extraction:
     if cut is not None and cut.start() > 0:
         text = text[: cut.start()]
     text = _unwrap_math(_strip_markdown(text))
-    text = _strip_trailing_remark(text)
-    text = _final_strip(_leading_expression(text))
+    text = _leading_expression(_strip_trailing_remark(text))
+    if _PLAIN_WORD_RE.search(text) and any(ch.isdigit() for ch in text):
+        text = _trailing_expression(text) or text  # "It is 34" -> "34"
+    text = _final_strip(text)
     return _single(text, path)
 
 

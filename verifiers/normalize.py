@@ -31,6 +31,9 @@ _UNICODE = {
     "\u222a": r"\cup ",
     "\u2229": r"\cap ",
     "\u00b0": r"^\circ ",
+    "\u00b1": r"\pm ",
+    "\u2213": r"\mp ",
+    "\u2205": r"\emptyset ",
     "\u00a0": " ",
     "\u2009": " ",
     "\u202f": " ",
@@ -44,7 +47,8 @@ _UNICODE = {
 _UNICODE_RE = re.compile("|".join(map(re.escape, _UNICODE)))
 # Spacing and sizing commands that never change a value.
 _SPACING_RE = re.compile(
-    r"\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg)(?![A-Za-z])"
+    r"\\\\"  # a row break \\ is matched first so that its second backslash is never read as "\ "
+    r"|\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg)(?![A-Za-z])"
     r"|\\(?:displaystyle|textstyle|scriptstyle|limits|nolimits|q?quad|hfill|medspace|thinspace|negthinspace)(?![A-Za-z])"
     r"|\\[,;:! ]|~"
 )
@@ -85,14 +89,22 @@ _LE_RE = re.compile(r"\\(?:leqslant|leq|le)(?![A-Za-z])")
 _GE_RE = re.compile(r"\\(?:geqslant|geq|ge)(?![A-Za-z])")
 _NE_RE = re.compile(r"\\(?:neq|ne)(?![A-Za-z])")
 _LT_GT_RE = re.compile(r"\\(?:lt)(?![A-Za-z])|\\(?:gt)(?![A-Za-z])")
-_MATH_OP_ALIASES = ((r"\\div(?![A-Za-z])", "/"), (r"\\ast(?![A-Za-z])", "*"), (r"\\dots|\\ldots|\\cdots", r"\\dots"))
+_MATH_OP_ALIASES = (
+    (r"\\varnothing(?![A-Za-z])|\\\{\s*\\\}|\\O(?![A-Za-z])", r"\\emptyset"),
+    (r"\\div(?![A-Za-z])", "/"),
+    (r"\\ast(?![A-Za-z])", "*"),
+    (r"\\dots|\\ldots|\\cdots", r"\\dots"),
+)
 _ALIAS_RES = tuple((re.compile(pattern), repl) for pattern, repl in _MATH_OP_ALIASES)
 
-# Units and currencies that may trail a numeric answer. Single letters only where they are unambiguous as units.
-_UNIT_WORD = (
-    r"(?:[a-zA-Z]{2,}\.?(?:\s*(?:\^\s*\{?[23]\}?|[²³]))?"
-    r"|(?:m|g|s|h|l|L|K|W|V|J|N|A)(?:\s*(?:\^\s*\{?[23]\}?|[²³]))?(?![A-Za-z]))"
+# Units and currencies that may trail a numeric answer: known unit abbreviations (attached or not: "5cm", "1,000.99m²")
+# or a separate word of three letters or more ("10 apples", "60 miles per hour"). "2xy" keeps its letters.
+_KNOWN_UNITS = (
+    "mm|cm|km|m|dm|nm|g|kg|mg|s|ms|h|hr|hrs|min|mins|sec|secs|l|L|ml|mL|in|ft|yd|mi|lb|lbs|oz|K|V|W|J|N|Hz|kWh|"
+    "mph|kph|deg|rad|sq|pt|pts|cal|kcal"
 )
+_POWER = r"(?:\s*(?:\^\s*\{?[23]\}?|[²³]))?"
+_UNIT_WORD = r"(?:(?:" + _KNOWN_UNITS + r")" + _POWER + r"(?![A-Za-z])|(?<=\s)[a-zA-Z]{3,}\.?" + _POWER + r")"
 _TRAILING_UNITS_RE = re.compile(
     r"^(?P<value>.*?[\d}.%)])\s*(?P<unit>(?:"
     + _UNIT_WORD
@@ -142,18 +154,25 @@ def unwrap_command(text: str, pattern: re.Pattern[str]) -> str:
     return text
 
 
+def _spacing(match: re.Match) -> str:
+    token = match.group()
+    if token == "\\\\":
+        return token
+    return "" if token == "\\!" else " "
+
+
 def clean(text: str) -> str:
     """Normalise one answer string: the result has the same value and fewer spellings."""
     text = _CONTROL_RE.sub("", text)
     text = _UNICODE_RE.sub(lambda m: _UNICODE[m.group()], text)
     text = _DELIMS_RE.sub(" ", text)
-    text = text.replace("\\\\[", "[").replace("\\displaystyle", " ")
+    text = text.replace("\\displaystyle", " ")
     text = _FRAC_SPELLINGS_RE.sub(r"\\frac", text)
     text = _BINOM_SPELLINGS_RE.sub(r"\\binom", text)
     text = _DEGREE_RE.sub(" ", text)
     text = text.replace("{,}", ",").replace("{.}", ".")
     text = text.replace("\\%", "%").replace("\\left.", "").replace("\\right.", "")
-    text = _SPACING_RE.sub(lambda m: "" if m.group() == "\\!" else " ", text)
+    text = _SPACING_RE.sub(_spacing, text)
     if "\\" in text:
         text = unwrap_command(text, _WRAPPER_RE)
         text = _INF_RE.sub(r"\\infty", text)

@@ -126,6 +126,8 @@ def classify_symbolic(text: str) -> dict:
         kind = "fraction"
     elif isinstance(value, sympy.Float):
         kind = "decimal"
+    elif value.has(sympy.zoo, sympy.nan):
+        return {"kind": "unparseable"}
     else:
         kind = "expression"
     try:
@@ -153,7 +155,7 @@ def parse_answer(text: str, *, timeout: float = 2.0) -> ParsedAnswer:
         return ParsedAnswer("unparseable", cleaned, None)
     shape = _shape_kind(node)
     if shape is not None:
-        return ParsedAnswer(shape, cleaned, None) if shape != "equation" else _equation(cleaned, node)
+        return ParsedAnswer(shape, cleaned, _shape_value(shape, node))
     atom = node[1]
     if _CHOICE_RE.match(atom):
         return ParsedAnswer("choice", cleaned, None)
@@ -168,8 +170,48 @@ def parse_answer(text: str, *, timeout: float = 2.0) -> ParsedAnswer:
     return _from_worker(cleaned, "expression", timeout)
 
 
-def _equation(cleaned: str, node: tuple) -> ParsedAnswer:
-    return ParsedAnswer("equation", cleaned, None)
+def _atom_sympy(node: tuple):
+    """The sympy value of a numeric atom (exact reader only), +-oo for infinities; None otherwise."""
+    import sympy
+
+    if node[0] != "atom":
+        return None
+    text = node[1].replace(" ", "")
+    if text in ("\\infty", "+\\infty", "-\\infty"):
+        return -sympy.oo if text.startswith("-") else sympy.oo
+    try:
+        number = numeric_value(node[1])
+    except Refused:
+        return None
+    return _to_sympy(number[0]) if number is not None and not number[1] else None
+
+
+def _shape_value(kind: str, node: tuple):
+    """A sympy value for tuples, sets, intervals and matrices whose entries are all numbers; else None."""
+    import sympy
+
+    try:
+        if kind == "matrix":
+            rows = [[_atom_sympy(cell) for cell in row] for row in node[1]]
+            if all(cell is not None for row in rows for cell in row) and len({len(row) for row in rows}) == 1:
+                return sympy.Matrix(rows)
+            return None
+        if node[0] in ("list", "set"):
+            items = [_atom_sympy(item) for item in node[1]]
+            return sympy.FiniteSet(*items) if all(item is not None for item in items) else None
+        if node[0] == "seq":
+            items = [_atom_sympy(item) for item in node[3]]
+            if any(item is None for item in items):
+                return None
+            if kind == "interval" and len(items) == 2:
+                return sympy.Interval(items[0], items[1], left_open=node[1] == "(", right_open=node[2] == ")")
+            return sympy.Tuple(*items)
+        if node[0] == "union":
+            parts = [_shape_value("interval", part) for part in node[1]]
+            return sympy.Union(*parts) if all(part is not None for part in parts) else None
+    except (TypeError, ValueError):
+        return None
+    return None
 
 
 def _from_worker(cleaned: str, fallback_kind: str, timeout: float) -> ParsedAnswer:

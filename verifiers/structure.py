@@ -122,16 +122,14 @@ def _relation_split(text: str) -> tuple[list[str], list[str]]:
             depth += 1
         elif char in _CLOSERS:
             depth -= 1
-        elif depth == 0 and char in "<>=":
-            op = char
-            if text.startswith(("<=", ">="), i):
-                op = "\\le" if char == "<" else "\\ge"
-                i += 1
-            elif text.startswith("!=", i - 1) and i > 0:
-                pass
-            parts.append(text[start:i].strip() if op == char else text[start : i - 1].strip())
+        elif depth == 0 and (char in "<>=" or text.startswith("!=", i)):
+            width = 2 if text.startswith(("<=", ">=", "!="), i) else 1
+            op = {"<=": "\\le", ">=": "\\ge", "!=": "\\ne"}.get(text[i : i + 2], char) if width == 2 else char
+            parts.append(text[start:i].strip())
             ops.append(op)
-            start = i + 1
+            i += width
+            start = i
+            continue
         i += 1
     parts.append(text[start:].strip())
     return parts, ops
@@ -165,6 +163,11 @@ def parse_structure(text: str, *, allow_list: bool = True) -> tuple:
         rows = [row for row in _split_rows(matrix.group("body"), "\\\\") if row]
         return ("matrix", tuple(tuple(_parse_element(cell) for cell in _split_rows(row, "&")) for row in rows))
     text = strip_variable_prefix(text)
+    if allow_list and text.count("\\pm") + text.count("\\mp") == 1:
+        # 2 \pm \sqrt3 is the list 2+\sqrt3, 2-\sqrt3 (one sign only: two signs would need all combinations)
+        plus, minus = ("+", "-") if "\\pm" in text else ("-", "+")
+        sign = re.compile(r"\\[pm]m(?![A-Za-z])")
+        text = sign.sub(plus, text) + ", " + sign.sub(minus, text)
     if allow_list:
         if _SPACED_NUMBERS_RE.fullmatch(text) and not _SPACE_THOUSANDS_RE.fullmatch(text):
             text = text.replace(" ", ",")  # "3 4" is two numbers, not 34

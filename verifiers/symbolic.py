@@ -67,7 +67,15 @@ def symbolic_equal(gold: str, pred: str, options: Options) -> bool:
         gold_parsed, pred_parsed = _imaginary_unit(gold_parsed), _imaginary_unit(pred_parsed)
     mv = _math_verify()
     rounding = options.float_rounding if options.float_rounding is not None else DEFAULT_SYMBOLIC_ROUNDING
-    return bool(mv.verify(list(gold_parsed), list(pred_parsed), float_rounding=rounding, timeout_seconds=None))
+    return bool(
+        mv.verify(
+            list(gold_parsed),
+            list(pred_parsed),
+            float_rounding=rounding,
+            timeout_seconds=None,
+            allow_set_relation_comp=True,  # "x > 2" against "(2, \\infty)" either way round
+        )
+    )
 
 
 def compare_symbolic(gold: str, preds: tuple[str, ...], options: Options) -> Outcome:
