@@ -89,6 +89,7 @@ def make_batch(rng: random.Random, size: int, with_megabyte: bool, with_deadline
 @dataclass
 class Stats:
     latencies: list[float] = field(default_factory=list)
+    deadline_latencies: list[float] = field(default_factory=list)  # requests holding a deadline-hitting rollout
     requests: int = 0
     rollouts: int = 0
     errors: list[str] = field(default_factory=list)
@@ -138,6 +139,8 @@ def client_loop(url: str, seed: int, stop_at: float, max_requests: int, batch: i
                 stats.requests += 1
                 stats.rollouts += len(items)
                 stats.latencies.append(elapsed)
+                if n % 4 == 3:
+                    stats.deadline_latencies.append(elapsed)
                 stats.lost += lost
                 stats.wrong_rewards += wrong
                 if error:
@@ -267,6 +270,14 @@ def main() -> int:
     print(f"  requests         {stats.requests}  ({stats.requests / wall:.2f} req/s)")
     print(f"  rollouts         {stats.rollouts}  ({served_rate:.1f} rollouts/s)")
     print(f"  latency          p50 {p50:.3f} s   p99 {p99:.3f} s   max {max(stats.latencies, default=0):.3f} s")
+    plain = sorted(stats.latencies)
+    for value in stats.deadline_latencies:
+        plain.remove(value)
+    print(
+        f"  split            without a deadline rollout: p50 {percentile(plain, 0.5):.3f} s p99 "
+        f"{percentile(plain, 0.99):.3f} s;  with one: p50 {percentile(stats.deadline_latencies, 0.5):.3f} s p99 "
+        f"{percentile(stats.deadline_latencies, 0.99):.3f} s"
+    )
     print(f"  errors           {len(stats.errors)}   lost {stats.lost}   wrong honest rewards {stats.wrong_rewards}")
     print(f"  workers killed   {len(kills)}: {'; '.join(kills) or '-'}; alive after run: {alive_after}")
     print(f"  server counters  {health['requests_served']} requests, {health['rollouts_scored']} rollouts")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -107,7 +108,9 @@ def run_steps(records: list[dict], steps: list[Step], context: Context) -> Curat
     kinds: Counter = Counter()
     for step in steps:
         stat = StepStats(step.name, n_in=len(records))
+        started = time.perf_counter()
         processed = step.run(records, context)
+        stat.extra["seconds"] = round(time.perf_counter() - started, 3)
         records = []
         for record in processed:
             if "reject" in record:

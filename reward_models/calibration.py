@@ -13,7 +13,7 @@ EPS = 1e-12
 def nll(p_chosen: np.ndarray) -> float:
     """Mean negative log-likelihood of the preferred response, -mean(log p(chosen better))."""
     p = np.clip(np.asarray(p_chosen, dtype=np.float64), EPS, 1.0)
-    return float(-np.log(p).mean()) if p.size else float("nan")
+    return float(-np.log(p).mean()) + 0.0 if p.size else float("nan")
 
 
 def golden_section_min(f: Callable[[float], float], low: float, high: float, iterations: int = 60) -> float:

@@ -154,3 +154,38 @@ def test_check_reply_rules():
     assert check_reply(huge, "Find it.", "10") == {"reject": "llm:not_an_integer"}
     assert check_reply('{"answer_format": "k"}', "Find it.", "10") == {"reject": "llm:not_an_integer"}
     assert endpoint("http://h:1") == endpoint("http://h:1/v1/") == "http://h:1/v1/chat/completions"
+
+
+def test_llm_options_on_the_command_line(tmp_path, server, monkeypatch, capsys):
+    import pyarrow.parquet as pq
+
+    import cli
+
+    monkeypatch.setenv("MY_KEY", "sekret")
+    out = tmp_path / "out.parquet"
+    args = [
+        "curate",
+        _raw(tmp_path),
+        "-o",
+        str(out),
+        "--llm-url",
+        server.url,
+        "--llm-model",
+        "toy",
+        "--llm-key-env",
+        "MY_KEY",
+        "--llm-cache",
+        str(tmp_path / "c.jsonl"),
+        "--llm-concurrency",
+        "1",
+        "--quiet",
+    ]
+    assert cli.main(args) == 0
+    rows = pq.read_table(out).to_pylist()
+    assert [(r["reward_model"]["ground_truth"], r["extra_info"]["transform"]) for r in rows] == [
+        ("17", "llm"),
+        ("7", "fraction"),
+    ]
+    assert server.max_in_flight == 1
+    assert cli.main(["curate", _raw(tmp_path), "-o", str(tmp_path / "x.parquet"), "--llm-url", server.url]) == 2
+    assert capsys.readouterr().err.strip().endswith("--llm-url and --llm-model must be given together")

@@ -412,3 +412,20 @@ def test_free_form_responses(response, gold, status):
     verdict = verify(response, gold)
     assert verdict.status == status, verdict
     assert verdict.detail.startswith("path=")
+
+
+def test_gold_is_parsed_once_per_batch():
+    from verifiers import core
+    from verifiers.compare import clean_cached, numeric_value
+
+    gold = "\\frac{12345}{6789}"
+    responses = [f"Answer: \\frac{{{12345 * k}}}{{{6789 * k}}}" for k in range(2, 42)]
+    gold_misses = core._gold_text.cache_info().misses
+    clean_misses = clean_cached.cache_info().misses
+    numeric_misses = numeric_value.cache_info().misses
+    verdicts = core.verify_batch(responses, [gold] * len(responses), workers=0)
+    assert all(v.correct for v in verdicts)
+    assert core._gold_text.cache_info().misses - gold_misses == 1
+    # one clean-up and one numeric parse per distinct text: 40 predictions + the gold, not 80
+    assert clean_cached.cache_info().misses - clean_misses == len(responses) + 1
+    assert numeric_value.cache_info().misses - numeric_misses <= 2 * len(responses) + 1

@@ -32,6 +32,8 @@ def warm_pool():
         ("Answer: 10^{10^{10}}", "power tower"),
         ("Answer: 2^{99999999999}", "huge exponent"),
         ("\\boxed{(2^{9999})^{9999}}", "huge result"),
+        ("\\boxed{" + "2^" * 50 + "2}", "chained power tower"),
+        ("\\boxed{x^{2}^{3}^{4}}", "chained power tower, symbolic"),
         ("\\boxed{123456! + 1}", "giant factorial"),
         ("\\boxed{x + 50000! + 1}", "giant factorial, symbolic"),
     ],

@@ -16,6 +16,7 @@ _BIG_FACTORIAL_RE = re.compile(r"(\d+)\s*!")
 _LONG_NUMBER_RE = re.compile(r"\d{" + str(MAX_SYMBOLIC_DIGITS + 1) + ",}")
 _NUMBER_RE = re.compile(r"\d+")
 # a number raised to a number inside an exponent: 10^{10^{10}}, 9^{9^{9^9}} (x^{x^2} and e^{-x^2} are fine)
+_CHAINED_POWER_RE = re.compile(r"\^\s*(?:[\d.]+|\{[^{}]*\})\s*\^")  # 2^2^2, 2^{3}^{4}
 _NUMERIC_POWER_RE = re.compile(r"(?:\d|\\(?:pi|infty))\s*\}?\s*\^\s*\{?\s*[-+]?\s*(?:\d|\\(?:pi|infty))")
 
 
@@ -82,6 +83,8 @@ def check_symbolic(text: str) -> None:
     for match in _BIG_FACTORIAL_RE.finditer(text):
         if len(match.group(1)) > 4 or int(match.group(1)) > MAX_SYMBOLIC_FACTORIAL:
             raise RefusedInput("factorial too large")
+    if _CHAINED_POWER_RE.search(text):
+        raise RefusedInput("power tower")
     if "\\uparrow" in text:
         raise RefusedInput("Knuth arrows")
     if _LONG_NUMBER_RE.search(text):

@@ -37,7 +37,13 @@ def parse_symbolic(text: str) -> tuple:
     """Parse one answer (cleaned LaTeX) into math-verify's parsed form; () when it cannot be parsed."""
     check_symbolic(text)
     mv = _math_verify()
-    config = [mv.LatexExtractionConfig(boxed_match_priority=0)]
+    from latex2sympy2_extended.latex2sympy2 import NormalizationConfig
+
+    # units=False: our own clean-up strips real units; math-verify's list reads "6ab" as 6 (a unit "ab")
+    normalization = NormalizationConfig(
+        basic_latex=True, units=False, malformed_operators=True, nits=True, boxed="all", equations=False
+    )
+    config = [mv.LatexExtractionConfig(boxed_match_priority=0, normalization_config=normalization)]
     parsed = mv.parse("$" + text + "$", extraction_config=config, fallback_mode="no_fallback", parsing_timeout=None)
     return tuple(parsed)
 

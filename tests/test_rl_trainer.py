@@ -1,0 +1,214 @@
+"""The trainer end to end on a tiny model: rollout layout, a 3-step DAPO run, the critic presets, and the CLI.
+
+The fixture warms a tiny model up on a coin-flip task (the response is ``Answer: 1`` or ``Answer: 2`` at random,
+whatever the prompt), so that groups of sampled responses have mixed correctness under the real ``dapo`` reward and
+every preset gets a learning signal.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from rl.demo import DemoSettings, supervised_warmup
+from rl.presets import build_config
+from rl.rollout import Sample, collate, forward_response, generate_samples
+from rl.trainer import METRIC_KEYS, RLTrainer
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _prompt(tok, k: int) -> str:
+    return tok.apply_chat_template(
+        [{"role": "user", "content": f"Flip coin {k}. End with Answer: 1 or Answer: 2."}],
+        tokenize=False,
+        add_generation_prompt=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def coin_model(tmp_path_factory):
+    """(model folder, prompts, golds) of a tiny model that answers 1 or 2 at random in the DAPO format."""
+    from reward_models.tiny_lm import build_tiny_causal_lm, train_tokenizer
+
+    torch.set_num_threads(2)
+    rng = random.Random(0)
+    contents = [f"Flip coin {k}. End with Answer: 1 or Answer: 2." for k in range(40)]
+    responses = [f"Answer: {rng.choice((1, 2))}" for _ in contents]
+    tok = train_tokenizer(contents + responses + ["<|user|>\n<|assistant|>\n"], vocab_size=300)
+    model = build_tiny_causal_lm(tok, hidden_size=32, num_layers=1, num_heads=2, max_positions=128, seed=0)
+    prompts = [_prompt(tok, k) for k in range(40)]
+    settings = DemoSettings(sft_steps=60, sft_batch=32, sft_lr=1e-2)
+    supervised_warmup(model, tok, prompts, responses, settings)
+    folder = tmp_path_factory.mktemp("coin_model")
+    model.save_pretrained(folder)
+    tok.save_pretrained(folder)
+    golds = [str(rng.choice((1, 2))) for _ in prompts]
+    return folder, prompts, golds
+
+
+def _load(folder):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    return AutoModelForCausalLM.from_pretrained(folder), AutoTokenizer.from_pretrained(folder)
+
+
+def test_collate_left_pads_prompts_and_right_pads_responses() -> None:
+    samples = [
+        Sample([5, 6, 7], [8, 2], True, False, 0, "", "", None),
+        Sample([9], [10, 11, 12], False, True, 0, "", "", None),
+    ]
+    batch = collate(samples, pad_id=0)
+    assert batch.input_ids.tolist() == [[5, 6, 7, 8, 2, 0], [0, 0, 9, 10, 11, 12]]
+    assert batch.attention_mask.tolist() == [[1, 1, 1, 1, 1, 0], [0, 0, 1, 1, 1, 1]]
+    assert batch.position_ids[1].tolist() == [0, 0, 0, 1, 2, 3]
+    assert batch.response_mask.tolist() == [[1, 1, 0], [1, 1, 1]]
+    assert batch.prompt_len == 3 and batch.lengths.tolist() == [2, 3]
+
+
+def test_rollout_flags_and_logprobs_match_generation(coin_model) -> None:
+    folder, prompts, golds = coin_model
+    model, tok = _load(folder)
+    torch.manual_seed(0)
+    samples = generate_samples(model, tok, prompts[:3], golds[:3], group_size=4, max_new_tokens=6)
+    assert len(samples) == 12 and [s.group for s in samples] == [0] * 4 + [1] * 4 + [2] * 4
+    for s in samples:
+        assert s.finished != s.truncated or (not s.finished and len(s.response_ids) < 6)
+        if s.finished:
+            assert s.response_ids[-1] == tok.eos_token_id and tok.eos_token_id not in s.response_ids[:-1]
+        if s.truncated:
+            assert len(s.response_ids) == 6 and tok.eos_token_id not in s.response_ids
+    assert any(s.finished for s in samples)
+    short = generate_samples(model, tok, prompts[:2], golds[:2], group_size=2, max_new_tokens=1)
+    assert all(s.truncated and len(s.response_ids) == 1 for s in short if not s.finished)
+
+    # log-probs from the training forward equal the ones of generation (same layout, positions, padding)
+    batch = collate(samples, tok.pad_token_id)
+    with torch.no_grad():
+        ours = forward_response(model, batch)["logp"]
+        full = model(batch.input_ids, attention_mask=batch.attention_mask).logits
+        ref = torch.log_softmax(full[:, batch.prompt_len - 1 : -1].float(), -1)
+        ref = ref.gather(-1, batch.input_ids[:, batch.prompt_len :, None]).squeeze(-1)
+    mask = batch.response_mask.bool()
+    assert torch.allclose(ours[mask], ref[mask], atol=1e-4)
+
+
+def test_three_step_dapo_run_changes_weights_and_logs_every_metric(coin_model, tmp_path) -> None:
+    folder, prompts, golds = coin_model
+    model, tok = _load(folder)
+    before = [p.detach().clone() for p in model.parameters()]
+    config = build_config(
+        "dapo", steps=3, batch_size=4, group_size=4, max_new_tokens=6, lr=1e-3, max_num_gen_batches=20, device="cpu"
+    )
+    trainer = RLTrainer(model, tok, config, prompts, golds, out_dir=tmp_path)
+    history = trainer.train()
+    assert len(history) == 3
+    changed = sum(not torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
+    assert changed == len(before)
+    lines = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in lines] == [1, 2, 3]
+    for record in lines:
+        assert set(METRIC_KEYS) <= set(record)
+        for key in ("reward", "accuracy", "response_length", "clip_fraction", "entropy", "approx_kl", "grad_norm"):
+            assert isinstance(record[key], float)
+        assert record["num_samples"] == 16  # exactly batch_size x group_size after dynamic sampling
+        assert 0.0 <= record["accuracy"] <= 1.0 and record["num_gen_batches"] >= 1
+    assert (tmp_path / "curves.png").stat().st_size > 10_000
+    reloaded, _ = _load(tmp_path / "final")
+    assert all(torch.equal(a, b) for a, b in zip(reloaded.parameters(), model.parameters(), strict=True))
+    assert json.loads((tmp_path / "final" / "rl_config.json").read_text())["preset"] == "dapo"
+
+
+@pytest.mark.parametrize("preset", ["grpo", "vapo", "t-ppo"])
+def test_other_presets_train_a_step(coin_model, preset) -> None:
+    folder, prompts, golds = coin_model
+    model, tok = _load(folder)
+    before = [p.detach().clone() for p in model.parameters()]
+    # t-ppo with a 3-token window: every response is unfinished and trained with extended GAE
+    config = build_config(
+        preset,
+        steps=1,
+        batch_size=2,
+        group_size=4,
+        max_new_tokens=3 if preset == "t-ppo" else 6,
+        lr=1e-3,
+        value_pretrain_steps=1 if preset == "vapo" else None,
+        ppo_epochs=2 if preset == "vapo" else None,
+        mini_batch_size=4 if preset == "vapo" else None,
+        device="cpu",
+    )
+    trainer = RLTrainer(model, tok, config, prompts, golds)
+    (metrics,) = trainer.train()
+    assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
+    if preset == "grpo":
+        assert metrics["kl"] is not None and metrics["value_loss"] is None
+    else:
+        assert metrics["value_loss"] is not None and metrics["value_loss"] == metrics["value_loss"]
+    if preset == "t-ppo":
+        assert metrics["truncated_fraction"] == 1.0 and metrics["value_loss"] == 0.0  # critic skips unfinished
+    if preset == "vapo":
+        assert metrics["nll_loss"] is not None
+
+
+def _write_parquet(path: Path, rows: list[dict]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.Table.from_pylist(rows), path)
+
+
+def _verl_rows(prompts_text: list[str], golds: list[str]) -> list[dict]:
+    return [
+        {
+            "data_source": "coin",
+            "prompt": [{"role": "user", "content": text}],
+            "ability": "MATH",
+            "reward_model": {"ground_truth": gold, "style": "rule"},
+            "extra_info": {"index": i},
+        }
+        for i, (text, gold) in enumerate(zip(prompts_text, golds, strict=True))
+    ]
+
+
+def test_cli_rl_train_smoke_and_bad_input(coin_model, tmp_path) -> None:
+    folder, _, golds = coin_model
+    contents = [f"Flip coin {k}. End with Answer: 1 or Answer: 2." for k in range(8)]
+    data = tmp_path / "train.parquet"
+    _write_parquet(data, _verl_rows(contents, golds[:8]))
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-c", "import sys, cli; sys.exit(cli.main())", "rl", "train", "--preset", "dapo"]
+    common = ["--model", str(folder), "--steps", "2", "--batch-size", "2", "--group-size", "4", "--max-new-tokens", "6"]
+    result = subprocess.run(
+        [*cmd, *common, "--data", str(data), "--out", str(out), "--lr", "1e-3", "--max-num-gen-batches", "20"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads(result.stdout[result.stdout.index("{") :])
+    assert summary["steps"] == 2 and summary["preset"] == "dapo"
+    assert len((out / "metrics.jsonl").read_text().splitlines()) == 2
+    assert (out / "final" / "config.json").exists() and (out / "curves.png").exists()
+
+    bad = tmp_path / "bad.parquet"
+    rows = _verl_rows(contents[:2], golds[:2])
+    del rows[1]["reward_model"]["ground_truth"]
+    rows[1]["reward_model"]["style"] = "rule"
+    _write_parquet(bad, [rows[0], {**rows[1], "reward_model": {"style": "rule", "ground_truth": None}}])
+    result = subprocess.run(
+        [*cmd, *common, "--data", str(bad), "--out", str(tmp_path / "bad_run")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (f"mathreward rl train: {bad}: row 1: field 'reward_model.ground_truth' is missing")
+    assert not (tmp_path / "bad_run").exists()
