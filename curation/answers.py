@@ -279,7 +279,7 @@ class _Parser:
             if self.peek() == "[":
                 raise NotNumeric("higher roots are not handled")
             radicand = self.argument()
-            if not radicand.is_Rational or radicand < 0 or abs(radicand.p) > 10**12 or radicand.q > 10**12:
+            if not radicand.is_Rational or radicand < 0 or abs(radicand.p) > 10**9 or radicand.q > 10**9:
                 raise NotNumeric("radicand not a small non-negative rational")
             return sp.sqrt(radicand)
         if token == "\\pi":

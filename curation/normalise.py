@@ -30,8 +30,8 @@ _SUFFIX_MARKERS = ("step by step", "final answer", "final response", "answer:")
 
 # Sentences telling the solver how to format the answer; removed when an integer rewrite replaces that format.
 _FORMAT_SENTENCE = re.compile(
-    r"(?:^|(?<=[.?!$)\]]))\s*(?:Express|Give|Write|Enter|Leave|Present|Simplify|Put|State)\s+(?:your|the|each)?\s*"
-    r"(?:final\s+)?answers?\b[^.?!]*(?:[.?!]|$)|"
+    r"(?:^|(?<=[.?!$)\]]))\s*(?:Express|Give|Write|Enter|Leave|Present|Simplify|Put|State)\s+"
+    r"(?:(?:your|the|each)\s+(?:final\s+)?answers?\b|it\b|(?=(?:as|in)\b))[^.?!]*(?:[.?!]|$)|"
     r"(?:^|(?<=[.?!$)\]]))\s*Your answer should be[^.?!]*(?:[.?!]|$)",
     re.IGNORECASE,
 )

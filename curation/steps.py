@@ -56,6 +56,7 @@ class GoldAnswer(Step):
     name = "gold"
 
     def process_row(self, record: dict) -> dict:
+        solution = record.pop("solution", None)  # only needed here; later steps (and worker trips) travel light
         if record.get("answer_multi"):
             record["reject"] = "multiple_answers"
             return record
@@ -63,7 +64,7 @@ class GoldAnswer(Step):
         if answer is not None and str(answer).strip():
             record["answer"], record["gold_from"] = str(answer).strip(), "answer"
             return record
-        boxed = boxed_answer(record.get("solution") or "")
+        boxed = boxed_answer(solution or "")
         if boxed:
             record["answer"], record["gold_from"] = boxed, "solution_boxed"
             return record

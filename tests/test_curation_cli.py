@@ -93,12 +93,16 @@ def test_deterministic_bytes_across_runs_and_processes(tmp_path):
     outputs = []
     for name, procs in (("a", "1"), ("b", "1"), ("c", "2")):
         out = tmp_path / f"{name}.parquet"
-        assert (
-            cli.main(["curate", str(source), "-o", str(out), "--num-proc", procs, "--quiet", "--template", "boxed"])
-            == 0
-        )
+        args = ["curate", str(source), "-o", str(out), "--num-proc", procs, "--quiet", "--template", "boxed"]
+        assert cli.main([*args, "--report", str(tmp_path / f"rep-{name}")]) == 0
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1] == outputs[2]
+
+    def counts(name):
+        steps = json.loads((tmp_path / name / "report.json").read_text())["steps"]
+        return {step: (v["in"], v["out"], v["rejects"]) for step, v in steps.items()}
+
+    assert counts("rep-a") == counts("rep-c")  # fused worker passes count exactly like the step-by-step run
     import pyarrow.parquet as pq
 
     rows = pq.read_table(tmp_path / "a.parquet").to_pylist()

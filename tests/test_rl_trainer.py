@@ -8,6 +8,7 @@ every preset gets a learning signal.
 from __future__ import annotations
 
 import json
+import os
 import random
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from rl.rollout import Sample, collate, forward_response, generate_samples
 from rl.trainer import METRIC_KEYS, RLTrainer
 
 REPO = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "OMP_NUM_THREADS": "1"}  # tiny models: one thread avoids oversubscription on shared cores
 
 
 def _prompt(tok, k: int) -> str:
@@ -37,7 +39,7 @@ def coin_model(tmp_path_factory):
     """(model folder, prompts, golds) of a tiny model that answers 1 or 2 at random in the DAPO format."""
     from reward_models.tiny_lm import build_tiny_causal_lm, train_tokenizer
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
     rng = random.Random(0)
     contents = [f"Flip coin {k}. End with Answer: 1 or Answer: 2." for k in range(40)]
     responses = [f"Answer: {rng.choice((1, 2))}" for _ in contents]
@@ -187,6 +189,7 @@ def test_cli_rl_train_smoke_and_bad_input(coin_model, tmp_path) -> None:
     result = subprocess.run(
         [*cmd, *common, "--data", str(data), "--out", str(out), "--lr", "1e-3", "--max-num-gen-batches", "20"],
         cwd=REPO,
+        env=ENV,
         capture_output=True,
         text=True,
         timeout=120,
@@ -205,6 +208,7 @@ def test_cli_rl_train_smoke_and_bad_input(coin_model, tmp_path) -> None:
     result = subprocess.run(
         [*cmd, *common, "--data", str(bad), "--out", str(tmp_path / "bad_run")],
         cwd=REPO,
+        env=ENV,
         capture_output=True,
         text=True,
         timeout=60,

@@ -263,6 +263,13 @@ MORE_FORMS = [
     ("\\frac{1}{3}", "0.\\overline{34}", False),
     ("\\binom{5}{2}", "10", True),
     ("x=2 \\text{ or } x=3", "2, 3", True),
+    ("y = 2x + 3", "2x - y + 3 = 0", True),
+    ("y = 2x + 3", "2y = 4x + 6", True),
+    ("y = 2x + 3", "x = 2y + 3", False),
+    ("x^2+y^2=1", "x^2+y^2=4", False),
+    ("\\frac{\\sqrt{6}-\\sqrt{2}}{4}", "\\sin 15^\\circ", True),
+    ("\\frac12", "\\cos 60^{\\circ}", True),
+    ("10", "10 per cent", True),
 ]
 SPACING = [
     ("\\frac{1}{2}", "\\left(\\frac{1}{2}\\right)", True),
@@ -314,6 +321,7 @@ def test_percent_as_fraction_option():
     assert is_equivalent("\\frac12", "50\\%", percent_as_fraction=True)
     assert is_equivalent("0.125", "12.5\\%", percent_as_fraction=True)
     assert is_equivalent("50", "50\\%", percent_as_fraction=True)
+    assert is_equivalent("0.1", "10 percent", percent_as_fraction=True)
     assert not is_equivalent("\\frac13", "50\\%", percent_as_fraction=True)
 
 

@@ -231,3 +231,44 @@ def test_non_string_inputs_and_empty_golds():
         verify_batch(["a"], ["a", "b"])
     with pytest.raises(ValueError):
         verify("Answer: 1", "1", style="nonsense")
+
+
+def test_plain_subprocess_workers_when_no_zygote():
+    """The fallback worker kind (one subprocess each, no fork server) keeps the same guarantees."""
+    from verifiers.guard import WorkerPool
+
+    pool = WorkerPool(max_workers=2)
+    pool._use_zygote = False
+    try:
+        tasks = [
+            {"op": "compare", "gold": "x^2+2x+1", "preds": ["(x+1)^2"], "options": {}},
+            {"op": "sleep", "seconds": 30},
+            {"op": "exit"},
+        ]
+        results = pool.run(tasks, [20.0, 0.3, 20.0], workers=2)
+        assert [r["status"] for r in results] == ["ok", "timeout", "error"]
+        assert results[0]["equal"] is True
+    finally:
+        pool.close()
+
+
+def _verify_in_child(args: tuple[str, str, float]) -> tuple[str, float]:
+    response, gold, timeout = args
+    started = time.monotonic()
+    verdict = verify(response, gold, timeout=timeout)
+    return verdict.status, time.monotonic() - started
+
+
+def test_timeouts_inside_a_daemonic_pool_worker():
+    """multiprocessing.Pool workers are daemonic (they may not start multiprocessing children): the guard still works."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as mp_pool:
+        results = mp_pool.map(
+            _verify_in_child,
+            [("\\boxed{x+x}", "2x", 30.0), (SLOW_SYMBOLIC, "\\frac{\\pi^2}{6}", 0.5), ("Answer: 5", "5", 1.0)],
+        )
+    assert results[0][0] == "correct"
+    assert results[1][0] in {"timeout", "correct"} and results[1][1] < 3.0
+    assert results[2][0] == "correct"

@@ -76,7 +76,12 @@ def numeric_value(text: str, decimal_comma: bool = False) -> tuple[Value, bool] 
     ``decimal_comma`` is set, decimal commas (``1000,99``, ``2,74``, ``1.000,5``). Raises ``Refused`` for values
     too large to compute.
     """
-    text = strip_units(text.strip())
+    text = text.strip()
+    for word in ("per cent", "percent"):
+        if text.endswith(word):
+            text = text[: -len(word)].rstrip() + "%"
+            break
+    text = strip_units(text)
     percent = False
     if text.endswith("%"):
         percent = True

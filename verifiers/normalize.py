@@ -53,6 +53,8 @@ _SPACING_RE = re.compile(
     r"|\\[,;:! ]|~"
 )
 _DELIMS_RE = re.compile(r"\$|\\\(|\\\)|^\s*\\\[|\\\]\s*$")
+_TRIG_RE = re.compile(r"\\(?:sin|cos|tan|cot|sec|csc)(?![A-Za-z])")
+_TRIG_DEGREE_RE = re.compile(r"(\d+(?:\.\d+)?)\s*\^\s*\{?\s*\\circ\s*\}?")
 _FRAC_SPELLINGS_RE = re.compile(r"\\[dtc]frac(?![A-Za-z])")
 _BINOM_SPELLINGS_RE = re.compile(r"\\[dt]binom(?![A-Za-z])")
 _DEGREE_RE = re.compile(
@@ -169,6 +171,8 @@ def clean(text: str) -> str:
     text = text.replace("\\displaystyle", " ")
     text = _FRAC_SPELLINGS_RE.sub(r"\\frac", text)
     text = _BINOM_SPELLINGS_RE.sub(r"\\binom", text)
+    if _TRIG_RE.search(text):
+        text = _TRIG_DEGREE_RE.sub(r"(\1\\pi/180)", text)  # \sin 30^\circ is sin(pi/6), not sin(30)
     text = _DEGREE_RE.sub(" ", text)
     text = text.replace("{,}", ",").replace("{.}", ".")
     text = text.replace("\\%", "%").replace("\\left.", "").replace("\\right.", "")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["parse_structure", "split_top_level", "is_thousands_number", "strip_variable_prefix"]
+__all__ = ["parse_structure", "split_top_level", "is_thousands_number", "strip_variable_prefix", "relation_split"]
 
 MAX_ITEMS = 256
 
@@ -90,7 +90,7 @@ def _split_rows(body: str, separator: str) -> list[str]:
     return parts
 
 
-def _relation_split(text: str) -> tuple[list[str], list[str]]:
+def relation_split(text: str) -> tuple[list[str], list[str]]:
     """Split at top-level relation symbols; returns (parts, ops)."""
     parts: list[str] = []
     ops: list[str] = []
@@ -143,7 +143,7 @@ def strip_variable_prefix(text: str) -> str:
     rest = text[match.end() :]
     if not rest:
         return text
-    _parts, ops = _relation_split(rest)
+    _parts, ops = relation_split(rest)
     if ops:
         return text
     if "=" in rest and re.search(r"[A-Za-z]\s*=", rest):
@@ -186,7 +186,7 @@ def _parse_element(text: str) -> tuple:
     matrix = _MATRIX_RE.match(text)
     if matrix is not None:
         return parse_structure(text)
-    parts, ops = _relation_split(text)
+    parts, ops = relation_split(text)
     if ops and all(parts):
         if all(op in (">", "\\ge") for op in ops):
             parts, ops = parts[::-1], [_FLIP[op] for op in ops[::-1]]

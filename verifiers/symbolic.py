@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 
-from .compare import Options, Outcome, compare
+from .compare import Options, Outcome, clean_cached, compare
 from .limits import check_symbolic
+from .structure import relation_split
 
 __all__ = ["symbolic_equal", "compare_symbolic", "parse_symbolic"]
 
@@ -84,11 +85,42 @@ def symbolic_equal(gold: str, pred: str, options: Options) -> bool:
     )
 
 
+def _equation_sides(text: str) -> tuple[str, str] | None:
+    parts, ops = relation_split(clean_cached(text))
+    if ops != ["="] or not all(parts) or "," in text:
+        return None
+    return parts[0], parts[1]
+
+
+def _same_equation(gold: str, pred: str) -> bool:
+    """``y = 2x + 3`` and ``2x - y + 3 = 0``: (lhs - rhs) of one is a non-zero constant times the other's."""
+    gold_sides, pred_sides = _equation_sides(gold), _equation_sides(pred)
+    if gold_sides is None or pred_sides is None:
+        return False
+    import sympy
+
+    gold_diff = parse_symbolic(f"({gold_sides[0]})-({gold_sides[1]})")
+    pred_diff = parse_symbolic(f"({pred_sides[0]})-({pred_sides[1]})")
+    if not gold_diff or not pred_diff:
+        return False
+    g, p = gold_diff[0], pred_diff[0]
+    if not isinstance(g, sympy.Expr) or not isinstance(p, sympy.Expr) or g == 0 or p == 0:
+        return False
+    if not g.free_symbols or g.free_symbols != p.free_symbols:
+        return False
+    ratio = sympy.simplify(g / p)
+    return bool(ratio.is_number and ratio != 0 and ratio.is_finite)
+
+
 def compare_symbolic(gold: str, preds: tuple[str, ...], options: Options) -> Outcome:
     """The full comparison with the symbolic path switched on (runs in a worker process)."""
     outcome = compare(gold, preds, options, symbolic=symbolic_equal)
     if outcome.equal or outcome.reason.startswith("several answers"):
         return outcome
+    if len(preds) == 1 and _same_equation(gold, preds[0]):
+        return Outcome(True, "equation match (rearranged)")
+    if len(preds) == 1 and outcome.reason == "value mismatch":
+        return outcome  # two single values: the whole answers were just compared
     # Shapes our structural reader does not know (x > 2 against (2, \infty), equations of curves): whole answers.
     whole_pred = ", ".join(preds)
     if symbolic_equal(gold, whole_pred, options):
