@@ -1,1 +1,26 @@
-"""reward_models package."""
+"""The generative pairwise reward model (Pairwise-RL) and its Bradley-Terry baseline.
+
+``PairwiseRM``, ``BTRewardModel`` and ``load_reward_model`` are imported lazily (they need torch), so importing the
+package, or ``mathreward --help``, stays light.
+"""
+
+from __future__ import annotations
+
+_LAZY = {
+    "PairwiseRM": "reward_models.pairwise_model",
+    "BTRewardModel": "reward_models.bt_model",
+    "load_reward_model": "reward_models.loading",
+    "PreferencePair": "reward_models.data",
+    "load_pairs": "reward_models.data",
+    "JudgeTemplate": "reward_models.template",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'reward_models' has no attribute {name!r}")

@@ -29,8 +29,14 @@ def render_single(prompt: str, response: str, reference: str | None = None) -> s
 def build_bt_model(base_path: str | Path, tokenizer, dtype: torch.dtype = torch.float32):
     """A sequence-classification model with one output from a causal LM checkpoint (new ``score`` head)."""
     from transformers import AutoModelForSequenceClassification
+    from transformers.utils import logging as hf_logging
 
-    model = AutoModelForSequenceClassification.from_pretrained(str(base_path), num_labels=1, dtype=dtype)
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # the "lm_head unexpected / score missing" load report is the intended outcome
+    try:
+        model = AutoModelForSequenceClassification.from_pretrained(str(base_path), num_labels=1, dtype=dtype)
+    finally:
+        hf_logging.set_verbosity(verbosity)
     model.config.pad_token_id = tokenizer.pad_token_id
     return model
 
@@ -96,9 +102,7 @@ class BTRewardModel:
         ids = self.tokenizer(response, add_special_tokens=False)["input_ids"][: max(1, room)]
         return render_single(prompt, self.tokenizer.decode(ids) + " ...", reference)
 
-    def scores(
-        self, prompts: list[str], responses: list[str], references=None, *, batch_size: int = 16
-    ) -> np.ndarray:
+    def scores(self, prompts: list[str], responses: list[str], references=None, *, batch_size: int = 16) -> np.ndarray:
         """Raw scalar rewards, one per (prompt, response)."""
         references = references if references is not None else [None] * len(prompts)
         out = []

@@ -44,7 +44,9 @@ def fit_temperature(
     never returns a T worse than T = 1 (it falls back to 1 then).
     """
     before = nll(probability_at(1.0))
-    log_t = golden_section_min(lambda x: nll(probability_at(math.exp(x))), math.log(min_temperature), math.log(max_temperature))
+    log_t = golden_section_min(
+        lambda x: nll(probability_at(math.exp(x))), math.log(min_temperature), math.log(max_temperature)
+    )
     temperature = math.exp(log_t)
     after = nll(probability_at(temperature))
     if not after <= before:

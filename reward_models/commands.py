@@ -18,7 +18,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run, rm_command=None)
 
     train = sub.add_parser("train", help="train a pairwise (or Bradley-Terry) reward model on preference pairs")
-    train.add_argument("--pairs", required=True, help="pairs file (.jsonl/.json/.parquet) with prompt, chosen, rejected")
+    train.add_argument(
+        "--pairs", required=True, help="pairs file (.jsonl/.json/.parquet) with prompt, chosen, rejected"
+    )
     train.add_argument("--model", required=True, help="base causal LM: local folder or hub id (or a checkpoint)")
     train.add_argument("-o", "--out", required=True, help="output folder (weights, config, curves, checkpoints)")
     train.add_argument("--objective", choices=("pairwise", "bt"), default="pairwise")
@@ -73,12 +75,18 @@ def run(args: argparse.Namespace) -> int:
 
     commands = {"train": _run_train, "eval": _run_eval, "score": _run_score, "pairs": _run_pairs}
     if args.rm_command not in commands:
-        print("mathreward rm: choose a command: train, eval, score or pairs (see mathreward rm --help)", file=sys.stderr)
+        print(
+            "mathreward rm: choose a command: train, eval, score or pairs (see mathreward rm --help)", file=sys.stderr
+        )
         return 2
     try:
         return commands[args.rm_command](args)
     except BadInput as error:
         print(f"mathreward rm {args.rm_command}: {error}", file=sys.stderr)
+        return 2
+    except (OSError, ValueError) as error:  # e.g. a model folder / hub id that does not load, a bad template
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        print(f"mathreward rm {args.rm_command}: {first_line}", file=sys.stderr)
         return 2
 
 
@@ -176,7 +184,11 @@ def _run_score(args: argparse.Namespace) -> int:
         end = start + chunk
         probs.extend(
             model.prob_batch(
-                prompts[start:end], responses[start:end], anchors[start:end], references[start:end], batch_size=args.batch_size
+                prompts[start:end],
+                responses[start:end],
+                anchors[start:end],
+                references[start:end],
+                batch_size=args.batch_size,
             )
         )
     out_rows = []
@@ -205,6 +217,8 @@ def _run_pairs(args: argparse.Namespace) -> int:
     )
     write_rows(args.out, [pair.to_dict() for pair in pairs])
     prompts = len({pair.prompt for pair in pairs})
-    print(f"{len(pairs)} pairs from {len(rows)} scored rows ({prompts} prompts with both a correct and a wrong response)")
+    print(
+        f"{len(pairs)} pairs from {len(rows)} scored rows ({prompts} prompts with both a correct and a wrong response)"
+    )
     print(json.dumps({"pairs": len(pairs), "rows": len(rows), "prompts_with_pairs": prompts}))
     return 0

@@ -26,8 +26,20 @@ class PreferencePair:
         return {key: value for key, value in asdict(self).items() if value is not None}
 
 
+def _lookup(row: dict, name: str):
+    """``row[name]``, or a nested value for a dotted name such as ``reward_model.ground_truth``."""
+    if name in row or "." not in name:
+        return row.get(name)
+    value = row
+    for part in name.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
 def _text_field(path: Path, number: int, row: dict, name: str, *, required: bool) -> str | None:
-    value = row.get(name)
+    value = _lookup(row, name)
     if value is None:
         if required:
             raise BadInput(f"{path}: row {number}: field '{name}' is missing")

@@ -10,7 +10,12 @@ from reward_models.data import PreferencePair
 from reward_models.metrics import summarize
 from reward_models.pairwise_model import order_probability
 
-TABLE_ROWS = (("accuracy", "pairwise accuracy"), ("position_consistency", "position consistency"), ("ece", "ECE (10 bins)"), ("nll", "NLL"))
+TABLE_ROWS = (
+    ("accuracy", "pairwise accuracy"),
+    ("position_consistency", "position consistency"),
+    ("ece", "ECE (10 bins)"),
+    ("nll", "NLL"),
+)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -33,7 +38,9 @@ def evaluate_model(model, pairs: list[PreferencePair], batch_size: int = 16) -> 
     else:
         diff_ab, diff_ba = model.order_logit_diffs(prompts, chosen, rejected, refs, batch_size=batch_size)
         calibrated = summarize(
-            order_probability(diff_ab, diff_ba, temperature), _sigmoid(diff_ab / temperature), _sigmoid(diff_ba / temperature)
+            order_probability(diff_ab, diff_ba, temperature),
+            _sigmoid(diff_ab / temperature),
+            _sigmoid(diff_ba / temperature),
         )
         raw = summarize(order_probability(diff_ab, diff_ba, 1.0), _sigmoid(diff_ab), _sigmoid(diff_ba))
     return {
@@ -88,6 +95,9 @@ def evaluation_report(
     if plot_path is not None:
         from reward_models.plots import plot_reliability
 
-        diagrams = {name: {"bins": r["calibrated"]["reliability_bins"], "ece": r["calibrated"]["ece"]} for name, r in results.items()}
+        diagrams = {
+            name: {"bins": r["calibrated"]["reliability_bins"], "ece": r["calibrated"]["ece"]}
+            for name, r in results.items()
+        }
         report["reliability_png"] = str(plot_reliability(diagrams, plot_path))
     return report

@@ -54,7 +54,9 @@ def ece(p_chosen: np.ndarray, n_bins: int = 10) -> dict:
         acc = float(correct[members].mean()) if count else None
         if count:
             total += count * abs(acc - conf)
-        bins.append({"low": float(edges[b]), "high": float(edges[b + 1]), "count": count, "confidence": conf, "accuracy": acc})
+        bins.append(
+            {"low": float(edges[b]), "high": float(edges[b + 1]), "count": count, "confidence": conf, "accuracy": acc}
+        )
     return {"ece": total / len(p) if len(p) else float("nan"), "bins": bins}
 
 

@@ -60,7 +60,9 @@ def plot_reliability(diagrams: dict[str, dict], path: str | Path) -> Path:
             alpha=0.7,
             label="accuracy",
         )
-        ax.plot([min(centers or [0.5]) - width / 2, 1.0], [min(centers or [0.5]) - width / 2, 1.0], "k--", label="ideal")
+        ax.plot(
+            [min(centers or [0.5]) - width / 2, 1.0], [min(centers or [0.5]) - width / 2, 1.0], "k--", label="ideal"
+        )
         ax.set_xlabel("confidence")
         ax.set_ylabel("accuracy")
         ax.set_title(f"{name}: ECE {diagram['ece']:.3f}")

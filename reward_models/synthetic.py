@@ -97,7 +97,9 @@ def save_tiny_base_model(
     from reward_models.tiny_lm import build_tiny_causal_lm, train_tokenizer
 
     tokenizer = train_tokenizer(corpus_texts(pairs), vocab_size=vocab_size)
-    model = build_tiny_causal_lm(tokenizer, hidden_size=hidden_size, num_layers=num_layers, num_heads=num_heads, seed=seed)
+    model = build_tiny_causal_lm(
+        tokenizer, hidden_size=hidden_size, num_layers=num_layers, num_heads=num_heads, seed=seed
+    )
     model.save_pretrained(str(folder))
     tokenizer.save_pretrained(str(folder))
     return model, tokenizer

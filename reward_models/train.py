@@ -89,25 +89,38 @@ def validation_probability_fn(wrapper, pairs: list[PreferencePair], batch_size: 
     return lambda t: order_probability(diff_ab, diff_ba, t)
 
 
-def save_checkpoint(folder: Path, wrapper, accelerator, model, optimizer, scheduler, state: dict) -> None:
-    """Weights + tokenizer + reward-model JSON, and the optimizer / scheduler / step state for ``--resume``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    unwrapped = accelerator.unwrap_model(model)
-    wrapper.model = unwrapped
-    if accelerator.is_main_process:
-        unwrapped.save_pretrained(str(folder), state_dict=accelerator.get_state_dict(model), safe_serialization=True)
-        wrapper.tokenizer.save_pretrained(str(folder))
-        from reward_models.loading import write_rm_config
+def build_optimizer(model, config: TrainConfig) -> torch.optim.Optimizer:
+    """AdamW; weight decay on matrices only (not on norms and biases)."""
+    decay = [p for p in model.parameters() if p.requires_grad and p.ndim >= 2]
+    no_decay = [p for p in model.parameters() if p.requires_grad and p.ndim < 2]
+    groups = [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=config.lr)
 
+
+def save_checkpoint(folder: Path, wrapper, accelerator, model, optimizer, scheduler, state: dict) -> None:
+    """Weights + tokenizer + reward-model JSON, and the optimizer / scheduler / step state for ``--resume``.
+
+    Every process calls this: ``get_state_dict`` gathers sharded weights (FSDP, DeepSpeed ZeRO-3) on all ranks, then
+    the main process writes. The optimizer state is this process's; resume is for single-process and DDP runs.
+    """
+    from reward_models.loading import write_rm_config
+
+    folder.mkdir(parents=True, exist_ok=True)
+    state_dict = accelerator.get_state_dict(model)
+    if accelerator.is_main_process:
+        accelerator.unwrap_model(model).save_pretrained(str(folder), state_dict=state_dict, safe_serialization=True)
+        wrapper.tokenizer.save_pretrained(str(folder))
         write_rm_config(folder, wrapper.config_dict())
         torch.save(
             {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), **state}, folder / STATE_NAME
         )
+    accelerator.wait_for_everyone()
 
 
 def train_reward_model(pairs: list[PreferencePair], config: TrainConfig) -> dict:
     """Train, calibrate on the validation split and save a reward model into ``config.out``; returns a summary."""
     from accelerate import Accelerator
+    from accelerate.utils import DistributedType
     from tqdm.auto import tqdm
     from transformers import get_cosine_schedule_with_warmup
 
@@ -128,15 +141,16 @@ def train_reward_model(pairs: list[PreferencePair], config: TrainConfig) -> dict
 
     steps_per_epoch = len(step_groups(len(examples), config, 0, accelerator.process_index, accelerator.num_processes))
     total_steps = max(1, math.ceil(steps_per_epoch * config.epochs))
-    model = accelerator.prepare(model)
-    decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim >= 2]
-    no_decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim < 2]
-    optimizer = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=config.lr,
-    )
+    # FSDP wants the optimizer built on the prepared (sharded) model; DeepSpeed wants both prepared in one call.
+    deepspeed = accelerator.distributed_type == DistributedType.DEEPSPEED
+    if not deepspeed:
+        model = accelerator.prepare(model)
+    optimizer = build_optimizer(model, config)
     scheduler = get_cosine_schedule_with_warmup(optimizer, round(config.warmup_ratio * total_steps), total_steps)
-    optimizer = accelerator.prepare(optimizer)
+    if deepspeed:
+        model, optimizer = accelerator.prepare(model, optimizer)
+    else:
+        optimizer = accelerator.prepare(optimizer)
 
     step, history = 0, []
     if config.resume:
@@ -186,13 +200,16 @@ def train_reward_model(pairs: list[PreferencePair], config: TrainConfig) -> dict
             bar.set_postfix(loss=f"{record['loss']:.3f}", acc=f"{record['accuracy']:.2f}")
             if config.save_every and step % config.save_every == 0 and step < total_steps:
                 state = {"step": step, "history": history, "config": asdict(config)}
-                save_checkpoint(out / "checkpoints" / f"step-{step}", wrapper, accelerator, model, optimizer, scheduler, state)
+                save_checkpoint(
+                    out / "checkpoints" / f"step-{step}", wrapper, accelerator, model, optimizer, scheduler, state
+                )
         epoch += 1
     bar.close()
     elapsed = time.perf_counter() - started
 
-    wrapper.model = accelerator.unwrap_model(model)
-    wrapper.model.eval()
+    # Calibrate through the prepared model: under DDP/FSDP every process runs the same validation forwards.
+    model.eval()
+    wrapper.model = model
     calibration = {"temperature": 1.0, "nll_before": None, "nll_after": None, "val_pairs": len(val_pairs)}
     if val_pairs:
         calibration.update(fit_temperature(validation_probability_fn(wrapper, val_pairs, config.batch_size)))

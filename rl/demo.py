@@ -30,29 +30,34 @@ class DemoSettings:
     hidden_size: int = 96
     num_layers: int = 3
     num_heads: int = 4
-    sft_steps: int = 600
+    sft_steps: int = 800
     sft_batch: int = 32
     sft_lr: float = 2e-3
-    wrong_rate: float = 0.35
-    format_error_rate: float = 0.3
+    wrong_rate: float = 0.2
+    format_error_rate: float = 0.4
     rl_steps: int = 150
     rl_time_budget_s: float = 300.0  # per preset
     batch_size: int = 16
     group_size: int = 8
-    max_new_tokens: int = 16
-    rl_lr: float = 3e-4
+    max_new_tokens: int = 24
+    rl_lr: float = 2e-4
     eval_samples: int = 4
-    eval_every: int = 25
+    eval_every: int = 20
+    max_num_gen_batches: int = 10
+    mini_batch_size: int = 32  # responses per optimiser step: 4 updates per step of 16 x 8 (DAPO: 16 per step)
+    ppo_epochs: int = 1
     seed: int = 0
+    threads: int = 1
 
 
 QUICK = DemoSettings(
     train_problems=300,
     heldout_problems=24,
+    max_operand=3,
     hidden_size=32,
     num_layers=1,
     num_heads=2,
-    sft_steps=40,
+    sft_steps=150,
     rl_steps=3,
     rl_time_budget_s=20.0,
     batch_size=4,
@@ -131,6 +136,7 @@ def run_rl(
 
     from rl.curves import plot_curves
     from rl.presets import build_config
+    from rl.sampling import DynamicSamplingError
     from rl.trainer import RLTrainer
 
     tokenizer = AutoTokenizer.from_pretrained(start_dir)
@@ -145,7 +151,9 @@ def run_rl(
         lr=settings.rl_lr,
         warmup_steps=5,
         weight_decay=0.0,
-        max_num_gen_batches=0,
+        max_num_gen_batches=settings.max_num_gen_batches,
+        mini_batch_size=settings.mini_batch_size,
+        ppo_epochs=settings.ppo_epochs,
         track_ref_kl=True,
         seed=settings.seed,
         device="cpu",
@@ -156,8 +164,13 @@ def run_rl(
     before = _evaluate(trainer, *heldout, settings)
     heldout_curve = [(0, before["greedy_accuracy"])]
     started = time.perf_counter()
+    stopped = None
     while trainer.step_count < settings.rl_steps and time.perf_counter() - started < settings.rl_time_budget_s:
-        metrics = trainer.step()
+        try:
+            metrics = trainer.step()
+        except DynamicSamplingError as exc:  # every group all right or all wrong: nothing left to learn from
+            stopped = str(exc)
+            break
         if settings.eval_every and trainer.step_count % settings.eval_every == 0:
             acc = trainer.evaluate(*heldout, greedy=True)["accuracy"]
             heldout_curve.append((trainer.step_count, acc))
@@ -177,7 +190,10 @@ def run_rl(
         extra={"held-out (greedy)": heldout_curve},
     )
     trainer.save(out_dir / "final")
-    return {"steps": trainer.step_count, "rl_seconds": round(rl_seconds, 1), "before": before, "after": after}
+    result = {"steps": trainer.step_count, "rl_seconds": round(rl_seconds, 1), "before": before, "after": after}
+    if stopped:
+        result["stopped_early"] = stopped
+    return result
 
 
 def plot_comparison(results: dict[str, dict[str, Any]], path: Path) -> None:
@@ -209,7 +225,8 @@ def run_demo(out_dir: Path, quick: bool = False, settings: DemoSettings | None =
     settings = settings or (QUICK if quick else DemoSettings())
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    torch.set_num_threads(min(2, torch.get_num_threads()))
+    # Tiny models: one thread avoids OpenMP oversubscription on shared cores (several times faster than two there).
+    torch.set_num_threads(settings.threads)
     started = time.perf_counter()
 
     problems = make_problems(

@@ -15,6 +15,7 @@ Metrics go to ``metrics.jsonl`` and ``curves.png`` in the output folder; checkpo
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import math
@@ -51,6 +52,7 @@ METRIC_KEYS = (
     "num_gen_batches",
     "keep_rate",
     "step_time",
+    "rollout_time",
 )
 
 
@@ -61,13 +63,15 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def resolve_dtype(name: str, device: torch.device) -> torch.dtype:
-    """``auto`` -> bfloat16 on a GPU that supports it, float32 otherwise."""
+def resolve_dtype(name: str, device: torch.device) -> tuple[torch.dtype, torch.dtype | None]:
+    """(weight dtype, autocast dtype). ``auto``: float32 weights with bfloat16 autocast on a GPU that supports it
+    (mixed precision: small learning rates such as DAPO's 1e-6 still move fp32 weights), plain float32 on CPU.
+    An explicit dtype puts the weights in that dtype without autocast."""
     if name == "auto":
         if device.type == "cuda" and torch.cuda.is_bf16_supported():
-            return torch.bfloat16
-        return torch.float32
-    return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[name]
+            return torch.float32, torch.bfloat16
+        return torch.float32, None
+    return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[name], None
 
 
 def seed_everything(seed: int) -> None:
@@ -115,7 +119,7 @@ class RLTrainer:
             raise ValueError("prompts and golds must be non-empty lists of the same length")
         seed_everything(config.seed)
         self.device = resolve_device(config.device)
-        self.dtype = resolve_dtype(config.dtype, self.device)
+        self.dtype, self.autocast_dtype = resolve_dtype(config.dtype, self.device)
         self.policy = model.to(device=self.device, dtype=self.dtype)
         self.policy.train()
         self.tokenizer = tokenizer
@@ -148,6 +152,12 @@ class RLTrainer:
         self._order: list[int] = []
         self._rng = random.Random(config.seed)
 
+    def _amp(self) -> contextlib.AbstractContextManager:
+        """Autocast for forward passes (mixed precision on GPU); a no-op on CPU."""
+        if self.autocast_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=self.device.type, dtype=self.autocast_dtype)
+
     # ------------------------------------------------------------------------------------------------ rollout
 
     def _next_prompts(self, count: int) -> list[int]:
@@ -164,18 +174,19 @@ class RLTrainer:
     ) -> list[Sample]:
         """Sample responses and score them; every sample gets ``score`` (shaped) and ``correct`` (raw)."""
         cfg = self.config
-        samples = generate_samples(
-            self.policy,
-            self.tokenizer,
-            list(prompts),
-            list(golds),
-            group_size=group_size,
-            max_new_tokens=cfg.max_new_tokens,
-            temperature=cfg.temperature,
-            top_p=cfg.top_p,
-            do_sample=do_sample,
-            add_special_tokens=self.add_special_tokens,
-        )
+        with self._amp():
+            samples = generate_samples(
+                self.policy,
+                self.tokenizer,
+                list(prompts),
+                list(golds),
+                group_size=group_size,
+                max_new_tokens=cfg.max_new_tokens,
+                temperature=cfg.temperature,
+                top_p=cfg.top_p,
+                do_sample=do_sample,
+                add_special_tokens=self.add_special_tokens,
+            )
         results = self.reward.score(
             [s.prompt_text for s in samples],
             [s.response_text for s in samples],
@@ -239,6 +250,7 @@ class RLTrainer:
         cfg = self.config
         started = time.perf_counter()
         samples, metrics = self.collect()
+        metrics["rollout_time"] = time.perf_counter() - started
         batch = collate(samples, self.pad_id, self.device)
         mask = batch.response_mask
         n = len(samples)
@@ -248,7 +260,7 @@ class RLTrainer:
         mini = min(cfg.mini_batch_size or n, n)
         num_updates = cfg.ppo_epochs * math.ceil(n / mini)
 
-        with torch.no_grad():
+        with torch.no_grad(), self._amp():
             need_old = num_updates > 1
             old_out = (
                 forward_response(
@@ -331,14 +343,16 @@ class RLTrainer:
         cfg = self.config
         mask = batch.response_mask
         shared_head = self.critic is not None and self.critic.shared
-        out = forward_response(
-            self.policy,
-            batch,
-            temperature=cfg.temperature,
-            with_entropy=True,
-            entropy_grad=cfg.entropy_coef > 0,
-            with_hidden=shared_head,
-        )
+        with self._amp():
+            out = forward_response(
+                self.policy,
+                batch,
+                temperature=cfg.temperature,
+                with_entropy=True,
+                entropy_grad=cfg.entropy_coef > 0,
+                with_hidden=shared_head,
+            )
+            values = self._values(batch, out.get("hidden"))[:, :-1] if self.critic is not None else None
         logp = out["logp"]
         old = old_logp if old_logp is not None else logp.detach()
         pg_loss, pg_stats = self.policy_loss_fn(
@@ -366,8 +380,7 @@ class RLTrainer:
             nll = algos.positive_nll_loss(logp, mask, correct, agg=cfg.loss_agg)
             stats["nll_loss"] = nll.item()
             loss = loss + cfg.nll_coef * nll
-        if self.critic is not None and returns is not None:
-            values = self._values(batch, out.get("hidden"))[:, :-1]
+        if values is not None and returns is not None:
             v_loss, v_stats = algos.value_loss(values, old_values, returns, value_mask, clip_eps=cfg.value_clip)
             stats.update(value_loss=v_loss.item(), **v_stats)
             loss = loss + cfg.value_coef * v_loss
@@ -400,11 +413,12 @@ class RLTrainer:
             finished = torch.tensor([not s.truncated for s in samples], device=self.device).float()
             mask = batch.response_mask * (finished[:, None] if cfg.value_finished_only else 1.0)
             targets = algos.monte_carlo_returns(algos.outcome_token_rewards(scores, batch.response_mask), mask)
-            hidden = None
-            if self.critic.shared:
-                with torch.no_grad():
-                    hidden = forward_response(self.policy, batch, with_hidden=True)["hidden"]
-            values = self._values(batch, hidden)[:, :-1]
+            with self._amp():
+                hidden = None
+                if self.critic.shared:
+                    with torch.no_grad():
+                        hidden = forward_response(self.policy, batch, with_hidden=True)["hidden"]
+                values = self._values(batch, hidden)[:, :-1]
             loss, _ = algos.value_loss(values, values.detach(), targets, mask, clip_eps=None)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

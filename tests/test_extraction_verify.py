@@ -73,6 +73,25 @@ TRUE_CASES = [
     ("Hence $\\boxed{12}$.\n\nWait, I mis-added.\n\nAnswer: 13", "13", "auto"),
     # the box comes last
     ("Answer: 13 is my first guess. Checking again, it is \\boxed{14}", "14", "auto"),
+    # factorials in boxes, math spans and answer lines; sentence "!" in prose
+    ("So the count is \\boxed{5!}", "120", "auto"),
+    ("Answer: 5!", "120", "dapo"),
+    ("Answer: $5!$", "120", "dapo"),
+    ("Answer: 5!!", "15", "dapo"),
+    ("\\boxed{\\frac{6!}{2!\\,4!}}", "15", "auto"),
+    (REASONING + "The answer is 7!", "7", "auto"),
+    (REASONING + "So 35!", "35", "auto"),
+    # MATH reference-solution spellings: thousands with \\!, lists of choices, units in \\mbox/\\text
+    ("Thus \\boxed{11,\\! 111,\\! 111,\\! 100}", "11,111,111,100", "auto"),
+    ("Thus \\boxed{111, \\! 111, \\! 111}", "111111111", "auto"),
+    ("The statements are \\boxed{\\text{A,D}}", "\\text{A,D}", "auto"),
+    ("The statements are \\boxed{\\text{A,D}}", "A,D", "auto"),
+    ("The statements are \\boxed{\\text{D, A}}", "A, D", "auto"),
+    ("The area is \\boxed{15\\mbox{ cm}^2}", "15", "auto"),
+    ("The area is \\boxed{15\\text{ cm}^2}", "15", "auto"),
+    ("The length is \\boxed{864 \\mbox{ inches}}", "864", "auto"),
+    ("The volume is \\boxed{99\\pi \\text{ square inches}}", "99\\pi", "auto"),
+    ("Answer: 12 gm", "12", "dapo"),
 ]
 
 FALSE_CASES = [
@@ -115,6 +134,28 @@ FALSE_CASES = [
     ("Answer: 9^{9^{9^{9^{9}}}}", "1024", "dapo"),
     ("Answer: __import__('os').system('echo pwned')", "0", "dapo"),
     ("\\boxed{" + "{" * 3000 + "7", "7", "boxed"),
+    # factorials are not their base; control characters never join digits
+    ("So the count is \\boxed{5!}", "5", "auto"),
+    ("Answer: 5!", "5", "dapo"),
+    ("Answer: 5!!", "120", "dapo"),
+    ("Answer: 4\x002", "42", "dapo"),
+    ("\\boxed{4\x002}", "42", "auto"),
+    ("\\boxed{4\x1b2}", "42", "auto"),
+    # letters against a number are part of the answer
+    ("Answer: 6ab", "6", "dapo"),
+    # thousands with \\! are one number, so neither a list nor a different number
+    ("Thus \\boxed{11,\\! 111,\\! 111,\\! 100}", "11, 111, 111, 100", "auto"),
+    ("Thus \\boxed{11,\\! 111,\\! 111,\\! 100}", "11111111101", "auto"),
+    # choices: a subset, a superset or another set is wrong; several letters against one is hedging
+    ("The statements are \\boxed{\\text{A}}", "A,D", "auto"),
+    ("The statements are \\boxed{\\text{A,C}}", "A,D", "auto"),
+    ("The statements are \\boxed{\\text{A,D,E}}", "A,D", "auto"),
+    ("The statement is \\boxed{\\text{A,D}}", "A", "auto"),
+    # only known unit words are units
+    ("\\boxed{2 abc}", "2", "auto"),
+    ("\\boxed{2\\text{ abc}}", "2", "auto"),
+    ("The area is \\boxed{16\\mbox{ cm}^2}", "15", "auto"),
+    ("\\boxed{2\\pi h}", "2\\pi", "auto"),
 ]
 
 NO_ANSWER_CASES = [
@@ -164,6 +205,50 @@ def test_strict_and_auto_differ_only_by_the_fallback() -> None:
     response = REASONING + "The answer is $\\frac{1}{2}$."
     assert verify(response, "\\frac12", style="strict").status == "no_answer"
     assert verify(response, "\\frac12", style="auto").status == "correct"
+
+
+# MATH test rows whose stored target is damaged or ambiguous, so the reference solution cannot match it (row: why).
+MATH_TEST_DAMAGED_GOLDS = {
+    414: "the solution boxes -2 and 1; the target keeps only the last box",
+    429: "target 9 lost its a.m.",
+    644: "target 19{}43 lost \\text{ and }",
+    1714: "target \\frac{\\}{p}i4+... is garbled",
+    1901: "target 864^2 lost \\mbox{ inches}",
+    1958: "target 144^3 lost \\mbox{ m}",
+    2549: "the solution boxes -3/2 and -3/4; the target keeps only the last box",
+    2703: "the solution boxes 3 and 2/5; the target keeps only the last box",
+    2716: "the solution boxes both foci; the target keeps one",
+    2912: "the solution boxes two points; the target keeps one",
+    3526: "empty target",
+    3647: "target 15^2 lost \\mbox{ cm}",
+    3655: "target 12{}13 lost \\text{ and }",
+    4060: "target is a sentence from the solution",
+    4521: "target \\cos58 lost ^\\circ",
+    4559: "the solution boxes -1 and 2; the target keeps only the last box",
+    4738: "target \\cos13 lost ^\\circ",
+    4824: "target 2\\cos15 lost ^\\circ",
+    4860: "the solution boxes pi/4 and 5pi/4; the target keeps only the last box",
+}
+
+
+def test_math_test_reference_solutions_verify_against_their_targets(shared_data) -> None:
+    """Real data: the 5,000 MATH test reference solutions (boxed) against their targets; only damaged targets miss."""
+    import pyarrow.parquet as pq
+
+    from verifiers import verify_batch
+
+    path = shared_data / "math_test_5000_with_solutions.parquet"
+    if not path.exists():
+        pytest.skip(f"{path} not found")
+    column = pq.read_table(path, columns=["reward_model"]).column("reward_model").to_pylist()
+    solutions = [row["ground_truth"]["solution"] for row in column]
+    targets = [row["ground_truth"]["target"] for row in column]
+    verdicts = verify_batch(solutions, targets, style="boxed", workers=2)
+    misses = {row: (targets[row], v.pred, v.detail) for row, v in enumerate(verdicts) if v.status != "correct"}
+    assert set(misses) <= set(MATH_TEST_DAMAGED_GOLDS), {
+        k: v for k, v in misses.items() if k not in MATH_TEST_DAMAGED_GOLDS
+    }
+    assert sum(v.status == "correct" for v in verdicts) >= len(verdicts) - len(MATH_TEST_DAMAGED_GOLDS)
 
 
 def test_math500_reference_solutions_verify_against_their_answers(shared_data) -> None:

@@ -15,11 +15,20 @@ from reward_models.synthetic import arithmetic_pairs, save_tiny_base_model
 from reward_models.train import TrainConfig, train_reward_model
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Tiny models train fastest on one thread (and do not fight the other test processes for cores)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    """Base model + pairwise and BT models trained on 216 pairs; held-out pairs are freshly drawn problems."""
+def trained(tmp_path_factory, one_thread):
+    """Base model + pairwise and BT models trained on 360 pairs; held-out pairs are freshly drawn problems."""
     root = tmp_path_factory.mktemp("rm_train")
-    pairs = arithmetic_pairs(240, seed=0)
+    pairs = arithmetic_pairs(400, seed=0)
     held_out = arithmetic_pairs(200, seed=123)
     save_tiny_base_model(root / "base", pairs[:200])
     common = dict(model=str(root / "base"), epochs=2, lr=3e-3, batch_size=16, max_length=256, progress=False)
@@ -39,7 +48,7 @@ def test_pairwise_model_learns_the_task_on_held_out_pairs(trained) -> None:
     # an untrained model of the same shape is near chance on the same pairs
     untrained = evaluate_model(load_reward_model(root / "base"), held_out)["calibrated"]
     assert untrained["accuracy"] < 0.75
-    assert summaries["pairwise"]["steps"] == 2 * 27  # 216 pairs x 2 orders / 16 per batch, 2 epochs
+    assert summaries["pairwise"]["steps"] == 2 * 45  # 360 pairs x 2 orders / 16 per batch, 2 epochs
 
 
 def test_bradley_terry_baseline_learns_on_the_same_data(trained) -> None:

@@ -35,6 +35,15 @@ INTEGERS = [
     ("7", "$7$", True),
     ("7", "\\boxed{7}", True),
     ("7", "7.", True),
+    # factorials and double factorials; control characters never join digits
+    ("15", "5!!", True),
+    ("48", "6!!", True),
+    ("120", "5!!", False),
+    ("720", "(3!)!", True),
+    ("5", "5!", False),
+    ("42", "4\x002", False),
+    ("42", "4\x1b2", False),
+    ("42", "4\x7f2", False),
 ]
 SEPARATORS = [
     ("1000", "1,000", True),
@@ -49,6 +58,12 @@ SEPARATORS = [
     ("1234", "1,234", True),
     ("1.234", "1,234", False),
     ("2.74", "2,74", True),
+    # a thousands comma followed by a negative thin space \\! (MATH solutions)
+    ("11111111100", "11,\\! 111,\\! 111,\\! 100", True),
+    ("11,111,111,100", "11,\\! 111,\\! 111,\\! 100", True),
+    ("111111111", "111, \\! 111, \\! 111", True),
+    ("11111111100", "11,\\! 111,\\! 111,\\! 10", False),
+    ("1000", "1,\\!00", False),
 ]
 DECIMALS = [
     ("0.4", ".4", True),
@@ -115,6 +130,32 @@ UNITS = [
     ("6ab", "6", False),
     ("5", "5cm", True),
     ("60", "60 miles per hour", True),
+    # units written in \\mbox/\\text after a number (MATH solutions), after \\pi, in a bare group (damaged golds)
+    ("15", "15\\mbox{ cm}^2", True),
+    ("15", "15\\text{ cm}^2", True),
+    ("864", "864 \\mbox{ inches}", True),
+    ("864", "864 \\mbox{ inches}^2", True),
+    ("\\frac{3}{4}\\pi", "\\frac{3}{4}\\pi\\text{ inches}", True),
+    ("99\\pi", "99\\pi \\text{ square inches}", True),
+    ("440{cm}^2", "440\\text{ cm}^2", True),
+    ("45{units}^2", "45 \\text{ units}^2", True),
+    ("12", "12 \\text{ gm}", True),
+    ("5", "5 sq. units", True),
+    ("7", "7 students", True),
+    ("7", "7 \\text{ distinct integers}", True),
+    ("14", "14 \\text{ right triangles}", True),
+    ("3", "3 \\text{ Degrees}", True),
+    ("15", "16\\mbox{ cm}^2", False),
+    # only known unit words are units: a made-up word is part of the answer
+    ("2", "2 abc", False),
+    ("2", "2 abc def", False),
+    ("2", "2\\text{ abc}", False),
+    ("7", "7 xyz", False),
+    ("7", "7 distinct xyz", False),
+    ("7", "7 abc xyz integers", False),
+    ("10", "10 applesauces", False),
+    ("2\\pi", "2\\pi h", False),
+    ("2\\pi", "2\\pi r", False),
 ]
 EQUATIONS = [
     ("2", "x=2", True),
@@ -216,6 +257,11 @@ MATRICES = [
     ("\\begin{pmatrix}\\frac12\\\\1\\end{pmatrix}", "\\begin{pmatrix}0.5\\\\1\\end{pmatrix}", True),
     ("\\begin{pmatrix}1\\\\2\\end{pmatrix}", "\\begin{pmatrix}1&2\\end{pmatrix}", False),
     ("\\begin{matrix}x&0\\\\0&x\\end{matrix}", "\\begin{Bmatrix}x&0\\\\0&x\\end{Bmatrix}", True),
+    # golds whose row breaks lost a backslash (MATH parquet export) are repaired
+    ("\\begin{pmatrix}6\\3\\0\\end{pmatrix}", "\\begin{pmatrix} 6 \\\\ 3 \\\\ 0 \\end{pmatrix}", True),
+    ("\\begin{pmatrix}6\\3\\0\\end{pmatrix}", "\\begin{pmatrix} 6 & 3 & 0 \\end{pmatrix}", False),
+    ("\\begin{pmatrix}2&0\\-3&5\\end{pmatrix}", "\\begin{pmatrix} 2 & 0 \\\\ -3 & 5 \\end{pmatrix}", True),
+    ("\\begin{pmatrix}2&0\\-3&5\\end{pmatrix}", "\\begin{pmatrix} 2 & 0 \\\\ 3 & 5 \\end{pmatrix}", False),
 ]
 CHOICES = [
     ("B", "B", True),
@@ -227,6 +273,16 @@ CHOICES = [
     ("B", "C", False),
     ("B", "\\text{(C)}", False),
     ("B", "12", False),
+    # several choices: compared as a set of letters
+    ("\\text{A,D}", "\\text{A,D}", True),
+    ("A,D", "\\text{A,D}", True),
+    ("A,D", "\\text{D, A}", True),
+    ("{A,D}", "\\text{A,D}", True),  # a gold that lost its \\text
+    ("\\text{B, E, G}", "B,E,G", True),
+    ("A,D", "\\text{A}", False),
+    ("A,D", "\\text{A,C}", False),
+    ("A,D", "\\text{A,D,E}", False),
+    ("A", "\\text{A,D}", False),
 ]
 TEXT = [
     ("Evelyn", "\\text{Evelyn}", True),
@@ -270,6 +326,22 @@ MORE_FORMS = [
     ("\\frac{\\sqrt{6}-\\sqrt{2}}{4}", "\\sin 15^\\circ", True),
     ("\\frac12", "\\cos 60^{\\circ}", True),
     ("10", "10 per cent", True),
+    # an empty group is no value; a worked chain ending in the value
+    ("7,-2,{}-5", "7, -2, \\text{ and } -5", True),
+    ("7,-2,{}-5", "7, -2, 5", False),
+    ("9\\pi", "\\pi r^2 = 9\\pi", True),
+    ("-2{or}-12", "-2 \\text{ or } -12", True),
+    ("-2{or}-12", "-2", False),
+    # a comma-grouped gold is one number or the list of its groups; "1,024" (a group with a leading zero) is a number
+    ("45,135", "45^\\circ, 135^\\circ", True),
+    ("45,135", "45135", True),
+    ("45,135,225,315", "45, 135, 225, 315", True),
+    ("45,135", "45, 136", False),
+    ("45,135", "45", False),
+    ("1,024", "1, 24", False),
+    ("1,024", "1024", True),
+    ("34", "3, 4", False),
+    ("8\\pi", "\\pi r^2 = 9\\pi", False),
 ]
 SPACING = [
     ("\\frac{1}{2}", "\\left(\\frac{1}{2}\\right)", True),

@@ -119,7 +119,8 @@ def test_code_injection_has_no_side_effect(tmp_path: Path):
         texts = [template.format(path=target) for template in INJECTIONS]
         for text in texts:
             for response in (f"Answer: {text}", f"\\boxed{{{text}}}", text):
-                assert verify(response, "0", timeout=5).status in {"wrong", "error", "no_answer"}
+                # a gold no digit of the temp path can equal ("pytest-0/..." ends in a bare 0 for the fallback)
+                assert verify(response, "\\frac{2}{7}", timeout=5).status in {"wrong", "error", "no_answer"}
             assert not is_equivalent(text, "0")
             assert not is_equivalent("0", text)
             parse_answer(text)

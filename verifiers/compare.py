@@ -54,6 +54,7 @@ _TEXT_RE = re.compile(r"^[A-Za-z][A-Za-z '\-]*$")
 _LONG_WORD_RE = re.compile(r"[A-Za-z]{3,}")
 _LATEX_CMD_RE = re.compile(r"\\[A-Za-z]+")
 _WS_RE = re.compile(r"\s+")
+_COMMA_GROUPS_RE = re.compile(r"\d{1,3}(?:,[1-9]\d{2})+")
 
 
 @lru_cache(maxsize=4096)
@@ -270,6 +271,9 @@ def _compare_nodes(gold: tuple, pred: tuple, options: Options, symbolic: Symboli
             options,
             symbolic,
         )
+    if gk == "atom" and pk == "rel" and set(pred[2]) == {"="} and pred[1][-1][0] == "atom":
+        # a worked chain ending in the value: "\pi r^2 = 9\pi" against 9\pi
+        return _compare_nodes(gold, pred[1][-1], options, symbolic)
     if gk == "rel" and pk == "rel":
         if gold[2] == pred[2] and len(gold[1]) == len(pred[1]):
             result = _tri(lambda: _all_pairs(gold[1], pred[1], options, symbolic))
@@ -354,6 +358,12 @@ def compare(
             node = structure_cached(text)
             items.extend(node[1] if node[0] == "list" else (node,))
         pred_node = ("list", tuple(items))
+    if pred_node[0] == "list" and _COMMA_GROUPS_RE.fullmatch(gold_clean):
+        # "45,135" is 45135 or the list 45, 135 ("enter the angles separated by commas"): a list of exactly those
+        # groups matches too; a group with a leading zero ("1,024") can only be a thousands group
+        gold_list = ("list", tuple(("atom", group) for group in gold_clean.split(",")))
+        if _tri(lambda: _compare_nodes(gold_list, pred_node, options, symbolic)):
+            return Outcome(True, "list match (comma-grouped gold read as a list)")
     hedged = pred_node[0] == "list" and gold_node[0] not in _COLLECTIONS and gold_node[0] != "seq"
     equal = _compare_nodes(gold_node, pred_node, options, symbolic)
     if hedged and not equal:

@@ -4,7 +4,7 @@ A value is a finite sum of terms ``c * sqrt(r) * pi**k`` with ``c`` a ``Fraction
 integer and ``k`` an integer, kept in a canonical form, so ``2\\sqrt3 == \\sqrt{12}`` and ``\\frac{\\pi}{2} ==
 \\frac12\\pi`` compare equal by dictionary equality. The parser is a small recursive-descent reader of the LaTeX
 subset answers use (numbers, + - * / ^, \\frac, \\sqrt, \\pi, \\cdot, \\times, parentheses, factorials of small
-integers). Anything else raises ``Unsupported`` (the caller falls back to the symbolic path); anything too big to
+integers, double factorials). Anything else raises ``Unsupported`` (the caller falls back to the symbolic path); anything too big to
 compute safely (``10^{10^{10}}``, ``5000!``) raises ``Refused``. Nothing here evaluates text as code.
 """
 
@@ -335,14 +335,19 @@ class _Parser:
         return self.power()
 
     def postfix(self, value: Value) -> Value:
+        """Factorials: ``n!`` and the double factorial ``n!!`` (``5!! = 15``); ``(n!)!`` needs parentheses."""
         while self.peek() == "!":
             self.take()
+            step = 1
+            if self.peek() == "!":
+                self.take()
+                step = 2
             n = value.as_fraction()
             if n is None or n.denominator != 1 or n < 0:
                 raise Unsupported("factorial of a non-integer")
             if n > MAX_FACTORIAL:
                 raise Refused("factorial too large")
-            value = Value.rational(math.factorial(int(n)))
+            value = Value.rational(math.prod(range(int(n), 0, -step)))
         return value
 
     def group(self) -> Value:

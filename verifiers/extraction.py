@@ -13,6 +13,20 @@ Styles (``extract(response, style)``):
 - ``"auto"``: whichever of the two comes last; with neither, the final answer phrase (``The answer is ..``,
   ``**Final Answer**``), else the last math span, else the last number / short expression of the final sentence.
 - ``"strict"``: ``"auto"`` without the fallback.
+
+Conventions worth knowing:
+
+- Control characters (NUL, ESC, DEL, C1 codes, ...) are read as spaces, never deleted: ``4\\x002`` is ``4 2`` (two
+  numbers), not ``42``.
+- A ``!`` right after a digit, ``)`` or ``}`` is a factorial in a box, a math span and an ``Answer:`` line
+  (``\boxed{5!}``, ``$5!$``, ``Answer: 5!`` all give ``5!``); in free prose found by the fallback (``The answer is
+  7!``, ``So 35!``) it ends the sentence and is dropped. A ``!`` after anything else is always punctuation.
+- Letters written against a number belong to it (``Answer: 6ab`` gives ``6ab``); a separate word after the leading
+  formula is prose and is cut (``Answer: 34, since ...`` and ``Answer: 5 apples`` give ``34`` and ``5``); deciding
+  whether a trailing word is a unit is left to the comparison (``normalize.strip_units``).
+- ``read_gold`` repairs one known export artifact of gold answers: a matrix whose row breaks ``\\\\`` lost one
+  backslash (``\\begin{pmatrix}6\\3\\-1\\end{pmatrix}``) gets them back; a lone backslash before a digit or a minus
+  sign has no other meaning in LaTeX.
 """
 
 from __future__ import annotations
@@ -65,7 +79,11 @@ _CLOSER = {"$$": "$$", "$": "$", "\\(": "\\)", "\\[": "\\]"}
 # Phrases that announce a final answer without a colon: "The final answer is", "**Final Answer**", "answer ="
 _PHRASE_RE = re.compile(r"\b(?:final\s{1,3}answer|answer)\b", re.IGNORECASE)
 _NUMBER_RE = re.compile(r"(?<![\w.])[-−]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:\s?/\s?\d+)?%?")
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Control characters are separators (replaced by a space, so positions are kept and digits never join).
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_FACTORIAL_BASE = tuple("0123456789)}")
+_MATRIX_BEGIN_RE = re.compile(r"\\begin\{[a-zA-Z]*matrix\*?\}")
+_LOST_ROW_BREAK_RE = re.compile(r"(?<![\\A-Za-z])\\(?=[-\d])")
 _WORD_RE = re.compile(r"(?<!\\)\b[A-Za-z]{3,}\b")
 # A plain word (not a LaTeX command, not a connector or a function name written in plain text)
 _PLAIN_WORD_RE = re.compile(
@@ -96,7 +114,7 @@ def extract(response: str, style: str = "auto") -> Extraction:
         raise ValueError(f"unknown extraction style {style!r}; choose from {', '.join(STYLES)}")
     if not isinstance(response, str) or not response:
         return NO_ANSWER
-    text = response[-TAIL_CHARS:]
+    text = _CONTROL_RE.sub(" ", response[-TAIL_CHARS:])
     if style == "dapo":
         return _from_answer_line(text, _last_answer_marker(text))
     if style == "boxed":
@@ -128,7 +146,7 @@ def read_gold(gold: str) -> str:
     """
     if gold is None:
         return ""
-    text = _CONTROL_RE.sub("", str(gold)).strip()
+    text = _CONTROL_RE.sub(" ", str(gold)).strip()
     if len(text) > TAIL_CHARS:
         text = text[-TAIL_CHARS:]
     for _ in range(4):
@@ -146,7 +164,14 @@ def read_gold(gold: str) -> str:
             text = text[:-1].rstrip()
         if text == before:
             break
-    return text
+    return _repair_matrix_rows(text)
+
+
+def _repair_matrix_rows(text: str) -> str:
+    """``\\begin{pmatrix}6\\3\\-1\\end{pmatrix}`` -> rows ``6 \\\\ 3 \\\\ -1`` (row breaks that lost a backslash)."""
+    if "\\\\" in text or _MATRIX_BEGIN_RE.search(text) is None:
+        return text
+    return _LOST_ROW_BREAK_RE.sub(r"\\\\", text)
 
 
 # ----------------------------------------------------------------------------------------------- Answer: lines
@@ -218,9 +243,13 @@ def _next_block(text: str, start: int) -> str:
     return stripped if line_end < 0 else stripped[:line_end]
 
 
-def _clean_answer_text(raw: str, path: str) -> Extraction:
-    """Turn the text after an answer marker into the answer: boxes, phrases, math delimiters, markdown, periods."""
-    text = _strip_markdown(_CONTROL_RE.sub("", raw))
+def _clean_answer_text(raw: str, path: str, plain_factorial: bool = True) -> Extraction:
+    """Turn the text after an answer marker into the answer: boxes, phrases, math delimiters, markdown, periods.
+
+    ``plain_factorial``: whether a ``!`` after a digit outside math is a factorial (an ``Answer:`` line) or ends a
+    sentence (an answer phrase in prose, "The answer is 7!").
+    """
+    text = _strip_markdown(_CONTROL_RE.sub(" ", raw))
     if not text:
         return NO_ANSWER
     if _PLAIN_NUMBER_RE.fullmatch(text):
@@ -238,6 +267,8 @@ def _clean_answer_text(raw: str, path: str) -> Extraction:
     cut = _SENTENCE_CUT_RE.search(text)
     if cut is not None and cut.start() > 0:
         text = text[: cut.start()]
+    if not plain_factorial:
+        text = _final_strip(text, factorial=False)  # punctuation outside math: "is 7!" ends a sentence
     text = _unwrap_math(_strip_markdown(text))
     text = _leading_expression(_strip_trailing_remark(text))
     if _PLAIN_WORD_RE.search(text) and any(ch.isdigit() for ch in text):
@@ -325,12 +356,20 @@ def _strip_markdown(text: str) -> str:
     return text
 
 
-def _final_strip(text: str) -> str:
+def _final_strip(text: str, factorial: bool = True) -> str:
+    """Drop markdown, currency dollars, a leading ``=`` and trailing punctuation; with ``factorial`` a ``!`` (or
+    ``!!``, a double factorial) right after a digit, ``)`` or ``}`` is kept; three or more are emphasis."""
     text = _strip_markdown(text)
     text = text.replace("\\$", "")  # an escaped dollar is a currency sign
     if text.count("$") == 1:
         text = text.replace("$", "").strip()  # a stray delimiter ("Answer: $12") or a price sign
     while text and text[-1] in ".,;:!" and not text.endswith("\\!"):
+        if factorial and text[-1] == "!":
+            base = text.rstrip("!")
+            if len(text) - len(base) <= 2 and base.endswith(_FACTORIAL_BASE):
+                break  # "5!", "5!!"; a longer run ("5!!!") is emphasis
+            text = base.rstrip()
+            continue
         text = text[:-1].rstrip()
     text = text.strip()
     if text.startswith("=") and len(text) > 1:
@@ -339,7 +378,7 @@ def _final_strip(text: str) -> str:
 
 
 def _single(text: str, path: str) -> Extraction:
-    text = _CONTROL_RE.sub("", text).strip()[:MAX_ANSWER_CHARS]
+    text = _CONTROL_RE.sub(" ", text).strip()[:MAX_ANSWER_CHARS]
     if not text:
         return NO_ANSWER
     return Extraction(text, path, (text,))
@@ -453,7 +492,7 @@ def _from_boxes(text: str, boxes: list[tuple[int, int, str]]) -> Extraction:
         group.append(box)
     candidates: list[str] = []
     for _start, _end, content in reversed(group):
-        cleaned = _final_strip(_strip_wrappers(_CONTROL_RE.sub("", content)))
+        cleaned = _final_strip(_strip_wrappers(_CONTROL_RE.sub(" ", content)))
         if cleaned and cleaned not in candidates:
             candidates.append(cleaned)
     if not candidates:
@@ -515,7 +554,7 @@ def _fallback(text: str) -> Extraction:
     if spans and spans[-1][0] >= sentence_start:
         return _single(_final_strip(_strip_wrappers(spans[-1][2])), PATH_MATH_SPAN)
     sentence = masked[sentence_start:]
-    expression = _trailing_expression(sentence.strip())
+    expression = _trailing_expression(sentence.strip(), factorial=False)
     if expression is not None:
         return _single(expression, PATH_LAST_NUMBER)
     number = None
@@ -523,7 +562,7 @@ def _fallback(text: str) -> Extraction:
         pass
     if number is None:
         return NO_ANSWER
-    return _single(_final_strip(number.group().replace("−", "-")), PATH_LAST_NUMBER)
+    return _single(_final_strip(number.group().replace("−", "-"), factorial=False), PATH_LAST_NUMBER)
 
 
 def _last_phrase(text: str, spans: list[tuple[int, int, str]]) -> Extraction | None:
@@ -548,7 +587,7 @@ def _last_phrase(text: str, spans: list[tuple[int, int, str]]) -> Extraction | N
         after = _phrase_answer(text, offset + start, offset + end)
         if after is None:
             continue
-        found = _clean_answer_text(after, PATH_MATH_SPAN)
+        found = _clean_answer_text(after, PATH_MATH_SPAN, plain_factorial=False)
         if found.answer is None:
             continue
         path = PATH_MATH_SPAN if _math_spans(after) or _boxes(after) else PATH_LAST_NUMBER
@@ -601,12 +640,14 @@ def _sentence_start(masked: str, pos: int) -> int:
     return start
 
 
-def _trailing_expression(sentence: str) -> str | None:
-    """The formula that ends the final sentence ("so x = 4, -8, -10", "it is 2\\sqrt{3}"), else None."""
+def _trailing_expression(sentence: str, factorial: bool = True) -> str | None:
+    """The formula that ends the final sentence ("so x = 4, -8, -10", "it is 2\\sqrt{3}"), else None.
+
+    ``factorial``: whether a final ``!`` after a digit is a factorial (see ``_final_strip``)."""
     last_word_end = 0
     for match in _PLAIN_WORD_RE.finditer(sentence):
         last_word_end = match.end()
-    candidate = _final_strip(sentence[last_word_end:].lstrip(" :'"))
+    candidate = _final_strip(sentence[last_word_end:].lstrip(" :'"), factorial=factorial)
     if not candidate or len(candidate) > 60 or not any(ch.isdigit() for ch in candidate):
         return None
     if candidate.count("{") != candidate.count("}") or candidate.count("(") < candidate.count(")"):
@@ -615,8 +656,12 @@ def _trailing_expression(sentence: str) -> str | None:
 
 
 def _leading_expression(text: str) -> str:
-    """Cut words that follow a leading formula ("5 apples" -> "5", "\\frac{1}{2} dollars" -> "\\frac{1}{2}")."""
+    """Cut words that follow a leading formula ("5 apples" -> "5", "\\frac{1}{2} dollars" -> "\\frac{1}{2}").
+
+    A word written against the formula is part of it ("6ab", "2xy", "5cm" stay whole)."""
     for match in _PLAIN_WORD_RE.finditer(text):
+        if match.start() > 0 and (text[match.start() - 1].isdigit() or text[match.start() - 1] == "}"):
+            continue
         prefix = text[: match.start()]
         if prefix.count("{") != prefix.count("}") or prefix.count("(") != prefix.count(")"):
             continue

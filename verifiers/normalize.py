@@ -2,7 +2,8 @@
 
 ``clean`` removes what never changes an answer's value: math delimiters, ``\\left``/``\\right``, spacing commands,
 ``\\text{}``-style wrappers, degree marks, ``\\dfrac``/``\\tfrac`` spellings, Unicode minus signs and the like.
-``strip_units`` removes a trailing unit or currency ("5 cm", "1,000.99m²", "2,74 $") from a numeric answer.
+``strip_units`` removes a trailing unit or currency ("5 cm", "1,000.99m²", "2,74 $", "99\\pi square inches") from a
+numeric answer; only known unit, currency and counted-noun words are units ("2 abc" keeps its "abc").
 """
 
 from __future__ import annotations
@@ -11,7 +12,11 @@ import re
 
 __all__ = ["clean", "strip_units", "find_closing", "unwrap_command", "plain_text"]
 
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Control characters separate (they become spaces): "4\x002" is two numbers, never 42.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# "11,\! 111,\! 100": a thousands separator written with a negative thin space after the comma.
+_THOUSANDS_SPACING_RE = re.compile(r"(?<=\d),\s*(?:\\!\s*)+(?=\d{3}(?!\d))")
+_EMPTY_GROUP_RE = re.compile(r"(?<![A-Za-z\\^_])\{\s*\}")
 _UNICODE = {
     "\u2212": "-",  # minus sign
     "\u2013": "-",
@@ -100,15 +105,37 @@ _MATH_OP_ALIASES = (
 _ALIAS_RES = tuple((re.compile(pattern), repl) for pattern, repl in _MATH_OP_ALIASES)
 
 # Units and currencies that may trail a numeric answer: known unit abbreviations (attached or not: "5cm", "1,000.99m²")
-# or a separate word of three letters or more ("10 apples", "60 miles per hour"). "2xy" keeps its letters.
+# or a separate known word ("10 apples", "60 miles per hour", "12 square units"; see ``UNIT_WORDS``), possibly after
+# one describing word ("7 distinct integers"). "2xy" keeps its letters and so does "2 abc". A unit may sit in a bare brace group ("440{cm}^2", a gold that lost its \text).
 _KNOWN_UNITS = (
-    "mm|cm|km|m|dm|nm|g|kg|mg|s|ms|h|hr|hrs|min|mins|sec|secs|l|L|ml|mL|in|ft|yd|mi|lb|lbs|oz|K|V|W|J|N|Hz|kWh|"
-    "mph|kph|deg|rad|sq|pt|pts|cal|kcal"
+    "mm|cm|km|m|dm|nm|g|gm|kg|mg|s|ms|h|hr|hrs|min|mins|sec|secs|l|L|ml|mL|in|ft|yd|yds|mi|lb|lbs|oz|K|V|W|J|N|Hz|"
+    "kWh|mph|kph|deg|rad|sq|pt|pts|cal|kcal"
+)
+_KNOWN_UNIT_SET = frozenset(_KNOWN_UNITS.split("|"))
+# Separate words that name a unit, a currency or the things counted in a word problem; plurals are accepted too.
+UNIT_WORDS = frozenset(
+    """
+    millimeter centimeter decimeter meter kilometer millimetre centimetre metre kilometre inch foot feet yard mile
+    light-year micron nanometer gram kilogram milligram ton tonne pound ounce liter litre milliliter millilitre gallon
+    quart pint cup teaspoon tablespoon second minute hour day week month year decade century millisecond degree radian
+    acre hectare square cubic sq cu per unit volt watt joule newton kelvin calorie kilocalorie byte bit
+    mph kph km kg cm mm ft yd gm hr hrs min mins sec secs
+    dollar cent euro yen rupee penny pennies nickel dime quarter buck peso franc
+    apple orange banana cookie candy candies marble ball book pencil pen coin card stamp flower tree egg cake pie
+    pizza slice sandwich ticket toy box bag page chair table seat car bus bike bicycle student teacher person people
+    child children adult boy girl man men woman women player team member worker friend dog cat bird fish animal cow
+    pig sheep chicken horse game point vote meal room floor house step lap ride trip handshake way integer digit
+    number value multiple divisor factor triangle square rectangle circle line segment diagonal edge face vertex
+    vertices piece tile brick block cube sphere letter word arrangement combination outcome pair round time times
+    """.split()
 )
 _POWER = r"(?:\s*(?:\^\s*\{?[23]\}?|[²³]))?"
-_UNIT_WORD = r"(?:(?:" + _KNOWN_UNITS + r")" + _POWER + r"(?![A-Za-z])|(?<=\s)[a-zA-Z]{3,}\.?" + _POWER + r")"
+_UNIT_WORD = (
+    r"(?:\{\s*)?(?:(?:" + _KNOWN_UNITS + r")(?:\s*\})?" + _POWER + r"(?![A-Za-z])"
+    r"|(?<=[\s{])[a-zA-Z][a-zA-Z\-]+\.?(?:\s*\})?" + _POWER + r")"
+)
 _TRAILING_UNITS_RE = re.compile(
-    r"^(?P<value>.*?[\d}.%)])\s*(?P<unit>(?:"
+    r"^(?P<value>.*?(?:[\d}.%)]|\\pi))\s*(?P<unit>(?:"
     + _UNIT_WORD
     + r"(?:\s*(?:/|per\s)\s*"
     + _UNIT_WORD
@@ -163,9 +190,42 @@ def _spacing(match: re.Match) -> str:
     return "" if token == "\\!" else " "
 
 
+def _is_unit_word(word: str) -> bool:
+    """A known unit abbreviation (case kept: "K", "mL") or a known unit/counted word in any case, singular or plural."""
+    if word in _KNOWN_UNIT_SET:
+        return True
+    low = word.lower()
+    if len(low) < 2:
+        return False
+    return (
+        low in UNIT_WORDS
+        or (low.endswith("s") and low[:-1] in UNIT_WORDS)
+        or (low.endswith("es") and low[:-2] in UNIT_WORDS)
+    )
+
+
+def _is_unit_phrase(words: list[str]) -> bool:
+    """Known unit words, or a known last word after one describing word ("7 distinct integers", "14 right
+    triangles"); "2 abc" is not a unit."""
+    unknown = [word for word in words if not (_is_unit_word(word) or word in ("USD", "EUR", "GBP"))]
+    if not unknown:
+        return True
+    return len(unknown) == 1 and len(words) >= 2 and unknown[0] != words[-1] and len(unknown[0]) >= 3
+
+
+def _strip_outer_group(text: str) -> str:
+    """``{A,D}`` -> ``A,D``: a bare brace group around the whole answer only groups (``\\{..\\}`` is a set)."""
+    for _ in range(8):
+        if not (text.startswith("{") and text.endswith("}")) or find_closing(text, 0) != len(text) - 1:
+            return text
+        text = text[1:-1].strip()
+    return text
+
+
 def clean(text: str) -> str:
     """Normalise one answer string: the result has the same value and fewer spellings."""
-    text = _CONTROL_RE.sub("", text)
+    text = _CONTROL_RE.sub(" ", text)
+    text = _THOUSANDS_SPACING_RE.sub(",", text)
     text = _UNICODE_RE.sub(lambda m: _UNICODE[m.group()], text)
     text = _DELIMS_RE.sub(" ", text)
     text = text.replace("\\displaystyle", " ")
@@ -186,7 +246,8 @@ def clean(text: str) -> str:
         text = _LT_GT_RE.sub(lambda m: "<" if m.group().startswith("\\lt") else ">", text)
         for regex, repl in _ALIAS_RES:
             text = regex.sub(repl, text)
-    text = _SPACES_RE.sub(" ", text).strip()
+    text = _EMPTY_GROUP_RE.sub("", text)
+    text = _strip_outer_group(_SPACES_RE.sub(" ", text).strip())
     while text.endswith((".", "。")) and not text.endswith(".."):
         text = text[:-1].rstrip()
     return text
@@ -199,9 +260,13 @@ def strip_units(text: str) -> str:
         match = _TRAILING_UNITS_RE.match(text)
         if match is None:
             break
-        words = re.findall(r"[A-Za-z]+", match.group("unit"))
+        words = re.findall(r"[A-Za-z][A-Za-z\-]*", match.group("unit"))
         if any(word.lower() in _NOT_UNITS for word in words):
             break
+        if not _is_unit_phrase(words):
+            break
+        if match.group("value").endswith("\\pi") and any(len(word) < 2 for word in words):
+            break  # "2\pi r", "\pi h": a single letter after pi is a variable
         text = match.group("value").rstrip()
     return text
 

@@ -24,7 +24,8 @@ _MATRIX_RE = re.compile(
 _VAR_PREFIX_RE = re.compile(
     r"^(?:[A-Za-z](?:_\{?\w{1,4}\}?)?|\\[a-zA-Z]+|[A-Za-z]\s*\(\s*[A-Za-z]\s*\))\s*(?:=|\\in(?![A-Za-z]))\s*"
 )
-_WORD_SEPARATORS_RE = re.compile(r"\s+(?:or|and)\s+|\s*\\(?:text|mbox)\{\s*(?:or|and)\s*\}\s*", re.IGNORECASE)
+# "or"/"and" between answers, also in \text{..} or in a bare group left by a gold that lost its \text ("-2{or}-12")
+_WORD_SEPARATORS_RE = re.compile(r"\s+(?:or|and)\s+|\s*(?:\\(?:text|mbox))?\{\s*(?:or|and)\s*\}\s*", re.IGNORECASE)
 _RELATIONS = ("\\le", "\\ge", "\\ne", "<", ">", "=")
 _FLIP = {">": "<", "\\ge": "\\le", "<": ">", "\\le": "\\ge", "=": "=", "\\ne": "\\ne"}
 _OPENERS = "([{"

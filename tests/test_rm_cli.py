@@ -1,0 +1,116 @@
+"""`mathreward rm pairs | train | eval | score` as real subprocesses on a tiny local model."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reward_models.data import load_pairs
+from reward_models.synthetic import arithmetic_pairs, save_tiny_base_model
+from reward_models.table_io import read_rows, write_rows
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def mathreward(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", "import sys, cli; sys.exit(cli.main())", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"},
+    )
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("rm_cli")
+    pairs = arithmetic_pairs(64, seed=11)
+    write_rows(root / "train.jsonl", [p.to_dict() for p in pairs])
+    write_rows(root / "test.parquet", [p.to_dict() for p in arithmetic_pairs(16, seed=12)])
+    save_tiny_base_model(root / "base", pairs, vocab_size=300, hidden_size=32, num_layers=1, num_heads=2)
+    return root
+
+
+def test_train_then_eval_writes_report_and_plots(workspace) -> None:
+    for objective in ("pairwise", "bt"):
+        done = mathreward(
+            "rm", "train", "--pairs", str(workspace / "train.jsonl"), "--model", str(workspace / "base"),
+            "-o", str(workspace / objective), "--objective", objective, "--epochs", "1", "--lr", "1e-3",
+            "--batch-size", "8", "--grad-accum", "2", "--max-length", "128", "--no-progress",
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert "calibration on 6 validation pairs" in done.stdout
+        assert (workspace / objective / "model.safetensors").is_file()
+        assert (workspace / objective / "training_curves.png").is_file()
+    report_path = workspace / "report.json"
+    done = mathreward(
+        "rm", "eval", "--model", str(workspace / "pairwise"), "--bt-model", str(workspace / "bt"),
+        "--pairs", str(workspace / "test.parquet"), "-o", str(report_path),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(report_path.read_text())
+    assert report["pairs"] == 16
+    for name in ("pairwise", "bradley_terry"):
+        metrics = report["results"][name]["calibrated"]
+        assert 0.0 <= metrics["accuracy"] <= 1.0 and metrics["nll"] > 0 and 0.0 <= metrics["ece"] <= 1.0
+        assert sum(b["count"] for b in metrics["reliability_bins"]) == 16
+    assert Path(report["reliability_png"]).stat().st_size > 1000
+    assert "pairwise accuracy" in done.stdout and "bradley_terry" in done.stdout
+
+
+def test_pairs_from_scored_file_then_score_against_anchor(workspace) -> None:
+    scored = [
+        {"prompt": "What is 1+1?", "response": "Answer: 2", "correct": True, "gold": "2"},
+        {"prompt": "What is 1+1?", "response": "Answer: 3", "correct": False, "gold": "2"},
+        {"prompt": "What is 1+1?", "response": "Answer: 4", "correct": False, "gold": "2"},
+        {"prompt": "What is 2+2?", "response": "Answer: 4", "correct": True, "gold": "4"},
+    ]
+    write_rows(workspace / "scored.parquet", scored)
+    done = mathreward(
+        "rm", "pairs", str(workspace / "scored.parquet"), "-o", str(workspace / "made.jsonl"),
+        "--max-pairs-per-prompt", "1", "--reference-field", "gold",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    made = load_pairs(workspace / "made.jsonl")
+    assert len(made) == 1 and made[0].chosen == "Answer: 2" and made[0].reference == "2"
+
+    rows = [{"prompt": "What is 1+1?", "response": r, "anchor": "Answer: 2"} for r in ("Answer: 3", "Answer: 2")]
+    write_rows(workspace / "to_score.jsonl", rows)
+    done = mathreward(
+        "rm", "score", str(workspace / "to_score.jsonl"), "--model", str(workspace / "base"),
+        "-o", str(workspace / "scored_out.jsonl"), "--output", "centered",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = read_rows(workspace / "scored_out.jsonl")
+    assert [r["response"] for r in out] == ["Answer: 3", "Answer: 2"]
+    assert out[1]["p_win"] == 0.5 and out[1]["score"] == 0.0  # a response against itself
+    assert out[0]["score"] == pytest.approx(2 * out[0]["p_win"] - 1)
+
+
+def test_bad_input_one_line_error_and_no_output(workspace) -> None:
+    (workspace / "bad.jsonl").write_text(
+        '{"prompt": "q", "chosen": "a", "rejected": "b"}\n{"prompt": "q", "chosen": "a"}\n'
+    )
+    done = mathreward("rm", "pairs", str(workspace / "bad.jsonl"), "-o", str(workspace / "never.jsonl"))
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"mathreward rm pairs: {workspace / 'bad.jsonl'}: row 1: field 'response' is missing"
+    done = mathreward(
+        "rm",
+        "train",
+        "--pairs",
+        str(workspace / "bad.jsonl"),
+        "--model",
+        str(workspace / "base"),
+        "-o",
+        str(workspace / "never"),
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"mathreward rm train: {workspace / 'bad.jsonl'}: row 2: field 'rejected' is missing"
+    assert not (workspace / "never.jsonl").exists() and not (workspace / "never").exists()

@@ -1,0 +1,72 @@
+"""The `pairwise` reward: one result per response, anchor = reference or the group's first response."""
+
+from __future__ import annotations
+
+import pytest
+
+from reward_models.pairwise_model import PairwiseRM
+from reward_models.synthetic import arithmetic_pairs, corpus_texts
+from reward_models.tiny_lm import build_tiny_causal_lm, train_tokenizer
+from rewards.pairwise import PairwiseReward
+
+
+@pytest.fixture(scope="module")
+def rm() -> PairwiseRM:
+    tok = train_tokenizer(corpus_texts(arithmetic_pairs(40, seed=3)), vocab_size=300)
+    model = build_tiny_causal_lm(tok, hidden_size=32, num_layers=1, num_heads=2, seed=1).eval()
+    return PairwiseRM(model, tok)
+
+
+PROMPTS = ["What is 2+3?"] * 3 + ["What is 4+4?"] * 2
+RESPONSES = ["Answer: 5", "Answer: 6", "2+3 = 5. Answer: 5", "Answer: 8", "Answer: 9"]
+GOLDS = ["5", "5", "5", "8", "8"]
+
+
+def test_first_response_of_each_group_is_the_anchor(rm) -> None:
+    reward = PairwiseReward(model=rm, anchor="first", output="centered")
+    results = reward.score(PROMPTS, RESPONSES, GOLDS, group_ids=[0, 0, 0, 1, 1])
+    assert len(results) == 5
+    assert results[0].score == 0.0 and results[0].extras == {"p_win": 0.5, "anchor": "self"}
+    assert results[3].score == 0.0
+    expected = rm.prob(PROMPTS[1], RESPONSES[1], RESPONSES[0], GOLDS[1])
+    assert results[1].extras["p_win"] == pytest.approx(expected, abs=1e-6)
+    assert results[1].score == pytest.approx(2 * expected - 1, abs=1e-6)
+    expected_4 = rm.prob(PROMPTS[4], RESPONSES[4], RESPONSES[3], GOLDS[4])
+    assert results[4].extras["p_win"] == pytest.approx(expected_4, abs=1e-6)
+    assert all(r.correct is None and r.status == "ok" and r.pred is None for r in results)
+
+
+def test_reference_anchor_is_used_when_present_else_first_of_group(rm) -> None:
+    references = ["2+3 is 5. Answer: 5", None, "", "4+4 = 8. Answer: 8", "4+4 = 8. Answer: 8"]
+    reward = PairwiseReward(model=rm, anchor="reference", output="prob")
+    results = reward.score(PROMPTS, RESPONSES, GOLDS, references=references, group_ids=["a", "a", "a", "b", "b"])
+    assert [r.extras["anchor"] for r in results] == ["reference", "first", "first", "reference", "reference"]
+    assert results[0].score == pytest.approx(rm.prob(PROMPTS[0], RESPONSES[0], references[0], GOLDS[0]), abs=1e-6)
+    assert results[2].score == pytest.approx(rm.prob(PROMPTS[2], RESPONSES[2], RESPONSES[0], GOLDS[2]), abs=1e-6)
+    assert all(0.0 < r.score < 1.0 for r in results)
+
+
+def test_without_group_ids_the_batch_is_one_group(rm) -> None:
+    results = PairwiseReward(model=rm, anchor="first", output="prob").score(PROMPTS, RESPONSES, GOLDS)
+    assert results[0].score == 0.5 and [r.extras["anchor"] for r in results[1:]] == ["first"] * 4
+
+
+def test_registry_builds_the_reward_from_a_saved_model(rm, tmp_path) -> None:
+    from rewards import registry
+
+    rm.save_pretrained(tmp_path / "rm")
+    reward = registry.build_reward("pairwise", model_path=str(tmp_path / "rm"), anchor="first", device="cpu")
+    assert isinstance(reward, PairwiseReward)
+    results = reward.score(PROMPTS[:2], RESPONSES[:2], GOLDS[:2], group_ids=[0, 0])
+    assert results[1].extras["p_win"] == pytest.approx(
+        rm.prob(PROMPTS[1], RESPONSES[1], RESPONSES[0], GOLDS[1]), abs=1e-6
+    )
+
+
+def test_bad_options_are_refused(rm) -> None:
+    with pytest.raises(ValueError, match="anchor"):
+        PairwiseReward(model=rm, anchor="best")
+    with pytest.raises(ValueError, match="output"):
+        PairwiseReward(model=rm, output="logit")
+    with pytest.raises(ValueError, match="golds"):
+        PairwiseReward(model=rm).score(PROMPTS, RESPONSES, GOLDS[:2])
