@@ -193,7 +193,7 @@ def train_reward_model(pairs: list[PreferencePair], config: TrainConfig) -> dict
                 "loss": loss_sum / max(seen, 1),
                 "accuracy": correct / max(seen, 1),
                 "lr": scheduler.get_last_lr()[0],
-                "grad_norm": float(grad_norm),
+                "grad_norm": float("nan") if grad_norm is None else float(grad_norm),  # DeepSpeed may report none
             }
             history.append(record)
             bar.update(1)

@@ -40,7 +40,7 @@ class DemoSettings:
     batch_size: int = 16
     group_size: int = 8
     max_new_tokens: int = 24
-    rl_lr: float = 2e-4
+    rl_lr: float = 5e-5  # higher rates learn the format faster but cost greedy accuracy (2e-4: -9.5 points)
     eval_samples: int = 4
     eval_every: int = 20
     max_num_gen_batches: int = 10
