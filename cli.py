@@ -12,22 +12,27 @@ import sys
 
 # Command modules, in the order the subcommands are listed by --help.
 COMMAND_MODULES = (
-    "rewards.cmd_verify",
-    "rewards.cmd_score",
-    "rewards.cmd_verify_report",
-    "rewards.cmd_serve",
-    "curation.commands",
-    "reward_models.commands",
-    "rl.commands",
+    "mathreward.rewards.cmd_verify",
+    "mathreward.rewards.cmd_score",
+    "mathreward.rewards.cmd_verify_report",
+    "mathreward.rewards.cmd_serve",
+    "mathreward.curation.commands",
+    "mathreward.reward_models.commands",
+    "mathreward.rl.commands",
 )
 
 # Demo stages in order: (package demo module, title). Each module exposes run_demo(out_dir, quick) -> dict.
 DEMO_STAGES = (
-    ("rewards.demo", "score bundled rollouts"),
-    ("curation.demo", "curate bundled raw problems"),
-    ("reward_models.demo", "train and evaluate a tiny pairwise reward model"),
-    ("rl.demo", "train a tiny policy, then improve it with DAPO and GRPO"),
+    ("mathreward.rewards.demo", "score bundled rollouts"),
+    ("mathreward.curation.demo", "curate bundled raw problems"),
+    ("mathreward.reward_models.demo", "train and evaluate a tiny pairwise reward model"),
+    ("mathreward.rl.demo", "train a tiny policy, then improve it with DAPO and GRPO"),
 )
+
+
+def _stage_name(module_name: str) -> str:
+    """The demo stage a module stands for: ``mathreward.rewards.demo`` -> ``rewards``."""
+    return module_name.removeprefix("mathreward.").split(".")[0]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,8 +55,8 @@ def _add_demo_parser(subparsers: argparse._SubParsersAction) -> None:
     demo.add_argument("--quick", action="store_true", help="smaller, faster stages (a smoke test, not a result)")
     demo.add_argument(
         "--stages",
-        default=",".join(name.split(".")[0] for name, _ in DEMO_STAGES),
-        help="comma-separated subset of: " + ", ".join(name.split(".")[0] for name, _ in DEMO_STAGES),
+        default=",".join(_stage_name(name) for name, _ in DEMO_STAGES),
+        help="comma-separated subset of: " + ", ".join(_stage_name(name) for name, _ in DEMO_STAGES),
     )
     demo.set_defaults(func=_run_demo)
 
@@ -63,7 +68,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     wanted = {name.strip() for name in args.stages.split(",") if name.strip()}
-    known = {name.split(".")[0] for name, _ in DEMO_STAGES}
+    known = {_stage_name(name) for name, _ in DEMO_STAGES}
     unknown = wanted - known
     if unknown:
         print(f"mathreward demo: unknown stage(s) {sorted(unknown)}; choose from {sorted(known)}", file=sys.stderr)
@@ -72,7 +77,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     summary: dict[str, dict] = {}
     for module_name, title in DEMO_STAGES:
-        package = module_name.split(".")[0]
+        package = _stage_name(module_name)
         if package not in wanted:
             continue
         print(f"\n=== {package}: {title}", flush=True)

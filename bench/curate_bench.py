@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 DATASETS = {
     "math_train_7500": "math_train_7500_with_solutions.parquet",
@@ -24,7 +23,7 @@ DATASETS = {
 
 def time_run(path: Path, num_proc: int, out_dir: Path) -> tuple[float, dict]:
     """Seconds for one full curation (load, steps, dedup with MinHash, parquet write) and its report."""
-    from curation.curate import curate
+    from mathreward.curation.curate import curate
 
     started = time.perf_counter()
     report, _ = curate([str(path)], out_dir / f"{path.stem}-{num_proc}.parquet", num_proc=num_proc, progress=False)
@@ -40,7 +39,7 @@ def main() -> int:
     if not data.is_dir():
         print(f"curate_bench: {data} not found (needs the shared datasets)", file=sys.stderr)
         return 2
-    from curation.curate import curate
+    from mathreward.curation.curate import curate
 
     with tempfile.TemporaryDirectory() as tmp:
         warm = Path(tmp) / "warm.jsonl"

@@ -2,7 +2,7 @@
 
 Both sides: the same locally built tiny Llama (random weights, so every response runs to the length limit), the same
 prompts, ``batch_size`` prompts x ``group_size`` responses per step, ``max_new_tokens`` response tokens, temperature 1,
-the same ``dapo`` reward from our registry (TRL through ``rewards.trl.reward_func``), no KL / no reference model,
+the same ``dapo`` reward from our registry (TRL through ``mathreward.rewards.trl.reward_func``), no KL / no reference model,
 one update per batch. TRL is configured as close to DAPO as it allows: ``loss_type="dapo"`` (token-level),
 ``epsilon=0.2``, ``epsilon_high=0.28``, ``beta=0``, group-normalised advantages. Our dynamic sampling is switched
 off so both sides do the same amount of generation per step (it draws extra batches only when groups are uniform).
@@ -22,11 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 
 def build_model(folder: Path, hidden: int, layers: int):
-    from reward_models.tiny_lm import build_tiny_causal_lm, train_tokenizer
+    from mathreward.reward_models.tiny_lm import build_tiny_causal_lm, train_tokenizer
 
     texts = [
         f"What is {a} + {b}? The last line of your response should be Answer: N." for a in range(30) for b in range(30)
@@ -44,11 +42,10 @@ def build_model(folder: Path, hidden: int, layers: int):
 
 
 def time_ours(folder: Path, questions, args) -> list[float]:
+    from mathreward.rl.data import render_prompt
+    from mathreward.rl.presets import build_config
+    from mathreward.rl.trainer import RLTrainer
     from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from rl.data import render_prompt
-    from rl.presets import build_config
-    from rl.trainer import RLTrainer
 
     tok = AutoTokenizer.from_pretrained(folder)
     model = AutoModelForCausalLM.from_pretrained(folder)
@@ -74,10 +71,9 @@ def time_ours(folder: Path, questions, args) -> list[float]:
 
 def time_trl(folder: Path, questions, args, out_dir: Path) -> list[float]:
     from datasets import Dataset
+    from mathreward.rewards.trl import reward_func
     from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
     from trl import GRPOConfig, GRPOTrainer
-
-    from rewards.trl import reward_func
 
     tok = AutoTokenizer.from_pretrained(folder)
     model = AutoModelForCausalLM.from_pretrained(folder)

@@ -15,19 +15,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 import torch  # noqa: E402
-
-from reward_models.pairwise_model import PairwiseRM  # noqa: E402
-from reward_models.synthetic import arithmetic_pairs, corpus_texts  # noqa: E402
-from reward_models.tiny_lm import build_tiny_causal_lm, train_tokenizer  # noqa: E402
-from reward_models.train import TrainConfig, train_reward_model  # noqa: E402
+from mathreward.reward_models.pairwise_model import PairwiseRM  # noqa: E402
+from mathreward.reward_models.synthetic import arithmetic_pairs, corpus_texts  # noqa: E402
+from mathreward.reward_models.tiny_lm import build_tiny_causal_lm, train_tokenizer  # noqa: E402
+from mathreward.reward_models.train import TrainConfig, train_reward_model  # noqa: E402
 
 
 def _naive_probs(rm: PairwiseRM, pairs) -> list[float]:

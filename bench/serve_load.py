@@ -39,7 +39,6 @@ import httpx
 import psutil
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
 
 PROMPT = (
     "Solve the following math problem step by step. The last line of your response should be of the form "
@@ -183,10 +182,10 @@ def free_port() -> int:
 def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
     port = free_port()
     exe = shutil.which("mathreward")
-    command = [exe, "serve"] if exe else [sys.executable, str(REPO_ROOT / "cli.py"), "serve"]
+    command = [exe, "serve"] if exe else [sys.executable, "-m", "mathreward", "serve"]
     command += ["--port", str(port), "--reward", args.reward, "--workers", str(args.workers)]
     command += ["--timeout", str(args.timeout), "--max-concurrency", str(args.concurrency), "--log-level", "warning"]
-    proc = subprocess.Popen(command, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    proc = subprocess.Popen(command)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -201,7 +200,7 @@ def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
 
 def in_process_peer(args: argparse.Namespace, seconds: float) -> float:
     """Rollouts/s of the same batches scored in this process, no HTTP, one caller."""
-    from rewards import build_reward
+    from mathreward.rewards import build_reward
 
     reward = build_reward(args.reward, timeout=args.timeout, workers=args.workers)
     rng = random.Random(12345)

@@ -15,11 +15,7 @@ from __future__ import annotations
 
 import argparse
 import random
-import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 WORDS = (
     "we consider the equation and substitute the value so that the sum of the terms is equal to the product "
@@ -114,8 +110,7 @@ def _time(fn, items) -> tuple[float, list[bool]]:
 def run_case(name: str, items: list[tuple[str, str]]) -> dict:
     from math_verify import parse
     from math_verify import verify as mv_verify
-
-    from verifiers import verify
+    from mathreward.verifiers import verify
 
     def ours(response: str, gold: str) -> bool:
         return verify(response, gold).correct

@@ -47,16 +47,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the curation; one-line error and exit code 2 on bad input, with no output file left behind."""
-    from curation.curate import curate
-    from curation.loading import CurationError
-    from curation.report import summary_lines
+    from mathreward.curation.curate import curate
+    from mathreward.curation.loading import CurationError
+    from mathreward.curation.report import summary_lines
 
     llm = None
     try:
         if args.llm_url or args.llm_model:
             if not (args.llm_url and args.llm_model):
                 raise CurationError("--llm-url and --llm-model must be given together")
-            from curation.llm import LLMRewrite
+            from mathreward.curation.llm import LLMRewrite
 
             llm = LLMRewrite(
                 url=args.llm_url,

@@ -6,10 +6,10 @@ import os
 import time
 from pathlib import Path
 
-from curation.loading import CurationError, load_records
-from curation.pipeline import Context, CurationResult, default_steps, run_steps
-from curation.report import build_report, write_report
-from curation.writer import TEMPLATES, write_parquet
+from mathreward.curation.loading import CurationError, load_records
+from mathreward.curation.pipeline import Context, CurationResult, default_steps, run_steps
+from mathreward.curation.report import build_report, write_report
+from mathreward.curation.writer import TEMPLATES, write_parquet
 
 
 def curate(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from curation.loading import load_records
-from curation.normalise import normalise_problem
-from curation.steps import Step
+from mathreward.curation.loading import load_records
+from mathreward.curation.normalise import normalise_problem
+from mathreward.curation.steps import Step
 
 _TOKEN = re.compile(r"[a-z0-9]+|[^\sa-z0-9]")
 

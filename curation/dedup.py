@@ -12,7 +12,7 @@ import re
 import zlib
 from collections import defaultdict
 
-from curation.steps import Step
+from mathreward.curation.steps import Step
 
 _WORD = re.compile(r"\w+|[^\w\s]")
 

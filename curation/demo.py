@@ -13,8 +13,8 @@ def run_demo(out_dir: Path, quick: bool = False) -> dict:
 
     Writes curated.parquet, report.json, rejected.jsonl and curation_report.png into ``out_dir``; returns the
     headline numbers."""
-    from curation.curate import curate
-    from curation.report import summary_lines
+    from mathreward.curation.curate import curate
+    from mathreward.curation.report import summary_lines
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -69,7 +69,7 @@ def _check_round_trip(path: Path) -> str:
 
     loaded = datasets.load_dataset("parquet", data_files=str(path), split="train")
     try:
-        from verifiers import verify
+        from mathreward.verifiers import verify
     except ImportError:
         return "verifiers not available"
     golds = [row["reward_model"]["ground_truth"] for row in loaded]

@@ -19,9 +19,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from curation.answers import INT64_MAX, INT64_MIN, NotNumeric, classify, parse_number, value_of
-from curation.steps import Step
-from curation.templates import form_letters, problem_variables, substitute
+from mathreward.curation.answers import INT64_MAX, INT64_MIN, NotNumeric, classify, parse_number, value_of
+from mathreward.curation.steps import Step
+from mathreward.curation.templates import form_letters, problem_variables, substitute
 
 SYSTEM_PROMPT = (
     "You turn competition math problems into problems whose answer is a single integer. Reply with JSON only."
@@ -279,7 +279,7 @@ def _rebuild_matches(original: str, rebuilt: str) -> str:
     except (NotNumeric, ZeroDivisionError, ValueError, TypeError, RecursionError):
         pass
     try:
-        from verifiers import is_equivalent
+        from mathreward.verifiers import is_equivalent
     except ImportError:
         return "unverifiable"
     try:

@@ -6,7 +6,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from curation.steps import Classify, GoldAnswer, IntegerTransform, Normalise, Step, StepStats
+from mathreward.curation.steps import Classify, GoldAnswer, IntegerTransform, Normalise, Step, StepStats
 
 CHUNK = 256
 
@@ -81,8 +81,8 @@ def default_steps(
     near_dup: bool = True,
 ) -> list[Step]:
     """The standard run: gold -> normalise -> classify -> transform [-> llm] -> dedup [-> decontaminate]."""
-    from curation.decontam import Decontaminate
-    from curation.dedup import Dedup
+    from mathreward.curation.decontam import Decontaminate
+    from mathreward.curation.dedup import Dedup
 
     steps: list[Step] = [
         GoldAnswer(),

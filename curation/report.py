@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from curation.pipeline import CurationResult
+from mathreward.curation.pipeline import CurationResult
 
 
 def build_report(result: CurationResult, inputs: list[str], output: str | None, seconds: float | None = None) -> dict:

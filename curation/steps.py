@@ -11,15 +11,15 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from curation.answers import INT64_MAX, INT64_MIN, classify, last_boxed
-from curation.normalise import (
+from mathreward.curation.answers import INT64_MAX, INT64_MIN, classify, last_boxed
+from mathreward.curation.normalise import (
     dedup_key,
     language_of,
     normalise_problem,
     strip_choice_options,
     strip_format_sentences,
 )
-from curation.templates import build_rewrite, verify_rewrite
+from mathreward.curation.templates import build_rewrite, verify_rewrite
 
 
 @dataclass
@@ -83,7 +83,7 @@ def boxed_answer(solution: str) -> str | None:
         return None
     if not _EXTRACT:
         try:
-            from verifiers import extract
+            from mathreward.verifiers import extract
         except ImportError:
             extract = None
         _EXTRACT.append(extract)
@@ -182,7 +182,7 @@ def _verifier_kind(answer: str) -> str | None:
     """The verifiers package's kind for an answer when that package provides parse_answer (else None)."""
     if not _PARSE_ANSWER:
         try:
-            from verifiers import parse_answer
+            from mathreward.verifiers import parse_answer
         except ImportError:
             parse_answer = None
         _PARSE_ANSWER.append(parse_answer)

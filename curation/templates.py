@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from curation.answers import INT64_MAX, Classified, Decomposition, NotNumeric, parse_number, value_of
+from mathreward.curation.answers import INT64_MAX, Classified, Decomposition, NotNumeric, parse_number, value_of
 
 LETTER_SETS: dict[int, tuple[tuple[str, ...], ...]] = {
     1: (("k",), ("m",), ("n",), ("p",), ("q",), ("r",), ("s",), ("t",), ("u",), ("v",), ("w",)),
@@ -347,7 +347,7 @@ def verify_rewrite(rewrite: Rewrite, original_answer: str, problem: str | None =
         digits = str(values[letter])
         if any(int(ch) >= rewrite.base for ch in digits):
             return False, "digit out of range for the base"
-        from curation.answers import clean_answer
+        from mathreward.curation.answers import clean_answer
 
         text = clean_answer(original_answer).text
         match = re.match(r"^\{?(\d+)\}?_\{?(\d{1,2})\}?$", text)

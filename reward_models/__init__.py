@@ -7,12 +7,12 @@ package, or ``mathreward --help``, stays light.
 from __future__ import annotations
 
 _LAZY = {
-    "PairwiseRM": "reward_models.pairwise_model",
-    "BTRewardModel": "reward_models.bt_model",
-    "load_reward_model": "reward_models.loading",
-    "PreferencePair": "reward_models.data",
-    "load_pairs": "reward_models.data",
-    "JudgeTemplate": "reward_models.template",
+    "PairwiseRM": "mathreward.reward_models.pairwise_model",
+    "BTRewardModel": "mathreward.reward_models.bt_model",
+    "load_reward_model": "mathreward.reward_models.loading",
+    "PreferencePair": "mathreward.reward_models.data",
+    "load_pairs": "mathreward.reward_models.data",
+    "JudgeTemplate": "mathreward.reward_models.template",
 }
 
 __all__ = sorted(_LAZY)

@@ -71,7 +71,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Dispatch to the chosen sub-subcommand; bad input prints one line and returns 2."""
-    from reward_models.table_io import BadInput
+    from mathreward.reward_models.table_io import BadInput
 
     commands = {"train": _run_train, "eval": _run_eval, "score": _run_score, "pairs": _run_pairs}
     if args.rm_command not in commands:
@@ -91,8 +91,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_train(args: argparse.Namespace) -> int:
-    from reward_models.data import load_pairs
-    from reward_models.train import TrainConfig, train_reward_model
+    from mathreward.reward_models.data import load_pairs
+    from mathreward.reward_models.train import TrainConfig, train_reward_model
 
     pairs = load_pairs(args.pairs)
     config = TrainConfig(
@@ -131,9 +131,9 @@ def _run_train(args: argparse.Namespace) -> int:
 
 
 def _run_eval(args: argparse.Namespace) -> int:
-    from reward_models.data import load_pairs
-    from reward_models.evaluate import evaluation_report
-    from reward_models.table_io import BadInput, write_json
+    from mathreward.reward_models.data import load_pairs
+    from mathreward.reward_models.evaluate import evaluation_report
+    from mathreward.reward_models.table_io import BadInput, write_json
 
     pairs = load_pairs(args.pairs)
     for folder in (args.model, args.bt_model):
@@ -155,7 +155,7 @@ def _run_eval(args: argparse.Namespace) -> int:
 
 
 def _field(path: str, number: int, row: dict, name: str) -> str:
-    from reward_models.table_io import BadInput
+    from mathreward.reward_models.table_io import BadInput
 
     value = row.get(name)
     if not isinstance(value, str):
@@ -165,10 +165,9 @@ def _field(path: str, number: int, row: dict, name: str) -> str:
 
 
 def _run_score(args: argparse.Namespace) -> int:
+    from mathreward.reward_models.pairwise_model import PairwiseRM
+    from mathreward.reward_models.table_io import read_rows, write_rows
     from tqdm.auto import tqdm
-
-    from reward_models.pairwise_model import PairwiseRM
-    from reward_models.table_io import read_rows, write_rows
 
     rows = read_rows(args.input)
     prompts, responses, anchors, references = [], [], [], []
@@ -202,8 +201,8 @@ def _run_score(args: argparse.Namespace) -> int:
 
 
 def _run_pairs(args: argparse.Namespace) -> int:
-    from reward_models.data import pairs_from_scored
-    from reward_models.table_io import read_rows, write_rows
+    from mathreward.reward_models.data import pairs_from_scored
+    from mathreward.reward_models.table_io import read_rows, write_rows
 
     rows = read_rows(args.input)
     pairs = pairs_from_scored(

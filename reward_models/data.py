@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from reward_models.table_io import BadInput, read_rows
+from mathreward.reward_models.table_io import BadInput, read_rows
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,12 @@ from pathlib import Path
 def run_demo(out_dir: Path, quick: bool = False) -> dict:
     """Train, calibrate and evaluate both reward models on synthetic pairs; returns the headline numbers."""
     import torch
-
-    from reward_models.evaluate import evaluate_model, evaluation_report
-    from reward_models.loading import load_reward_model
-    from reward_models.synthetic import arithmetic_pairs, save_tiny_base_model
-    from reward_models.table_io import write_json, write_rows
-    from reward_models.train import TrainConfig, train_reward_model
-    from rewards.pairwise import PairwiseReward
+    from mathreward.reward_models.evaluate import evaluate_model, evaluation_report
+    from mathreward.reward_models.loading import load_reward_model
+    from mathreward.reward_models.synthetic import arithmetic_pairs, save_tiny_base_model
+    from mathreward.reward_models.table_io import write_json, write_rows
+    from mathreward.reward_models.train import TrainConfig, train_reward_model
+    from mathreward.rewards.pairwise import PairwiseReward
 
     started = time.perf_counter()
     out_dir = Path(out_dir)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-
-from reward_models.data import PreferencePair
-from reward_models.metrics import summarize
-from reward_models.pairwise_model import order_probability
+from mathreward.reward_models.data import PreferencePair
+from mathreward.reward_models.metrics import summarize
+from mathreward.reward_models.pairwise_model import order_probability
 
 TABLE_ROWS = (
     ("accuracy", "pairwise accuracy"),
@@ -81,7 +80,7 @@ def evaluation_report(
     batch_size: int = 16,
 ) -> dict:
     """Evaluate the pairwise model (and the BT baseline when given) on ``pairs``; writes the reliability PNG."""
-    from reward_models.loading import load_reward_model
+    from mathreward.reward_models.loading import load_reward_model
 
     results = {"pairwise": evaluate_model(load_reward_model(model_path, device=device), pairs, batch_size)}
     if bt_model_path is not None:
@@ -93,7 +92,7 @@ def evaluation_report(
         "table": format_table(results),
     }
     if plot_path is not None:
-        from reward_models.plots import plot_reliability
+        from mathreward.reward_models.plots import plot_reliability
 
         diagrams = {
             name: {"bins": r["calibrated"]["reliability_bins"], "ece": r["calibrated"]["ece"]}

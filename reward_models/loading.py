@@ -42,7 +42,7 @@ def read_rm_config(path: str | Path) -> dict:
 
 def write_rm_config(path: str | Path, config: dict) -> None:
     """Write the reward model's JSON config into the model folder."""
-    from reward_models.table_io import write_json
+    from mathreward.reward_models.table_io import write_json
 
     write_json(Path(path) / RM_CONFIG_NAME, config)
 
@@ -61,9 +61,9 @@ def load_reward_model(path: str | Path, device=None, dtype=None):
     """Load a trained reward model folder as :class:`PairwiseRM` or :class:`BTRewardModel` by its saved objective."""
     objective = read_rm_config(path).get("objective", "pairwise")
     if objective == "bt":
-        from reward_models.bt_model import BTRewardModel
+        from mathreward.reward_models.bt_model import BTRewardModel
 
         return BTRewardModel.from_pretrained(path, device=device, dtype=dtype)
-    from reward_models.pairwise_model import PairwiseRM
+    from mathreward.reward_models.pairwise_model import PairwiseRM
 
     return PairwiseRM.from_pretrained(path, device=device, dtype=dtype)

@@ -8,8 +8,7 @@ A tie (p exactly 0.5) counts as half right.
 from __future__ import annotations
 
 import numpy as np
-
-from reward_models.calibration import nll
+from mathreward.reward_models.calibration import nll
 
 
 def _correctness(p_chosen: np.ndarray) -> np.ndarray:

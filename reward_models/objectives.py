@@ -14,9 +14,8 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
-
-from reward_models.data import PreferencePair
-from reward_models.encoding import encode_left_padded
+from mathreward.reward_models.data import PreferencePair
+from mathreward.reward_models.encoding import encode_left_padded
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,7 @@ def _build_causal_lm(base_path, tokenizer):
 
 
 def _wrap_pairwise(model, tokenizer, max_length, template=None):
-    from reward_models.pairwise_model import PairwiseRM
+    from mathreward.reward_models.pairwise_model import PairwiseRM
 
     return PairwiseRM(model, tokenizer, template, max_length=max_length)
 
@@ -85,13 +84,13 @@ def _pairwise_loss(model, batch: dict, letter_loss: str = "full-vocab"):
 
 
 def _build_bt(base_path, tokenizer):
-    from reward_models.bt_model import build_bt_model
+    from mathreward.reward_models.bt_model import build_bt_model
 
     return build_bt_model(base_path, tokenizer)
 
 
 def _wrap_bt(model, tokenizer, max_length, template=None):
-    from reward_models.bt_model import BTRewardModel
+    from mathreward.reward_models.bt_model import BTRewardModel
 
     return BTRewardModel(model, tokenizer, max_length=max_length)
 

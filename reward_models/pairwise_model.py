@@ -11,16 +11,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
-
-from reward_models.encoding import encode_left_padded, fit_responses
-from reward_models.loading import (
+from mathreward.reward_models.encoding import encode_left_padded, fit_responses
+from mathreward.reward_models.loading import (
     load_tokenizer,
     pick_device,
     pick_dtype,
     read_rm_config,
     write_rm_config,
 )
-from reward_models.template import JudgeTemplate
+from mathreward.reward_models.template import JudgeTemplate
 
 
 def order_probability(diff_ab: np.ndarray, diff_ba: np.ndarray, temperature: float = 1.0) -> np.ndarray:

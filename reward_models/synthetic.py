@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import random
 
-from reward_models.data import PreferencePair
+from mathreward.reward_models.data import PreferencePair
 
 _CORRECT_STYLES = (
     "{a}+{b} = {c}. Answer: {c}",
@@ -70,7 +70,7 @@ def arithmetic_pairs(
 
 def corpus_texts(pairs: list[PreferencePair]) -> list[str]:
     """Texts to train a small tokenizer on: the judge templates filled with the pairs."""
-    from reward_models.template import JudgeTemplate
+    from mathreward.reward_models.template import JudgeTemplate
 
     template = JudgeTemplate()
     texts = []
@@ -94,7 +94,7 @@ def save_tiny_base_model(
 
     The folder then loads like any hub checkpoint (``--model folder``). Returns ``(model, tokenizer)``.
     """
-    from reward_models.tiny_lm import build_tiny_causal_lm, train_tokenizer
+    from mathreward.reward_models.tiny_lm import build_tiny_causal_lm, train_tokenizer
 
     tokenizer = train_tokenizer(corpus_texts(pairs), vocab_size=vocab_size)
     model = build_tiny_causal_lm(

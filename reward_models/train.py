@@ -19,12 +19,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-
-from reward_models.calibration import fit_temperature
-from reward_models.data import PreferencePair, split_pairs
-from reward_models.loading import load_tokenizer
-from reward_models.objectives import get_objective
-from reward_models.pairwise_model import order_probability
+from mathreward.reward_models.calibration import fit_temperature
+from mathreward.reward_models.data import PreferencePair, split_pairs
+from mathreward.reward_models.loading import load_tokenizer
+from mathreward.reward_models.objectives import get_objective
+from mathreward.reward_models.pairwise_model import order_probability
 
 STATE_NAME = "trainer_state.pt"
 
@@ -103,7 +102,7 @@ def save_checkpoint(folder: Path, wrapper, accelerator, model, optimizer, schedu
     Every process calls this: ``get_state_dict`` gathers sharded weights (FSDP, DeepSpeed ZeRO-3) on all ranks, then
     the main process writes. The optimizer state is this process's; resume is for single-process and DDP runs.
     """
-    from reward_models.loading import write_rm_config
+    from mathreward.reward_models.loading import write_rm_config
 
     folder.mkdir(parents=True, exist_ok=True)
     state_dict = accelerator.get_state_dict(model)
@@ -234,7 +233,7 @@ def train_reward_model(pairs: list[PreferencePair], config: TrainConfig) -> dict
         with (out / "train_log.jsonl").open("w", encoding="utf-8") as handle:
             for record in history:
                 handle.write(json.dumps(record) + "\n")
-        from reward_models.plots import plot_training_curves
+        from mathreward.reward_models.plots import plot_training_curves
 
         plot_training_curves(history, out / "training_curves.png", title=f"{config.objective} reward model")
         (out / "train_summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

@@ -71,7 +71,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Score the file; prints a summary, returns 0, or prints one error line and returns 1."""
-    from rewards.rollout_io import RolloutError
+    from mathreward.rewards.rollout_io import RolloutError
 
     try:
         summary = score_file(
@@ -151,9 +151,8 @@ def score_file(
 
     Raises ``RolloutError`` (file/row/field problems) or ``ScoreError`` (options) before writing anything.
     """
+    from mathreward.rewards.rollout_io import check_output_path, read_rollouts, write_rollouts
     from tqdm import tqdm
-
-    from rewards.rollout_io import check_output_path, read_rollouts, write_rollouts
 
     if chunk_size < 1:
         raise ScoreError(f"--chunk-size must be at least 1, got {chunk_size}")
@@ -210,7 +209,7 @@ def _read_columns(
     length_field: str | None,
     tokenizer: str | None,
 ) -> dict[str, Any]:
-    from rewards.rollout_io import RolloutError
+    from mathreward.rewards.rollout_io import RolloutError
 
     responses = rollouts.text_column(response_field, role="assistant")
     if gold_field is None:
@@ -257,12 +256,12 @@ def _build(
     tokenizer: str | None,
     reward_options: dict[str, Any] | None = None,
 ) -> Any:
-    from rewards.registry import available_rewards, build_reward
+    from mathreward.rewards.registry import available_rewards, build_reward
 
     options = _reward_options(reward, style, workers, timeout, max_len, buffer_len, reward_options)
     try:
         if max_len is not None:
-            from rewards.compose import overlong
+            from mathreward.rewards.compose import overlong
 
             return overlong(reward, max_len, buffer_len, factor=overlong_factor, tokenizer=tokenizer, **options)
         return build_reward(reward, **options)
@@ -282,7 +281,7 @@ def _reward_options(
     reward_options: dict[str, Any] | None,
 ) -> dict[str, Any]:
     """Check the options against each other and the reward's factory; the keywords to build the reward with."""
-    from rewards.registry import available_rewards
+    from mathreward.rewards.registry import available_rewards
 
     if timeout <= 0:
         raise ScoreError(f"--timeout must be positive, got {timeout}")
@@ -311,7 +310,7 @@ def _accepted_options(reward: str) -> set[str]:
     """Keyword names the reward's factory takes ("*" when it takes any)."""
     import inspect
 
-    from rewards.registry import resolve_factory
+    from mathreward.rewards.registry import resolve_factory
 
     factory = resolve_factory(reward)
     try:

@@ -83,9 +83,8 @@ def run(args: argparse.Namespace) -> int:
         print("mathreward serve: --timeout, --workers and --budget must be positive", file=sys.stderr)
         return 2
     import uvicorn
-
-    from rewards.registry import build_reward_from_options
-    from rewards.server import ServerLimits, create_app
+    from mathreward.rewards.registry import build_reward_from_options
+    from mathreward.rewards.server import ServerLimits, create_app
 
     token = args.token or os.environ.get("MATHREWARD_TOKEN") or None
     try:

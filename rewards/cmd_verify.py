@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         print(f"mathreward verify: --timeout must be positive, got {args.timeout}", file=sys.stderr)
         return 1
-    from verifiers import verify
+    from mathreward.verifiers import verify
 
     options = {}
     if args.float_rounding is not None:

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     """Build, print and optionally write the report; 1 with one error line on bad input."""
     import json
 
-    from rewards.rollout_io import RolloutError
+    from mathreward.rewards.rollout_io import RolloutError
 
     try:
         report = build_report(
@@ -124,9 +124,9 @@ def build_report(
     workers: int | None = None,
 ) -> dict[str, Any]:
     """The verify report of a scored file as a JSON-serialisable dict (see the module docstring)."""
-    from rewards.cmd_score import DEFAULT_GOLD_FIELDS
-    from rewards.rollout_io import RolloutError, read_rollouts
-    from verifiers.extraction import extract
+    from mathreward.rewards.cmd_score import DEFAULT_GOLD_FIELDS
+    from mathreward.rewards.rollout_io import RolloutError, read_rollouts
+    from mathreward.verifiers.extraction import extract
 
     rollouts = read_rollouts(scored_path)
     n = len(rollouts)
@@ -189,7 +189,7 @@ def _verify_rows(
 ) -> tuple[list[Any], list[Any]]:
     if not rows:
         return [], []
-    from verifiers import verify_batch
+    from mathreward.verifiers import verify_batch
 
     chosen_responses = [responses[i] for i in rows]
     chosen_golds = [golds[i] for i in rows]

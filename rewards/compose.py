@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from rewards.base import Reward, RewardResult, check_batch
+from mathreward.rewards.base import Reward, RewardResult, check_batch
 
 
 def _as_reward(spec: Reward | str, **kwargs: Any) -> Reward:
@@ -17,7 +17,7 @@ def _as_reward(spec: Reward | str, **kwargs: Any) -> Reward:
         if kwargs:
             raise ValueError(f"keyword options {sorted(kwargs)} only apply to rewards given by name")
         return spec
-    from rewards.registry import build_reward
+    from mathreward.rewards.registry import build_reward
 
     return build_reward(spec, **kwargs)
 
@@ -177,7 +177,7 @@ def from_spec(spec: str, **options: Any) -> WeightedReward:
 
     ``options`` (e.g. ``timeout``, ``workers``) go to every component that accepts them.
     """
-    from rewards.registry import build_reward_from_options
+    from mathreward.rewards.registry import build_reward_from_options
 
     components = []
     for term in spec.split("+"):

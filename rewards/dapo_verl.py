@@ -23,7 +23,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from rewards.base import Reward, RewardResult, check_batch
+from mathreward.rewards.base import Reward, RewardResult, check_batch
 
 INVALID = "[INVALID]"
 RESPONSE_TAIL_CHARS = 300

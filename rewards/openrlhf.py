@@ -18,7 +18,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from rewards.base import Reward
+from mathreward.rewards.base import Reward
 
 _reward: Reward | None = None
 _reward_lock = threading.Lock()
@@ -73,7 +73,7 @@ def _default_reward() -> Reward:
     global _reward
     with _reward_lock:
         if _reward is None:
-            from rewards.registry import build_reward_from_options
+            from mathreward.rewards.registry import build_reward_from_options
 
             timeout = float(os.environ.get("MATHREWARD_TIMEOUT", "5"))
             _reward = build_reward_from_options(os.environ.get("MATHREWARD_REWARD", "dapo"), timeout=timeout)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from rewards.base import Reward, RewardResult, check_batch
+from mathreward.rewards.base import Reward, RewardResult, check_batch
 
 ANCHORS = ("reference", "first")
 OUTPUTS = ("centered", "prob")
@@ -41,7 +41,7 @@ class PairwiseReward(Reward):
         if model is None:
             if model_path is None:
                 raise ValueError("PairwiseReward needs model_path (or a loaded model=)")
-            from reward_models.pairwise_model import PairwiseRM
+            from mathreward.reward_models.pairwise_model import PairwiseRM
 
             model = PairwiseRM.from_pretrained(model_path, device=device)
         self.model = model

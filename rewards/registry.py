@@ -10,20 +10,20 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-from rewards.base import Reward
+from mathreward.rewards.base import Reward
 
 RewardFactory = Callable[..., Reward]
 
 # name -> factory, or "module:attr" resolved on first build.
 _REGISTRY: dict[str, RewardFactory | str] = {
-    "dapo": "rewards.rule_rewards:DapoReward",
-    "binary": "rewards.rule_rewards:BinaryReward",
-    "boxed": "rewards.rule_rewards:BoxedReward",
-    "format": "rewards.rule_rewards:FormatReward",
-    "dapo-verl": "rewards.dapo_verl:DapoVerlReward",
-    "weighted": "rewards.compose:weighted",
-    "overlong": "rewards.compose:overlong",
-    "pairwise": "rewards.pairwise:PairwiseReward",
+    "dapo": "mathreward.rewards.rule_rewards:DapoReward",
+    "binary": "mathreward.rewards.rule_rewards:BinaryReward",
+    "boxed": "mathreward.rewards.rule_rewards:BoxedReward",
+    "format": "mathreward.rewards.rule_rewards:FormatReward",
+    "dapo-verl": "mathreward.rewards.dapo_verl:DapoVerlReward",
+    "weighted": "mathreward.rewards.compose:weighted",
+    "overlong": "mathreward.rewards.compose:overlong",
+    "pairwise": "mathreward.rewards.pairwise:PairwiseReward",
 }
 
 
@@ -61,7 +61,7 @@ def resolve_factory(name: str) -> RewardFactory:
     """The factory for ``name``: a registered name (imported if lazy), ``"pkg.mod:attr"``, or ``"dapo+0.1*format"``."""
     key = _canonical(name)
     if key not in _REGISTRY and ("+" in name or "*" in name):  # a weighted spec such as "dapo+0.1*format"
-        from rewards.compose import from_spec
+        from mathreward.rewards.compose import from_spec
 
         return lambda **options: from_spec(name, **options)
     if key not in _REGISTRY and ":" in name:  # an import path "package.module:attr" used directly

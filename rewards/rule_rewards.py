@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from rewards.base import Reward, RewardResult, check_batch
+from mathreward.rewards.base import Reward, RewardResult, check_batch
 
 
 def _as_text(value: Any) -> str:
@@ -101,7 +101,7 @@ class VerifierReward(Reward):
         return results
 
     def _verify(self, responses: list[str], golds: list[str]) -> list:
-        from verifiers import verify_batch
+        from mathreward.verifiers import verify_batch
 
         return verify_batch(
             responses, golds, style=self.style, timeout=self.timeout, workers=self.workers, **self.equivalence_options

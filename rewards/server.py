@@ -30,11 +30,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from fastapi import FastAPI, HTTPException
+from mathreward.rewards.base import Reward, RewardResult
+from mathreward.rewards.openrlhf import read_label, score_queries
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
-
-from rewards.base import Reward, RewardResult
-from rewards.openrlhf import read_label, score_queries
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -228,7 +227,7 @@ def create_app(
 
 def _pool_stats() -> dict[str, int] | None:
     """Counters of the verifiers' worker pool when it is in use (never imports it; None when unavailable)."""
-    guard = sys.modules.get("verifiers.guard")
+    guard = sys.modules.get("mathreward.verifiers.guard")
     pool = getattr(guard, "_DEFAULT", None) if guard is not None else None
     if pool is None:
         return None

@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from rewards.base import Reward
-from rewards.registry import build_reward
+from mathreward.rewards.base import Reward
+from mathreward.rewards.registry import build_reward
 
 
 def completion_text(completion: Any) -> str:

@@ -28,8 +28,8 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from rewards.base import Reward, RewardResult
-from rewards.registry import build_reward_from_options
+from mathreward.rewards.base import Reward, RewardResult
+from mathreward.rewards.registry import build_reward_from_options
 
 DAPO_SOURCES = frozenset({"math_dapo", "math", "math_dapo_reasoning"})
 BOXED_SOURCES = frozenset(

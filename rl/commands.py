@@ -62,9 +62,9 @@ def run(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from rl.data import DataError, load_prompt_parquet, render_prompt
-    from rl.presets import build_config
-    from rl.sampling import DynamicSamplingError
+    from mathreward.rl.data import DataError, load_prompt_parquet, render_prompt
+    from mathreward.rl.presets import build_config
+    from mathreward.rl.sampling import DynamicSamplingError
 
     try:
         data = load_prompt_parquet(args.data, prompt_field=args.prompt_field, gold_field=args.gold_field)
@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     tokenizer.padding_side = "left"
     prompts = [render_prompt(tokenizer, prompt) for prompt in data.prompts]
 
-    from rl.trainer import RLTrainer
+    from mathreward.rl.trainer import RLTrainer
 
     out = Path(args.out)
     (out / "metrics.jsonl").unlink(missing_ok=True)

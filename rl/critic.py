@@ -6,9 +6,8 @@ import copy
 from typing import Any
 
 import torch
+from mathreward.rl.rollout import Batch, forward_response
 from torch import nn
-
-from rl.rollout import Batch, forward_response
 
 
 class ValueHead(nn.Module):

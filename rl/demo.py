@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-
-from rl.toy_task import Problem, make_problems, noisy_solution
+from mathreward.rl.toy_task import Problem, make_problems, noisy_solution
 
 
 @dataclass
@@ -69,7 +68,7 @@ QUICK = DemoSettings(
 
 def chat_prompt(tokenizer: Any, problem: Problem) -> str:
     """The DAPO-style prompt as one user message through the tokenizer's chat template."""
-    from rl.data import render_prompt
+    from mathreward.rl.data import render_prompt
 
     return render_prompt(tokenizer, [{"role": "user", "content": problem.prompt}])
 
@@ -78,9 +77,8 @@ def supervised_warmup(
     model: Any, tokenizer: Any, prompts: list[str], responses: list[str], settings: DemoSettings
 ) -> list[float]:
     """Next-token cross-entropy on the response tokens only (prompt masked), AdamW with a cosine decay."""
+    from mathreward.rl.rollout import Sample, collate, forward_response
     from tqdm.auto import tqdm
-
-    from rl.rollout import Sample, collate, forward_response
 
     rng = random.Random(settings.seed)
     eos = tokenizer.eos_token_id
@@ -132,12 +130,11 @@ def run_rl(
     settings: DemoSettings,
 ) -> dict[str, Any]:
     """Train ``preset`` from the checkpoint in ``start_dir`` within the step and time budget; evaluate before/after."""
+    from mathreward.rl.curves import plot_curves
+    from mathreward.rl.presets import build_config
+    from mathreward.rl.sampling import DynamicSamplingError
+    from mathreward.rl.trainer import RLTrainer
     from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from rl.curves import plot_curves
-    from rl.presets import build_config
-    from rl.sampling import DynamicSamplingError
-    from rl.trainer import RLTrainer
 
     tokenizer = AutoTokenizer.from_pretrained(start_dir)
     model = AutoModelForCausalLM.from_pretrained(start_dir)
@@ -220,7 +217,7 @@ def plot_comparison(results: dict[str, dict[str, Any]], path: Path) -> None:
 
 def run_demo(out_dir: Path, quick: bool = False, settings: DemoSettings | None = None) -> dict[str, Any]:
     """Warm up a tiny model on noisy supervision, then improve it with DAPO and with GRPO; returns the summary."""
-    from reward_models.tiny_lm import build_tiny_causal_lm, train_tokenizer
+    from mathreward.reward_models.tiny_lm import build_tiny_causal_lm, train_tokenizer
 
     settings = settings or (QUICK if quick else DemoSettings())
     out_dir = Path(out_dir)

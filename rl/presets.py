@@ -78,7 +78,7 @@ class RLConfig:
 
     def validate(self) -> RLConfig:
         """Raise ``ValueError`` for inconsistent settings; returns self."""
-        from rl import algos
+        from mathreward.rl import algos
 
         if self.batch_size < 1 or self.group_size < 1 or self.max_new_tokens < 1 or self.steps < 0:
             raise ValueError("batch_size, group_size and max_new_tokens must be >= 1 and steps >= 0")

@@ -26,12 +26,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
-
-from rl import algos
-from rl.critic import Critic
-from rl.presets import RLConfig
-from rl.rollout import Batch, Sample, collate, forward_response, generate_samples
-from rl.sampling import dynamic_sample
+from mathreward.rl import algos
+from mathreward.rl.critic import Critic
+from mathreward.rl.presets import RLConfig
+from mathreward.rl.rollout import Batch, Sample, collate, forward_response, generate_samples
+from mathreward.rl.sampling import dynamic_sample
 
 METRIC_KEYS = (
     "step",
@@ -85,8 +84,8 @@ def seed_everything(seed: int) -> None:
 def build_reward_for(config: RLConfig, reward: Any = None) -> Any:
     """The reward object: ``reward`` if given, else ``build_reward(config.reward, **config.reward_kwargs)``, wrapped
     in DAPO's soft overlong punishment when ``overlong_buffer_frac > 0``."""
-    from rewards import build_reward
-    from rewards.compose import overlong
+    from mathreward.rewards import build_reward
+    from mathreward.rewards.compose import overlong
 
     inner = reward if reward is not None else build_reward(config.reward, **config.reward_kwargs)
     if config.overlong_buffer_frac > 0:
@@ -447,7 +446,7 @@ class RLTrainer:
             if callback is not None:
                 callback(self, metrics)
         if self.out_dir is not None:
-            from rl.curves import plot_curves
+            from mathreward.rl.curves import plot_curves
 
             plot_curves(self.history, self.out_dir / "curves.png", title=f"{self.config.preset}")
             self.save(self.out_dir / "final")

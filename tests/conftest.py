@@ -1,17 +1,16 @@
-"""Shared pytest configuration: the repository root is importable and shared data is located."""
+"""Shared pytest configuration: shared data is located.
+
+The code is imported as the installed package ``mathreward`` (``pip install -e .``), never from the repository root.
+"""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
-
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
 
 
 @pytest.fixture(scope="session")

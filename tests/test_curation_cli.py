@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-import cli
+from mathreward import cli
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "raw_sample.jsonl"
@@ -42,8 +41,7 @@ def sample_run(tmp_path_factory):
 
 def test_round_trip_through_datasets_and_verifiers(sample_run):
     import datasets
-
-    from verifiers import verify
+    from mathreward.verifiers import verify
 
     out_dir, out = sample_run
     loaded = datasets.load_dataset("parquet", data_files=str(out), split="train")
@@ -115,7 +113,7 @@ def test_bad_input_one_line_error_and_no_output(tmp_path):
     bad.write_text('{"problem": "What is 1+1?", "answer": "2"}\n{"answer": "3"}\n')
     out = tmp_path / "out.parquet"
     proc = subprocess.run(
-        [sys.executable, "-m", "cli", "curate", str(bad), "-o", str(out)],
+        [sys.executable, "-m", "mathreward.cli", "curate", str(bad), "-o", str(out)],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -8,9 +8,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
-from curation.curate import curate
-from curation.llm import LLMRewrite, check_reply, endpoint
+from mathreward.curation.curate import curate
+from mathreward.curation.llm import LLMRewrite, check_reply, endpoint
 
 # Canned replies, keyed by the original answer found at the end of the prompt.
 REPLIES = {
@@ -158,8 +157,7 @@ def test_check_reply_rules():
 
 def test_llm_options_on_the_command_line(tmp_path, server, monkeypatch, capsys):
     import pyarrow.parquet as pq
-
-    import cli
+    from mathreward import cli
 
     monkeypatch.setenv("MY_KEY", "sekret")
     out = tmp_path / "out.parquet"

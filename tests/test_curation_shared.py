@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import re
 
-from curation.curate import curate
-from curation.dedup import Dedup
-from curation.loading import load_records
-from curation.normalise import dedup_key
-from curation.pipeline import Context, run_steps
-from curation.steps import GoldAnswer, Normalise
+from mathreward.curation.curate import curate
+from mathreward.curation.dedup import Dedup
+from mathreward.curation.loading import load_records
+from mathreward.curation.normalise import dedup_key
+from mathreward.curation.pipeline import Context, run_steps
+from mathreward.curation.steps import GoldAnswer, Normalise
 
 
 def test_math_train_pool_coverage(shared_data, tmp_path):

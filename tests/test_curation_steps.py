@@ -7,15 +7,14 @@ import json
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
-from curation.decontam import Decontaminate
-from curation.dedup import Dedup
-from curation.loading import CurationError, load_records
-from curation.normalise import language_of, normalise_problem, strip_choice_options, strip_format_sentences
-from curation.pipeline import Context, run_steps
-from curation.report import build_report, summary_lines, write_report
-from curation.steps import Classify, GoldAnswer, IntegerTransform, Normalise
-from curation.writer import DAPO_TEMPLATE, render_prompt, write_parquet
+from mathreward.curation.decontam import Decontaminate
+from mathreward.curation.dedup import Dedup
+from mathreward.curation.loading import CurationError, load_records
+from mathreward.curation.normalise import language_of, normalise_problem, strip_choice_options, strip_format_sentences
+from mathreward.curation.pipeline import Context, run_steps
+from mathreward.curation.report import build_report, summary_lines, write_report
+from mathreward.curation.steps import Classify, GoldAnswer, IntegerTransform, Normalise
+from mathreward.curation.writer import DAPO_TEMPLATE, render_prompt, write_parquet
 
 
 def _write_jsonl(path, rows):

@@ -5,11 +5,10 @@ from __future__ import annotations
 import time
 
 import pytest
-
-from curation import templates
-from curation.answers import classify, last_boxed, parse_number
-from curation.steps import Classify, IntegerTransform
-from curation.templates import Rewrite, build_rewrite, problem_variables, substitute, verify_rewrite
+from mathreward.curation import templates
+from mathreward.curation.answers import classify, last_boxed, parse_number
+from mathreward.curation.steps import Classify, IntegerTransform
+from mathreward.curation.templates import Rewrite, build_rewrite, problem_variables, substitute, verify_rewrite
 
 PROBLEM = "Compute the value described."
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from verifiers.extraction import MAX_ANSWER_CHARS, STYLES, extract, read_gold
+from mathreward.verifiers.extraction import MAX_ANSWER_CHARS, STYLES, extract, read_gold
 
 HOSTILE = {
     "1 MB of text then an answer line": ("a" * 1_000_000 + "\nAnswer: 5", "5"),

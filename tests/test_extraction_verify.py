@@ -7,8 +7,7 @@ true and false, including verl's known false negatives and false positive and ad
 from __future__ import annotations
 
 import pytest
-
-from verifiers import verify
+from mathreward.verifiers import verify
 
 REASONING = "Let me work through this step by step.\nFirst, I set up the equation and simplify both sides.\n"
 
@@ -234,8 +233,7 @@ MATH_TEST_DAMAGED_GOLDS = {
 def test_math_test_reference_solutions_verify_against_their_targets(shared_data) -> None:
     """Real data: the 5,000 MATH test reference solutions (boxed) against their targets; only damaged targets miss."""
     import pyarrow.parquet as pq
-
-    from verifiers import verify_batch
+    from mathreward.verifiers import verify_batch
 
     path = shared_data / "math_test_5000_with_solutions.parquet"
     if not path.exists():
@@ -255,7 +253,7 @@ def test_math500_reference_solutions_verify_against_their_answers(shared_data) -
     """Real data: every MATH-500 reference solution (boxed, free-form LaTeX) verifies against its own answer."""
     import json
 
-    from verifiers import verify_batch
+    from mathreward.verifiers import verify_batch
 
     rows = [json.loads(line) for line in (shared_data / "math500_test.jsonl").read_text(encoding="utf-8").splitlines()]
     verdicts = verify_batch([r["solution"] for r in rows], [r["answer"] for r in rows], style="auto", workers=1)

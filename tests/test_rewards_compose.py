@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from rewards import Reward, RewardResult, build_reward
-from rewards.compose import overlong, overlong_penalty, weighted
+from mathreward.rewards import Reward, RewardResult, build_reward
+from mathreward.rewards.compose import overlong, overlong_penalty, weighted
 
 
 class Constant(Reward):
@@ -113,7 +112,7 @@ def test_weighted_spec_string_through_the_registry() -> None:
 
 def test_overlong_with_a_real_tokenizer(tmp_path) -> None:
     pytest.importorskip("transformers")
-    from reward_models.tiny_lm import train_tokenizer
+    from mathreward.reward_models.tiny_lm import train_tokenizer
 
     tokenizer = train_tokenizer(["Answer: 12 and some words", "more words here"], vocab_size=280)
     tokenizer.save_pretrained(tmp_path)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from rewards import build_reward
-from rewards.dapo_verl import compute_score, normalize_final_answer
+from mathreward.rewards import build_reward
+from mathreward.rewards.dapo_verl import compute_score, normalize_final_answer
 
 PREFIX = "Let me think step by step.\nSome reasoning with 12 and 7.\n"
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 
+import mathreward.rewards.openrlhf as openrlhf
 import pytest
-
-import rewards.openrlhf as openrlhf
-from rewards import build_reward
+from mathreward.rewards import build_reward
 
 
 def test_split_query() -> None:

@@ -6,8 +6,7 @@ import subprocess
 import sys
 
 import pytest
-
-from rewards import Reward, RewardResult, available_rewards, build_reward, register_lazy, register_reward
+from mathreward.rewards import Reward, RewardResult, available_rewards, build_reward, register_lazy, register_reward
 
 
 def test_builtin_names() -> None:
@@ -31,7 +30,7 @@ def test_register_custom_reward_and_lazy_entry() -> None:
             return [RewardResult(float(len(r)), None, None, "scored", {}) for r in responses]
 
     assert build_reward("test-length").score(None, ["ab", "abc"], [None, None])[1].score == 3.0
-    register_lazy("test-lazy-format", "rewards.rule_rewards:FormatReward")
+    register_lazy("test-lazy-format", "mathreward.rewards.rule_rewards:FormatReward")
     assert build_reward("test-lazy-format", bonus=0.5).score_one(None, "Answer: 1", None).score == 0.5
     with pytest.raises(ValueError):
         register_lazy("bad", "no_colon")
@@ -50,8 +49,10 @@ def test_batch_length_mismatch_is_an_error() -> None:
 
 def test_import_is_light() -> None:
     code = (
-        "import sys, rewards, rewards.compose, rewards.verl, rewards.trl, rewards.dapo_verl, rewards.rule_rewards\n"
-        "import rewards.openrlhf, rewards.cmd_serve\n"
+        "import sys\n"
+        "import mathreward.rewards, mathreward.rewards.compose, mathreward.rewards.verl, mathreward.rewards.trl\n"
+        "import mathreward.rewards.dapo_verl, mathreward.rewards.rule_rewards\n"
+        "import mathreward.rewards.openrlhf, mathreward.rewards.cmd_serve\n"
         "heavy = [m for m in ('torch', 'transformers', 'fastapi', 'sympy', 'trl') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )
@@ -59,7 +60,7 @@ def test_import_is_light() -> None:
 
 
 def test_build_from_options_passes_only_accepted_keywords() -> None:
-    from rewards import build_reward_from_options
+    from mathreward.rewards import build_reward_from_options
 
     assert build_reward_from_options("dapo-verl", timeout=3.0, workers=2, budget=None).name == "dapo-verl"
     assert build_reward_from_options("format", bonus=0.5, timeout=3.0).bonus == 0.5
@@ -68,7 +69,7 @@ def test_build_from_options_passes_only_accepted_keywords() -> None:
 
 
 def test_import_path_names() -> None:
-    reward = build_reward("rewards.rule_rewards:FormatReward", bonus=0.2)
+    reward = build_reward("mathreward.rewards.rule_rewards:FormatReward", bonus=0.2)
     assert reward.score_one(None, "Answer: 3", None).score == 0.2
     with pytest.raises(KeyError, match="cannot import reward factory"):
-        build_reward("rewards.nothing_here:Nope")
+        build_reward("mathreward.rewards.nothing_here:Nope")

@@ -5,8 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-
-from rewards import build_reward
+from mathreward.rewards import build_reward
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +96,7 @@ def test_hostile_batch_keeps_order_and_time_budget() -> None:
 
 
 def test_budget_caps_the_wall_time_of_a_call() -> None:
-    from rewards.rule_rewards import DapoReward
+    from mathreward.rewards.rule_rewards import DapoReward
 
     class StallingDapo(DapoReward):
         """A verifier stall we control: any chunk holding a 'stall' row takes 3 s (think: workers restarting)."""

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-
-from rl import algos
+from mathreward.rl import algos
 
 
 def close(actual, expected, tol=1e-5):

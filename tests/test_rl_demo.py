@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from rl.demo import run_demo
+from mathreward.rl.demo import run_demo
 
 
 def test_quick_demo_runs_both_presets_and_writes_plots(tmp_path) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-
-from rl.sampling import DynamicSamplingError, dynamic_sample, has_mixed_accuracy
+from mathreward.rl.sampling import DynamicSamplingError, dynamic_sample, has_mixed_accuracy
 
 
 def make_draw(patterns):

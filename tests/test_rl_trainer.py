@@ -16,11 +16,10 @@ from pathlib import Path
 
 import pytest
 import torch
-
-from rl.demo import DemoSettings, supervised_warmup
-from rl.presets import build_config
-from rl.rollout import Sample, collate, forward_response, generate_samples
-from rl.trainer import METRIC_KEYS, RLTrainer
+from mathreward.rl.demo import DemoSettings, supervised_warmup
+from mathreward.rl.presets import build_config
+from mathreward.rl.rollout import Sample, collate, forward_response, generate_samples
+from mathreward.rl.trainer import METRIC_KEYS, RLTrainer
 
 REPO = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "OMP_NUM_THREADS": "1"}  # tiny models: one thread avoids oversubscription on shared cores
@@ -37,7 +36,7 @@ def _prompt(tok, k: int) -> str:
 @pytest.fixture(scope="module")
 def coin_model(tmp_path_factory):
     """(model folder, prompts, golds) of a tiny model that answers 1 or 2 at random in the DAPO format."""
-    from reward_models.tiny_lm import build_tiny_causal_lm, train_tokenizer
+    from mathreward.reward_models.tiny_lm import build_tiny_causal_lm, train_tokenizer
 
     torch.set_num_threads(1)
     rng = random.Random(0)
@@ -184,7 +183,15 @@ def test_cli_rl_train_smoke_and_bad_input(coin_model, tmp_path) -> None:
     data = tmp_path / "train.parquet"
     _write_parquet(data, _verl_rows(contents, golds[:8]))
     out = tmp_path / "run"
-    cmd = [sys.executable, "-c", "import sys, cli; sys.exit(cli.main())", "rl", "train", "--preset", "dapo"]
+    cmd = [
+        sys.executable,
+        "-c",
+        "import sys; from mathreward import cli; sys.exit(cli.main())",
+        "rl",
+        "train",
+        "--preset",
+        "dapo",
+    ]
     common = ["--model", str(folder), "--steps", "2", "--batch-size", "2", "--group-size", "4", "--max-new-tokens", "6"]
     result = subprocess.run(
         [*cmd, *common, "--data", str(data), "--out", str(out), "--lr", "1e-3", "--max-num-gen-batches", "20"],

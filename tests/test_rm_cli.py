@@ -9,17 +9,16 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from reward_models.data import load_pairs
-from reward_models.synthetic import arithmetic_pairs, save_tiny_base_model
-from reward_models.table_io import read_rows, write_rows
+from mathreward.reward_models.data import load_pairs
+from mathreward.reward_models.synthetic import arithmetic_pairs, save_tiny_base_model
+from mathreward.reward_models.table_io import read_rows, write_rows
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def mathreward(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-c", "import sys, cli; sys.exit(cli.main())", *args],
+        [sys.executable, "-c", "import sys; from mathreward import cli; sys.exit(cli.main())", *args],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,

@@ -6,9 +6,8 @@ import json
 import random
 
 import pytest
-
-from reward_models.data import PreferencePair, load_pairs, pairs_from_scored
-from reward_models.table_io import BadInput, write_rows
+from mathreward.reward_models.data import PreferencePair, load_pairs, pairs_from_scored
+from mathreward.reward_models.table_io import BadInput, write_rows
 
 PAIRS = [
     PreferencePair("What is 2+2?", "Answer: 4", "Answer: 5", reference="4", margin=1.0),

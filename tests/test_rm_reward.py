@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
-from reward_models.pairwise_model import PairwiseRM
-from reward_models.synthetic import arithmetic_pairs, corpus_texts
-from reward_models.tiny_lm import build_tiny_causal_lm, train_tokenizer
-from rewards.pairwise import PairwiseReward
+from mathreward.reward_models.pairwise_model import PairwiseRM
+from mathreward.reward_models.synthetic import arithmetic_pairs, corpus_texts
+from mathreward.reward_models.tiny_lm import build_tiny_causal_lm, train_tokenizer
+from mathreward.rewards.pairwise import PairwiseReward
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +51,7 @@ def test_without_group_ids_the_batch_is_one_group(rm) -> None:
 
 
 def test_registry_builds_the_reward_from_a_saved_model(rm, tmp_path) -> None:
-    from rewards import registry
+    from mathreward.rewards import registry
 
     rm.save_pretrained(tmp_path / "rm")
     reward = registry.build_reward("pairwise", model_path=str(tmp_path / "rm"), anchor="first", device="cpu")

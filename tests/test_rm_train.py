@@ -7,12 +7,11 @@ import json
 import numpy as np
 import pytest
 import torch
-
-from reward_models.data import split_pairs
-from reward_models.evaluate import evaluate_model
-from reward_models.loading import load_reward_model
-from reward_models.synthetic import arithmetic_pairs, save_tiny_base_model
-from reward_models.train import TrainConfig, train_reward_model
+from mathreward.reward_models.data import split_pairs
+from mathreward.reward_models.evaluate import evaluate_model
+from mathreward.reward_models.loading import load_reward_model
+from mathreward.reward_models.synthetic import arithmetic_pairs, save_tiny_base_model
+from mathreward.reward_models.train import TrainConfig, train_reward_model
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -12,8 +12,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
-from rewards import cmd_score
+from mathreward.rewards import cmd_score
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,7 +31,7 @@ ROLLOUTS = [
 
 def _cli() -> list[str]:
     script = shutil.which("mathreward")
-    return [script] if script else [sys.executable, str(REPO_ROOT / "cli.py")]
+    return [script] if script else [sys.executable, "-m", "mathreward"]
 
 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:

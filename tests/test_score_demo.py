@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
-
-from rewards.demo import SAMPLE, run_demo
+from mathreward.rewards.demo import SAMPLE, run_demo
 
 
 def test_quick_demo_scores_every_sample_row_and_writes_its_files(tmp_path: Path) -> None:

@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
-
-from rewards import Reward, RewardResult, register_reward
-from rewards.cmd_score import score_file
+from mathreward.rewards import Reward, RewardResult, register_reward
+from mathreward.rewards.cmd_score import score_file
 
 SEEN: list[dict] = []
 

@@ -8,8 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
-from rewards.rollout_io import MISSING, RolloutError, chat_text, get_field, read_rollouts, write_rollouts
+from mathreward.rewards.rollout_io import MISSING, RolloutError, chat_text, get_field, read_rollouts, write_rollouts
 
 ROWS = [
     {

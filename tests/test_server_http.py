@@ -35,7 +35,7 @@ def free_port() -> int:
 
 def serve_command() -> list[str]:
     exe = shutil.which("mathreward")
-    return [exe, "serve"] if exe else [sys.executable, str(REPO_ROOT / "cli.py"), "serve"]
+    return [exe, "serve"] if exe else [sys.executable, "-m", "mathreward", "serve"]
 
 
 class Server:
@@ -43,7 +43,6 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         full_env = {**os.environ, **(env or {})}
-        full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), full_env.get("PYTHONPATH")]))
         self.proc = subprocess.Popen(
             [*serve_command(), "--port", str(self.port), "--log-level", "warning", *args],
             env=full_env,
@@ -91,7 +90,7 @@ def slow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         textwrap.dedent(
             """
             import time
-            from rewards import Reward, RewardResult
+            from mathreward.rewards import Reward, RewardResult
 
             class SlowReward(Reward):
                 name = "slow"
@@ -238,7 +237,7 @@ def test_unknown_reward_is_one_clear_line() -> None:
 
 
 def test_reward_options_parse_json_values() -> None:
-    from rewards.cmd_serve import _reward_options
+    from mathreward.rewards.cmd_serve import _reward_options
 
     assert _reward_options(["max_len=20480", "inner=dapo", "factor=0.5", "strict=true"]) == {
         "max_len": 20480,

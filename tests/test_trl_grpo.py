@@ -5,9 +5,8 @@ from __future__ import annotations
 import pickle
 
 import pytest
-
-from rewards import Reward, RewardResult, build_reward
-from rewards.trl import completion_text, reward_func
+from mathreward.rewards import Reward, RewardResult, build_reward
+from mathreward.rewards.trl import completion_text, reward_func
 
 
 class RecordingReward(Reward):
@@ -68,8 +67,7 @@ def test_completion_text_shapes() -> None:
 def test_grpo_trainer_two_steps_calls_our_reward(tmp_path) -> None:
     trl = pytest.importorskip("trl")
     from datasets import Dataset
-
-    from reward_models.tiny_lm import build_tiny_causal_lm, train_tokenizer
+    from mathreward.reward_models.tiny_lm import build_tiny_causal_lm, train_tokenizer
 
     problems = [("What is 2+3?", "5"), ("What is 10+7?", "17"), ("What is 6*7?", "42"), ("What is 9-4?", "5")]
     texts = [f"{q} Answer: {a}" for q, a in problems] * 4

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from verifiers import is_equivalent, verify
-from verifiers.compare import NeedsSymbolic, Options, compare
+from mathreward.verifiers import is_equivalent, verify
+from mathreward.verifiers.compare import NeedsSymbolic, Options, compare
 
 # (gold, pred, expected)
 INTEGERS = [
@@ -495,8 +494,8 @@ def test_free_form_responses(response, gold, status):
 
 
 def test_gold_is_parsed_once_per_batch():
-    from verifiers import core
-    from verifiers.compare import clean_cached, numeric_value
+    from mathreward.verifiers import core
+    from mathreward.verifiers.compare import clean_cached, numeric_value
 
     gold = "\\frac{12345}{6789}"
     responses = [f"Answer: \\frac{{{12345 * k}}}{{{6789 * k}}}" for k in range(2, 42)]

@@ -10,9 +10,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-
-from verifiers import is_equivalent, parse_answer, verify, verify_batch
-from verifiers.guard import default_pool
+from mathreward.verifiers import is_equivalent, parse_answer, verify, verify_batch
+from mathreward.verifiers.guard import default_pool
 
 SLOW_SYMBOLIC = "\\boxed{\\sum_{n=1}^{\\infty} \\frac{1}{n^2}}"  # sympy tries to sum it: several seconds
 STATUSES = {"correct", "wrong", "no_answer", "timeout", "error"}
@@ -236,7 +235,7 @@ def test_non_string_inputs_and_empty_golds():
 
 def test_plain_subprocess_workers_when_no_zygote():
     """The fallback worker kind (one subprocess each, no fork server) keeps the same guarantees."""
-    from verifiers.guard import WorkerPool
+    from mathreward.verifiers.guard import WorkerPool
 
     pool = WorkerPool(max_workers=2)
     pool._use_zygote = False

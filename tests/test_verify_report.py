@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from rewards.cmd_score import score_file
-from rewards.cmd_verify_report import build_report, plot_report, tail_key, tail_of
+from mathreward.rewards.cmd_score import score_file
+from mathreward.rewards.cmd_verify_report import build_report, plot_report, tail_key, tail_of
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -88,7 +87,7 @@ def test_tail_collapses_whitespace() -> None:
 
 def test_verify_report_cli_prints_the_table_and_writes_json(scored: Path, tmp_path: Path) -> None:
     script = shutil.which("mathreward")
-    command = [script] if script else [sys.executable, str(REPO_ROOT / "cli.py")]
+    command = [script] if script else [sys.executable, "-m", "mathreward"]
     result = subprocess.run(
         [*command, "verify-report", str(scored), "-o", "report.json", "--workers", "1"],
         cwd=tmp_path,
@@ -106,7 +105,7 @@ def test_verify_report_cli_prints_the_table_and_writes_json(scored: Path, tmp_pa
 def test_verify_report_on_an_unscored_file_fails_with_one_line(tmp_path: Path) -> None:
     (tmp_path / "raw.jsonl").write_text(json.dumps({"response": "Answer: 1", "gold": "1"}) + "\n", encoding="utf-8")
     script = shutil.which("mathreward")
-    command = [script] if script else [sys.executable, str(REPO_ROOT / "cli.py")]
+    command = [script] if script else [sys.executable, "-m", "mathreward"]
     result = subprocess.run(
         [*command, "verify-report", "raw.jsonl"], cwd=tmp_path, capture_output=True, text=True, timeout=60
     )

@@ -5,8 +5,7 @@ from __future__ import annotations
 import inspect
 
 import pytest
-
-from rewards import verl
+from mathreward.rewards import verl
 
 
 def test_signature_matches_verls_custom_reward_function() -> None:

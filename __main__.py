@@ -1,0 +1,7 @@
+"""``python -m mathreward``: the same command line as the ``mathreward`` script."""
+
+import sys
+
+from mathreward.cli import main
+
+sys.exit(main())
