@@ -21,18 +21,30 @@ COMMAND_MODULES = (
     "mathreward.rl.commands",
 )
 
-# Demo stages in order: (package demo module, title). Each module exposes run_demo(out_dir, quick) -> dict.
+# Demo stages in order: (name, "module:function", title). Each function is run_demo-like: (out_dir, quick) -> dict,
+# writing into out_dir = <--out>/<name>. The policy checkpoint is made once and shared by the two stages after it.
 DEMO_STAGES = (
-    ("mathreward.rewards.demo", "score bundled rollouts"),
-    ("mathreward.curation.demo", "curate bundled raw problems"),
-    ("mathreward.reward_models.demo", "train and evaluate a tiny pairwise reward model"),
-    ("mathreward.rl.demo", "train a tiny policy, then improve it with DAPO and GRPO"),
+    ("rewards", "mathreward.rewards.demo:run_demo", "score bundled rollouts"),
+    ("curation", "mathreward.curation.demo:run_demo", "curate bundled raw problems"),
+    (
+        "policy",
+        "mathreward.rl.demo:run_policy_demo",
+        "warm up a tiny policy on the toy task (shared by the next stages)",
+    ),
+    (
+        "reward_models",
+        "mathreward.reward_models.demo:run_demo",
+        "rollouts from the policy -> verified pairs -> pairwise RM and Bradley-Terry from the policy, evaluated",
+    ),
+    ("rl", "mathreward.rl.demo:run_demo", "DAPO and GRPO with the rule reward, DAPO with the pairwise RM's reward"),
 )
+# Stages that read another stage's files: asking for them runs that stage too (it reuses its saved output).
+DEMO_NEEDS = {"reward_models": ("policy",), "rl": ("policy",)}
 
 
-def _stage_name(module_name: str) -> str:
-    """The demo stage a module stands for: ``mathreward.rewards.demo`` -> ``rewards``."""
-    return module_name.removeprefix("mathreward.").split(".")[0]
+def _stage_name(entry: tuple[str, str, str]) -> str:
+    """The name a demo stage is selected by (``--stages``) and the folder it writes."""
+    return entry[0]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,8 +67,8 @@ def _add_demo_parser(subparsers: argparse._SubParsersAction) -> None:
     demo.add_argument("--quick", action="store_true", help="smaller, faster stages (a smoke test, not a result)")
     demo.add_argument(
         "--stages",
-        default=",".join(_stage_name(name) for name, _ in DEMO_STAGES),
-        help="comma-separated subset of: " + ", ".join(_stage_name(name) for name, _ in DEMO_STAGES),
+        default=",".join(_stage_name(entry) for entry in DEMO_STAGES),
+        help="comma-separated subset of: " + ", ".join(_stage_name(entry) for entry in DEMO_STAGES),
     )
     demo.set_defaults(func=_run_demo)
 
@@ -68,21 +80,24 @@ def _run_demo(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     wanted = {name.strip() for name in args.stages.split(",") if name.strip()}
-    known = {_stage_name(name) for name, _ in DEMO_STAGES}
+    known = {_stage_name(entry) for entry in DEMO_STAGES}
     unknown = wanted - known
     if unknown:
         print(f"mathreward demo: unknown stage(s) {sorted(unknown)}; choose from {sorted(known)}", file=sys.stderr)
         return 2
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
+    for name in list(wanted):
+        wanted.update(DEMO_NEEDS.get(name, ()))
     summary: dict[str, dict] = {}
-    for module_name, title in DEMO_STAGES:
-        package = _stage_name(module_name)
+    for package, target, title in DEMO_STAGES:
         if package not in wanted:
             continue
         print(f"\n=== {package}: {title}", flush=True)
         started = time.perf_counter()
-        result = importlib.import_module(module_name).run_demo(out_dir / package, quick=args.quick)
+        module_name, function = target.split(":")
+        run_stage = getattr(importlib.import_module(module_name), function)
+        result = run_stage(out_dir / package, quick=args.quick)
         result["seconds"] = round(time.perf_counter() - started, 1)
         summary[package] = result
         print(json.dumps(result, indent=2, default=str), flush=True)

@@ -1,4 +1,5 @@
-"""Gold-answer handling for curation: clean a dataset's answer text, classify it, and parse numeric forms exactly.
+"""Gold-answer handling for curation: clean a dataset's answer text, classify it (with the verifiers' parser,
+``verifiers.parsing.parse_answer``), and parse numeric forms exactly.
 
 The parser here is a small recursive-descent reader for the arithmetic subset of LaTeX that integer rewrites need
 (integers, decimals, ``\\frac``, ``\\sqrt``, ``\\pi``, powers with small integer exponents, brackets, implicit
@@ -11,6 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+
+from mathreward.verifiers.parsing import KINDS as VERIFIER_KINDS
+from mathreward.verifiers.parsing import parse_answer
+from mathreward.verifiers.structure import strip_variable_prefix
 
 MAX_ANSWER_CHARS = 200
 MAX_NUMBER_DIGITS = 40
@@ -362,24 +367,10 @@ def decompose(value) -> Decomposition | None:
 # Classification
 # ---------------------------------------------------------------------------------------------------------------
 
-KINDS = (
-    "integer",
-    "fraction",
-    "decimal",
-    "radical",
-    "pi_multiple",
-    "base_numeral",
-    "expression",
-    "tuple",
-    "set",
-    "interval",
-    "matrix",
-    "equation",
-    "text",
-    "choice",
-    "unparseable",
-    "empty",
-)
+# The kinds are the verifiers' (``verifiers.parsing.KINDS``), plus "empty" for a missing gold answer.
+KINDS = (*VERIFIER_KINDS, "empty")
+NUMERIC_VALUE_KINDS = frozenset({"integer", "fraction", "decimal", "radical", "pi_multiple", "expression"})
+_BASE_DIGITS = re.compile(r"^\{?(\d+)\}?_\{?(\d{1,2})\}?$")
 
 
 @dataclass(frozen=True)
@@ -395,58 +386,45 @@ class Classified:
 
 
 def classify(raw: str) -> Classified:
-    """Classify a gold answer (dataset text) into one of KINDS and parse it exactly where it is numeric."""
+    """Classify a gold answer (dataset text) into one of KINDS with the verifiers' parser, after removing the
+    decorations the integer rewrite ignores (``clean_answer``); numeric kinds also get their (a + b*U)/d form.
+
+    A numeric value that has no such form (``\\sqrt2+\\sqrt3``, ``\\frac{3\\sqrt3}{\\pi}``) is an "expression".
+    """
     if raw is None or not str(raw).strip():
         return Classified(kind="empty", text="")
     if len(raw) > 4 * MAX_ANSWER_CHARS:
         return Classified(kind="unparseable", text=raw[:80], detail="answer too long")
-    clean = clean_answer(str(raw))
-    text = clean.text
-    if _INTEGER.match(text):
-        return Classified(kind="integer", text=text, integer=int(text))
-    equation = re.match(r"^([a-zA-Z])\s*=\s*([^=<>]+)$", text)
-    if equation and not re.search(r"[a-zA-Z]", re.sub(r"\\[a-zA-Z]+", "", equation.group(2))):
-        inner = classify(equation.group(2))
-        if inner.kind not in ("unparseable", "expression"):
-            return inner
-    base = _BASE.match(text)
-    if base:
-        return Classified(kind="base_numeral", text=text, base=(base.group(1), int(base.group(2))))
-    if _CHOICE.match(text) or re.match(r"^\\text\{\(?[A-E]\)?\}$", text):
-        return Classified(kind="choice", text=text)
-    if re.search(r"\\begin\{[pbvBV]?matrix\}|\\begin\{array\}", text):
-        return Classified(kind="matrix", text=text)
-    if re.search(r"\\infty|\\cup|^[\[(].*,.*[\])]$", text) and re.search(r"\\infty|\\cup|^\[|\]$", text):
-        return Classified(kind="interval", text=text)
-    if text.startswith("\\{") or re.match(r"^\\left\\\{", text):
-        return Classified(kind="set", text=text)
-    if re.match(r"^\(.*,.*\)$", text):
-        return Classified(kind="tuple", text=text)
-    if "," in text or re.search(r"\\text\{\s*(?:or|and)\s*\}|\\pm|\\mp", text):
-        return Classified(kind="tuple", text=text, detail="several values")
-    if re.search(r"=|<|>|\\le|\\ge|\\neq", text):
-        return Classified(kind="equation", text=text)
-    letters = re.sub(r"\\[a-zA-Z]+", "", text)
-    if re.search(r"\\text|\\textbf|\\mbox", text) or re.fullmatch(r"[A-Za-z][A-Za-z\s\-']+", text):
-        return Classified(kind="text", text=text)
+    text = clean_answer(str(raw)).text
+    parsed = parse_answer(text, symbolic=False)
+    kind = parsed.kind
+    if kind == "base_numeral":
+        digits = _BASE_DIGITS.match(text.replace(" ", ""))
+        base = (digits.group(1), int(digits.group(2))) if digits else None
+        return Classified(kind=kind, text=text, base=base)
+    if kind not in NUMERIC_VALUE_KINDS or parsed.value is None:
+        return Classified(kind=kind, text=text)
+    import sympy
+
+    value = parsed.value
+    if isinstance(value, Fraction):
+        value = sympy.Rational(value.numerator, value.denominator)
     try:
-        value = parse_number(text)
-    except NotNumeric as exc:
-        kind = "expression" if re.search(r"[a-zA-Z]", letters) else "unparseable"
-        return Classified(kind=kind, text=text, detail=str(exc))
-    except (ZeroDivisionError, OverflowError, ValueError, TypeError, RecursionError) as exc:
+        decomposition = decompose(value)
+    except (TypeError, ValueError, RecursionError) as exc:
         return Classified(kind="unparseable", text=text, detail=type(exc).__name__)
-    decomposition = decompose(value)
     if decomposition is None:
         return Classified(kind="expression", text=text, detail="numeric but not (a+b*U)/d")
-    if decomposition.unit == "one" and decomposition.d == 1:
-        return Classified(kind="integer", text=text, integer=decomposition.a, decomposition=decomposition)
-    if decomposition.unit == "one":
-        kind = "decimal" if re.fullmatch(r"-?(?:\d+\.\d*|\.\d+)", text) else "fraction"
-    elif decomposition.unit == "pi":
-        kind = "pi_multiple"
-    else:
-        kind = "radical"
+    try:
+        parse_number(
+            strip_variable_prefix(text)
+        )  # the rewrite is verified with this exact parser: its bounds apply to what we accept
+    except NotNumeric as exc:
+        return Classified(kind="unparseable", text=text, detail=f"{kind} beyond the rewrite parser: {exc}")
+    except (ZeroDivisionError, OverflowError, ValueError, TypeError, RecursionError) as exc:
+        return Classified(kind="unparseable", text=text, detail=type(exc).__name__)
+    if kind == "integer":
+        return Classified(kind=kind, text=text, integer=decomposition.a, decomposition=decomposition)
     return Classified(kind=kind, text=text, decomposition=decomposition)
 
 

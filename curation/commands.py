@@ -42,6 +42,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--num-proc", type=int, default=1, help="worker processes for row steps (default 1)")
     parser.add_argument("--report", metavar="DIR", help="write report.json, rejected.jsonl and PNG plots here")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--ray", action="store_true", help="row steps on Ray Data (pip install 'mathreward[ray]'); same output"
+    )
+    parser.add_argument("--ray-address", help="Ray cluster to join (default: a local Ray started for the run)")
     parser.set_defaults(func=run)
 
 
@@ -50,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from mathreward.curation.curate import curate
     from mathreward.curation.loading import CurationError
     from mathreward.curation.report import summary_lines
+    from mathreward.ray_support import RayUnavailable
 
     llm = None
     try:
@@ -83,8 +88,10 @@ def run(args: argparse.Namespace) -> int:
             num_proc=args.num_proc,
             report_dir=args.report,
             progress=not args.quiet,
+            ray_address=args.ray_address,
+            use_ray=args.ray,
         )
-    except CurationError as exc:
+    except (CurationError, RayUnavailable) as exc:
         print(f"mathreward curate: {exc}", file=sys.stderr)
         return 2
     for line in summary_lines(report):

@@ -29,6 +29,8 @@ def curate(
     num_proc: int = 1,
     report_dir: str | Path | None = None,
     progress: bool = True,
+    ray_address: str | None = None,
+    use_ray: bool = False,
 ) -> tuple[dict, CurationResult]:
     """Curate raw problems into an integer-answer parquet at ``output``; returns (report, result).
 
@@ -48,7 +50,12 @@ def curate(
     started = time.perf_counter()
     records = load_records(inputs, problem_field, answer_field, solution_field)
     steps = default_steps(placeholders, languages, llm, decontaminate, near_dup)
-    context = Context(num_proc=num_proc, progress=progress)
+    if use_ray:  # row-local steps on Ray Data, dedup/decontamination here (same output)
+        from mathreward.curation.pipeline import RayContext
+
+        context = RayContext(ray_address, None if ray_address else num_proc if num_proc > 1 else None, progress)
+    else:
+        context = Context(num_proc=num_proc, progress=progress)
     try:
         result = run_steps(records, steps, context)
     finally:

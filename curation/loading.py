@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import csv
-import json
 from pathlib import Path
+
+from mathreward import tables
+from mathreward.tables import MISSING as _MISSING
+from mathreward.tables import TableError
 
 PROBLEM_FIELDS = ("problem", "question", "prompt", "reward_model.ground_truth.question", "Problem", "query")
 ANSWER_FIELDS = ("answer", "final_answer", "reward_model.ground_truth.target", "reward_model.ground_truth", "Answer")
 SOLUTION_FIELDS = ("solution", "reward_model.ground_truth.solution", "Solution")
 
 
-class CurationError(Exception):
-    """Bad input: the message is one line naming the file, row and field."""
+CurationError = TableError  # bad input: the message is one line naming the file, row and field
 
 
 def read_rows(source: str) -> list[dict]:
-    """Rows of one input as plain dicts, in file order."""
+    """Rows of one input as plain dicts, in file order: a table file (``mathreward.tables``), a saved `datasets`
+    folder, or a hub dataset id."""
     path = Path(source)
     if path.is_dir():
         import datasets
@@ -32,42 +34,7 @@ def read_rows(source: str) -> list[dict]:
         if "/" in source and not source.startswith((".", "/")) and path.suffix == "":
             return _load_hub(source)
         raise CurationError(f"{source}: file not found")
-    suffix = path.suffix.lower()
-    if suffix == ".jsonl":
-        rows = []
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise CurationError(f"{source}: row {number}: invalid JSON ({exc.msg})") from exc
-                if not isinstance(row, dict):
-                    raise CurationError(f"{source}: row {number}: not a JSON object")
-                rows.append(row)
-        return rows
-    if suffix == ".json":
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise CurationError(f"{source}: invalid JSON ({exc.msg} at line {exc.lineno})") from exc
-        if isinstance(data, dict):
-            data = next((value for value in data.values() if isinstance(value, list)), [data])
-        if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
-            raise CurationError(f"{source}: expected a list of JSON objects")
-        return data
-    if suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        try:
-            return pq.read_table(path).to_pylist()
-        except Exception as exc:  # noqa: BLE001
-            raise CurationError(f"{source}: not a readable parquet file ({type(exc).__name__})") from exc
-    if suffix == ".csv":
-        with path.open(encoding="utf-8", newline="") as handle:
-            return list(csv.DictReader(handle))
-    raise CurationError(f"{source}: unknown file type {suffix or '(none)'}; use .jsonl, .json, .parquet or .csv")
+    return tables.read_rows(source)
 
 
 def _load_hub(dataset_id: str) -> list[dict]:
@@ -80,18 +47,9 @@ def _load_hub(dataset_id: str) -> list[dict]:
     return list(loaded)
 
 
-_MISSING = object()
-
-
 def get_field(row: dict, dotted: str):
-    """Value at a dotted path (``reward_model.ground_truth.target``); a missing path gives ``_MISSING``."""
-    value = row
-    for part in dotted.split("."):
-        if isinstance(value, dict) and part in value:
-            value = value[part]
-        else:
-            return _MISSING
-    return value
+    """Value at a dotted path (``reward_model.ground_truth.target``); a missing path gives ``MISSING``."""
+    return tables.get_field(row, dotted)
 
 
 def as_text(value, field_name: str) -> str | None:

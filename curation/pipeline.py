@@ -63,6 +63,56 @@ class Context:
             self._pool = None
 
 
+def _apply_payloads(table, step):
+    """Ray Data batch function: each ``payload`` is a pickled chunk of records; returns the processed chunks."""
+    import pickle
+
+    import pyarrow as pa
+
+    out = [pickle.dumps(_apply_chunk((step, pickle.loads(payload)))) for payload in table.column("payload").to_pylist()]
+    return pa.table({"payload": pa.array(out, type=pa.large_binary())})
+
+
+class RayContext(Context):
+    """A Context whose row-local steps run on Ray Data (a local Ray, or the cluster at ``address``): records travel
+    in pickled chunks, come back in input order, and the global steps (dedup, decontamination) stay on the driver,
+    so the output is the one a single-machine run writes."""
+
+    def __init__(self, address: str | None = None, cpus: int | None = None, progress: bool = True):
+        from mathreward.ray_support import start_ray
+
+        self._ray, self._started = start_ray(address, cpus)
+        cluster_cpus = int(self._ray.cluster_resources().get("CPU", 1))
+        super().__init__(num_proc=max(2, cluster_cpus), progress=progress)  # > 1: row steps are fused
+
+    def map(self, step: Step, records: list[dict]) -> list[dict]:
+        """Apply a row-local step to every record on Ray Data, in order."""
+        import pickle
+
+        import ray.data
+        from mathreward.ray_support import quiet_data_context
+
+        if len(records) < 2 * CHUNK:
+            return [step.process_row(record) for record in records]
+        quiet_data_context(self.show_progress)
+        chunks = [{"payload": pickle.dumps(records[i : i + CHUNK])} for i in range(0, len(records), CHUNK)]
+        dataset = ray.data.from_items(chunks).map_batches(
+            _apply_payloads, fn_args=(step,), batch_size=1, batch_format="pyarrow"
+        )
+        out: list[dict] = []
+        for batch in dataset.iter_batches(batch_format="pyarrow", batch_size=None):
+            for payload in batch.column("payload").to_pylist():
+                out.extend(pickle.loads(payload))
+        if len(out) != len(records):
+            raise RuntimeError(f"Ray returned {len(out)} rows for {len(records)}")
+        return out
+
+    def close(self) -> None:
+        if self._started:
+            self._ray.shutdown()
+            self._started = False
+
+
 @dataclass
 class CurationResult:
     """Kept rows (input order), rejected rows (with reasons) and per-step statistics."""

@@ -34,6 +34,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--max-length", type=int, default=1024, help="token limit; responses are shortened to fit")
     train.add_argument("--val-split", type=float, default=0.1, help="share of pairs held out for calibration")
     train.add_argument("--letter-loss", choices=("full-vocab", "two-letter"), default="full-vocab")
+    train.add_argument(
+        "--template",
+        choices=("default", "reference-last", "reference-each"),
+        default="default",
+        help="judge prompt (pairwise)",
+    )
+    train.add_argument(
+        "--response-lines", type=int, default=None, help="judge reads only the last N lines of each response"
+    )
+    train.add_argument(
+        "--question-view", choices=("full", "problem"), default="full", help="problem: drop DAPO format instructions"
+    )
     train.add_argument("--save-every", type=int, default=0, help="checkpoint every N optimizer steps (0: only at end)")
     train.add_argument("--resume", default=None, help="checkpoint folder to resume from (same pairs and options)")
     train.add_argument("--seed", type=int, default=0)
@@ -67,6 +79,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     pairs.add_argument("--response-field", default="response")
     pairs.add_argument("--correct-field", default="correct")
     pairs.add_argument("--reference-field", default=None, help="column copied into each pair's reference")
+    pairs.add_argument("--status-field", default="status", help="verifier status column (kind of each pair)")
+    pairs.add_argument("--truncated-field", default="truncated", help="column marking length-capped responses")
+    pairs.add_argument("--heldout-out", default=None, help="also write held-out pairs here; no prompt is in both files")
+    pairs.add_argument("--heldout-fraction", type=float, default=0.2, help="share of prompts held out (default 0.2)")
+    pairs.add_argument("--seed", type=int, default=0, help="seed of the prompt split")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -112,6 +129,9 @@ def _run_train(args: argparse.Namespace) -> int:
         resume=args.resume,
         save_every=args.save_every,
         letter_loss=args.letter_loss,
+        template=args.template,
+        response_lines=args.response_lines,
+        question_view=args.question_view,
         progress=not args.no_progress,
     )
     summary = train_reward_model(pairs, config)
@@ -201,9 +221,13 @@ def _run_score(args: argparse.Namespace) -> int:
 
 
 def _run_pairs(args: argparse.Namespace) -> int:
-    from mathreward.reward_models.data import pairs_from_scored
-    from mathreward.reward_models.table_io import read_rows, write_rows
+    from collections import Counter
 
+    from mathreward.reward_models.data import pairs_from_scored, split_by_prompt
+    from mathreward.reward_models.table_io import BadInput, read_rows, write_rows
+
+    if args.heldout_out is not None and not 0.0 < args.heldout_fraction < 1.0:
+        raise BadInput(f"--heldout-fraction must be between 0 and 1, got {args.heldout_fraction}")
     rows = read_rows(args.input)
     pairs = pairs_from_scored(
         rows,
@@ -212,12 +236,23 @@ def _run_pairs(args: argparse.Namespace) -> int:
         response_field=args.response_field,
         correct_field=args.correct_field,
         reference_field=args.reference_field,
+        status_field=args.status_field,
+        truncated_field=args.truncated_field,
         path=args.input,
     )
+    heldout: list = []
+    if args.heldout_out is not None:
+        pairs, heldout = split_by_prompt(pairs, args.heldout_fraction, args.seed)
+        write_rows(args.heldout_out, [pair.to_dict() for pair in heldout])
     write_rows(args.out, [pair.to_dict() for pair in pairs])
-    prompts = len({pair.prompt for pair in pairs})
+    prompts = len({pair.prompt for pair in pairs + heldout})
     print(
-        f"{len(pairs)} pairs from {len(rows)} scored rows ({prompts} prompts with both a correct and a wrong response)"
+        f"{len(pairs) + len(heldout)} pairs from {len(rows)} scored rows "
+        f"({prompts} prompts with both a correct and a wrong response)"
     )
-    print(json.dumps({"pairs": len(pairs), "rows": len(rows), "prompts_with_pairs": prompts}))
+    report = {"pairs": len(pairs), "rows": len(rows), "prompts_with_pairs": prompts}
+    report["kinds"] = dict(Counter(pair.kind or "unknown" for pair in pairs))
+    if args.heldout_out is not None:
+        report.update(heldout_pairs=len(heldout), heldout_kinds=dict(Counter(p.kind or "unknown" for p in heldout)))
+    print(json.dumps(report))
     return 0

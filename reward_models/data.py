@@ -20,6 +20,7 @@ class PreferencePair:
     rejected: str
     reference: str | None = None
     margin: float | None = None
+    kind: str | None = None  # what is wrong with the rejected response: "wrong_answer", "no_answer", ...
 
     def to_dict(self) -> dict:
         """Row form (for jsonl / parquet); ``None`` fields are left out."""
@@ -63,7 +64,9 @@ def pairs_from_rows(rows: list[dict], path: str | Path = "<rows>") -> list[Prefe
         margin = row.get("margin")
         if margin is not None and not isinstance(margin, (int, float)):
             raise BadInput(f"{path}: row {number}: field 'margin' must be a number")
-        pairs.append(PreferencePair(prompt, chosen, rejected, reference, None if margin is None else float(margin)))
+        kind = _text_field(path, number, row, "kind", required=False)
+        margin = None if margin is None else float(margin)
+        pairs.append(PreferencePair(prompt, chosen, rejected, reference, margin, kind))
     return pairs
 
 
@@ -95,6 +98,24 @@ def _stable_key(*parts: str) -> str:
     return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
 
 
+def split_by_prompt(
+    pairs: list[PreferencePair], heldout_fraction: float, seed: int = 0
+) -> tuple[list[PreferencePair], list[PreferencePair]]:
+    """(train, held-out) with every prompt on one side only: prompts ordered by a seeded hash, the first
+    ``heldout_fraction`` of them held out. Pairs keep their order; the split does not depend on row order."""
+    if not 0.0 <= heldout_fraction < 1.0:
+        raise ValueError("heldout_fraction must be in [0, 1)")
+    prompts = sorted({p.prompt for p in pairs}, key=lambda prompt: _stable_key(str(seed), prompt))
+    held = set(prompts[: round(len(prompts) * heldout_fraction)])
+    return [p for p in pairs if p.prompt not in held], [p for p in pairs if p.prompt in held]
+
+
+def rejection_kind(status: object, truncated: object) -> str:
+    """Why a rejected response lost: ``no_answer`` (no final answer, or cut at the length limit) or
+    ``wrong_answer``."""
+    return "no_answer" if status == "no_answer" or truncated is True else "wrong_answer"
+
+
 def pairs_from_scored(
     rows: list[dict],
     *,
@@ -103,9 +124,14 @@ def pairs_from_scored(
     response_field: str = "response",
     correct_field: str = "correct",
     reference_field: str | None = None,
+    status_field: str = "status",
+    truncated_field: str = "truncated",
     path: str | Path = "<rows>",
 ) -> list[PreferencePair]:
     """Pairs (correct, wrong) from verifier-scored responses grouped by prompt.
+
+    Each pair's ``kind`` says why the rejected response lost (:func:`rejection_kind` of its ``status`` and
+    ``truncated`` fields, when the rows have them): a wrong final answer, or none at all (no answer line, truncated).
 
     Duplicate responses within a prompt are dropped (first kept); rows whose ``correct`` is null (e.g. a timeout)
     are skipped. All correct x wrong combinations are ordered by a hash of their texts, so the choice under the
@@ -115,6 +141,7 @@ def pairs_from_scored(
     path = Path(path)
     correct_by_prompt: dict[str, list[str]] = defaultdict(list)
     wrong_by_prompt: dict[str, list[str]] = defaultdict(list)
+    kind_of: dict[tuple[str, str], str | None] = {}
     reference_by_prompt: dict[str, str | None] = {}
     seen: set[tuple[str, str]] = set()
     for number, row in enumerate(rows, start=1):
@@ -132,6 +159,8 @@ def pairs_from_scored(
             continue
         seen.add((prompt, response))
         (correct_by_prompt if correct else wrong_by_prompt)[prompt].append(response)
+        if not correct and (status_field in row or truncated_field in row):
+            kind_of[(prompt, response)] = rejection_kind(row.get(status_field), row.get(truncated_field))
     pairs = []
     for prompt in reference_by_prompt:
         combos = [(c, w) for c in correct_by_prompt.get(prompt, []) for w in wrong_by_prompt.get(prompt, [])]
@@ -155,5 +184,6 @@ def pairs_from_scored(
                     break
                 if combo not in picked:
                     picked.append(combo)
-        pairs.extend(PreferencePair(prompt, c, w, reference_by_prompt[prompt]) for c, w in picked)
+        reference = reference_by_prompt[prompt]
+        pairs.extend(PreferencePair(prompt, c, w, reference, kind=kind_of.get((prompt, w))) for c, w in picked)
     return pairs

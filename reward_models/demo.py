@@ -1,89 +1,149 @@
-"""Demo stage: train a tiny pairwise reward model and its Bradley-Terry baseline, calibrate, evaluate, use as reward.
+"""Demo stage: the pairwise reward model built the way the product describes it, from the policy up.
 
-Everything is built locally (tokenizer trained on the task texts, randomly initialised tiny Llama); nothing is
-downloaded. The full stage trains on a mix of the two synthetic kinds (see ``reward_models/synthetic.py``) and reports
-accuracy per kind: the truncated-vs-complete judgement is learnt, the wrong-answer judgement needs an equality check
-that a random-init tiny model does not find in CPU minutes, and the report says so instead of hiding it.
+1. the policy checkpoint of the ``policy`` stage (a tiny Llama warmed up on the toy task, saved with its tokenizer);
+2. ``mathreward rl sample``: K responses per training problem from that checkpoint;
+3. ``mathreward score`` (the rule verifier) then ``mathreward rm pairs``: correct vs wrong answer and correct vs no
+   answer / truncated, within a problem, reference answer in the judge prompt, problems split between training and
+   held-out pairs;
+4. the pairwise RM *from the policy checkpoint* (LM head kept, both orders of every pair) and the Bradley-Terry
+   baseline from the same checkpoint on the same pairs, each calibrated; held-out metrics overall and per kind.
+
+Steps 2-3 run as the real commands (subprocesses), so the demo exercises what a user types. The reward model lands in
+``pairwise_rm/``, where the RL stage's pairwise run picks it up.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 
-def run_demo(out_dir: Path, quick: bool = False) -> dict:
-    """Train, calibrate and evaluate both reward models on synthetic pairs; returns the headline numbers."""
+@dataclass
+class RMDemoSettings:
+    """Sizes of the reward-model stage; ``quick`` shrinks them to a smoke test."""
+
+    problems: int = 600  # training problems the policy samples on
+    samples: int = 8  # responses per problem
+    max_new_tokens: int = 24
+    max_pairs_per_prompt: int = 4
+    heldout_fraction: float = 0.25  # share of problems whose pairs are held out
+    epochs: float = 2.0
+    lr: float = 1e-3
+    bt_lr: float = 1e-3
+    batch_size: int = 16
+    max_length: int = 256
+    val_split: float = 0.15  # share of training pairs used to fit the temperature
+    seed: int = 0
+
+
+QUICK = RMDemoSettings(problems=40, samples=4, epochs=1.0, max_pairs_per_prompt=2)
+
+
+def _command(*args: str) -> dict:
+    """Run ``mathreward ARGS`` in a subprocess (one thread: tiny models); returns the last JSON line it printed."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
+    code = "import sys; from mathreward import cli; sys.exit(cli.main())"
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        raise RuntimeError(f"mathreward {' '.join(args[:2])} failed: {done.stderr.strip()[-2000:]}")
+    print(done.stdout.strip().splitlines()[0] if done.stdout.strip() else "", flush=True)
+    for line in reversed(done.stdout.strip().splitlines()):
+        if line.startswith("{"):
+            try:
+                return json.loads(line)
+            except json.JSONDecodeError:
+                break
+    return {}
+
+
+def build_pairs(policy: Path, problems: Path, out_dir: Path, settings: RMDemoSettings) -> dict:
+    """Steps 2-3 as commands: sample, score, pairs (training and held-out files, no problem in both)."""
+    rollouts, scored = out_dir / "rollouts.parquet", out_dir / "scored.parquet"
+    _command(
+        "rl", "sample", "--model", str(policy), "--data", str(problems), "-n", str(settings.samples),
+        "-o", str(rollouts), "--limit", str(settings.problems), "--max-new-tokens", str(settings.max_new_tokens),
+        "--seed", str(settings.seed), "--device", "cpu", "--no-progress",
+    )  # fmt: skip
+    _command("score", str(rollouts), "-o", str(scored), "--reward", "dapo", "--workers", "1", "--no-progress")
+    return _command(
+        "rm", "pairs", str(scored), "-o", str(out_dir / "train_pairs.jsonl"),
+        "--heldout-out", str(out_dir / "test_pairs.jsonl"), "--heldout-fraction", str(settings.heldout_fraction),
+        "--max-pairs-per-prompt", str(settings.max_pairs_per_prompt), "--reference-field", "gold",
+        "--seed", str(settings.seed),
+    )  # fmt: skip
+
+
+def run_demo(out_dir: Path, quick: bool = False, settings: RMDemoSettings | None = None) -> dict:
+    """Run the chain on the ``policy`` stage's checkpoint (``out_dir/../policy``); returns the headline numbers."""
     import torch
+    from mathreward.reward_models.data import load_pairs
     from mathreward.reward_models.evaluate import evaluate_model, evaluation_report
     from mathreward.reward_models.loading import load_reward_model
-    from mathreward.reward_models.synthetic import arithmetic_pairs, save_tiny_base_model
-    from mathreward.reward_models.table_io import write_json, write_rows
+    from mathreward.reward_models.table_io import write_json
     from mathreward.reward_models.train import TrainConfig, train_reward_model
-    from mathreward.rewards.pairwise import PairwiseReward
 
+    settings = settings or (QUICK if quick else RMDemoSettings())
     started = time.perf_counter()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    policy_dir = out_dir.parent / "policy"
+    policy, problems = policy_dir / "warmup", policy_dir / "problems_train.parquet"
+    if not (policy / "config.json").exists() or not problems.exists():
+        raise FileNotFoundError(f"{policy_dir}: no policy checkpoint; run the demo's policy stage first")
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny models: one thread is fastest and leaves the other core free
     try:
-        kind = "truncated" if quick else "mixed"
-        train_pairs = arithmetic_pairs(400 if quick else 1200, seed=0, kind=kind)
-        test_sets = {"truncated": arithmetic_pairs(100, seed=100, kind="truncated")}
-        if not quick:
-            test_sets["wrong_answer"] = arithmetic_pairs(200, seed=101, kind="wrong_answer")
-        write_rows(out_dir / "train_pairs.jsonl", [p.to_dict() for p in train_pairs])
-        test_all = [pair for pairs in test_sets.values() for pair in pairs]
-        write_rows(out_dir / "test_pairs.jsonl", [p.to_dict() for p in test_all])
-        save_tiny_base_model(out_dir / "base_model", train_pairs[:300])
-
+        pair_counts = build_pairs(policy, problems, out_dir, settings)
+        chain_seconds = time.perf_counter() - started
+        train_pairs = load_pairs(out_dir / "train_pairs.jsonl")
+        test_pairs = load_pairs(out_dir / "test_pairs.jsonl")
         common = dict(
-            model=str(out_dir / "base_model"),
-            epochs=2 if quick else 3,
-            lr=3e-3,
-            batch_size=16,
-            max_length=256,
-            val_split=0.1,
+            model=str(policy),
+            epochs=settings.epochs,
+            batch_size=settings.batch_size,
+            max_length=settings.max_length,
+            val_split=settings.val_split,
+            seed=settings.seed,
             progress=not quick,
         )
         summaries = {}
-        for objective in ("pairwise", "bt"):
-            print(f"training the {objective} reward model on {len(train_pairs)} pairs ({kind})", flush=True)
+        for objective, lr in (("pairwise", settings.lr), ("bt", settings.bt_lr)):
+            print(f"training the {objective} reward model from the policy on {len(train_pairs)} pairs", flush=True)
             summaries[objective] = train_reward_model(
-                train_pairs, TrainConfig(out=str(out_dir / f"{objective}_rm"), objective=objective, **common)
+                train_pairs, TrainConfig(out=str(out_dir / f"{objective}_rm"), objective=objective, lr=lr, **common)
             )
-
         report = evaluation_report(
-            out_dir / "pairwise_rm",
-            test_all,
-            bt_model_path=out_dir / "bt_rm",
-            plot_path=out_dir / "reliability.png",
+            out_dir / "pairwise_rm", test_pairs, bt_model_path=out_dir / "bt_rm", plot_path=out_dir / "reliability.png"
         )
+        kinds = sorted({pair.kind or "unknown" for pair in test_pairs})
         per_kind = {}
         for name, folder in (("pairwise", "pairwise_rm"), ("bradley_terry", "bt_rm")):
             model = load_reward_model(out_dir / folder)
             per_kind[name] = {
-                k: evaluate_model(model, pairs)["calibrated"]["accuracy"] for k, pairs in test_sets.items()
+                kind: evaluate_model(model, [p for p in test_pairs if (p.kind or "unknown") == kind])["calibrated"][
+                    "accuracy"
+                ]
+                for kind in kinds
             }
         report["accuracy_by_kind"] = per_kind
         write_json(out_dir / "eval_report.json", report)
         print(report["table"])
         print("held-out accuracy by kind:", json.dumps(per_kind))
-
-        # The reward adapter on one group: the first response is the anchor (reward 0 when centred).
-        reward = PairwiseReward(model=load_reward_model(out_dir / "pairwise_rm"), anchor="first")
-        group = ["Adding 7 and 5 gives 12. Answer: 12", "Adding 7 and 5 gives", "We add: 12. Answer: 12"]
-        results = reward.score(["What is 7+5?"] * 3, group, ["12"] * 3, group_ids=[0, 0, 0])
-        reward_example = [{"response": r, "reward": res.score} for r, res in zip(group, results, strict=True)]
     finally:
         torch.set_num_threads(threads)
 
     pw, bt = report["results"]["pairwise"], report["results"]["bradley_terry"]
     summary = {
+        "policy": str(policy),
+        "pairs": pair_counts,
         "train_pairs": len(train_pairs),
-        "test_pairs": len(test_all),
+        "test_pairs": len(test_pairs),
+        "test_pairs_by_kind": {kind: sum((p.kind or "unknown") == kind for p in test_pairs) for kind in kinds},
         "pairwise_accuracy": pw["calibrated"]["accuracy"],
         "bt_accuracy": bt["calibrated"]["accuracy"],
         "accuracy_by_kind": per_kind,
@@ -91,15 +151,21 @@ def run_demo(out_dir: Path, quick: bool = False) -> dict:
         "pairwise_temperature": pw["temperature"],
         "pairwise_nll_before_after": [pw["uncalibrated"]["nll"], pw["calibrated"]["nll"]],
         "pairwise_ece_before_after": [pw["uncalibrated"]["ece"], pw["calibrated"]["ece"]],
+        "bt_ece_before_after": [bt["uncalibrated"]["ece"], bt["calibrated"]["ece"]],
         "train_tokens_per_s": {k: v["tokens_per_s"] for k, v in summaries.items()},
-        "reward_example": reward_example,
+        "seconds_rollouts_and_pairs": round(chain_seconds, 1),
+        "settings": asdict(settings),
         "files": [
+            "rollouts.parquet",
+            "scored.parquet",
+            "train_pairs.jsonl",
+            "test_pairs.jsonl",
             "eval_report.json",
             "reliability.png",
             "pairwise_rm/training_curves.png",
             "bt_rm/training_curves.png",
         ],
-        "seconds": time.perf_counter() - started,
+        "seconds": round(time.perf_counter() - started, 1),
     }
     write_json(out_dir / "summary.json", summary)
     return summary

@@ -26,9 +26,33 @@ DEFAULT_WITHOUT_REFERENCE = (
     "Which response is better? Reply with A or B.\n"
     "Better response:"
 )
+# "reference-last": the responses first, then the reference answer right before the verdict, and no boilerplate. The
+# comparison a judge must make (which response's final answer is the reference?) then ends next to the verdict
+# position; small models learn it in far fewer steps (see the README's reward-model section for the numbers).
+REFERENCE_LAST_WITH_REFERENCE = (
+    "Question: {prompt}\n"
+    "Response A: {response_a}\n"
+    "Response B: {response_b}\n"
+    "Reference answer: {reference}\n"
+    "Better response:"
+)
+REFERENCE_LAST_WITHOUT_REFERENCE = (
+    "Question: {prompt}\nResponse A: {response_a}\nResponse B: {response_b}\nBetter response:"
+)
+# "reference-each": the reference answer right after each response, so each response's final answer and the reference
+# sit a few tokens apart (a local comparison), then the verdict.
+REFERENCE_EACH_WITH_REFERENCE = (
+    "Question: {prompt}\n"
+    "Response A: {response_a}\n"
+    "Reference answer: {reference}\n"
+    "Response B: {response_b}\n"
+    "Reference answer: {reference}\n"
+    "Better response:"
+)
 # Leading-space variants tried in order: " A" reads naturally after "Better response:"; "A" is the fallback for
 # tokenizers where " A" is two tokens.
 LETTER_PREFIXES = (" ", "")
+TRUNCATION_LEAD = "... "
 _PROBE = {"prompt": "What is 1+1?", "reference": "2", "response_a": "Answer: 2", "response_b": "Answer: 3"}
 
 
@@ -46,9 +70,36 @@ class JudgeTemplate:
     letters: tuple[str, str] = ("A", "B")
     letter_prefix: str = " "
     letter_token_ids: list[int] = field(default_factory=list)
+    response_lines: int | None = None  # show only the last N non-empty lines of each response (None: all of it)
+    question_view: str = "full"  # "full", or "problem": the DAPO answer-format instructions around it removed
+
+    def view_response(self, response: str) -> str:
+        """The part of a response the judge reads: all of it, or its last ``response_lines`` lines (the final answer
+        and the working just before it), marked with a leading ``...`` when lines were cut."""
+        if self.response_lines is None:
+            return response
+        lines = [line for line in response.split("\n") if line.strip()]
+        if len(lines) <= self.response_lines:
+            return response
+        return TRUNCATION_LEAD + "\n".join(lines[-self.response_lines :])
+
+    def view_question(self, prompt: str) -> str:
+        """The question the judge reads (``question_view="problem"`` drops DAPO-style instruction paragraphs)."""
+        if self.question_view == "full":
+            return prompt
+        if self.question_view != "problem":
+            raise ValueError(f"unknown question_view {self.question_view!r}; use 'full' or 'problem'")
+        paragraphs = prompt.split("\n\n")
+        if len(paragraphs) > 1 and "$Answer" in paragraphs[0]:
+            paragraphs = paragraphs[1:]
+        if len(paragraphs) > 1 and paragraphs[-1].lstrip().startswith("Remember to put your answer"):
+            paragraphs = paragraphs[:-1]
+        return "\n\n".join(paragraphs)
 
     def render(self, prompt: str, response_a: str, response_b: str, reference: str | None = None) -> str:
         """The judge text for one ordered pair; its next token should be the letter of the better response."""
+        prompt = self.view_question(prompt)
+        response_a, response_b = self.view_response(response_a), self.view_response(response_b)
         if reference is not None and reference != "":
             return self.with_reference.format(
                 prompt=prompt, reference=reference, response_a=response_a, response_b=response_b
@@ -96,3 +147,23 @@ class JudgeTemplate:
                 raise ValueError("judge template: the two templates resolve the letters to different token ids")
             self.letter_prefix, self.letter_token_ids = chosen[0], list(chosen[1])
         return self
+
+
+TEMPLATES = {
+    "default": (DEFAULT_WITH_REFERENCE, DEFAULT_WITHOUT_REFERENCE),
+    "reference-last": (REFERENCE_LAST_WITH_REFERENCE, REFERENCE_LAST_WITHOUT_REFERENCE),
+    "reference-each": (REFERENCE_EACH_WITH_REFERENCE, REFERENCE_LAST_WITHOUT_REFERENCE),
+}
+
+
+def named_template(name: str, *, response_lines: int | None = None, question_view: str = "full") -> JudgeTemplate:
+    """A fresh :class:`JudgeTemplate` from the registry (``default``, ``reference-last``) with the given views."""
+    if name not in TEMPLATES:
+        raise ValueError(f"unknown judge template {name!r}; choose from {sorted(TEMPLATES)}")
+    if response_lines is not None and response_lines < 1:
+        raise ValueError("response_lines must be at least 1 (or None for whole responses)")
+    with_reference, without_reference = TEMPLATES[name]
+    template = JudgeTemplate(with_reference, without_reference, response_lines=response_lines)
+    template.question_view = question_view
+    template.view_question("")  # refuses an unknown view now rather than at the first pair
+    return template

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     """Build, print and optionally write the report; 1 with one error line on bad input."""
     import json
 
-    from mathreward.rewards.rollout_io import RolloutError
+    from mathreward.tables import TableError as RolloutError
 
     try:
         report = build_report(
@@ -125,7 +125,8 @@ def build_report(
 ) -> dict[str, Any]:
     """The verify report of a scored file as a JSON-serialisable dict (see the module docstring)."""
     from mathreward.rewards.cmd_score import DEFAULT_GOLD_FIELDS
-    from mathreward.rewards.rollout_io import RolloutError, read_rollouts
+    from mathreward.tables import TableError as RolloutError
+    from mathreward.tables import read_table as read_rollouts
     from mathreward.verifiers.extraction import extract
 
     rollouts = read_rollouts(scored_path)

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mathreward.rewards.base import Reward, RewardResult, check_batch
+from mathreward.verifiers.turns import strip_end_of_turn
 
 INVALID = "[INVALID]"
 RESPONSE_TAIL_CHARS = 300
@@ -135,6 +136,14 @@ def strict_box_match(
 VERSIONS = ("recipe", "0.9")
 
 
+def check_version(version: Any) -> str:
+    """``version`` as one of :data:`VERSIONS`; a number such as ``0.9`` (what Hydra makes of ``version=0.9``) counts."""
+    text = str(version)
+    if text not in VERSIONS:
+        raise ValueError(f"version must be one of {VERSIONS}, got {version!r}")
+    return text
+
+
 def compute_score(
     solution_str: str,
     ground_truth: str,
@@ -146,8 +155,7 @@ def compute_score(
 
     ``version`` "recipe" (the DAPO recipe's function, Answer: line only) or "0.9" (verl 0.9.x: boxed fallback).
     """
-    if version not in VERSIONS:
-        raise ValueError(f"version must be one of {VERSIONS}, got {version!r}")
+    version = check_version(version)
     tail = solution_str[-RESPONSE_TAIL_CHARS:]
     if strict_box_verify:
         correct, pred = strict_box_match(tail, ground_truth, pause_tokens_index)
@@ -168,10 +176,8 @@ class DapoVerlReward(Reward):
     name = "dapo-verl"
 
     def __init__(self, strict_box_verify: bool = False, version: str = "recipe", no_gold_score: float = 0.0) -> None:
-        if version not in VERSIONS:
-            raise ValueError(f"version must be one of {VERSIONS}, got {version!r}")
         self.strict_box_verify = strict_box_verify
-        self.version = version
+        self.version = check_version(version)
         self.no_gold_score = float(no_gold_score)
 
     def score(
@@ -184,7 +190,7 @@ class DapoVerlReward(Reward):
             if gold is None:
                 results.append(RewardResult(self.no_gold_score, None, None, "no_gold", {}))
                 continue
-            response_text = "" if response is None else str(response)
+            response_text = strip_end_of_turn("" if response is None else str(response))  # no-op without chat tokens
             out = compute_score(response_text, str(gold), self.strict_box_verify, version=self.version)
             status = "correct" if out["acc"] else ("no_answer" if out["pred"] in (INVALID, None) else "wrong")
             results.append(RewardResult(out["score"], bool(out["acc"]), out["pred"], status, {}))

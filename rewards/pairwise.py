@@ -5,6 +5,10 @@ Anchor rules, per row:
 - otherwise the first response of the row's group (``fields["group_ids"]``; without group ids the whole batch is one
   group). The anchor response itself gets p = 0.5 by symmetry without calling the model.
 The score is p (``output="prob"``) or 2p - 1 (``output="centered"``, the default: 0 means "as good as the anchor").
+
+Against a reference anchor (a correct solution) a correct response ties (p near 0.5) and a wrong one loses (p near
+0), so ``extras["judged_correct"]`` = p >= ``verdict_threshold`` (default 0.25, halfway) is the judge's own pass/fail:
+the RL trainer's dynamic sampling filters on it, and its disagreement with the verifier is logged.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ class PairwiseReward(Reward):
         output: str = "centered",
         batch_size: int = 16,
         device: str | None = None,
+        verdict_threshold: float = 0.25,
         *,
         model=None,
     ) -> None:
@@ -48,6 +53,7 @@ class PairwiseReward(Reward):
         self.anchor = anchor
         self.output = output
         self.batch_size = batch_size
+        self.verdict_threshold = float(verdict_threshold)
 
     def _to_score(self, p: float) -> float:
         return 2.0 * p - 1.0 if self.output == "centered" else p
@@ -94,7 +100,11 @@ class PairwiseReward(Reward):
                 correct=None,
                 pred=None,
                 status="ok",
-                extras={"p_win": float(p), "anchor": kind},
+                extras={
+                    "p_win": float(p),
+                    "anchor": kind,
+                    **({"judged_correct": p >= self.verdict_threshold} if kind == "reference" else {}),
+                },
             )
             for p, kind in zip(p_win, kinds, strict=True)
         ]

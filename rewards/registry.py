@@ -16,6 +16,7 @@ RewardFactory = Callable[..., Reward]
 
 # name -> factory, or "module:attr" resolved on first build.
 _REGISTRY: dict[str, RewardFactory | str] = {
+    "routed": "mathreward.rewards.routing:RoutedReward",  # by data_source: dapo / boxed / binary
     "dapo": "mathreward.rewards.rule_rewards:DapoReward",
     "binary": "mathreward.rewards.rule_rewards:BinaryReward",
     "boxed": "mathreward.rewards.rule_rewards:BoxedReward",

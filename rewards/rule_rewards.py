@@ -38,6 +38,7 @@ class VerifierReward(Reward):
 
     name = "verifier"
     style = "auto"
+    uses_prompts = False  # judged on response and gold only (`mathreward score` skips reading prompts)
     correct_score = 1.0
     wrong_score = 0.0
 
@@ -85,10 +86,14 @@ class VerifierReward(Reward):
             verdicts = self._verify_within_budget(texts, gold_texts)
         if len(verdicts) != len(rows):
             raise RuntimeError(f"verify_batch returned {len(verdicts)} verdicts for {len(rows)} rows")
-        results = [
-            RewardResult(self.no_gold_score, None, None, "no_gold", {"detail": "no gold answer given"})
-            for _ in responses
-        ]
+        results = (
+            [None] * len(responses)
+            if len(rows) == len(responses)
+            else [  # built only for rows without gold
+                RewardResult(self.no_gold_score, None, None, "no_gold", {"detail": "no gold answer given"})
+                for _ in responses
+            ]
+        )
         for i, verdict in zip(rows, verdicts, strict=True):
             if verdict is None:
                 detail = f"reward budget of {self.budget:g}s ran out before this row was verified"
@@ -224,6 +229,7 @@ class FormatReward(Reward):
     """
 
     name = "format"
+    uses_prompts = False
 
     def __init__(self, bonus: float = 0.1, style: str = "auto", penalty: float = 0.0) -> None:
         final_answer_format("", style)  # validates the style

@@ -2,11 +2,14 @@
 
 Endpoints:
 
-- ``POST /get_reward`` -- OpenRLHF ``--remote_rm_url``: ``{"query": [prompt+response, ...], "prompts": [...],
-  "labels": [gold, ...]}`` -> ``{"rewards": [...], "scores": [...], "extra_logs": {...}}``. ``rewards`` is the reward
-  the trainer optimises, ``scores`` the raw 0/1 correctness OpenRLHF's dynamic filtering reads, ``extra_logs`` per-item
-  values for its logger (``acc``, ``no_answer``, ``timeout``). When a prompt is given and the query starts with it,
-  the response is the rest of the query; otherwise the whole query is scored.
+- ``POST /get_reward`` -- OpenRLHF ``--reward.remote_url`` (``--remote_rm_url`` up to 0.10.1): ``{"query":
+  [prompt+response, ...], "prompts": [...], "labels": [gold, ...]}`` -> ``{"rewards": [...], "scores": [...],
+  "extra_logs": {...}}``. A label is text, a number, a dict with a ``ground_truth`` (or ``answer``) entry such as
+  DAPO-Math-17k's ``reward_model`` column, or a list of one label. ``rewards`` is the reward the trainer optimises
+  (OpenRLHF's eval pass rates read it too: serve a 0/1 reward for true ones), ``scores`` the raw 0/1 correctness
+  OpenRLHF's dynamic filtering reads, ``extra_logs`` per-item values for its logger (``acc``, ``no_answer``,
+  ``timeout``). When a prompt is given and the query starts with it, the response is the rest of the query;
+  otherwise the whole query is scored.
 - ``POST /score`` -- ``{"items": [{"prompt", "response", "gold", "response_length"?}]}`` -> ``{"results": [...]}``.
 - ``GET /health`` -- liveness and limits (never needs the token).
 
@@ -31,7 +34,7 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException
 from mathreward.rewards.base import Reward, RewardResult
-from mathreward.rewards.openrlhf import read_label, score_queries
+from mathreward.rewards.openrlhf import read_labels, score_queries
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -53,7 +56,8 @@ class ServerLimits:
     queue_timeout: float = 120.0
 
 
-Label = str | int | float | None
+# A gold answer: text or a number, a dict with a "ground_truth" / "answer" entry, or a list of one label.
+Label = str | int | float | dict[str, Any] | list[Any] | None
 
 
 class OpenRLHFRequest(BaseModel):
@@ -202,6 +206,10 @@ def create_app(
         for name, values in (("prompts", request.prompts), ("labels", request.labels)):
             if values is not None and len(values) != n:
                 raise HTTPException(422, f"'{name}' has {len(values)} entries but 'query' has {n}")
+        try:
+            read_labels(request.labels, n)
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from None
         return await gated(score_queries, reward, request.query, request.prompts, request.labels, rollouts=n)
 
     @app.post("/score")
@@ -212,7 +220,10 @@ def create_app(
         if items and all(item.response_length is not None for item in items):
             fields["response_lengths"] = [item.response_length for item in items]
         prompts, responses = [item.prompt for item in items], [item.response for item in items]
-        golds = [read_label(item.gold) for item in items]
+        try:
+            golds = read_labels([item.gold for item in items], len(items))
+        except ValueError as exc:
+            raise HTTPException(422, str(exc).replace("labels[", "items[").replace("]: ", "].gold: ", 1)) from None
         results: list[RewardResult] = await gated(
             reward.score, prompts, responses, golds, rollouts=len(items), **fields
         )

@@ -1,25 +1,27 @@
-"""verl adapter: ``compute_score`` for ``custom_reward_function`` and ``compute_score_batch`` for the batch manager.
+"""verl adapter: ``compute_score`` for verl's custom reward function, ``compute_score_batch`` for old batch managers.
 
-Per-sample (naive / dapo reward managers)::
+verl 0.7.1 and later (checked on 0.9.1) read the function from ``reward.custom_reward_function``::
 
-    custom_reward_function.path=<site-packages>/rewards/verl.py custom_reward_function.name=compute_score
+    reward.custom_reward_function.path=$(python -c "import mathreward.rewards.verl as m; print(m.__file__)")
+    reward.custom_reward_function.name=compute_score
+    +reward.custom_reward_function.reward_kwargs.reward=dapo-verl     # optional: any reward option
 
-Batched (``reward_model.reward_manager=batch``)::
-
-    custom_reward_function.path=.../rewards/verl.py custom_reward_function.name=compute_score_batch
+verl 0.7.0 and earlier read the top-level ``custom_reward_function.path/name/reward_kwargs``; 0.7.1 to 0.8.x still
+migrate those old keys, but 0.9's ``main_ppo`` ignores them without a word (it then scores with its own
+``default_compute_score``). verl calls ``compute_score`` once per response, from several threads of its reward loop
+workers. ``compute_score_batch`` is for the ``reward_model.reward_manager=batch`` manager of verl 0.7.0 and earlier
+(later reward loops have no ``batch`` manager: "Unknown reward manager: batch").
 
 Both return verl's dict ``{"score": float, "acc": bool, "pred": str}`` (a list of them for the batch form). Rows are
-routed by ``data_source`` the way verl's ``default_compute_score`` routes them, to our verifier-based rewards:
-
-- ``math_dapo``, ``math``, ``math_dapo_reasoning``, ``aime*``  -> ``dapo`` (+1 / -1 on the ``Answer:`` line)
-- ``lighteval/MATH``, ``DigitalLearningGmbH/MATH-lighteval``, ``HuggingFaceH4/MATH-500``, ``numina_*``
-  -> ``boxed`` (1 / 0 on the last box)
-- ``openai/gsm8k`` and any other source (verl raises NotImplementedError there) -> ``binary`` (1 / 0, auto extraction)
+routed by ``data_source`` the way verl's ``default_compute_score`` routes them (``rewards/routing.py``): ``dapo``
+for ``math_dapo`` / ``aime*`` sources, ``boxed`` for the MATH and NuminaMath ones, ``binary`` for any other.
 
 ``reward_kwargs`` from the verl config reach us as keyword arguments: ``reward`` (a registry name overriding the
-routing, e.g. ``dapo-verl`` to reproduce verl's own numbers), ``timeout`` (seconds per item), ``workers`` (verifier
-processes), ``budget`` (seconds per call at most). verl's own extra keyword arguments (``sandbox_fusion_url``,
-``reward_router_address``, ...) are ignored.
+routing, e.g. ``dapo-verl``), ``timeout`` (seconds per item), ``workers`` (verifier processes), ``budget`` (seconds
+per call at most), and every other option of the chosen reward (``version="0.9"`` of ``dapo-verl`` reproduces verl
+0.9's ``math_dapo`` bit for bit; ``wrong_score=0`` makes ``dapo`` 0/1). An option the reward does not take is an
+error naming it. The keywords verl itself adds to the call (``sandbox_fusion_url``, ``concurrent_semaphore``,
+``memory_limit_mb``, ``reward_router_address``, ``reward_model_tokenizer``) are ignored.
 """
 
 from __future__ import annotations
@@ -29,42 +31,60 @@ from collections.abc import Sequence
 from typing import Any
 
 from mathreward.rewards.base import Reward, RewardResult
-from mathreward.rewards.registry import build_reward_from_options
+from mathreward.rewards.registry import build_reward_from_options, resolve_factory
+from mathreward.rewards.routing import BOXED_SOURCES, DAPO_SOURCES, route  # noqa: F401 - re-exported for verl users
 
-DAPO_SOURCES = frozenset({"math_dapo", "math", "math_dapo_reasoning"})
-BOXED_SOURCES = frozenset(
-    {
-        "lighteval/MATH",
-        "DigitalLearningGmbH/MATH-lighteval",
-        "HuggingFaceH4/MATH-500",
-        "numina_aops_forum",
-        "numina_synthetic_math",
-        "numina_amc_aime",
-        "numina_synthetic_amc",
-        "numina_cn_k12",
-        "numina_olympiads",
-    }
+# Keywords verl's reward managers add to the call; they are not reward options.
+VERL_CALL_KEYWORDS = frozenset(
+    {"sandbox_fusion_url", "concurrent_semaphore", "memory_limit_mb", "reward_router_address", "reward_model_tokenizer"}
 )
+# Options every call has; a reward that does not take one simply does without it.
+GENERIC_OPTIONS = ("timeout", "workers", "budget")
 
 _cache: dict[tuple, Reward] = {}
 _cache_lock = threading.Lock()
 
 
-def route(data_source: Any) -> str:
-    """The reward name for a ``data_source``, following verl's ``default_compute_score`` routing."""
-    source = "" if data_source is None else str(data_source)
-    if source in DAPO_SOURCES or source.startswith("aime"):
-        return "dapo"
-    if source in BOXED_SOURCES:
-        return "boxed"
-    return "binary"
+def _frozen(value: Any) -> Any:
+    """A hashable stand-in for an option value (verl passes OmegaConf containers and lists too)."""
+    try:
+        hash(value)
+        return value
+    except TypeError:
+        return repr(value)
 
 
-def _reward(name: str, timeout: float, workers: int | None, budget: float | None) -> Reward:
-    key = (name, timeout, workers, budget)
+def reward_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The reward options among a call's keywords: ``options`` less the keywords verl adds itself."""
+    return {key: value for key, value in options.items() if key not in VERL_CALL_KEYWORDS}
+
+
+def _build(name: str, options: dict[str, Any]) -> Reward:
+    """Build ``name``: generic options where the factory takes them, every other option strictly."""
+    import inspect
+
+    specific = {key: value for key, value in options.items() if key not in GENERIC_OPTIONS}
+    if specific:
+        try:
+            parameters = inspect.signature(resolve_factory(name)).parameters
+        except (TypeError, ValueError):
+            parameters = {}
+        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+        unknown = sorted(key for key in specific if parameters and not takes_any and key not in parameters)
+        if unknown:
+            accepted = ", ".join(k for k, p in parameters.items() if p.kind is not inspect.Parameter.VAR_POSITIONAL)
+            raise TypeError(
+                f"reward {name!r} takes no option {', '.join(map(repr, unknown))} (from reward_kwargs); "
+                f"its options: {accepted}"
+            )
+    return build_reward_from_options(name, **options)
+
+
+def _reward(name: str, options: dict[str, Any]) -> Reward:
+    key = (name, tuple(sorted((k, _frozen(v)) for k, v in options.items())))
     with _cache_lock:
         if key not in _cache:
-            _cache[key] = build_reward_from_options(name, timeout=timeout, workers=workers, budget=budget)
+            _cache[key] = _build(name, options)
         return _cache[key]
 
 
@@ -86,22 +106,26 @@ def compute_score_batch(
     timeout: float = 5.0,
     workers: int | None = None,
     budget: float | None = None,
-    **_verl_kwargs: Any,
+    **options: Any,
 ) -> list[dict[str, Any]]:
-    """verl's batched custom reward: one dict per row, in order; rows of the same route are verified in one batch."""
+    """verl's batched custom reward: one dict per row, in order; rows of the same route are verified in one batch.
+
+    ``options``: the chosen reward's own options (e.g. ``version="0.9"``); verl's own call keywords are ignored.
+    """
     n = len(solution_strs)
     if len(data_sources) != n or len(ground_truths) != n:
         raise ValueError(
             f"data_sources ({len(data_sources)}), solution_strs ({n}) and ground_truths ({len(ground_truths)}) "
             "must have the same length"
         )
+    all_options = {"timeout": timeout, "workers": workers, "budget": budget, **reward_options(options)}
     groups: dict[str, list[int]] = {}
     for i, source in enumerate(data_sources):
         groups.setdefault(reward or route(source), []).append(i)
     out: list[dict[str, Any] | None] = [None] * n
     for name, rows in groups.items():
         golds = [None if ground_truths[i] is None else str(ground_truths[i]) for i in rows]
-        results = _reward(name, timeout, workers, budget).score(
+        results = _reward(name, all_options).score(
             None, [solution_strs[i] for i in rows], golds, data_sources=[data_sources[i] for i in rows]
         )
         for i, result in zip(rows, results, strict=True):
@@ -119,9 +143,13 @@ def compute_score(
     timeout: float = 5.0,
     workers: int | None = None,
     budget: float | None = None,
-    **verl_kwargs: Any,
+    **options: Any,
 ) -> dict[str, Any]:
-    """verl's per-sample custom reward: ``{"score", "acc", "pred"}`` for one response."""
+    """verl's per-sample custom reward: ``{"score", "acc", "pred"}`` for one response.
+
+    ``options``: the chosen reward's own options from ``reward_kwargs`` (e.g. ``version="0.9"`` with
+    ``reward="dapo-verl"``); verl's own call keywords are ignored.
+    """
     return compute_score_batch(
         [data_source],
         [solution_str],
@@ -131,4 +159,5 @@ def compute_score(
         timeout=timeout,
         workers=workers,
         budget=budget,
+        **options,
     )[0]

@@ -1,4 +1,5 @@
-"""Command `mathreward rl train`: run a preset (dapo, grpo, ppo, ...) on a curated verl-schema parquet."""
+"""Command `mathreward rl`: `train` runs a preset (dapo, grpo, ppo, ...) on a curated verl-schema parquet; `sample`
+writes K rollouts per problem from a checkpoint (for `mathreward score`, then `mathreward rm pairs`)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--max-num-gen-batches", type=int, help="dynamic sampling draw limit (0 = unlimited)")
     train.add_argument("--value-pretrain-steps", type=int, help="critic pretraining steps (VC-PPO / VAPO)")
     train.add_argument("--reward", help="reward name from the rewards registry (default: the preset's)")
-    train.add_argument("--reward-model", help="pairwise reward model folder (preset pairwise-ppo)")
+    train.add_argument("--reward-model", help="pairwise reward model folder (--reward pairwise, preset pairwise-ppo)")
+    train.add_argument(
+        "--reference-field",
+        help="column with a reference solution, the pairwise reward's anchor (default: 'Answer: GOLD', the DAPO format)",
+    )
     train.add_argument("--prompt-field", default="prompt", help="prompt column (default: prompt)")
     train.add_argument("--gold-field", default="reward_model.ground_truth", help="gold answer column")
     train.add_argument("--save-every", type=int, help="checkpoint every N steps (default: only at the end)")
@@ -41,7 +46,73 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--device", help="auto (default), cpu, cuda, cuda:N")
     train.add_argument("--dtype", choices=("auto", "float32", "bfloat16", "float16"), help="model dtype")
     train.set_defaults(func=run)
+    _add_sample_parser(sub)
     parser.set_defaults(func=_usage(parser))
+
+
+def _add_sample_parser(sub: argparse._SubParsersAction) -> None:
+    sample = sub.add_parser("sample", help="sample K responses per problem from a checkpoint -> rollouts file")
+    sample.add_argument("--model", required=True, help="hub id or local folder of a causal LM (with tokenizer)")
+    sample.add_argument("--data", required=True, help="problems parquet in the verl/DAPO schema (mathreward curate)")
+    sample.add_argument("-o", "--out", required=True, help="rollouts .parquet or .jsonl (for mathreward score)")
+    sample.add_argument("-n", "--num-samples", type=int, default=8, help="responses per problem (default: 8)")
+    sample.add_argument("--max-new-tokens", type=int, default=1024, help="response length limit (default: 1024)")
+    sample.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (default: 1.0)")
+    sample.add_argument("--top-p", type=float, default=1.0)
+    sample.add_argument("--batch-prompts", type=int, default=16, help="problems per generate call (default: 16)")
+    sample.add_argument("--prompt-field", default="prompt", help="prompt column (default: prompt)")
+    sample.add_argument("--gold-field", default="reward_model.ground_truth", help="gold answer column")
+    sample.add_argument("--limit", type=int, default=None, help="only the first N problems")
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:N")
+    sample.add_argument("--dtype", choices=("auto", "float32", "bfloat16", "float16"), default="auto")
+    sample.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sample.set_defaults(func=run_sample)
+
+
+def run_sample(args: argparse.Namespace) -> int:
+    """Sample rollouts and write them atomically; one error line and exit 2 on bad input."""
+    from mathreward.reward_models.table_io import BadInput, write_rows
+    from mathreward.rl.data import DataError, PromptSet, load_prompt_parquet
+    from mathreward.rl.sample import load_policy, sample_rollouts
+
+    def fail(message: str) -> int:
+        print(f"mathreward rl sample: {message}", file=sys.stderr)
+        return 2
+
+    if args.num_samples < 1 or args.max_new_tokens < 1:
+        return fail("-n and --max-new-tokens must be at least 1")
+    if not str(args.out).lower().endswith((".parquet", ".jsonl")):
+        return fail(f"{args.out}: unsupported output type (use .parquet or .jsonl)")
+    try:
+        data = load_prompt_parquet(args.data, prompt_field=args.prompt_field, gold_field=args.gold_field)
+    except DataError as exc:
+        return fail(str(exc))
+    if args.limit is not None:
+        data = PromptSet(data.prompts[: args.limit], data.golds[: args.limit])
+    try:
+        model, tokenizer, _ = load_policy(args.model, args.device, args.dtype)
+    except Exception as exc:  # missing folder, bad id, no network
+        return fail(f"{args.model}: cannot load model/tokenizer ({type(exc).__name__}: {exc})".splitlines()[0])
+    rows = sample_rollouts(
+        model,
+        tokenizer,
+        data,
+        n=args.num_samples,
+        max_new_tokens=args.max_new_tokens,
+        temperature=args.temperature,
+        top_p=args.top_p,
+        batch_prompts=args.batch_prompts,
+        seed=args.seed,
+        progress=not args.no_progress,
+    )
+    try:
+        write_rows(args.out, rows)
+    except BadInput as exc:
+        return fail(str(exc))
+    truncated = sum(row["truncated"] for row in rows)
+    print(f"sampled {len(rows)} responses for {len(data)} problems ({truncated} truncated); wrote {args.out}")
+    return 0
 
 
 def _usage(parser: argparse.ArgumentParser):
@@ -55,6 +126,26 @@ def _usage(parser: argparse.ArgumentParser):
 def _fail(message: str, code: int = 2) -> int:
     print(f"mathreward rl train: {message}", file=sys.stderr)
     return code
+
+
+ANCHOR_FORMAT = "Answer: {gold}"  # the DAPO answer format: the anchor when the data holds no reference solution
+
+
+def anchor_solutions(path: str, field: str | None, golds: list) -> list[str]:
+    """The pairwise reward's anchor per row: the ``field`` column (a reference solution), else the gold answer in the
+    task's answer format (``Answer: GOLD``). Raises ``DataError`` naming the row of a missing value."""
+    if field is None:
+        return [ANCHOR_FORMAT.format(gold=gold) for gold in golds]
+    import pyarrow.parquet as pq
+    from mathreward.rl.data import DataError, _get
+
+    anchors = []
+    for index, row in enumerate(pq.read_table(path).to_pylist()):
+        value = _get(row, field)
+        if not isinstance(value, str) or not value.strip():
+            raise DataError(f"{path}: row {index}: field '{field}' is missing or not a string")
+        anchors.append(value)
+    return anchors
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,8 +162,9 @@ def run(args: argparse.Namespace) -> int:
     except DataError as exc:
         return _fail(str(exc))
     reward_kwargs = {"model_path": args.reward_model} if args.reward_model else None
-    if args.preset == "pairwise-ppo" and not args.reward_model and not args.reward:
-        return _fail("--reward-model PATH is required for the pairwise-ppo preset")
+    pairwise = args.reward == "pairwise" or (args.preset == "pairwise-ppo" and not args.reward)
+    if pairwise and not args.reward_model:
+        return _fail("--reward-model PATH is required for the pairwise reward (and the pairwise-ppo preset)")
     try:
         config = build_config(
             args.preset,
@@ -110,13 +202,24 @@ def run(args: argparse.Namespace) -> int:
         tokenizer.pad_token = tokenizer.eos_token
     tokenizer.padding_side = "left"
     prompts = [render_prompt(tokenizer, prompt) for prompt in data.prompts]
+    questions = references = None
+    if config.reward == "pairwise":  # the judge reads the problem and compares each response with an anchor
+        from mathreward.rl.sample import question_text
+
+        questions = [question_text(prompt) for prompt in data.prompts]
+        try:
+            references = anchor_solutions(args.data, args.reference_field, data.golds)
+        except DataError as exc:
+            return _fail(str(exc))
 
     from mathreward.rl.trainer import RLTrainer
 
     out = Path(args.out)
     (out / "metrics.jsonl").unlink(missing_ok=True)
     try:
-        trainer = RLTrainer(model, tokenizer, config, prompts, data.golds, out_dir=out)
+        trainer = RLTrainer(
+            model, tokenizer, config, prompts, data.golds, out_dir=out, questions=questions, references=references
+        )
         history = trainer.train()
     except DynamicSamplingError as exc:
         return _fail(str(exc), 1)

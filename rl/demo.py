@@ -128,8 +128,18 @@ def run_rl(
     train: tuple[list[str], list[str]],
     heldout: tuple[list[str], list[str]],
     settings: DemoSettings,
+    *,
+    reward: str | None = None,
+    reward_kwargs: dict[str, Any] | None = None,
+    questions: list[str] | None = None,
+    references: list[str] | None = None,
+    label: str | None = None,
 ) -> dict[str, Any]:
-    """Train ``preset`` from the checkpoint in ``start_dir`` within the step and time budget; evaluate before/after."""
+    """Train ``preset`` from the checkpoint in ``start_dir`` within the step and time budget; evaluate before/after.
+
+    ``reward`` / ``reward_kwargs`` replace the preset's reward (``pairwise`` with a reward-model folder); the judge reads
+    ``questions`` and compares each response with its prompt's ``references`` (anchor solutions). Held-out accuracy
+    is always the verifier's."""
     from mathreward.rl.curves import plot_curves
     from mathreward.rl.presets import build_config
     from mathreward.rl.sampling import DynamicSamplingError
@@ -154,10 +164,15 @@ def run_rl(
         track_ref_kl=True,
         seed=settings.seed,
         device="cpu",
+        reward=reward,
+        reward_kwargs=reward_kwargs,
     )
+    label = label or preset
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "metrics.jsonl").unlink(missing_ok=True)
-    trainer = RLTrainer(model, tokenizer, config, train[0], train[1], out_dir=out_dir)
+    trainer = RLTrainer(
+        model, tokenizer, config, train[0], train[1], out_dir=out_dir, questions=questions, references=references
+    )
     before = _evaluate(trainer, *heldout, settings)
     heldout_curve = [(0, before["greedy_accuracy"])]
     started = time.perf_counter()
@@ -172,9 +187,11 @@ def run_rl(
             acc = trainer.evaluate(*heldout, greedy=True)["accuracy"]
             heldout_curve.append((trainer.step_count, acc))
             trainer._log({"step": trainer.step_count, "heldout_greedy_accuracy": acc})
+        disagree = metrics.get("reward_verifier_disagreement")
         print(
-            f"  {preset} step {metrics['step']}: train acc {metrics['accuracy']:.3f} reward {metrics['reward']:.3f} "
-            f"len {metrics['response_length']:.1f} gen batches {metrics['num_gen_batches']}",
+            f"  {label} step {metrics['step']}: train acc {metrics['accuracy']:.3f} reward {metrics['reward']:.3f} "
+            f"len {metrics['response_length']:.1f} gen batches {metrics['num_gen_batches']}"
+            + (f" reward/verifier disagree {disagree:.3f}" if disagree is not None else ""),
             flush=True,
         )
     rl_seconds = time.perf_counter() - started
@@ -183,11 +200,17 @@ def run_rl(
     plot_curves(
         trainer.history,
         out_dir / "curves.png",
-        title=f"{preset} on the toy task",
+        title=f"{label} on the toy task",
         extra={"held-out (greedy)": heldout_curve},
     )
     trainer.save(out_dir / "final")
     result = {"steps": trainer.step_count, "rl_seconds": round(rl_seconds, 1), "before": before, "after": after}
+    result["reward"] = config.reward
+    result["heldout_greedy_curve"] = heldout_curve
+    disagreements = [m["reward_verifier_disagreement"] for m in trainer.history]
+    if any(d is not None for d in disagreements):
+        values = [d for d in disagreements if d is not None]
+        result["reward_verifier_disagreement"] = round(sum(values) / len(values), 4)
     if stopped:
         result["stopped_early"] = stopped
     return result
@@ -215,17 +238,48 @@ def plot_comparison(results: dict[str, dict[str, Any]], path: Path) -> None:
     plt.close(fig)
 
 
-def run_demo(out_dir: Path, quick: bool = False, settings: DemoSettings | None = None) -> dict[str, Any]:
-    """Warm up a tiny model on noisy supervision, then improve it with DAPO and with GRPO; returns the summary."""
+POLICY_FILES = ("warmup", "problems_train.parquet", "problems_heldout.parquet", "policy.json")
+
+
+def _fingerprint(settings: DemoSettings) -> dict[str, Any]:
+    """The settings a warm-up depends on: a saved policy is reused only when these match."""
+    keys = ("train_problems", "heldout_problems", "max_operand", "vocab_size", "hidden_size", "num_layers")
+    keys += ("num_heads", "sft_steps", "sft_batch", "sft_lr", "wrong_rate", "format_error_rate", "seed")
+    return {key: getattr(settings, key) for key in keys}
+
+
+def judge_corpus(problems: list[Problem], responses: list[str]) -> list[str]:
+    """A few judge texts (the pairwise RM's template filled with toy problems) for the tokenizer's training corpus,
+    so the judge prompt is as compact in tokens as the task texts are."""
+    from mathreward.reward_models.template import JudgeTemplate
+
+    template = JudgeTemplate()
+    return [
+        template.render(p.prompt, r, p.solution(), str(p.answer)) + " A"
+        for p, r in zip(problems[:200], responses[:200], strict=False)
+    ]
+
+
+def prepare_policy(out_dir: Path, settings: DemoSettings) -> dict[str, Any]:
+    """The shared policy checkpoint: a tiny Llama warmed up on noisy supervision, saved with its tokenizer in
+    ``out_dir/warmup`` (a normal transformers folder), plus the train / held-out problems as curated-schema parquet.
+
+    Written once: a later call with the same settings reuses the saved files (``policy.json`` records them), so the
+    reward-model stage and the RL stage share one warm-up.
+    """
+    from mathreward.reward_models.table_io import write_rows
     from mathreward.reward_models.tiny_lm import build_tiny_causal_lm, train_tokenizer
+    from mathreward.rl.toy_task import problem_rows
 
-    settings = settings or (QUICK if quick else DemoSettings())
     out_dir = Path(out_dir)
+    record_path = out_dir / "policy.json"
+    fingerprint = _fingerprint(settings)
+    if all((out_dir / name).exists() for name in POLICY_FILES):
+        record = json.loads(record_path.read_text())
+        if record.get("settings") == fingerprint:
+            return {**record, "reused": True}
     out_dir.mkdir(parents=True, exist_ok=True)
-    # Tiny models: one thread avoids OpenMP oversubscription on shared cores (several times faster than two there).
     torch.set_num_threads(settings.threads)
-    started = time.perf_counter()
-
     problems = make_problems(
         settings.train_problems + settings.heldout_problems, seed=settings.seed, max_operand=settings.max_operand
     )
@@ -236,7 +290,10 @@ def run_demo(out_dir: Path, quick: bool = False, settings: DemoSettings | None =
         for p in train_problems
     ]
     tokenizer = train_tokenizer(
-        [p.prompt for p in train_problems] + [p.solution() for p in train_problems] + sft_responses,
+        [p.prompt for p in train_problems]
+        + [p.solution() for p in train_problems]
+        + sft_responses
+        + judge_corpus(train_problems, sft_responses),
         vocab_size=settings.vocab_size,
     )
     model = build_tiny_causal_lm(
@@ -248,43 +305,156 @@ def run_demo(out_dir: Path, quick: bool = False, settings: DemoSettings | None =
         seed=settings.seed,
     )
     train_prompts = [chat_prompt(tokenizer, p) for p in train_problems]
-    heldout = ([chat_prompt(tokenizer, p) for p in heldout_problems], [str(p.answer) for p in heldout_problems])
     sft_started = time.perf_counter()
     losses = supervised_warmup(model, tokenizer, train_prompts, sft_responses, settings)
-    sft_seconds = time.perf_counter() - sft_started
     start_dir = out_dir / "warmup"
     model.save_pretrained(start_dir)
     tokenizer.save_pretrained(start_dir)
-
-    train = (train_prompts, [str(p.answer) for p in train_problems])
-    results = {}
-    for preset in ("dapo", "grpo"):
-        print(f"RL with the {preset} preset", flush=True)
-        results[preset] = run_rl(preset, start_dir, out_dir / preset, train, heldout, settings)
-    plot_comparison(results, out_dir / "accuracy.png")
-    summary = {
-        "task": f"toy arithmetic word problems (operands <= {settings.max_operand}), DAPO answer format",
+    write_rows(out_dir / "problems_train.parquet", problem_rows(train_problems))
+    write_rows(out_dir / "problems_heldout.parquet", problem_rows(heldout_problems))
+    record = {
+        "settings": fingerprint,
+        "checkpoint": str(start_dir),
         "model": f"Llama {settings.num_layers} layers x {settings.hidden_size}, vocab {len(tokenizer)}",
         "warmup": {
             "steps": settings.sft_steps,
-            "seconds": round(sft_seconds, 1),
+            "seconds": round(time.perf_counter() - sft_started, 1),
             "final_loss": round(sum(losses[-20:]) / max(len(losses[-20:]), 1), 4),
             "label_noise": {"wrong_rate": settings.wrong_rate, "format_error_rate": settings.format_error_rate},
         },
-        "heldout_problems": len(heldout_problems),
-        **{
-            preset: {
-                **result,
-                "gain_sampled_points": round(
-                    100 * (result["after"]["sampled_accuracy"] - result["before"]["sampled_accuracy"]), 1
-                ),
-                "gain_greedy_points": round(
-                    100 * (result["after"]["greedy_accuracy"] - result["before"]["greedy_accuracy"]), 1
-                ),
-            }
-            for preset, result in results.items()
-        },
-        "plots": [str(out_dir / name) for name in ("accuracy.png", "dapo/curves.png", "grpo/curves.png")],
+    }
+    record_path.write_text(json.dumps(record, indent=2) + "\n")
+    return {**record, "reused": False}
+
+
+def run_policy_demo(out_dir: Path, quick: bool = False) -> dict[str, Any]:
+    """Demo stage ``policy``: the shared warm-up checkpoint (see :func:`prepare_policy`)."""
+    return prepare_policy(out_dir, QUICK if quick else DemoSettings())
+
+
+def load_problem_set(path: Path) -> tuple[list[Any], list[str]]:
+    """(chat prompts, golds) of a curated-schema parquet."""
+    from mathreward.rl.data import load_prompt_parquet
+
+    data = load_prompt_parquet(path)
+    return data.prompts, [str(g) for g in data.golds]
+
+
+def _problem_set(tokenizer: Any, path: Path) -> dict[str, list]:
+    """Rendered prompts, golds, judge questions and anchor solutions of a curated-schema problems parquet."""
+    from mathreward.reward_models.table_io import read_rows
+    from mathreward.rl.sample import question_text
+
+    rows = read_rows(path)
+    chats = [row["prompt"] for row in rows]
+    return {
+        "prompts": [render_prompt_text(tokenizer, chat) for chat in chats],
+        "golds": [str(row["reward_model"]["ground_truth"]) for row in rows],
+        "questions": [question_text(chat) for chat in chats],
+        "references": [row["extra_info"]["solution"] for row in rows],
+    }
+
+
+def render_prompt_text(tokenizer: Any, chat: Any) -> str:
+    """The generation prompt of a chat (the tokenizer's chat template)."""
+    from mathreward.rl.data import render_prompt
+
+    return render_prompt(tokenizer, chat)
+
+
+def plot_heldout_curves(results: dict[str, dict[str, Any]], path: Path) -> None:
+    """Held-out greedy accuracy (the verifier's) over RL steps, one line per run, on one plot."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name, result in results.items():
+        steps, accs = zip(*result["heldout_greedy_curve"], strict=True)
+        ax.plot(steps, accs, marker="o", label=f"{name} (reward {result['reward']})")
+    ax.set_xlabel("RL step")
+    ax.set_ylabel("held-out greedy accuracy (verifier)")
+    ax.set_ylim(0, 1)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def run_demo(out_dir: Path, quick: bool = False, settings: DemoSettings | None = None) -> dict[str, Any]:
+    """From the shared warm-up (``out_dir/../policy``, made here when missing): DAPO and GRPO with the rule reward,
+    then DAPO with the pairwise reward model of the ``reward_models`` stage (``out_dir/../reward_models/pairwise_rm``,
+    when it is there), same start, same budget; returns the summary."""
+    settings = settings or (QUICK if quick else DemoSettings())
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # Tiny models: one thread avoids OpenMP oversubscription on shared cores (several times faster than two there).
+    torch.set_num_threads(settings.threads)
+    started = time.perf_counter()
+    policy_dir = out_dir.parent / "policy"
+    policy = prepare_policy(policy_dir, settings)
+    start_dir = policy_dir / "warmup"
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(start_dir)
+    train = _problem_set(tokenizer, policy_dir / "problems_train.parquet")
+    heldout_set = _problem_set(tokenizer, policy_dir / "problems_heldout.parquet")
+    heldout = (heldout_set["prompts"], heldout_set["golds"])
+    results = {}
+    for preset in ("dapo", "grpo"):
+        print(f"RL with the {preset} preset", flush=True)
+        results[preset] = run_rl(
+            preset, start_dir, out_dir / preset, (train["prompts"], train["golds"]), heldout, settings
+        )
+    rm_dir = out_dir.parent / "reward_models" / "pairwise_rm"
+    if (rm_dir / "reward_model.json").exists():
+        print(
+            "RL with the dapo preset and reward=pairwise (the reward model against the reference solution)", flush=True
+        )
+        results["pairwise"] = run_rl(
+            "dapo",
+            start_dir,
+            out_dir / "pairwise",
+            (train["prompts"], train["golds"]),
+            heldout,
+            settings,
+            reward="pairwise",
+            reward_kwargs={"model_path": str(rm_dir), "anchor": "reference", "device": "cpu"},
+            questions=train["questions"],
+            references=train["references"],
+            label="dapo+pairwise",
+        )
+    else:
+        print(f"no reward model at {rm_dir}: the pairwise-reward run is skipped (run the reward_models stage)")
+    plot_comparison(results, out_dir / "accuracy.png")
+    plot_heldout_curves(
+        {k: v for k, v in results.items() if k in ("dapo", "pairwise")}, out_dir / "heldout_dapo_vs_pairwise.png"
+    )
+    gains = {
+        preset: {
+            "gain_sampled_points": round(
+                100 * (result["after"]["sampled_accuracy"] - result["before"]["sampled_accuracy"]), 1
+            ),
+            "gain_greedy_points": round(
+                100 * (result["after"]["greedy_accuracy"] - result["before"]["greedy_accuracy"]), 1
+            ),
+        }
+        for preset, result in results.items()
+    }
+    summary = {
+        "task": f"toy arithmetic word problems (operands <= {settings.max_operand}), DAPO answer format",
+        "model": policy["model"],
+        "warmup": policy["warmup"],
+        "warmup_reused": policy["reused"],
+        "heldout_problems": len(heldout[0]),
+        **{preset: {**result, **gains[preset]} for preset, result in results.items()},
+        "gains_sampled_points": {preset: gain["gain_sampled_points"] for preset, gain in gains.items()},
+        "plots": [
+            str(out_dir / name)
+            for name in ("accuracy.png", "heldout_dapo_vs_pairwise.png", "dapo/curves.png", "grpo/curves.png")
+        ],
         "seconds": round(time.perf_counter() - started, 1),
     }
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")

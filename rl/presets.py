@@ -31,6 +31,7 @@ class RLConfig:
     reward_kwargs: dict[str, Any] = field(default_factory=dict)
     overlong_buffer_frac: float = 0.0  # soft overlong punishment buffer as a share of max_new_tokens (0 = off)
     overlong_factor: float = 1.0
+    verifier: str = "dapo"  # rule reward that measures correctness when the training reward does not (pairwise)
     # advantages
     advantage: str = "grpo"  # a name in algos.ADVANTAGE_ESTIMATORS
     gamma: float = 1.0

@@ -77,3 +77,18 @@ def noisy_solution(problem: Problem, rng: random.Random, *, wrong_rate: float, f
     if rng.random() < wrong_rate:
         result = max(0, result + rng.choice((-2, -1, 1, 2)))
     return problem.solution(result, answer_line=rng.random() >= format_error_rate)
+
+
+def problem_rows(problems: list[Problem], *, data_source: str = "toy_arithmetic") -> list[dict]:
+    """Rows of the curated (verl/DAPO) schema for ``problems``: a one-message chat prompt, the gold answer under
+    ``reward_model.ground_truth`` and the worked reference solution under ``extra_info.solution``."""
+    return [
+        {
+            "data_source": data_source,
+            "prompt": [{"content": p.prompt, "role": "user"}],
+            "ability": "MATH",
+            "reward_model": {"ground_truth": str(p.answer), "style": "rule"},
+            "extra_info": {"index": index, "solution": p.solution()},
+        }
+        for index, p in enumerate(problems)
+    ]

@@ -36,6 +36,7 @@ METRIC_KEYS = (
     "step",
     "reward",
     "accuracy",
+    "reward_verifier_disagreement",
     "response_length",
     "truncated_fraction",
     "clip_fraction",
@@ -98,7 +99,10 @@ class RLTrainer:
     """Trains ``model`` (a transformers causal LM) on prompt texts with gold answers under ``config``.
 
     ``prompts`` are already rendered texts (see ``rl.data.render_prompt``). ``reward`` overrides the config's reward
-    name (any object with the ``rewards.Reward`` ``score`` method).
+    name (any object with the ``rewards.Reward`` ``score`` method). ``questions`` (the problem as a judge should read
+    it, default: the rendered prompt) and ``references`` (an anchor solution per prompt) go to the reward; a judge
+    reward (``pairwise``) compares each response with its prompt's reference. Correctness in the metrics and in
+    :meth:`evaluate` always comes from a verifier: the reward's own, else ``config.verifier``.
     """
 
     def __init__(
@@ -112,6 +116,8 @@ class RLTrainer:
         reward: Any = None,
         out_dir: str | Path | None = None,
         add_special_tokens: bool | None = None,
+        questions: Sequence[str] | None = None,
+        references: Sequence[str | None] | None = None,
     ) -> None:
         self.config = config.validate()
         if len(prompts) != len(golds) or not prompts:
@@ -127,7 +133,13 @@ class RLTrainer:
         self.add_special_tokens = (
             not getattr(tokenizer, "chat_template", None) if add_special_tokens is None else add_special_tokens
         )
+        for name, values in (("questions", questions), ("references", references)):
+            if values is not None and len(values) != len(prompts):
+                raise ValueError(f"{name} must have one entry per prompt")
+        self.questions = list(questions) if questions is not None else None
+        self.references = list(references) if references is not None else None
         self.reward = build_reward_for(config, reward)
+        self._verifier = None
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
         self.ref = None
         if config.kl_coef > 0 or config.track_ref_kl:
@@ -151,6 +163,15 @@ class RLTrainer:
         self._order: list[int] = []
         self._rng = random.Random(config.seed)
 
+    @property
+    def verifier(self) -> Any:
+        """The rule reward (``config.verifier``) that measures correctness where the training reward does not."""
+        if self._verifier is None:
+            from mathreward.rewards import build_reward
+
+            self._verifier = build_reward(self.config.verifier)
+        return self._verifier
+
     def _amp(self) -> contextlib.AbstractContextManager:
         """Autocast for forward passes (mixed precision on GPU); a no-op on CPU."""
         if self.autocast_dtype is None:
@@ -169,9 +190,20 @@ class RLTrainer:
         return picked
 
     def generate(
-        self, prompts: Sequence[str], golds: Sequence[str | None], *, group_size: int, do_sample: bool = True
+        self,
+        prompts: Sequence[str],
+        golds: Sequence[str | None],
+        *,
+        group_size: int,
+        do_sample: bool = True,
+        questions: Sequence[str] | None = None,
+        references: Sequence[str | None] | None = None,
+        with_reward: bool = True,
     ) -> list[Sample]:
-        """Sample responses and score them; every sample gets ``score`` (shaped) and ``correct`` (raw)."""
+        """Sample responses and score them. Every sample gets ``score`` (the training reward, shaped), ``correct``
+        (raw correctness from the verifier) and ``extras["verdict"]`` (the training reward's own pass/fail, see
+        :func:`reward_verdict`). ``questions`` (default: the prompts) and ``references`` (anchor solutions) are what
+        a judge reward reads; ``with_reward=False`` runs only the verifier (evaluation)."""
         cfg = self.config
         with self._amp():
             samples = generate_samples(
@@ -186,23 +218,38 @@ class RLTrainer:
                 do_sample=do_sample,
                 add_special_tokens=self.add_special_tokens,
             )
-        results = self.reward.score(
-            [s.prompt_text for s in samples],
-            [s.response_text for s in samples],
-            [s.gold for s in samples],
-            response_lengths=[len(s.response_ids) for s in samples],
-            group_ids=[s.group for s in samples],
-        )
-        for sample, result in zip(samples, results, strict=True):
+        responses = [s.response_text for s in samples]
+        sample_golds = [s.gold for s in samples]
+        fields: dict[str, Any] = {
+            "response_lengths": [len(s.response_ids) for s in samples],
+            "group_ids": [s.group for s in samples],
+        }
+        if references is not None:
+            fields["references"] = [references[s.group] for s in samples]
+        asked = [questions[s.group] for s in samples] if questions is not None else [s.prompt_text for s in samples]
+        results = self.reward.score(asked, responses, sample_golds, **fields) if with_reward else None
+        checked = results
+        if results is None or any(r.correct is None for r in results):
+            checked = self.verifier.score(asked, responses, sample_golds, **fields)
+        for index, sample in enumerate(samples):
+            result = results[index] if results is not None else checked[index]
             sample.score = float(result.score)
-            sample.correct = result.correct
-            sample.extras = {"status": result.status, "pred": result.pred}
+            sample.correct = checked[index].correct if result.correct is None else result.correct
+            sample.extras = {
+                "status": checked[index].status,
+                "pred": checked[index].pred,
+                "verdict": reward_verdict(result),
+            }
         return samples
 
     def _draw_groups(self, num_prompts: int, generated: list[Sample]) -> list[list[Sample]]:
         indices = self._next_prompts(num_prompts)
         samples = self.generate(
-            [self.prompts[i] for i in indices], [self.golds[i] for i in indices], group_size=self.config.group_size
+            [self.prompts[i] for i in indices],
+            [self.golds[i] for i in indices],
+            group_size=self.config.group_size,
+            questions=[self.questions[i] for i in indices] if self.questions is not None else None,
+            references=[self.references[i] for i in indices] if self.references is not None else None,
         )
         generated.extend(samples)
         groups: dict[int, list[Sample]] = {}
@@ -218,7 +265,7 @@ class RLTrainer:
             result = dynamic_sample(
                 lambda: self._draw_groups(cfg.gen_batch_size or cfg.batch_size, generated),
                 cfg.batch_size,
-                accuracies_of=lambda group: [s.correct for s in group],
+                accuracies_of=lambda group: [_verdict_or_score(s) for s in group],
                 max_num_gen_batches=cfg.max_num_gen_batches,
             )
             groups, draws, keep_rate = result.groups, result.num_draws, result.keep_rate
@@ -231,6 +278,7 @@ class RLTrainer:
         metrics = {
             "reward": _mean([s.score for s in generated]),
             "accuracy": _mean([float(bool(s.correct)) for s in generated]),
+            "reward_verifier_disagreement": _disagreement(generated),
             "response_length": _mean([len(s.response_ids) for s in generated]),
             "truncated_fraction": _mean([float(s.truncated) for s in generated]),
             "num_samples": len(samples),
@@ -254,7 +302,8 @@ class RLTrainer:
         mask = batch.response_mask
         n = len(samples)
         scores = torch.tensor([s.score for s in samples], dtype=torch.float32, device=self.device)
-        correct = torch.tensor([bool(s.correct) for s in samples], device=self.device)
+        # The reward's own pass/fail (the verifier's correctness for a rule reward): what the positive-example loss uses.
+        correct = torch.tensor([bool(s.extras.get("verdict")) for s in samples], device=self.device)
         truncated = torch.tensor([s.truncated for s in samples], device=self.device)
         mini = min(cfg.mini_batch_size or n, n)
         num_updates = cfg.ppo_epochs * math.ceil(n / mini)
@@ -470,6 +519,7 @@ class RLTrainer:
                 golds[start : start + batch_prompts],
                 group_size=1 if greedy else samples_per_prompt,
                 do_sample=not greedy,
+                with_reward=False,
             )
         return {
             "accuracy": _mean([float(bool(s.correct)) for s in results]),
@@ -497,6 +547,27 @@ class RLTrainer:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         with open(self.out_dir / "metrics.jsonl", "a", encoding="utf-8") as handle:
             handle.write(json.dumps(record) + "\n")
+
+
+def reward_verdict(result: Any) -> bool | None:
+    """The reward's own pass/fail of one response: ``correct`` for a verifier reward, else the judge's
+    ``extras["judged_correct"]`` (the pairwise reward against a reference anchor), else ``None``."""
+    if result.correct is not None:
+        return bool(result.correct)
+    judged = result.extras.get("judged_correct")
+    return None if judged is None else bool(judged)
+
+
+def _verdict_or_score(sample: Sample) -> float:
+    """What DAPO's dynamic sampling compares within a group: the reward's verdict, or its score without one."""
+    verdict = sample.extras.get("verdict")
+    return float(verdict) if verdict is not None else sample.score
+
+
+def _disagreement(samples: Sequence[Sample]) -> float | None:
+    """Share of responses whose reward verdict differs from the verifier's correctness (None without verdicts)."""
+    pairs = [(s.extras.get("verdict"), bool(s.correct)) for s in samples if s.extras.get("verdict") is not None]
+    return _mean([float(v != c) for v, c in pairs]) if pairs else None
 
 
 def _mean(values: Sequence[float]) -> float:

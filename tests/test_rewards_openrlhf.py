@@ -35,3 +35,32 @@ def test_reward_func_loaded_from_its_file_like_openrlhf(monkeypatch: pytest.Monk
     assert torch.equal(out["rewards"], torch.tensor([1.0, -1.0]))
     assert torch.equal(out["scores"], torch.tensor([1.0, 0.0]))
     assert torch.equal(out["extra_logs"]["acc"], torch.tensor([1.0, 0.0]))
+
+
+def test_read_label_forms() -> None:
+    assert openrlhf.read_label({"ground_truth": "34", "style": "rule-lax-nothink"}) == "34"  # DAPO-Math-17k
+    assert openrlhf.read_label({"answer": 12}) == "12"
+    assert openrlhf.read_label(["\\frac12"]) == "\\frac12"
+    assert openrlhf.read_label([{"ground_truth": 7}]) == "7"
+    assert openrlhf.read_label(34) == "34"
+    assert openrlhf.read_label([]) is None and openrlhf.read_label("  ") is None
+    with pytest.raises(ValueError, match="list of 2 answers"):
+        openrlhf.read_label(["1", "2"])
+    with pytest.raises(ValueError, match="without a 'ground_truth' or 'answer' key \\(keys: 'target'\\)"):
+        openrlhf.read_label({"target": "1"})
+    with pytest.raises(ValueError, match="nested deeper than 4"):
+        openrlhf.read_label([[[[["1"]]]]])
+    with pytest.raises(ValueError, match=r"^labels\[1\]: label is a list"):
+        openrlhf.read_labels(["1", ["1", "2"]], 2)
+
+
+def test_reward_func_takes_reward_options_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    torch = pytest.importorskip("torch")
+    monkeypatch.setenv("MATHREWARD_REWARD", "dapo")
+    monkeypatch.setenv("MATHREWARD_REWARD_OPTIONS", '{"wrong_score": 0}')
+    spec = importlib.util.spec_from_file_location("reward_func", openrlhf.__file__)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    labels = [{"ground_truth": "5"}, ["5"], "5"]
+    out = module.reward_func(["P Answer: 5", "P Answer: 6", "P nothing"], ["P", "P", "P"], labels)
+    assert torch.equal(out["rewards"], torch.tensor([1.0, 0.0, 0.0]))  # 0/1: OpenRLHF's eval pass rates read these

@@ -1,23 +1,48 @@
-"""The RL demo's quick mode end to end: warm-up, DAPO and GRPO steps, summary numbers and PNGs."""
+"""The demo's policy -> reward_models -> rl chain in quick mode through `mathreward demo`: one shared warm-up, the
+reward models trained from it, DAPO / GRPO with the rule reward and DAPO with the pairwise reward; summary keys."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
-from mathreward.rl.demo import run_demo
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_quick_demo_runs_both_presets_and_writes_plots(tmp_path) -> None:
-    summary = run_demo(tmp_path, quick=True)
-    for preset in ("dapo", "grpo"):
-        result = summary[preset]
-        assert result["steps"] >= 1
+def test_quick_demo_chain_shares_the_warmup_and_reports_every_key(tmp_path) -> None:
+    out = tmp_path / "demo_out"
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; from mathreward import cli; sys.exit(cli.main())"]
+        + ["demo", "--quick", "--stages", "rl,reward_models", "--out", str(out)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads((out / "summary.json").read_text())
+    assert list(summary) == ["policy", "reward_models", "rl"]  # the policy stage is pulled in, in order
+    assert summary["rl"]["warmup_reused"] is True  # made once by the policy stage, reused by the RL stage
+    rm = summary["reward_models"]
+    assert rm["policy"] == str(out / "policy" / "warmup")
+    for key in ("pairwise_accuracy", "bt_accuracy", "position_consistency"):
+        assert 0.0 <= rm[key] <= 1.0
+    assert 0.0 <= rm["accuracy_by_kind"]["pairwise"]["wrong_answer"] <= 1.0
+    assert len(rm["pairwise_ece_before_after"]) == 2
+    train = [json.loads(line) for line in (out / "reward_models" / "train_pairs.jsonl").read_text().splitlines()]
+    test = [json.loads(line) for line in (out / "reward_models" / "test_pairs.jsonl").read_text().splitlines()]
+    assert not {p["prompt"] for p in train} & {p["prompt"] for p in test}
+    for preset in ("dapo", "grpo", "pairwise"):
+        result = summary["rl"][preset]
+        assert set(result) >= {"before", "after", "gain_sampled_points", "steps"}
         for phase in ("before", "after"):
             assert 0.0 <= result[phase]["sampled_accuracy"] <= 1.0
-            assert 0.0 <= result[phase]["greedy_accuracy"] <= 1.0
-        assert (tmp_path / preset / "curves.png").stat().st_size > 10_000
-        assert (tmp_path / preset / "final" / "config.json").exists()
-        records = [json.loads(line) for line in (tmp_path / preset / "metrics.jsonl").read_text().splitlines()]
-        assert [r["step"] for r in records if "reward" in r] == list(range(1, result["steps"] + 1))
-    assert (tmp_path / "accuracy.png").exists() and (tmp_path / "warmup" / "config.json").exists()
-    assert json.loads((tmp_path / "summary.json").read_text())["dapo"]["steps"] == summary["dapo"]["steps"]
+    assert summary["rl"]["pairwise"]["reward"] == "pairwise" and summary["rl"]["dapo"]["reward"] == "dapo"
+    assert summary["rl"]["pairwise"]["before"] == summary["rl"]["dapo"]["before"]  # same start, same evaluation
+    for name in ("accuracy.png", "heldout_dapo_vs_pairwise.png", "dapo/curves.png", "pairwise/curves.png"):
+        assert (out / "rl" / name).stat().st_size > 10_000
+    assert (out / "reward_models" / "pairwise_rm" / "reward_model.json").exists()

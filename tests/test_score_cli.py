@@ -133,7 +133,7 @@ def _run_in_process(*args: str) -> int:
         (
             "broken.jsonl",
             '{"response": "Answer: 1", "gold": "1"}\n{"response": \n',
-            "broken.jsonl: line 2: invalid JSON",
+            "broken.jsonl: row 2: invalid JSON",
         ),
         ("broken.parquet", "not a parquet file", "broken.parquet: cannot be read as parquet"),
         ("absent.jsonl", None, "absent.jsonl: no such file"),

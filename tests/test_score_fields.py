@@ -47,6 +47,7 @@ def test_columns_reach_the_reward_in_chunks_and_in_order(tmp_path: Path) -> None
         reward="test-echo-fields",
         extra_fields={"group_ids": "meta.group", "references": "meta.reference"},
         chunk_size=2,
+        workers=1,  # the reward records its calls in this process
         progress=False,
         reward_options={"flag": True},
     )
@@ -57,7 +58,7 @@ def test_columns_reach_the_reward_in_chunks_and_in_order(tmp_path: Path) -> None
     assert sum((call["fields"]["group_ids"] for call in SEEN), []) == [0, 0, 1, 1, 2]
     assert sum((call["fields"]["references"] for call in SEEN), []) == [f"ref {i}" for i in range(5)]
     assert sum((call["fields"]["data_sources"] for call in SEEN), []) == ["toy"] * 5
-    assert SEEN[0]["options"] == {"flag": True, "timeout": 5.0}  # --timeout reaches rewards that take keywords
+    assert SEEN[0]["options"] == {"flag": True, "timeout": 5.0, "workers": 1}  # --timeout and --workers reach it
     table = pq.read_table(tmp_path / "out.parquet")
     assert table.column("score").to_pylist() == [1.0, 2.0, 3.0, 4.0, 5.0]
     assert table.column("correct").to_pylist() == [None] * 5

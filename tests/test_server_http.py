@@ -154,6 +154,34 @@ def test_openrlhf_without_prompts_scores_the_whole_query(server: Server) -> None
     assert data["rewards"] == [1.0, -1.0]
 
 
+def test_dict_and_list_labels_are_read(server: Server) -> None:
+    # DAPO-Math-17k's reward_model column, as OpenRLHF passes it through with --label_key reward_model
+    labels = [{"ground_truth": "34", "style": "rule-lax-nothink"}, ["4"], {"answer": 12}, [], {"ground_truth": None}]
+    body = {"query": ["Answer: 34", "Answer: 5", "Answer: 12", "Answer: 1", "Answer: 1"], "labels": labels}
+    reply = httpx.post(server.url + "/get_reward", json=body, headers=AUTH, timeout=30)
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["rewards"] == [1.0, -1.0, 1.0, 0.0, 0.0]  # no gold: the reward's no-gold score
+    assert reply.json()["statuses"][3:] == ["no_gold", "no_gold"]
+    items = [{"response": "Answer: 34", "gold": {"ground_truth": "34"}}, {"response": "Answer: 3", "gold": ["3"]}]
+    results = httpx.post(server.url + "/score", json={"items": items}, headers=AUTH, timeout=30).json()["results"]
+    assert [r["score"] for r in results] == [1.0, 1.0]
+
+
+def test_unreadable_labels_are_a_clear_422(server: Server) -> None:
+    body = {"query": ["Answer: 1", "Answer: 2"], "labels": ["1", {"target": "2"}]}
+    reply = httpx.post(server.url + "/get_reward", json=body, headers=AUTH, timeout=30)
+    assert reply.status_code == 422
+    assert (
+        reply.json()["detail"] == "labels[1]: label is a dict without a 'ground_truth' or 'answer' key (keys: 'target')"
+    )
+    body = {"query": ["Answer: 1"], "labels": [["1", "2"]]}
+    reply = httpx.post(server.url + "/get_reward", json=body, headers=AUTH, timeout=30)
+    assert reply.status_code == 422 and "labels[0]: label is a list of 2 answers" in reply.json()["detail"]
+    items = [{"response": "Answer: 1", "gold": "1"}, {"response": "Answer: 1", "gold": {"x": 1}}]
+    reply = httpx.post(server.url + "/score", json={"items": items}, headers=AUTH, timeout=30)
+    assert reply.status_code == 422 and reply.json()["detail"].startswith("items[1].gold: label is a dict without")
+
+
 def test_score_endpoint_keeps_order_and_handles_hostile_items(server: Server) -> None:
     items = [
         {"prompt": "p", "response": "So\nAnswer: \\frac{1}{2}", "gold": "0.5"},

@@ -70,7 +70,7 @@ DECIMALS = [
     ("0.4", "\\frac{2}{5}", True),
     ("0.5", "\\frac12", True),
     ("1/3", "0.333", False),
-    ("1/3", "0.3333333333", False),
+    ("1/3", "0.3333333333", True),  # ten significant digits: the exact value rounded to its places (issue 12)
     ("2.5", "2\\frac{1}{2}", True),
     ("2.5", "5/2", True),
     ("-0.25", "-\\frac{1}{4}", True),

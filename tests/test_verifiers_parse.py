@@ -34,7 +34,7 @@ KINDS = [
     ("\\sqrt{2}+\\pi", "expression", None),
     ("(1,2)", "tuple", None),
     ("\\{1,2\\}", "set", None),
-    ("1, 2, 3", "set", None),
+    ("1, 2, 3", "tuple", None),  # a bare list: several values in the order written (curation's "several values")
     ("[1,2)", "interval", None),
     ("(-\\infty, 3)", "interval", None),
     ("(1,2)\\cup(3,4)", "interval", None),

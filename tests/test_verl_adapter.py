@@ -80,3 +80,33 @@ def test_loaded_from_its_file_and_called_the_way_verl_calls_it() -> None:
         extra_infos=[None, None],
     )
     assert [m["score"] for m in many] == [1.0, 0.0]
+
+
+def test_reward_kwargs_reach_every_reward_option() -> None:
+    boxed_only = "so the result is \\boxed{34}"
+    # dapo-verl's version: the recipe's scorer ignores a lone box, verl 0.9 falls back to it
+    assert verl.compute_score("math_dapo", boxed_only, "34", None, reward="dapo-verl")["score"] == -1.0
+    assert verl.compute_score("math_dapo", boxed_only, "34", None, reward="dapo-verl", version="0.9") == {
+        "score": 1.0,
+        "acc": True,
+        "pred": "34",
+    }
+    # Hydra reads reward_kwargs.version=0.9 as a float
+    assert verl.compute_score("math_dapo", boxed_only, "34", None, reward="dapo-verl", version=0.9)["score"] == 1.0
+    # the rule rewards' own scores: dapo as 0/1
+    assert verl.compute_score("math_dapo", "Answer: 7", "34", None, wrong_score=0)["score"] == 0.0
+    batch = verl.compute_score_batch(["math_dapo"] * 2, [boxed_only, "Answer: 7"], ["34", "34"], None,
+                                     reward="dapo-verl", version="0.9")  # fmt: skip
+    assert [b["score"] for b in batch] == [1.0, -1.0]
+
+
+def test_unknown_reward_kwargs_are_an_error_naming_them() -> None:
+    with pytest.raises(TypeError, match="reward 'dapo-verl' takes no option 'strict' \\(from reward_kwargs\\)"):
+        verl.compute_score("math_dapo", "Answer: 7", "34", None, reward="dapo-verl", strict=True)
+    with pytest.raises(TypeError, match="unknown equivalence option\\(s\\): version"):  # dapo checks its own
+        verl.compute_score("math_dapo", "Answer: 7", "34", None, version="0.9")
+    with pytest.raises(ValueError, match="version must be one of"):
+        verl.compute_score("math_dapo", "Answer: 7", "34", None, reward="dapo-verl", version="0.8")
+    # verl's own call keywords never count as reward options
+    out = verl.compute_score("math_dapo", "Answer: 34", "34", None, reward_router_address="h:1", memory_limit_mb=1)
+    assert out["score"] == 1.0

@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from functools import lru_cache
 
 from .exact import Refused, Unsupported, Value, parse_plain_number, parse_value
 from .limits import RefusedInput, check_answer
-from .normalize import clean, plain_text, strip_units
+from .normalize import DEGREES_MARK, clean, plain_text, strip_units, trig_in_degrees
 from .structure import is_thousands_number, parse_structure
 
 __all__ = ["Options", "NeedsSymbolic", "Outcome", "compare", "numeric_value", "clean_cached", "structure_cached"]
@@ -55,6 +56,7 @@ _LONG_WORD_RE = re.compile(r"[A-Za-z]{3,}")
 _LATEX_CMD_RE = re.compile(r"\\[A-Za-z]+")
 _WS_RE = re.compile(r"\s+")
 _COMMA_GROUPS_RE = re.compile(r"\d{1,3}(?:,[1-9]\d{2})+")
+_COMMA_DECIMAL_GOLD_RE = re.compile(r"[+-]?(?:0,\d+|\d+,(?:\d{1,2}|\d{4,}))")
 
 
 @lru_cache(maxsize=4096)
@@ -127,6 +129,79 @@ def _repeating_decimal(text: str) -> Fraction | None:
     return -value if sign == "-" else value
 
 
+_DECIMAL_LITERAL_RE = re.compile(r"[+-]?(\d*)\.(\d+)")
+MIN_APPROX_DIGITS = 4  # significant digits a decimal needs to stand for a rational value it rounds
+MIN_IRRATIONAL_DIGITS = 15  # ... and for an irrational one (roots, pi): the value as a double prints it
+
+
+def _decimal_places(text: str) -> tuple[int, int] | None:
+    """(decimal places, significant digits) of a plain decimal literal ("2.6667" -> (4, 5)), else None."""
+    match = _DECIMAL_LITERAL_RE.fullmatch(text.strip().replace("\u2212", "-"))
+    if match is None:
+        return None
+    digits = (match.group(1) + match.group(2)).lstrip("0")
+    return len(match.group(2)), len(digits)
+
+
+def approximates(exact: Value, decimal_text: str, decimal: Value) -> bool:
+    """The default rule for a decimal against an exact value: the decimal is the exact value rounded to the decimal's
+    own places (off by at most half a unit in its last place) and has enough significant digits to name it: at
+    least ``MIN_APPROX_DIGITS`` for a rational value, ``MIN_IRRATIONAL_DIGITS`` (a double's printout) for an
+    irrational one. ``0.0833333333333333`` stands for 1/12, ``2.6667`` for 8/3 and ``4.123105625617661`` for
+    ``\\sqrt{17}``; ``0.3`` (1/3), ``3.14`` and ``3.1416`` (pi) do not (``float_rounding`` loosens it)."""
+    shape = _decimal_places(decimal_text)
+    if shape is None or shape[1] < MIN_APPROX_DIGITS or shape[0] > 30:
+        return False
+    places = shape[0]
+    target = decimal.as_fraction()
+    if target is None:
+        return False
+    half_unit = Fraction(1, 2 * 10**places)
+    exact_fraction = exact.as_fraction()
+    if exact_fraction is not None:
+        return abs(exact_fraction - target) <= half_unit
+    if shape[1] < MIN_IRRATIONAL_DIGITS:
+        return False
+    value = _decimal_value(exact, places + 30)
+    if value is None:
+        return False
+    with localcontext() as context:
+        context.prec = places + 40
+        written = Decimal(target.numerator) / Decimal(target.denominator)
+        return abs(value - written) <= Decimal(1) / Decimal(2 * 10**places)
+
+
+_PI_DIGITS = "3.14159265358979323846264338327950288419716939937510582097494459230781640628620899862803482534211706798"
+
+
+def _decimal_value(value: Value, digits: int) -> Decimal | None:
+    """``value`` (sums of c sqrt(r) pi^k) to ``digits`` significant digits; None when too large to do that."""
+    if digits > 90 or len(value.terms) > 8:
+        return None
+    with localcontext() as context:
+        context.prec = digits + 10
+        pi = Decimal(_PI_DIGITS)
+        total = Decimal(0)
+        for (radicand, pi_power), coef in value.terms.items():
+            if abs(pi_power) > 8 or max(coef.numerator.bit_length(), coef.denominator.bit_length()) > 256:
+                return None
+            term = Decimal(coef.numerator) / Decimal(coef.denominator) * Decimal(radicand).sqrt()
+            total += term * pi**pi_power
+        return +total
+
+
+def _approximation(gold_text: str, gold: tuple[Value, bool], pred_text: str, pred: tuple[Value, bool]) -> bool:
+    """One side is a decimal that rounds the other side's exact value (see ``approximates``)."""
+    if gold[1] != pred[1]:
+        return False
+    gold_decimal, pred_decimal = _decimal_places(gold_text), _decimal_places(pred_text)
+    if pred_decimal is not None and gold_decimal is None:
+        return approximates(gold[0], pred_text, pred[0])
+    if gold_decimal is not None and pred_decimal is None:
+        return approximates(pred[0], gold_text, gold[0])
+    return False
+
+
 def _values_equal(gold: tuple[Value, bool], pred: tuple[Value, bool], options: Options) -> bool:
     gold_values = [gold[0]]
     pred_values = [pred[0]]
@@ -187,7 +262,7 @@ def _compare_atoms(gold: str, pred: str, options: Options, symbolic: SymbolicFn 
     gold_number = numeric_value(gold)
     pred_number = numeric_value(pred, True)
     if gold_number is not None and pred_number is not None:
-        return _values_equal(gold_number, pred_number, options)
+        return _values_equal(gold_number, pred_number, options) or _approximation(gold, gold_number, pred, pred_number)
     gold_text, pred_text = _is_text(gold), _is_text(pred)
     if gold_text or pred_text:
         if gold_text and pred_text:
@@ -249,6 +324,9 @@ def _compare_nodes(gold: tuple, pred: tuple, options: Options, symbolic: Symboli
     gk, pk = gold[0], pred[0]
     if gk == "atom" and pk == "atom":
         return _compare_atoms(gold[1], pred[1], options, symbolic)
+    if gk == "list" and pk == "atom":
+        # a gold that spells one value twice ("\\boxed{x+11} or \\boxed{11+x}"): right when it equals every item
+        return _all_pairs(gold[1], tuple(pred for _ in gold[1]), options, symbolic)
     if pk == "list" and gk not in _COLLECTIONS and gk != "seq":
         # several answers against one: right only if every one of them is right (hedging is wrong)
         return _all_pairs(tuple(gold for _ in pred[1]), pred[1], options, symbolic)
@@ -262,6 +340,13 @@ def _compare_nodes(gold: tuple, pred: tuple, options: Options, symbolic: Symboli
         return _all_pairs(gold[3], pred[1], options, symbolic)
     if gk == "list" and pk == "seq" and pred[1] == "(":
         return _all_pairs(gold[1], pred[3], options, symbolic)
+    if (gk == "matrix" and pk == "atom" and "\\begin" in pred[1]) or (
+        pk == "matrix" and gk == "atom" and "\\begin" in gold[1]
+    ):
+        # an expression of matrices ("A + B", "I I") against a matrix: compared by value on the symbolic path
+        if symbolic is None:
+            raise NeedsSymbolic
+        return False
     if gk == "matrix" and pk == "matrix":
         if len(gold[1]) != len(pred[1]):
             return False
@@ -315,6 +400,17 @@ def _plain_pair(gold: str, pred: str) -> Outcome | None:
     return Outcome(True, "numeric") if gold_number == pred_number else Outcome(False, "numeric mismatch")
 
 
+def _same_angle_units(gold: str, preds: list[str]) -> tuple[str, list[str]]:
+    """When one side writes trig arguments in degrees (``\\cos 58^\\circ``), read the other side's bare numeric
+    arguments (``\\cos58``) in degrees too."""
+    gold_degrees = DEGREES_MARK in gold
+    if gold_degrees and not any(DEGREES_MARK in pred for pred in preds):
+        return gold, [trig_in_degrees(pred) for pred in preds]
+    if not gold_degrees and any(DEGREES_MARK in pred for pred in preds):
+        return trig_in_degrees(gold), preds
+    return gold, preds
+
+
 def compare(
     gold: str,
     preds: tuple[str, ...] | list[str] | str,
@@ -338,18 +434,28 @@ def compare(
     gold_clean = clean_cached(gold)
     pred_cleans = [clean_cached(text) for text in preds if text is not None]
     pred_cleans = [text for text in pred_cleans if text]
+    gold_clean, pred_cleans = _same_angle_units(gold_clean, pred_cleans)
     if not pred_cleans:
         return Outcome(False, "empty answer")
     if len(pred_cleans) == 1 and _squash(pred_cleans[0]) == _squash(gold_clean):
         return Outcome(True, "same text")
+    if len(pred_cleans) == 1 and _COMMA_DECIMAL_GOLD_RE.fullmatch(gold_clean):
+        pred_number = parse_plain_number(pred_cleans[0])
+        if pred_number is not None and "." in pred_cleans[0]:
+            # "1,22" against "1.22": a gold written with a decimal comma (it cannot be thousands: not 3 digits)
+            equal = parse_plain_number(gold_clean.replace(",", ".")) == pred_number
+            return Outcome(equal, "numeric (decimal comma)" if equal else "numeric mismatch")
     gold_node = structure_cached(gold_clean)
     if gold_node[0] == "atom" and len(pred_cleans) == 1:
         gold_number = numeric_value(gold_node[1])
         if gold_number is not None:
             pred_number = numeric_value(pred_cleans[0], True)
             if pred_number is not None:
-                equal = _values_equal(gold_number, pred_number, options)
-                return Outcome(equal, "numeric" if equal else "numeric mismatch")
+                if _values_equal(gold_number, pred_number, options):
+                    return Outcome(True, "numeric")
+                if _approximation(gold_node[1], gold_number, pred_cleans[0], pred_number):
+                    return Outcome(True, "numeric (decimal rounds the exact value)")
+                return Outcome(False, "numeric mismatch")
     if len(pred_cleans) == 1:
         pred_node = structure_cached(pred_cleans[0])
     else:

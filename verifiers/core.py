@@ -14,8 +14,10 @@ from .compare import NeedsSymbolic, Options, compare
 from .exact import Refused
 from .extraction import STYLES as STYLES_ACCEPTED
 from .extraction import extract, read_gold
+from .fast_lane import fast_verdicts
 from .guard import default_pool
 from .limits import RefusedInput
+from .turns import UNCLOSED_THINK
 
 __all__ = ["Verdict", "verify", "verify_batch", "is_equivalent", "default_workers"]
 
@@ -73,6 +75,7 @@ def verify_batch(
     style: str = "auto",
     timeout: float = 5.0,
     workers: int | None = None,
+    unclosed_think: str = "no_answer",
     **equivalence_options,
 ) -> list[Verdict]:
     """Check many responses against their golds; one Verdict per row, in input order.
@@ -81,22 +84,28 @@ def verify_batch(
     (``workers``; None = min(cpu_count, 4); 0 = one guard worker, items one after another) with a per-item deadline of
     ``timeout`` seconds enforced from outside: a hung item is killed and gets "timeout", a crashed worker gives
     "error", and the batch goes on. ``equivalence_options``: ``float_rounding``, ``percent_as_fraction``.
+    ``unclosed_think``: a response whose ``<think>`` never closes has no answer ("no_answer", the default) or is read
+    as if the tag were not there ("read").
     """
     if len(responses) != len(golds):
         raise ValueError(f"verify_batch: {len(responses)} responses but {len(golds)} golds")
     if style not in STYLES_ACCEPTED:
         raise ValueError(f"unknown extraction style {style!r}; choose from {', '.join(STYLES_ACCEPTED)}")
+    if unclosed_think not in UNCLOSED_THINK:
+        raise ValueError(f"unclosed_think must be one of {', '.join(UNCLOSED_THINK)}, got {unclosed_think!r}")
     options = _options(equivalence_options)
-    verdicts: list[Verdict | None] = [None] * len(responses)
+    verdicts: list[Verdict | None] = fast_verdicts(responses, golds, style)  # common shapes; None = full path
     symbolic_rows: list[int] = []
     tasks: list[dict] = []
     budgets: list[float] = []
     paths: list[str] = [""] * len(responses)
     preds: list[str | None] = [None] * len(responses)
     for row, (response, gold) in enumerate(zip(responses, golds, strict=True)):
+        if verdicts[row] is not None:
+            continue
         started = time.monotonic()
         try:
-            extraction = extract(response if isinstance(response, str) else "", style)
+            extraction = extract(response if isinstance(response, str) else "", style, unclosed_think=unclosed_think)
         except Exception as exc:  # noqa: BLE001
             verdicts[row] = Verdict(False, None, "error", f"path=none; extraction failed: {type(exc).__name__}")
             continue
@@ -139,10 +148,26 @@ def _from_worker(result: dict, pred: str | None, path: str, timeout: float) -> V
     return Verdict(False, pred, "error", f"path={path}; {result.get('error', 'verifier error')}")
 
 
-def verify(response: str, gold: str, *, style: str = "auto", timeout: float = 5.0, **equivalence_options) -> Verdict:
+def verify(
+    response: str,
+    gold: str,
+    *,
+    style: str = "auto",
+    timeout: float = 5.0,
+    unclosed_think: str = "no_answer",
+    **equivalence_options,
+) -> Verdict:
     """Check one response against its gold answer (see ``verify_batch``); returns within ``timeout`` seconds of
     checking work whatever the input (worker start-up, once per process, is not counted)."""
-    return verify_batch([response], [gold], style=style, timeout=timeout, workers=0, **equivalence_options)[0]
+    return verify_batch(
+        [response],
+        [gold],
+        style=style,
+        timeout=timeout,
+        workers=0,
+        unclosed_think=unclosed_think,
+        **equivalence_options,
+    )[0]
 
 
 def is_equivalent(

@@ -34,6 +34,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .turns import answer_region, halve_backslashes
+
 __all__ = ["STYLES", "Extraction", "extract", "extract_answer", "read_gold"]
 
 STYLES = ("auto", "strict", "dapo", "boxed")
@@ -44,7 +46,10 @@ MAX_SPAN_CHARS = 2_048  # same for a math span in the fallback
 MAX_ANSWER_CHARS = 1_024  # the final answer text is cut to this length
 MAX_LINE_CHARS = 2_048  # an answer line (after "Answer:") is read up to this length
 MAX_CANDIDATES = 16
+MAX_BARE_CHARS = 100  # a response of one word-free token up to this long is read whole
 MAX_GLUE_CHARS = 200  # boxes further apart than this are never grouped
+MAX_PARTS_GLUE_CHARS = 60  # a gold of several boxes has at most this much text (no digits) between them
+SOLUTION_MIN_WORDS = 6  # a gold with this many plain words outside math is a worked solution
 
 PATH_ANSWER_LINE = "answer_line"
 PATH_BOXED = "boxed"
@@ -75,6 +80,8 @@ _ANSWER_COLON_RE = re.compile(r"(?:\*\*|\*|__|_)?[ \t]*[:：](?:\*\*|\*|__|_)?")
 _BOX_RE = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
 # Math delimiters for the span scanner; escaped backslashes and dollars come first so they are skipped as tokens.
 _DELIM_RE = re.compile(r"\\\\|\\\$|\$\$|\$|\\\(|\\\)|\\\[|\\\]")
+# "$ \\begin{pmatrix}..\\end{pmatrix} $": a dollar followed by spaces opens math when a command follows on its line
+_SPACED_OPEN_RE = re.compile(r"[ \t]{1,8}\\[A-Za-z]")
 _CLOSER = {"$$": "$$", "$": "$", "\\(": "\\)", "\\[": "\\]"}
 # Phrases that announce a final answer without a colon: "The final answer is", "**Final Answer**", "answer ="
 _PHRASE_RE = re.compile(r"\b(?:final\s{1,3}answer|answer)\b", re.IGNORECASE)
@@ -92,12 +99,26 @@ _PLAIN_WORD_RE = re.compile(
 )
 _LATEX_CMD_RE = re.compile(r"\\[A-Za-z]+")
 _LONG_WORD_RE = re.compile(r"[A-Za-z]{3,}")
+_TWO_LETTERS_RE = re.compile(r"[A-Za-z]{2,}")
+_CONNECTOR_RE = re.compile(r"\b(?:and|or)\b|[,;]")
 _GLUE_RE = re.compile(
     r"\\text\s*\{\s*(?:and|or|,|;)?\s*\}|\\(?:q?quad|mbox\{\s*(?:and|or)?\s*\})|\\[,;:! ]|\\\\|\\[()\[\]]"
-    r"|\b(?:and|or)\b|[A-Za-z](?:_\{?\w{1,3}\}?)?\s*=|[\s$,;&~]",
+    r"|\b(?:and|or|for|in|parts?)\b|\(\s*[a-z]\s*\)|\\(?:text|textbf|mbox)\s*\{|\}"
+    r"|[A-Za-z](?:_\{?\w{1,3}\}?)?\s*=|[\s$,;&~]",
     re.IGNORECASE,
 )
-_SENTENCE_CUT_RE = re.compile(r"\.(?:\s+(?=[A-Za-z\\]{2})|\s*$)")
+_SENTENCE_CUT_RE = re.compile(r"\.(?:\s+(?=[A-Z]|[A-Za-z\\]{2})|\s*$)")
+# The verb of an answer sentence: the value it states follows the last one ("The largest $n$ is 34").
+_COPULA_RE = re.compile(r"\b(?:is|are|was|were|equals?|becomes?)\b|(?<![<>!\\])=(?!=)")
+# A number right after one of these words is a detail of the sentence, not its value ("14 bags with 2 lollipops").
+_DETAIL_WORD_RE = re.compile(
+    r"\b(?:with|in|of|for|after|before|per|each|by|from|to|at|on|than|every|into|over|under|within|among|"
+    r"step|part|case|problem|question|page|day|week|year)\s*$",
+    re.IGNORECASE,
+)
+_PRICE_TAIL_RE = re.compile(r"(?<=[\d\s])[$€£¥](?:\s.*)?$", re.DOTALL)  # "2,74 $ a..": the sign ends the value
+_CONCLUSION_RE = re.compile(r"\b(?:so|thus|hence|therefore|giving|i\.e\.)\s", re.IGNORECASE)
+_QUOTES = "\"'“”‘’`"
 _MARKDOWN_EDGE = "*_`#> \t\n"
 _MARKDOWN_MARKS = _MARKDOWN_EDGE.replace("_", "")
 _LABEL_PREFIX = _MARKDOWN_EDGE + "-+•"
@@ -108,13 +129,21 @@ _FINAL_RE = re.compile(r"final", re.IGNORECASE)
 # ----------------------------------------------------------------------------------------------- public functions
 
 
-def extract(response: str, style: str = "auto") -> Extraction:
-    """Find the final answer of ``response`` in the given style ("auto", "strict", "dapo" or "boxed")."""
+def extract(response: str, style: str = "auto", *, unclosed_think: str = "no_answer") -> Extraction:
+    """Find the final answer of ``response`` in the given style ("auto", "strict", "dapo" or "boxed").
+
+    Under every style the response is first cut to its answer region (``turns.answer_region``): chat-template tokens
+    and any turn after an end-of-turn marker go, the answer comes from after ``</think>`` and from inside the last
+    ``<answer>`` block, and a ``<think>`` that never closes gives no answer (``unclosed_think="read"`` reads it).
+    """
     if style not in STYLES:
         raise ValueError(f"unknown extraction style {style!r}; choose from {', '.join(STYLES)}")
     if not isinstance(response, str) or not response:
         return NO_ANSWER
-    text = _CONTROL_RE.sub(" ", response[-TAIL_CHARS:])
+    region = answer_region(response, unclosed_think)
+    if not region:
+        return NO_ANSWER
+    text = _CONTROL_RE.sub(" ", region[-TAIL_CHARS:])
     if style == "dapo":
         return _from_answer_line(text, _last_answer_marker(text))
     if style == "boxed":
@@ -149,6 +178,16 @@ def read_gold(gold: str) -> str:
     text = _CONTROL_RE.sub(" ", str(gold)).strip()
     if len(text) > TAIL_CHARS:
         text = text[-TAIL_CHARS:]
+    text = halve_backslashes(text)
+    parts = _boxed_parts(text)
+    if parts is not None:
+        return parts
+    if _is_solution(text):
+        found = extract(text, "strict")
+        if found.answer is not None:
+            text = found.answer
+    elif text.startswith(("\\boxed{", "\\fbox{")) and not _boxes(text):
+        text = text[text.index("{") + 1 :].strip()  # a box that was never closed: "\\boxed{W(n) = 1"
     for _ in range(4):
         before = text
         marker = _last_answer_marker(text)
@@ -165,6 +204,36 @@ def read_gold(gold: str) -> str:
         if text == before:
             break
     return _repair_matrix_rows(text)
+
+
+def _boxed_parts(text: str) -> str | None:
+    """A short gold made of several boxes ("\\boxed{1} papers and \\boxed{2} bins", "\\boxed{35}, \\boxed{4}"): the
+    list of their contents; None for anything else (one box, a worked solution)."""
+    boxes = _boxes(text)
+    if len(boxes) < 2 or len(boxes) > MAX_CANDIDATES:
+        return None
+    outside = _outside(text, boxes)
+    between = "".join(outside)
+    if len(between) > MAX_PARTS_GLUE_CHARS or any(ch.isdigit() for ch in between):
+        return None
+    for glue in outside[1:-1]:
+        if _TWO_LETTERS_RE.search(glue) is not None and _CONNECTOR_RE.search(glue) is None:
+            return None  # "\\boxed{1} no no no \\boxed{2}": words, but nothing that joins two parts
+    contents = [_final_strip(_strip_wrappers(content)) for _s, _e, content in boxes]
+    return ", ".join(dict.fromkeys(content for content in contents if content))
+
+
+def _is_solution(text: str) -> bool:
+    """A gold that is a worked solution (several words of prose outside math), not an answer."""
+    if len(text) < 40:
+        return False
+    masked = _mask_spans(text, _math_spans(text))
+    words = 0
+    for _match in _PLAIN_WORD_RE.finditer(masked):
+        words += 1
+        if words >= SOLUTION_MIN_WORDS:
+            return True
+    return False
 
 
 def _repair_matrix_rows(text: str) -> str:
@@ -267,6 +336,11 @@ def _clean_answer_text(raw: str, path: str, plain_factorial: bool = True) -> Ext
     cut = _SENTENCE_CUT_RE.search(text)
     if cut is not None and cut.start() > 0:
         text = text[: cut.start()]
+    text = _strip_quotes(text)
+    if phrase is None:
+        stated = _stated_value(text)
+        if stated is not None:
+            text = stated
     if not plain_factorial:
         text = _final_strip(text, factorial=False)  # punctuation outside math: "is 7!" ends a sentence
     text = _unwrap_math(_strip_markdown(text))
@@ -275,6 +349,64 @@ def _clean_answer_text(raw: str, path: str, plain_factorial: bool = True) -> Ext
         text = _trailing_expression(text) or text  # "It is 34" -> "34"
     text = _final_strip(text)
     return _single(text, path)
+
+
+def _strip_quotes(text: str) -> str:
+    """Remove quotes (plain, escaped or typographic) around the whole answer: ``\\"$12$ and $13$\\"``."""
+    text = text.strip()
+    for _ in range(3):
+        before = text
+        if text.startswith('\\"') and text.endswith('\\"') and len(text) > 4:
+            text = text[2:-2].strip()
+        elif len(text) > 2 and text[0] in _QUOTES and text[-1] in _QUOTES:
+            text = text[1:-1].strip()
+        if text == before:
+            break
+    return text
+
+
+def _stated_value(sentence: str, verb_only: bool = False) -> str | None:
+    """The value an answer sentence states, or None when the text is not such a sentence.
+
+    A sentence starts with a word or says "is"/"are"/"equals"/"=" outside math: the value is what follows the last
+    such verb ("The largest $n$ is 34", "The volume of $ABCDEFGH$ is 120"); without a verb, the one number or math
+    span it holds that is not a detail ("Jane started growing Sphere 3 hours ago").
+    """
+    spans = _math_spans(sentence)
+    masked = _mask_spans(sentence, spans)
+    starts_with_word = _PLAIN_WORD_RE.match(masked.lstrip(_MARKDOWN_EDGE)) is not None
+    verb = None
+    for verb in _COPULA_RE.finditer(masked):  # noqa: B007 - the last one is wanted
+        pass
+    if verb is not None and verb_only and not verb.group().isalpha():
+        verb = None  # free prose: "x = 4, -8" keeps its variable (the comparison reads it)
+    if verb is not None and starts_with_word:
+        after = sentence[verb.end() :].strip()
+        conclusion = None
+        for conclusion in _CONCLUSION_RE.finditer(_mask_spans(after, _math_spans(after))):  # noqa: B007
+            pass
+        if conclusion is not None and _has_value(after[conclusion.end() :]):
+            after = after[conclusion.end() :].strip()  # "is 5 times 24, so 120"
+        if _has_value(after):
+            return after
+    if not starts_with_word or verb_only:
+        return None
+    return _main_value(sentence, spans, masked)
+
+
+def _has_value(text: str) -> bool:
+    return any(ch.isdigit() for ch in text) or "\\" in text or _math_spans(text) != []
+
+
+def _main_value(sentence: str, spans: list[tuple[int, int, str]], masked: str) -> str | None:
+    """The one value of a prose sentence: its numbers and math spans that do not follow a detail word
+    ("with 2 lollipops", "after 3 days"); None unless exactly one (or all the same) remains."""
+    values: list[tuple[int, str]] = [(start, content) for start, _end, content in spans if _has_value(content)]
+    values += [(m.start(), m.group()) for m in _NUMBER_RE.finditer(masked)]
+    main = [text for start, text in values if _DETAIL_WORD_RE.search(masked[max(0, start - 40) : start]) is None]
+    if len(set(main)) == 1:
+        return main[0]
+    return None
 
 
 def _strip_trailing_remark(text: str) -> str:
@@ -309,13 +441,7 @@ def _unwrap_math(text: str) -> str:
     spans = _math_spans(text)
     if not spans:
         return text
-    outside = []
-    previous = 0
-    for start, end, _content in spans:
-        outside.append(text[previous:start])
-        previous = end
-    outside.append(text[previous:])
-    outside_text = "".join(outside)
+    outside_text = "".join(_outside(text, spans))
     if len(spans) == 1 and _WORD_RE.search(_LATEX_CMD_RE.sub("", outside_text)):
         return spans[0][2].strip()  # "$34$ dollars", "is $5$ apples": the span is the answer
     if _WORD_RE.search(_LATEX_CMD_RE.sub("", _GLUE_RE.sub(" ", outside_text))):
@@ -363,7 +489,10 @@ def _final_strip(text: str, factorial: bool = True) -> str:
     text = text.replace("\\$", "")  # an escaped dollar is a currency sign
     if text.count("$") == 1:
         text = text.replace("$", "").strip()  # a stray delimiter ("Answer: $12") or a price sign
-    while text and text[-1] in ".,;:!" and not text.endswith("\\!"):
+    while text and text[-1] in ".,;:!":
+        if text[-2:-1] == "\\":
+            text = text[:-2].rstrip()  # a trailing spacing command ("0.25\\,") is not punctuation
+            continue
         if factorial and text[-1] == "!":
             base = text.rstrip("!")
             if len(text) - len(base) <= 2 and base.endswith(_FACTORIAL_BASE):
@@ -512,6 +641,7 @@ def _math_spans(text: str) -> list[tuple[int, int, str]]:
     spans = []
     open_token = None
     open_start = 0
+    spaced = False
     for match in _DELIM_RE.finditer(text):
         token = match.group()
         if token in ("\\\\", "\\$"):
@@ -520,13 +650,14 @@ def _math_spans(text: str) -> list[tuple[int, int, str]]:
         if open_token is None:
             if token not in _CLOSER:
                 continue
-            if token == "$" and (end >= len(text) or text[end].isspace()):
+            spaced = token == "$" and end < len(text) and text[end].isspace()
+            if token == "$" and (end >= len(text) or (text[end].isspace() and not _SPACED_OPEN_RE.match(text, end))):
                 continue
             open_token, open_start = token, start
             continue
         if token != _CLOSER[open_token]:
             continue
-        if token == "$" and (text[start - 1].isspace() or (end < len(text) and text[end].isdigit())):
+        if token == "$" and ((text[start - 1].isspace() and not spaced) or (end < len(text) and text[end].isdigit())):
             continue
         content = text[open_start + len(open_token) : start]
         if content.strip() and len(content) <= MAX_SPAN_CHARS:
@@ -545,23 +676,36 @@ def _fallback(text: str) -> Extraction:
     phrase = _last_phrase(text, spans)
     if phrase is not None:
         return phrase
+    bare = text.strip()
+    if not spans and len(bare) <= MAX_BARE_CHARS and not any(ch.isspace() for ch in bare):
+        whole = _final_strip(bare, factorial=False)
+        if whole and any(ch.isdigit() for ch in whole):
+            return _single(whole, PATH_LAST_NUMBER)  # a response that is one formula: "W(x)=1orW(x)=-1"
     masked = _mask_spans(text, spans)
     last_digit = max(masked.rfind(digit) for digit in "0123456789")
     if not spans and last_digit < 0:
         return NO_ANSWER
     anchor_start = spans[-1][0] if spans and spans[-1][1] > last_digit else last_digit
     sentence_start = _sentence_start(masked, anchor_start)
+    if spans and spans[-1][1] <= last_digit and text.startswith(("$$", "\\["), spans[-1][0]):
+        sentence_start = max(sentence_start, spans[-1][1])  # display math ends a sentence
+    stated = _stated_value(text[sentence_start:].strip().rstrip("."), verb_only=True)
+    if stated is not None:  # "The largest $n$ is 34."
+        found = _clean_answer_text(stated, PATH_LAST_NUMBER, plain_factorial=False)
+        if found.answer is not None:
+            path = PATH_MATH_SPAN if _math_spans(stated) else PATH_LAST_NUMBER
+            return Extraction(found.answer, path, found.candidates)
     if spans and spans[-1][0] >= sentence_start:
         return _single(_final_strip(_strip_wrappers(spans[-1][2])), PATH_MATH_SPAN)
     sentence = masked[sentence_start:]
     expression = _trailing_expression(sentence.strip(), factorial=False)
     if expression is not None:
         return _single(expression, PATH_LAST_NUMBER)
-    number = None
-    for number in _NUMBER_RE.finditer(sentence):  # noqa: B007
-        pass
-    if number is None:
+    numbers = list(_NUMBER_RE.finditer(sentence))
+    if not numbers:
         return NO_ANSWER
+    main = [m for m in numbers if _DETAIL_WORD_RE.search(sentence[max(0, m.start() - 40) : m.start()]) is None]
+    number = (main or numbers)[-1]
     return _single(_final_strip(number.group().replace("−", "-"), factorial=False), PATH_LAST_NUMBER)
 
 
@@ -616,6 +760,17 @@ def _phrase_answer(text: str, start: int, end: int) -> str | None:
     return after if line_end < 0 else after[:line_end]
 
 
+def _outside(text: str, spans: list[tuple[int, int, str]]) -> list[str]:
+    """The pieces of ``text`` before, between and after the (ordered) spans or boxes."""
+    pieces = []
+    previous = 0
+    for start, end, _content in spans:
+        pieces.append(text[previous:start])
+        previous = end
+    pieces.append(text[previous:])
+    return pieces
+
+
 def _mask_spans(text: str, spans: list[tuple[int, int, str]]) -> str:
     if not spans:
         return text
@@ -647,7 +802,8 @@ def _trailing_expression(sentence: str, factorial: bool = True) -> str | None:
     last_word_end = 0
     for match in _PLAIN_WORD_RE.finditer(sentence):
         last_word_end = match.end()
-    candidate = _final_strip(sentence[last_word_end:].lstrip(" :'"), factorial=factorial)
+    candidate = _PRICE_TAIL_RE.sub("", sentence[last_word_end:].lstrip(" :'"))
+    candidate = _final_strip(candidate, factorial=factorial)
     if not candidate or len(candidate) > 60 or not any(ch.isdigit() for ch in candidate):
         return None
     if candidate.count("{") != candidate.count("}") or candidate.count("(") < candidate.count(")"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["clean", "strip_units", "find_closing", "unwrap_command", "plain_text"]
+__all__ = ["clean", "strip_units", "find_closing", "unwrap_command", "plain_text", "trig_in_degrees", "DEGREES_MARK"]
 
 # Control characters separate (they become spaces): "4\x002" is two numbers, never 42.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -141,6 +141,7 @@ _TRAILING_UNITS_RE = re.compile(
     + _UNIT_WORD
     + r")?\s*)+|[$€£¥₹]|USD|EUR|GBP|\\\$)\s*\.?$"
 )
+_TIME_OF_DAY_RE = re.compile(r"(?<=\d)\s*(?:[aApP]\.\s?[mM]\.?|(?<=\s)[aApP][mM]\.?)$")  # "9 a.m." is 9
 _LEADING_CURRENCY_RE = re.compile(r"^(?:\\\$|[$€£¥₹]|USD\s|EUR\s|GBP\s|Rs\.?\s?)\s*(?=[-+]?[\d.])")
 _NOT_UNITS = frozenset(
     {"pi", "sqrt", "frac", "or", "and", "sin", "cos", "tan", "log", "ln", "exp", "mod", "dots", "infty", "i", "e"}
@@ -253,9 +254,22 @@ def clean(text: str) -> str:
     return text
 
 
+_TRIG_BARE_ARG_RE = re.compile(
+    r"(\\(?:sin|cos|tan|cot|sec|csc))\s*(?:\{\s*(\d+(?:\.\d+)?)\s*\}|\(\s*(\d+(?:\.\d+)?)\s*\)|(\d+(?:\.\d+)?))(?![\d.^])"
+)
+DEGREES_MARK = "\\pi/180)"  # what ``clean`` writes for a trig argument in degrees
+
+
+def trig_in_degrees(text: str) -> str:
+    """Read bare numeric trig arguments as degrees (``\\cos58`` -> ``\\cos(58\\pi/180)``), for comparing with an
+    answer that wrote its angles in degrees (``\\cos 58^\\circ``)."""
+    return _TRIG_BARE_ARG_RE.sub(lambda m: f"{m.group(1)}({m.group(2) or m.group(3) or m.group(4)}\\pi/180)", text)
+
+
 def strip_units(text: str) -> str:
     """Remove a trailing unit/currency and a leading currency sign from a numeric answer ("5 cm" -> "5")."""
     text = _LEADING_CURRENCY_RE.sub("", text)
+    text = _TIME_OF_DAY_RE.sub("", text)
     for _ in range(3):
         match = _TRAILING_UNITS_RE.match(text)
         if match is None:

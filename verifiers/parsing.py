@@ -1,4 +1,5 @@
-"""parse_answer: a bounded parse of one answer that says what kind of answer it is (used by curation).
+"""parse_answer: a bounded parse of one answer that says what kind of answer it is; curation classifies its gold
+answers with it (one definition of "fraction", "radical", "interval", ...).
 
 Numbers, fractions, radicals and multiples of pi are read in-process by the exact reader (no sympy parsing of the
 text); shapes (tuples, sets, intervals, matrices, relations), multiple-choice letters and words by the structural
@@ -17,6 +18,7 @@ from fractions import Fraction
 from .compare import _is_text, clean_cached, numeric_value, structure_cached
 from .exact import Refused, Value
 from .limits import RefusedInput, check_answer
+from .structure import relation_split
 
 __all__ = ["ParsedAnswer", "parse_answer", "KINDS"]
 
@@ -26,6 +28,7 @@ KINDS = (
     "decimal",
     "radical",
     "pi_multiple",
+    "base_numeral",
     "expression",
     "tuple",
     "set",
@@ -38,6 +41,9 @@ KINDS = (
 )
 
 _CHOICE_RE = re.compile(r"^\(?([A-E])\)?$")
+_BASE_NUMERAL_RE = re.compile(r"^\{?([0-9A-Fa-f]{1,40})\}?_\{?(\d{1,2})\}?$")  # "1011_2", "{43}_{5}"
+_LETTER_RE = re.compile(r"[A-Za-z]")
+_COMMAND_RE = re.compile(r"\\[A-Za-z]+")
 _PLAIN_DECIMAL_RE = re.compile(r"^[+-]?(?:\d+\.\d*|\.\d+)$")
 
 
@@ -71,22 +77,29 @@ def _numeric_kind(text: str, value: Value, percent: bool) -> ParsedAnswer:
         if _PLAIN_DECIMAL_RE.match(plain) or "e" in plain.lower():
             return ParsedAnswer("decimal", text, fraction)
         return ParsedAnswer("fraction", text, fraction)
-    radicals = any(radicand != 1 for radicand, _ in value.terms)
-    pis = any(pi_power != 0 for _, pi_power in value.terms)
-    if pis and not radicals and all(pi_power == 1 for _, pi_power in value.terms):
-        return ParsedAnswer("pi_multiple", text, _to_sympy(value))
-    if radicals and not pis:
-        return ParsedAnswer("radical", text, _to_sympy(value))
+    radicands = {radicand for radicand, _ in value.terms if radicand != 1}
+    pi_powers = {pi_power for _, pi_power in value.terms if pi_power != 0}
+    pis = bool(pi_powers)
+    if pi_powers == {1} and not radicands:
+        return ParsedAnswer("pi_multiple", text, _to_sympy(value))  # (a + b pi) / d
+    if len(radicands) == 1 and not pis:
+        return ParsedAnswer("radical", text, _to_sympy(value))  # (a + b sqrt(r)) / d: one square root
     return ParsedAnswer("expression", text, _to_sympy(value))
 
 
 def _shape_kind(node: tuple) -> str | None:
     kind = node[0]
-    if kind in ("list", "set"):
+    if kind == "set":
         return "set"
+    if kind == "list":
+        return "tuple"  # a bare list "2, 3": several values, in the order written
     if kind == "seq":
         items = [item[1] for item in node[3] if item[0] == "atom"]
-        if node[1] != node[2].translate(str.maketrans(")]", "([")) or any("infty" in item for item in items):
+        if (
+            node[1] != node[2].translate(str.maketrans(")]", "(["))
+            or any("infty" in item for item in items)
+            or (node[1] == "[" and len(node[3]) == 2)  # "[0, 1]": a closed interval, "(0, 1)" stays a pair
+        ):
             return "interval"
         return "tuple"
     if kind == "union":
@@ -137,8 +150,25 @@ def classify_symbolic(text: str) -> dict:
     return {"kind": kind, "value": payload}
 
 
-def parse_answer(text: str, *, timeout: float = 2.0) -> ParsedAnswer:
-    """Classify and parse one answer, bounded in size and time; never raises on bad input."""
+def _base_numeral(atom: str) -> ParsedAnswer | None:
+    """``1011_2`` (digits in a base): the kind, with the value when every digit fits the base (2 to 16)."""
+    match = _BASE_NUMERAL_RE.match(atom.replace(" ", ""))
+    if match is None:
+        return None
+    digits, base = match.group(1), int(match.group(2))
+    try:
+        value = Fraction(int(digits, base)) if 2 <= base <= 16 else None
+    except ValueError:
+        value = None  # a digit too large for the base ("29_3")
+    return ParsedAnswer("base_numeral", atom, value)
+
+
+def parse_answer(text: str, *, timeout: float = 2.0, symbolic: bool = True) -> ParsedAnswer:
+    """Classify and parse one answer, bounded in size and time; never raises on bad input.
+
+    ``symbolic=False`` never starts a worker process: an answer the in-process readers cannot read is an
+    "expression" (no value) when it names a variable or a function, else "unparseable".
+    """
     if not isinstance(text, str):
         return ParsedAnswer("unparseable", "", None)
     try:
@@ -159,6 +189,9 @@ def parse_answer(text: str, *, timeout: float = 2.0) -> ParsedAnswer:
     atom = node[1]
     if _CHOICE_RE.match(atom):
         return ParsedAnswer("choice", cleaned, None)
+    base = _base_numeral(atom)
+    if base is not None:
+        return base
     try:
         number = numeric_value(atom)
     except Refused:
@@ -167,6 +200,11 @@ def parse_answer(text: str, *, timeout: float = 2.0) -> ParsedAnswer:
         return _numeric_kind(atom, number[0], number[1])
     if _is_text(atom):
         return ParsedAnswer("text", cleaned, None)
+    if not symbolic:
+        if relation_split(cleaned)[1]:
+            return ParsedAnswer("equation", cleaned, None)  # "y = 2x + 1" (its prefix was read off as a variable)
+        kind = "expression" if _LETTER_RE.search(_COMMAND_RE.sub("", atom)) else "unparseable"
+        return ParsedAnswer(kind, cleaned, None)
     return _from_worker(cleaned, "expression", timeout)
 
 
@@ -198,7 +236,9 @@ def _shape_value(kind: str, node: tuple):
             return None
         if node[0] in ("list", "set"):
             items = [_atom_sympy(item) for item in node[1]]
-            return sympy.FiniteSet(*items) if all(item is not None for item in items) else None
+            if any(item is None for item in items):
+                return None
+            return sympy.FiniteSet(*items) if node[0] == "set" else sympy.Tuple(*items)
         if node[0] == "seq":
             items = [_atom_sympy(item) for item in node[3]]
             if any(item is None for item in items):

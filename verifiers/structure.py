@@ -15,7 +15,7 @@ __all__ = ["parse_structure", "split_top_level", "is_thousands_number", "strip_v
 
 MAX_ITEMS = 256
 
-_THOUSANDS_RE = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_THOUSANDS_RE = re.compile(r"[+-]?(?!0,)\d{1,3}(?:,\d{3})+(?:\.\d+)?")  # "0,111" is a decimal comma, never 111
 _SPACE_THOUSANDS_RE = re.compile(r"[+-]?\d{1,3}(?: \d{3})+(?:[.,]\d+)?")
 _SPACED_NUMBERS_RE = re.compile(r"[+-]?\d+(?:\.\d+)?(?: +[+-]?\d+(?:\.\d+)?)+")
 _MATRIX_RE = re.compile(
@@ -25,7 +25,13 @@ _VAR_PREFIX_RE = re.compile(
     r"^(?:[A-Za-z](?:_\{?\w{1,4}\}?)?|\\[a-zA-Z]+|[A-Za-z]\s*\(\s*[A-Za-z]\s*\))\s*(?:=|\\in(?![A-Za-z]))\s*"
 )
 # "or"/"and" between answers, also in \text{..} or in a bare group left by a gold that lost its \text ("-2{or}-12")
-_WORD_SEPARATORS_RE = re.compile(r"\s+(?:or|and)\s+|\s*(?:\\(?:text|mbox))?\{\s*(?:or|and)\s*\}\s*", re.IGNORECASE)
+# "or"/"and" written against the answers it joins counts too when a value ends and another starts: "(11,7)or(7,11)",
+# "W(x)=1orW(x)=-1"
+_WORD_SEPARATORS_RE = re.compile(
+    r"\s+(?:or|and)\s+|\s*(?:\\(?:text|mbox))?\{\s*(?:or|and)\s*\}\s*|(?<=[\d)\]}])(?:or|and)(?=[-(\[\\A-Z\d])",
+    re.IGNORECASE,
+)
+_BEGIN_RE = re.compile(r"\\begin\{")
 _RELATIONS = ("\\le", "\\ge", "\\ne", "<", ">", "=")
 _FLIP = {">": "<", "\\ge": "\\le", "<": ">", "\\le": "\\ge", "=": "=", "\\ne": "\\ne"}
 _OPENERS = "([{"
@@ -159,11 +165,17 @@ def parse_structure(text: str, *, allow_list: bool = True) -> tuple:
         return ("atom", "")
     if is_thousands_number(text):
         return ("atom", text.replace(",", ""))
-    matrix = _MATRIX_RE.match(text)
+    matrix = _matrix_match(text)
     if matrix is not None:
         rows = [row for row in _split_rows(matrix.group("body"), "\\\\") if row]
         return ("matrix", tuple(tuple(_parse_element(cell) for cell in _split_rows(row, "&")) for row in rows))
     text = strip_variable_prefix(text)
+    if is_thousands_number(text):
+        return ("atom", text.replace(",", ""))  # "n = 12,345"
+    if allow_list and "=" in text and ";" in text:
+        groups = [group for group in split_top_level(text, ";") if group]
+        if len(groups) > 1:  # "p=5,q=2; p=7,q=2": one group of assignments per solution
+            return ("list", tuple(parse_structure(group) for group in groups[:MAX_ITEMS]))
     if allow_list and text.count("\\pm") + text.count("\\mp") == 1:
         # 2 \pm \sqrt3 is the list 2+\sqrt3, 2-\sqrt3 (one sign only: two signs would need all combinations)
         plus, minus = ("+", "-") if "\\pm" in text else ("-", "+")
@@ -184,8 +196,7 @@ def _parse_element(text: str) -> tuple:
     text = text.strip()
     if is_thousands_number(text):
         return ("atom", text.replace(",", ""))
-    matrix = _MATRIX_RE.match(text)
-    if matrix is not None:
+    if _matrix_match(text) is not None:
         return parse_structure(text)
     parts, ops = relation_split(text)
     if ops and all(parts):
@@ -204,6 +215,17 @@ def _parse_element(text: str) -> tuple:
         if len(items) > 1:
             return ("seq", text[0], text[-1], tuple(_parse_element(item) for item in items[:MAX_ITEMS]))
     return ("atom", text)
+
+
+def _matrix_match(text: str) -> re.Match[str] | None:
+    """One matrix, possibly inside brackets (``[\\begin{array}..\\end{array}]``, ``(\\begin{pmatrix}..)``); a text
+    holding two matrices (``A + B``, ``A B``) is not one."""
+    if len(text) > 2 and text[0] in "([" and text[-1] in ")]" and text[1:].lstrip().startswith("\\begin"):
+        text = text[1:-1].strip()
+    matrix = _MATRIX_RE.match(text)
+    if matrix is None or _BEGIN_RE.search(matrix.group("body")) is not None:
+        return None
+    return matrix
 
 
 def _split_union(text: str) -> list[str]:

@@ -1,0 +1,276 @@
+"""Benchmark: scoring DAPO rollouts, from the bare minimum to `mathreward score` on every core.
+
+Generates DAPO-style rollouts (about 1.5 KB of reasoning, then a final answer; verl schema parquet: data_source,
+prompt chat list, ability, reward_model.ground_truth, extra_info, response) with a fixed seed. Most end in
+``Answer: <int>``; the rest in the shapes the fast lane leaves to the full path (``**Answer:** 34``, ``034``,
+``34.0``, think tags, chat end tokens, boxes, several answer lines, no answer). Then prints, all measured in this run:
+
+1. the bare loop: a regex on the last 300 characters and an ``int`` compare (the floor of any verifier);
+2. ``verify_batch(style="dapo")`` in one process, with the fast lane and without it (rollouts/s per core), and the
+   ratio to the bare loop;
+3. that the fast lane's verdict equals the full path's: on every generated row in style dapo, on a sample in the
+   other styles (rows the lane leaves alone take the full path anyway);
+4. ``mathreward score`` as a real subprocess on the whole file with ``--workers 1`` and with every core: wall time,
+   rollouts/s and the peak memory of its process tree.
+
+    python bench/score_bench.py [--rows 1000000] [--sample 50000] [--seed 0] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+WORDS = (
+    "we consider the equation and substitute the value so that the sum of the terms is equal to the product "
+    "therefore by the lemma each case gives a factor which we check again carefully then simplify"
+).split()
+
+
+def _reasoning(rng: random.Random, size: int) -> str:
+    parts: list[str] = []
+    length = 0
+    while length < size:
+        kind = rng.random()
+        if kind < 0.65:
+            chunk = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 14))).capitalize() + "."
+        elif kind < 0.85:
+            a, b = rng.randint(2, 99), rng.randint(2, 99)
+            chunk = f"Then ${a} \\times {b} = {a * b}$, so we keep {a + b}."
+        else:
+            chunk = f"\\[ x^2 - {rng.randint(2, 30)}x + {rng.randint(1, 99)} = 0 \\]"
+        parts.append(chunk)
+        length += len(chunk) + 1
+    return "\n".join(parts)
+
+
+def _ending(rng: random.Random, gold: int) -> str:
+    """The final answer: 85% the plain shape, the rest the shapes the full path must decide."""
+    pred = gold if rng.random() < 0.6 else gold + rng.randint(1, 50)
+    roll = rng.random()
+    if roll < 0.80:
+        return f"Answer: {pred}"
+    if roll < 0.85:
+        return f"$\\boxed{{{pred}}}$"
+    return rng.choice(
+        [
+            f"**Answer:** {pred}",
+            f"Answer: 0{pred}",
+            f"Answer: {pred}.0",
+            f"Answer: {pred}<|im_end|>",
+            f"Answer: {pred - 1}\nAnswer: {pred}",
+            f"\\boxed{{{pred}}}\nAnswer: {pred}",
+            "I could not finish.",
+            f"Answer: {pred:,}",
+        ]
+    )
+
+
+def generate(path: Path, rows: int, seed: int) -> None:
+    """Write ``rows`` verl-schema rollouts to ``path`` (parquet), streaming."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = random.Random(seed)
+    pool = [_reasoning(rng, rng.randint(1200, 1600)) for _ in range(1500)]
+    think = [f"<think>\n{text}\n</think>\n" for text in pool[:50]]
+    writer = None
+    block = 50_000
+    for start in range(0, rows, block):
+        records = []
+        for index in range(start, min(rows, start + block)):
+            gold = rng.randint(0, 10 ** rng.randint(1, 6))
+            body = rng.choice(think) if rng.random() < 0.02 else rng.choice(pool)
+            records.append(
+                {
+                    "data_source": "math_dapo",
+                    "prompt": [{"role": "user", "content": f"Solve problem {index % 17917}."}],
+                    "ability": "MATH",
+                    "reward_model": {"ground_truth": str(gold), "style": "rule-lighteval/MATH_v2"},
+                    "extra_info": {"index": index},
+                    "response": f"{body}\n\n{_ending(rng, gold)}",
+                }
+            )
+        table = pa.Table.from_pylist(records)
+        if writer is None:
+            writer = pq.ParquetWriter(path, table.schema)
+        writer.write_table(table, row_group_size=block)
+    writer.close()
+
+
+def _best(fn, repeats: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def per_core(responses: list[str], golds: list[str]) -> dict[str, float]:
+    """Rollouts/s in this process: bare loop, verify_batch with and without the fast lane (best of 3, interleaved)."""
+    from mathreward.verifiers import fast_lane, verify_batch
+
+    pattern = re.compile(r"Answer:\s*(-?\d+)\s*$")
+
+    def bare() -> None:
+        hits = 0
+        for response, gold in zip(responses, golds, strict=True):
+            match = pattern.search(response[-300:])
+            hits += bool(match and int(match.group(1)) == int(gold))
+
+    def lane() -> None:
+        verify_batch(responses, golds, style="dapo", workers=1)
+
+    def full() -> None:
+        with fast_lane.disabled():
+            verify_batch(responses, golds, style="dapo", workers=1)
+
+    n = len(responses)
+    return {
+        "bare": n / _best(bare),
+        "verify_batch": n / _best(lane),
+        "verify_batch_full_path": n / _best(full, repeats=1),
+    }
+
+
+def _differ(args: tuple[list[str], list[str], str]) -> tuple[int, int]:
+    """(rows the lane answered, rows where its verdict differs from the full path's) for one part."""
+    from mathreward.verifiers import fast_lane, verify_batch
+
+    responses, golds, style = args
+    lane = fast_lane.fast_verdicts(responses, golds, style)
+    rows = [i for i, verdict in enumerate(lane) if verdict is not None]  # the others take the full path anyway
+    with fast_lane.disabled():
+        full = verify_batch([responses[i] for i in rows], [golds[i] for i in rows], style=style, workers=1)
+    return len(rows), sum(lane[i] != verdict for i, verdict in zip(rows, full, strict=True))
+
+
+def check_lane(responses: list[str], golds: list[str], sample: int) -> dict[str, tuple[int, int, int]]:
+    """style -> (rows checked, rows the lane answered, rows that differ): style dapo on every row, the other styles
+    on the first ``sample`` rows; in one process per core."""
+    import multiprocessing
+
+    jobs = []
+    for style in ("dapo", "auto", "strict", "boxed"):
+        n = len(responses) if style == "dapo" else min(sample, len(responses))
+        for start in range(0, n, 20_000):
+            stop = min(n, start + 20_000)
+            jobs.append((style, stop - start, (responses[start:stop], golds[start:stop], style)))
+    out: dict[str, list[int]] = {}
+    with multiprocessing.get_context("fork").Pool(os.cpu_count() or 1) as pool:
+        results = pool.map(_differ, [job for _style, _n, job in jobs])
+    for (style, n, _job), (answered, differ) in zip(jobs, results, strict=True):
+        total = out.setdefault(style, [0, 0, 0])
+        total[0] += n
+        total[1] += answered
+        total[2] += differ
+    return {style: tuple(values) for style, values in out.items()}
+
+
+def run_score(source: Path, out: Path, workers: int) -> tuple[float, float, str]:
+    """(wall seconds, peak RSS of the process tree in MB, summary line) of `mathreward score`."""
+    import psutil
+
+    command = [sys.executable, "-m", "mathreward", "score", str(source), "-o", str(out), "--workers", str(workers)]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    peak = [0.0]
+
+    def watch() -> None:
+        root = psutil.Process(process.pid)
+        while process.poll() is None:
+            try:
+                tree = [root, *root.children(recursive=True)]
+                peak[0] = max(peak[0], sum(p.memory_info().rss for p in tree if p.is_running()) / 2**20)
+            except psutil.Error:
+                pass
+            time.sleep(0.1)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    stdout, _ = process.communicate()
+    seconds = time.perf_counter() - started
+    watcher.join()
+    if process.returncode != 0:
+        raise SystemExit(f"mathreward score failed ({process.returncode})")
+    return seconds, peak[0], stdout.splitlines()[0] if stdout else ""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rollouts in the generated file")
+    parser.add_argument("--sample", type=int, default=50_000, help="rollouts for the per-core measurements")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--skip-check", action="store_true", help="skip the lane-vs-full check on every row")
+    parser.add_argument("--keep", default=None, help="folder to keep the generated and scored files in")
+    args = parser.parse_args()
+    import pyarrow.parquet as pq
+
+    folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="score_bench_"))
+    folder.mkdir(parents=True, exist_ok=True)
+    source = folder / "rollouts.parquet"
+    started = time.perf_counter()
+    generate(source, args.rows, args.seed)
+    size_mb = source.stat().st_size / 2**20
+    print(f"generated {args.rows} rollouts ({size_mb:.0f} MB parquet) in {time.perf_counter() - started:.1f} s")
+    cores = os.cpu_count() or 1
+    print(f"machine: {cores} CPU cores (timings are wall-clock; other load on the machine shows up in them)")
+
+    table = pq.read_table(source, columns=["response", "reward_model"])
+    responses = table.column("response").to_pylist()
+    golds = [row["ground_truth"] for row in table.column("reward_model").to_pylist()]
+    del table
+
+    plain = re.compile(r"\n\nAnswer: (?:-?[1-9]\d*|0)\Z")  # one final answer line with a plain integer
+    plain_rows = [i for i, r in enumerate(responses[: 4 * args.sample]) if plain.search(r) and r.count("Answer:") == 1][
+        : args.sample
+    ]
+    print("\nper core, style dapo (best of 3, interleaved with the bare loop):")
+    for label, rows in (
+        ("`Answer: <int>` rollouts", plain_rows),
+        ("the generated mix", list(range(min(args.sample, len(responses))))),
+    ):
+        rates = per_core([responses[i] for i in rows], [golds[i] for i in rows])
+        print(f"  {label} ({len(rows)}):")
+        print(f"    bare loop (regex on the last 300 chars + int compare): {rates['bare']:>10,.0f} rollouts/s")
+        print(f"    verify_batch (fast lane, full path where needed):     {rates['verify_batch']:>10,.0f} rollouts/s")
+        print(
+            f"    verify_batch, full path only:                         {rates['verify_batch_full_path']:>10,.0f} rollouts/s"
+        )
+        print(f"    bare loop / verify_batch: {rates['bare'] / rates['verify_batch']:.2f}x")
+    print("  (target: >= 100,000 verifications/s per core and within 3x of the bare loop, on `Answer: <int>` rollouts)")
+
+    if not args.skip_check:
+        started = time.perf_counter()
+        checked = check_lane(responses, golds, args.sample)
+        print(f"\nfast lane vs full path ({time.perf_counter() - started:.0f} s):")
+        for style, (n, answered, differ) in checked.items():
+            print(f"  style {style:6}: {n} rows, {answered} answered by the lane, {differ} verdicts differ")
+        if any(differ for _n, _a, differ in checked.values()):
+            raise SystemExit("the fast lane changed a verdict")
+    del responses, golds
+
+    print(f"\n`mathreward score` end to end on {args.rows} rollouts:")
+    for workers in sorted({1, cores}):
+        seconds, peak, line = run_score(source, folder / f"scored_{workers}.parquet", workers)
+        print(
+            f"  --workers {workers}: {seconds:6.1f} s, {args.rows / seconds:>9,.0f} rollouts/s, "
+            f"peak memory {peak:,.0f} MB (process tree)"
+        )
+        print(f"    {line}")
+    if not args.keep:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+"""Score batches of rollout rows: the unit of work of ``mathreward score``, run in-process, in a local worker pool
+or in Ray workers (``rewards.ray_score``).
+
+``ScoreSpec`` says what to read (fields, already resolved) and which reward to build; ``score_batch(spec, batch)``
+reads the batch's columns, scores them with the reward (built once per process and kept), and returns the result
+columns (``score``, ``correct``, ``pred``, ``status``) with per-batch statistics for the summary. A bad row (missing
+field, a value of the wrong shape) raises ``TableError`` naming the file, row and field, wherever it runs.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from mathreward.tables import Batch, TableError
+
+__all__ = ["RESULT_COLUMNS", "BatchResult", "ScoreSpec", "build_scorer", "result_types", "score_batch"]
+
+RESULT_COLUMNS = ("score", "correct", "pred", "status")
+HINT_SAMPLE = 64  # no_answer rows per batch checked for another answer format
+
+
+def result_types() -> dict[str, Any]:
+    """Arrow types of the result columns (one schema for every batch)."""
+    import pyarrow as pa
+
+    return {"score": pa.float64(), "correct": pa.bool_(), "pred": pa.string(), "status": pa.string()}
+
+
+@dataclass(frozen=True)
+class ScoreSpec:
+    """Everything a worker needs to score a batch (picklable; fields are dotted paths)."""
+
+    reward: str = "routed"
+    options: tuple[tuple[str, Any], ...] = ()
+    response_field: str = "response"
+    gold_field: str | None = None
+    prompt_field: str | None = None
+    data_source_field: str | None = None
+    length_field: str | None = None
+    extra_fields: tuple[tuple[str, str], ...] = ()
+    max_len: int | None = None
+    buffer_len: int | None = None
+    overlong_factor: float = 1.0
+    tokenizer: str | None = None
+    chunk_size: int = 1024
+
+    def fields(self) -> list[str]:
+        """Every input field the spec reads."""
+        names = [self.response_field, self.gold_field, self.prompt_field, self.data_source_field, self.length_field]
+        names += [name for _key, name in self.extra_fields]
+        return [name for name in names if name]
+
+
+@dataclass
+class BatchResult:
+    """Result columns of one batch and what the summary counts."""
+
+    columns: dict[str, list[Any]]
+    routes: Counter = field(default_factory=Counter)  # (data_source, reward name) -> rows
+    hints: Counter = field(default_factory=Counter)  # "checked" / "boxed" / "answer_line" among no_answer rows
+
+
+_scorers: dict[ScoreSpec, Any] = {}
+
+
+class RewardBuildError(ValueError):
+    """The reward cannot be built with these options (one line for the user)."""
+
+
+def build_scorer(spec: ScoreSpec) -> Any:
+    """The spec's reward, built once per process."""
+    scorer = _scorers.get(spec)
+    if scorer is None:
+        from mathreward.rewards.registry import build_reward
+
+        options = dict(spec.options)
+        if spec.max_len is not None:
+            from mathreward.rewards.compose import overlong
+
+            scorer = overlong(
+                spec.reward,
+                spec.max_len,
+                spec.buffer_len,
+                factor=spec.overlong_factor,
+                tokenizer=spec.tokenizer,
+                **options,
+            )
+        else:
+            scorer = build_reward(spec.reward, **options)
+        _scorers[spec] = scorer
+    return scorer
+
+
+def close_scorers() -> None:
+    """Close every reward this process built."""
+    while _scorers:
+        _spec, scorer = _scorers.popitem()
+        scorer.close()
+
+
+def read_columns(spec: ScoreSpec, batch: Batch, prompts_needed: bool = True) -> dict[str, Any]:
+    """The reward's inputs from a batch: responses, golds, prompts (empty when not ``prompts_needed``) and the
+    per-row fields."""
+    n = len(batch)
+    responses = batch.text_column(spec.response_field, role="assistant")
+    golds: list[str | None] = [None] * n
+    if spec.gold_field:
+        golds = [None if g is None else str(g) for g in batch.text_column(spec.gold_field, role="assistant")]
+    prompts = batch.text_column(spec.prompt_field, role="user") if spec.prompt_field and prompts_needed else [""] * n
+    fields: dict[str, list[Any]] = {}
+    if spec.data_source_field:
+        fields["data_sources"] = batch.column(spec.data_source_field, required=False)
+    if spec.length_field:
+        lengths = []
+        for index, value in enumerate(batch.column(spec.length_field)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise TableError(
+                    batch.path, "is not a token count", row=batch.start + index + 1, field=spec.length_field
+                )
+            lengths.append(int(value))
+        fields["response_lengths"] = lengths
+    for name, path in spec.extra_fields:
+        fields[name] = batch.text_column(path, role="assistant") if name == "references" else batch.column(path)
+    return {"prompts": prompts, "responses": responses, "golds": golds, "fields": fields}
+
+
+def score_batch(spec: ScoreSpec, batch: Batch) -> BatchResult:
+    """Score every row of ``batch`` (in chunks of ``spec.chunk_size``); one result per row, in order."""
+    scorer = build_scorer(spec)
+    columns = read_columns(spec, batch, getattr(getattr(scorer, "inner", scorer), "uses_prompts", True))
+    n = len(batch)
+    results: list[Any] = []
+    for begin in range(0, n, spec.chunk_size):
+        end = min(n, begin + spec.chunk_size)
+        fields = {key: values[begin:end] for key, values in columns["fields"].items()}
+        chunk = scorer.score(
+            columns["prompts"][begin:end], columns["responses"][begin:end], columns["golds"][begin:end], **fields
+        )
+        if len(chunk) != end - begin:
+            raise RuntimeError(f"reward {spec.reward!r} returned {len(chunk)} results for {end - begin} rows")
+        results.extend(chunk)
+    out = {
+        "score": [float(r.score) for r in results],
+        "correct": [None if r.correct is None else bool(r.correct) for r in results],
+        "pred": [r.pred for r in results],
+        "status": [str(r.status) for r in results],
+    }
+    return BatchResult(out, _routes(spec, scorer, columns), _hints(columns["responses"], out["status"]))
+
+
+def _routes(spec: ScoreSpec, scorer: Any, columns: dict[str, Any]) -> Counter:
+    sources = columns["fields"].get("data_sources")
+    n = len(columns["responses"])
+    names = [spec.reward] * n
+    routed = getattr(getattr(scorer, "inner", scorer), "routes", None)  # overlong wraps the routed reward
+    if routed is not None:
+        names = routed(sources, n)
+    keys = sources if sources is not None else [None] * n
+    return Counter(zip(("" if s is None else str(s) for s in keys), names, strict=True))
+
+
+def _hints(responses: list[str], statuses: list[str]) -> Counter:
+    """For a sample of no_answer rows: how many hold a box or an ``Answer:`` line the reward did not read."""
+    from mathreward.verifiers import extract_answer
+
+    hints: Counter = Counter()
+    for response, status in zip(responses, statuses, strict=True):
+        if status != "no_answer":
+            continue
+        if hints["checked"] >= HINT_SAMPLE:
+            break
+        hints["checked"] += 1
+        if extract_answer(response, "boxed") is not None:
+            hints["boxed"] += 1
+        elif extract_answer(response, "dapo") is not None:
+            hints["answer_line"] += 1
+    return hints

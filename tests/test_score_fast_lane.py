@@ -1,0 +1,147 @@
+"""The verifiers' fast lane gives exactly the full path's verdict on every row it answers, and answers the common shapes.
+
+Each response is built from a prefix (reasoning, think tags, chat end tokens, earlier answer lines or boxes) and an
+ending (answer lines and boxes of many spellings); each is checked against several golds in all four styles, with
+``verify_batch`` run once with the lane and once without it (``fast_lane.disabled()``).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from mathreward.verifiers import Verdict, fast_lane, verify, verify_batch
+from mathreward.verifiers.fast_lane import fast_verdict
+
+REASONING = "We add the two numbers and check the sum twice.\nSo the total is 34.\n"
+PREFIXES = [
+    "",
+    REASONING,
+    "Step 1: add.\nStep 2: check.\n",  # colons that are not markers
+    "<think>\nLet me think.\n",  # an unclosed think block
+    "<think>I add them.</think>\n",
+    "<answer>35</answer>\n",
+    "**Answer:** 35\n",  # an earlier answer line
+    "answer: 35\n",
+    "Final answer : 35\n",
+    "答案：35\n",
+    "So it is \\boxed{35}.\n",  # an earlier box
+    "The answer is 35.\n",
+    "x\x00y\x0b\n",  # control characters
+    "\\\\frac{1}{2} is half\\n",  # escaped once too often: doubled backslashes, a literal \\n
+    "İstanbul has 35 bridges.\n",  # a character that lower-cases to two
+]
+ENDINGS = [
+    "Answer: 34",
+    "Answer:34",
+    "Answer:  -34",
+    "Answer: 34\n\n",
+    "Answer: 34 \t",
+    "Answer: 034",
+    "Answer: +34",
+    "Answer: -0",
+    "Answer: 0",
+    "Answer: 34.",
+    "Answer: 1,000",
+    "Answer: 1000",
+    "Answer: x = 1,000",
+    "Answer: ３４",  # full-width digits
+    "Answer: ٣٤",  # Arabic-Indic digits
+    "Answer: " + "9" * 18,
+    "Answer: " + "9" * 19,
+    "Answer: " + "1" * 70,
+    "answer: 34",
+    "ANSWER: 34",
+    "**Answer:** 34",
+    "Answer: \\boxed{34}",
+    "Answer: 34\r\n",
+    "Answer: 34\x00",
+    "Answer: 34<|im_end|>",
+    "Answer: 34\n<|im_end|>",
+    "Answer: 34</s>",
+    "Answer: 34\nAnswer: 35",
+    "Answer: 35\nAnswer: 34",
+    "\\boxed{34}",
+    "\\boxed{-34}",
+    "$\\boxed{34}$.",
+    "\\[\\boxed{34}\\]",
+    "\\(\\boxed{34}\\)",
+    "\\boxed{034}",
+    "\\boxed{34}\\boxed{35}",
+    "\\boxed{35}, \\boxed{34}",
+    "\\fbox{34}",
+    "\\boxed{{34}}",
+    "\\boxed 34",
+    "So the answer is \\boxed{34}",
+    "\\boxed{34}\nAnswer: 34",
+    "Answer: 34\n\\boxed{34}",
+    "\\boxed{34}<|im_end|>",
+    "\\\\boxed{34}",  # a doubled backslash
+    "The result is 34.",
+    "Final: 34",
+    "I could not finish.",
+    "34",
+    "<answer>34</answer>",
+    "Answer",
+]
+GOLDS = ["34", "-34", "0", "1000", "034", "34.0", "1,000", " 34", "+34", "9" * 18, "9" * 19, "", "\\boxed{34}"]
+STYLES = ["dapo", "auto", "strict", "boxed"]
+
+
+def _rows() -> tuple[list[str], list[str]]:
+    responses, golds = [], []
+    for prefix, ending, gold in itertools.product(PREFIXES, ENDINGS, GOLDS):
+        responses.append(prefix + ending)
+        golds.append(gold)
+    return responses, golds
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_fast_lane_equals_full_path_on_adversarial_shapes(style: str) -> None:
+    responses, golds = _rows()
+    with_lane = verify_batch(responses, golds, style=style, workers=1, timeout=10)
+    with fast_lane.disabled():
+        full = verify_batch(responses, golds, style=style, workers=1, timeout=10)
+    answered = 0
+    for response, gold, fast, slow in zip(responses, golds, with_lane, full, strict=True):
+        assert fast == slow, (style, response, gold)
+        answered += fast_verdict(response, gold, style) is not None
+    assert answered > 100, "the lane should answer the plain shapes"  # it is not switched off by accident
+
+
+@pytest.mark.parametrize(
+    ("response", "gold", "style", "expected"),
+    [
+        (REASONING + "Answer: 34", "34", "dapo", Verdict(True, "34", "correct", "path=answer_line; numeric")),
+        (REASONING + "Answer: -35", "34", "auto", Verdict(False, "-35", "wrong", "path=answer_line; numeric mismatch")),
+        (REASONING + "So $\\boxed{34}$.", "34", "boxed", Verdict(True, "34", "correct", "path=boxed; numeric")),
+        ("\\boxed{0}", "0", "strict", Verdict(True, "0", "correct", "path=boxed; numeric")),
+        (REASONING + "I give up.", "3", "dapo", Verdict(False, None, "no_answer", "path=none; no final answer found")),
+        (REASONING + "Answer: 3", "3", "boxed", Verdict(False, None, "no_answer", "path=none; no final answer found")),
+    ],
+)
+def test_fast_lane_answers_the_common_shapes(response: str, gold: str, style: str, expected: Verdict) -> None:
+    assert fast_verdict(response, gold, style) == expected
+    assert verify(response, gold, style=style) == expected
+
+
+@pytest.mark.parametrize(
+    ("response", "gold", "style"),
+    [
+        ("<think>\nAnswer: 34", "34", "dapo"),  # think tags: the full path decides
+        ("Answer: 34<|im_end|>", "34", "dapo"),
+        ("Answer: 034", "34", "dapo"),  # a leading zero
+        ("Answer: 34", "034", "dapo"),
+        ("Answer: 34.", "34", "dapo"),
+        ("Answer: 5\nAnswer: 34", "34", "dapo"),  # two answer lines
+        ("\\boxed{3}\\boxed{34}", "34", "boxed"),
+        ("The answer is \\boxed{34}", "34", "dapo"),  # a box is not the dapo shape, and "answer" is there
+        ("Answer: \\boxed{34}", "34", "boxed"),  # a box after a marker
+        ("<answer>34</answer>", "34", "dapo"),
+        ("The answer is 34", "34", "dapo"),  # "answer" in prose: the full path decides
+        ("Answer: 34", 34, "dapo"),  # not strings
+        (None, "34", "dapo"),
+    ],
+)
+def test_fast_lane_leaves_unusual_rows_to_the_full_path(response: object, gold: object, style: str) -> None:
+    assert fast_verdict(response, gold, style) is None
