@@ -30,27 +30,8 @@ import threading
 import time
 from pathlib import Path
 
-WORDS = (
-    "we consider the equation and substitute the value so that the sum of the terms is equal to the product "
-    "therefore by the lemma each case gives a factor which we check again carefully then simplify"
-).split()
-
-
-def _reasoning(rng: random.Random, size: int) -> str:
-    parts: list[str] = []
-    length = 0
-    while length < size:
-        kind = rng.random()
-        if kind < 0.65:
-            chunk = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 14))).capitalize() + "."
-        elif kind < 0.85:
-            a, b = rng.randint(2, 99), rng.randint(2, 99)
-            chunk = f"Then ${a} \\times {b} = {a * b}$, so we keep {a + b}."
-        else:
-            chunk = f"\\[ x^2 - {rng.randint(2, 30)}x + {rng.randint(1, 99)} = 0 \\]"
-        parts.append(chunk)
-        length += len(chunk) + 1
-    return "\n".join(parts)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from verify_bench import _reasoning  # noqa: E402 - the same generated reasoning as the verifier bench
 
 
 def _ending(rng: random.Random, gold: int) -> str:
@@ -177,9 +158,14 @@ def check_lane(responses: list[str], golds: list[str], sample: int) -> dict[str,
     return {style: tuple(values) for style, values in out.items()}
 
 
-def run_score(source: Path, out: Path, workers: int) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS of the process tree in MB, summary line) of `mathreward score`."""
+def run_score(source: Path, out: Path, workers: int) -> tuple[float, float, float, str]:
+    """(wall seconds, CPU seconds of the process tree, peak RSS of the tree in MB, summary line) of `mathreward
+    score` (CPU time does not grow when other jobs share the cores; wall time does)."""
+    import resource
+
     import psutil
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
 
     command = [sys.executable, "-m", "mathreward", "score", str(source), "-o", str(out), "--workers", str(workers)]
     started = time.perf_counter()
@@ -203,7 +189,9 @@ def run_score(source: Path, out: Path, workers: int) -> tuple[float, float, str]
     watcher.join()
     if process.returncode != 0:
         raise SystemExit(f"mathreward score failed ({process.returncode})")
-    return seconds, peak[0], stdout.splitlines()[0] if stdout else ""
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return seconds, cpu, peak[0], stdout.splitlines()[0] if stdout else ""
 
 
 def main() -> None:
@@ -224,7 +212,8 @@ def main() -> None:
     size_mb = source.stat().st_size / 2**20
     print(f"generated {args.rows} rollouts ({size_mb:.0f} MB parquet) in {time.perf_counter() - started:.1f} s")
     cores = os.cpu_count() or 1
-    print(f"machine: {cores} CPU cores (timings are wall-clock; other load on the machine shows up in them)")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"machine: {cores} CPU cores, load average {load:.1f} at the start (other jobs slow wall-clock timings)")
 
     table = pq.read_table(source, columns=["response", "reward_model"])
     responses = table.column("response").to_pylist()
@@ -262,10 +251,10 @@ def main() -> None:
 
     print(f"\n`mathreward score` end to end on {args.rows} rollouts:")
     for workers in sorted({1, cores}):
-        seconds, peak, line = run_score(source, folder / f"scored_{workers}.parquet", workers)
+        seconds, cpu, peak, line = run_score(source, folder / f"scored_{workers}.parquet", workers)
         print(
-            f"  --workers {workers}: {seconds:6.1f} s, {args.rows / seconds:>9,.0f} rollouts/s, "
-            f"peak memory {peak:,.0f} MB (process tree)"
+            f"  --workers {workers}: {seconds:6.1f} s wall, {args.rows / seconds:>9,.0f} rollouts/s, "
+            f"{cpu:6.1f} CPU s (process tree), peak memory {peak:,.0f} MB"
         )
         print(f"    {line}")
     if not args.keep:

@@ -41,7 +41,7 @@ class RMDemoSettings:
     seed: int = 0
 
 
-QUICK = RMDemoSettings(problems=40, samples=4, epochs=1.0, max_pairs_per_prompt=2)
+QUICK = RMDemoSettings(problems=60, samples=4, epochs=1.0, max_pairs_per_prompt=2)
 
 
 def _command(*args: str) -> dict:

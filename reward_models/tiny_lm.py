@@ -24,8 +24,13 @@ CHAT_TEMPLATE = (
 )
 
 
-def train_tokenizer(texts: Iterable[str], vocab_size: int = 512, *, min_frequency: int = 1):
+def train_tokenizer(
+    texts: Iterable[str], vocab_size: int = 512, *, min_frequency: int = 1, individual_digits: bool = False
+):
     """Train a byte-level BPE tokenizer on ``texts`` and wrap it as a ``PreTrainedTokenizerFast``.
+
+    ``individual_digits`` splits numbers into one token per digit (as Llama and Qwen tokenizers do); otherwise BPE
+    merges frequent numbers into single tokens when the vocabulary has room.
 
     The result has distinct pad / bos / eos / unk tokens, pads on the left (what batched generation and last-token
     scoring need), and a small chat template, so it works with ``apply_chat_template``, TRL and the RL trainer.
@@ -35,7 +40,12 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = 512, *, min_frequenc
     from transformers import PreTrainedTokenizerFast
 
     core = Tokenizer(models.BPE(unk_token=UNK_TOKEN))
-    core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    byte_level = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    core.pre_tokenizer = (
+        pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=True), byte_level])
+        if individual_digits
+        else byte_level
+    )
     core.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,

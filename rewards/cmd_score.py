@@ -227,10 +227,11 @@ def score_file(
                             specs[path] = resolve_spec(batch, base_options, pool is not None, **settings)
                         yield batch
 
+            ahead = _read_ahead(batches(), 2 * workers)  # reading (Arrow, no GIL) overlaps scoring and writing
             if pool is None:
-                results = ((batch, score_batch(specs[Path(batch.path)], batch)) for batch in batches())
+                results = ((batch, score_batch(specs[Path(batch.path)], batch)) for batch in ahead)
             else:
-                results = _in_order(pool, batches(), specs, workers)
+                results = _in_order(pool, ahead, specs, workers)
             for batch, result in results:
                 writer.write(batch, result.columns)
                 totals.add(result)
@@ -276,6 +277,44 @@ def _start_pool(workers: int) -> Any:
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     return multiprocessing.get_context(method).Pool(workers)
+
+
+def _read_ahead(items: Iterator[Any], depth: int) -> Iterator[Any]:
+    """The items of ``items``, produced by a background thread at most ``depth`` ahead; its error is raised here."""
+    import queue
+    import threading
+
+    done = object()
+    slots: queue.Queue = queue.Queue(maxsize=max(1, depth))
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        slots.put((item, None), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            slots.put((done, None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            slots.put((done, exc))
+
+    thread = threading.Thread(target=produce, name="score-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, error = slots.get()
+            if item is done:
+                if error is not None:
+                    raise error
+                return
+            yield item
+    finally:
+        stop.set()
 
 
 def _in_order(pool: Any, batches: Iterator[Any], specs: dict[Path, Any], workers: int) -> Iterator[tuple[Any, Any]]:

@@ -26,6 +26,7 @@ class DemoSettings:
     heldout_problems: int = 200
     max_operand: int = 9
     vocab_size: int = 400
+    individual_digits: bool = False  # one token per digit (as Qwen/Llama) instead of BPE-merged numbers
     hidden_size: int = 96
     num_layers: int = 3
     num_heads: int = 4
@@ -56,7 +57,8 @@ QUICK = DemoSettings(
     hidden_size=32,
     num_layers=1,
     num_heads=2,
-    sft_steps=150,
+    sft_steps=300,
+    sft_lr=5e-3,
     rl_steps=3,
     rl_time_budget_s=20.0,
     batch_size=4,
@@ -245,6 +247,7 @@ def _fingerprint(settings: DemoSettings) -> dict[str, Any]:
     """The settings a warm-up depends on: a saved policy is reused only when these match."""
     keys = ("train_problems", "heldout_problems", "max_operand", "vocab_size", "hidden_size", "num_layers")
     keys += ("num_heads", "sft_steps", "sft_batch", "sft_lr", "wrong_rate", "format_error_rate", "seed")
+    keys += ("individual_digits",)
     return {key: getattr(settings, key) for key in keys}
 
 
@@ -295,6 +298,7 @@ def prepare_policy(out_dir: Path, settings: DemoSettings) -> dict[str, Any]:
         + sft_responses
         + judge_corpus(train_problems, sft_responses),
         vocab_size=settings.vocab_size,
+        individual_digits=settings.individual_digits,
     )
     model = build_tiny_causal_lm(
         tokenizer,
