@@ -346,7 +346,7 @@ def _parquet_batches(path: Path, batch_size: int) -> Iterator[Batch]:
         raise TableError(path, f"cannot be read as parquet ({_first_line(exc)})") from None
     start = 0
     try:
-        for record_batch in handle.iter_batches(batch_size=batch_size):
+        for record_batch in handle.iter_batches(batch_size=batch_size, use_threads=False):  # callers run in parallel
             yield Batch(path, start, arrow=record_batch)
             start += record_batch.num_rows
     except TableError:
@@ -502,17 +502,17 @@ class TableWriter:
                 raise ValueError(f"column {name!r} has {len(values)} values for {len(batch)} rows")
         self.rows += len(batch)
         if self.kind == "parquet" and batch.arrow is not None and not self._held:
-            self._write_arrow(batch.arrow, new_columns)
+            self._write_arrow(batch, new_columns)
         elif self.kind == "parquet":
             self._held.extend(_merged(batch.to_records(), new_columns))
         else:
             self._write_json(batch.to_records(), new_columns)
 
-    def _write_arrow(self, arrow: Any, new_columns: dict[str, list[Any]]) -> None:
+    def _write_arrow(self, batch: Batch, new_columns: dict[str, list[Any]]) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pa.Table.from_batches([arrow])
+        table = pa.Table.from_batches([batch.arrow])
         for name, values in new_columns.items():
             column = pa.array(values, type=self.new_types.get(name))
             if name in table.column_names:
@@ -522,7 +522,13 @@ class TableWriter:
         if self._parquet is None:
             self._parquet = pq.ParquetWriter(self.tmp, table.schema)
         elif table.schema != self._parquet.schema:
-            table = table.cast(self._parquet.schema)
+            try:
+                table = table.cast(self._parquet.schema)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
+                raise TableError(
+                    batch.path,
+                    f"row {batch.start + 1} on: columns differ from the first input's ({table.schema.names})",
+                ) from None
         self._parquet.write_table(table)
 
     def _write_json(self, records: list[dict[str, Any]], new_columns: dict[str, list[Any]]) -> None:

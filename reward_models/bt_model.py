@@ -45,9 +45,23 @@ class BTRewardModel:
 
     objective = "bt"
 
-    def __init__(self, model, tokenizer, *, temperature: float = 1.0, max_length: int | None = 1024, calibration=None):
+    def __init__(
+        self,
+        model,
+        tokenizer,
+        *,
+        temperature: float = 1.0,
+        max_length: int | None = 1024,
+        calibration=None,
+        response_lines: int | None = None,
+        question_view: str = "full",
+    ):
+        from mathreward.reward_models.template import JudgeTemplate
+
         self.model = model
         self.tokenizer = tokenizer
+        # The same views of question and response as the pairwise judge's (a fair baseline reads the same text).
+        self.views = JudgeTemplate(response_lines=response_lines, question_view=question_view)
         self.temperature = float(temperature)
         self.max_length = max_length
         self.calibration = calibration or {}
@@ -70,6 +84,8 @@ class BTRewardModel:
             temperature=config.get("temperature", 1.0),
             max_length=config.get("max_length", 1024),
             calibration=config.get("calibration"),
+            response_lines=config.get("response_lines"),
+            question_view=config.get("question_view", "full"),
         )
 
     def config_dict(self) -> dict:
@@ -79,6 +95,8 @@ class BTRewardModel:
             "temperature": self.temperature,
             "max_length": self.max_length,
             "calibration": self.calibration,
+            "response_lines": self.views.response_lines,
+            "question_view": self.views.question_view,
         }
 
     def save_pretrained(self, path: str | Path) -> None:
@@ -94,6 +112,7 @@ class BTRewardModel:
 
     def text(self, prompt: str, response: str, reference: str | None = None) -> str:
         """The scored text, the response's tail cut to fit ``max_length`` tokens."""
+        prompt, response = self.views.view_question(prompt), self.views.view_response(response)
         text = render_single(prompt, response, reference)
         if self.max_length is None or len(self.tokenizer(text)["input_ids"]) <= self.max_length:
             return text

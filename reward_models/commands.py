@@ -36,7 +36,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--letter-loss", choices=("full-vocab", "two-letter"), default="full-vocab")
     train.add_argument(
         "--template",
-        choices=("default", "reference-last", "reference-each"),
+        choices=("default", "reference-last", "reference-each", "reference-match", "reference-before"),
         default="default",
         help="judge prompt (pairwise)",
     )

@@ -32,12 +32,16 @@ class RMDemoSettings:
     max_new_tokens: int = 24
     max_pairs_per_prompt: int = 4
     heldout_fraction: float = 0.25  # share of problems whose pairs are held out
-    epochs: float = 2.0
+    epochs: float = 6.0
     lr: float = 1e-3
     bt_lr: float = 1e-3
     batch_size: int = 16
     max_length: int = 256
     val_split: float = 0.15  # share of training pairs used to fit the temperature
+    template: str = "reference-before"  # judge prompt (see reward_models/template.py)
+    response_lines: int | None = 1  # the judge (and the BT baseline) read the last N lines of each response
+    question_view: str = "problem"
+    letter_loss: str = "two-letter"  # cross-entropy over the two verdict letters (what the reward reads)
     seed: int = 0
 
 
@@ -82,8 +86,7 @@ def run_demo(out_dir: Path, quick: bool = False, settings: RMDemoSettings | None
     """Run the chain on the ``policy`` stage's checkpoint (``out_dir/../policy``); returns the headline numbers."""
     import torch
     from mathreward.reward_models.data import load_pairs
-    from mathreward.reward_models.evaluate import evaluate_model, evaluation_report
-    from mathreward.reward_models.loading import load_reward_model
+    from mathreward.reward_models.evaluate import evaluation_report
     from mathreward.reward_models.table_io import write_json
     from mathreward.reward_models.train import TrainConfig, train_reward_model
 
@@ -109,6 +112,10 @@ def run_demo(out_dir: Path, quick: bool = False, settings: RMDemoSettings | None
             max_length=settings.max_length,
             val_split=settings.val_split,
             seed=settings.seed,
+            template=settings.template,
+            response_lines=settings.response_lines,
+            question_view=settings.question_view,
+            letter_loss=settings.letter_loss,
             progress=not quick,
         )
         summaries = {}
@@ -121,16 +128,7 @@ def run_demo(out_dir: Path, quick: bool = False, settings: RMDemoSettings | None
             out_dir / "pairwise_rm", test_pairs, bt_model_path=out_dir / "bt_rm", plot_path=out_dir / "reliability.png"
         )
         kinds = sorted({pair.kind or "unknown" for pair in test_pairs})
-        per_kind = {}
-        for name, folder in (("pairwise", "pairwise_rm"), ("bradley_terry", "bt_rm")):
-            model = load_reward_model(out_dir / folder)
-            per_kind[name] = {
-                kind: evaluate_model(model, [p for p in test_pairs if (p.kind or "unknown") == kind])["calibrated"][
-                    "accuracy"
-                ]
-                for kind in kinds
-            }
-        report["accuracy_by_kind"] = per_kind
+        per_kind = report["accuracy_by_kind"]
         write_json(out_dir / "eval_report.json", report)
         print(report["table"])
         print("held-out accuracy by kind:", json.dumps(per_kind))

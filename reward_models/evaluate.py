@@ -50,8 +50,23 @@ def evaluate_model(model, pairs: list[PreferencePair], batch_size: int = 16) -> 
     }
 
 
-def format_table(results: dict[str, dict]) -> str:
-    """A plain-text table: one column per model (calibrated metrics, NLL/ECE before calibration in brackets)."""
+def accuracy_by_kind(models: dict, pairs: list[PreferencePair], batch_size: int = 16) -> dict | None:
+    """Calibrated accuracy of each model on the pairs of each ``kind`` (None when no pair carries a kind)."""
+    kinds = sorted({pair.kind for pair in pairs if pair.kind})
+    if not kinds:
+        return None
+    return {
+        name: {
+            kind: evaluate_model(model, [p for p in pairs if p.kind == kind], batch_size)["calibrated"]["accuracy"]
+            for kind in kinds
+        }
+        for name, model in models.items()
+    }
+
+
+def format_table(results: dict[str, dict], by_kind: dict | None = None) -> str:
+    """A plain-text table: one column per model (calibrated metrics, NLL/ECE before calibration in brackets), with
+    a row of accuracy per pair kind when ``by_kind`` is given."""
     names = list(results)
     width = max(12, *(len(n) + 2 for n in names))
     lines = [f"{'metric':<24}" + "".join(f"{n:>{width}}" for n in names)]
@@ -65,6 +80,8 @@ def format_table(results: dict[str, dict]) -> str:
                 cell = f"{cell} ({before:.3f})"
             cells.append(f"{cell:>{width}}")
         lines.append(f"{label:<24}" + "".join(cells))
+    for kind in (by_kind or {}).get(names[0], {}):
+        lines.append(f"{'accuracy, ' + kind:<24}" + "".join(f"{by_kind[n][kind]:>{width}.4f}" for n in names))
     lines.append(f"{'temperature':<24}" + "".join(f"{results[n]['temperature']:>{width}.3f}" for n in names))
     lines.append("(in brackets: before temperature calibration)")
     return "\n".join(lines)
@@ -82,15 +99,20 @@ def evaluation_report(
     """Evaluate the pairwise model (and the BT baseline when given) on ``pairs``; writes the reliability PNG."""
     from mathreward.reward_models.loading import load_reward_model
 
-    results = {"pairwise": evaluate_model(load_reward_model(model_path, device=device), pairs, batch_size)}
+    models = {"pairwise": load_reward_model(model_path, device=device)}
     if bt_model_path is not None:
-        results["bradley_terry"] = evaluate_model(load_reward_model(bt_model_path, device=device), pairs, batch_size)
+        models["bradley_terry"] = load_reward_model(bt_model_path, device=device)
+    results = {name: evaluate_model(model, pairs, batch_size) for name, model in models.items()}
+    by_kind = accuracy_by_kind(models, pairs, batch_size)
+    table = format_table(results, by_kind)
     report = {
         "pairs": len(pairs),
         "models": {"pairwise": str(model_path), **({"bradley_terry": str(bt_model_path)} if bt_model_path else {})},
         "results": results,
-        "table": format_table(results),
+        "table": table,
     }
+    if by_kind is not None:
+        report["accuracy_by_kind"] = by_kind
     if plot_path is not None:
         from mathreward.reward_models.plots import plot_reliability
 

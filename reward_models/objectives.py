@@ -92,7 +92,10 @@ def _build_bt(base_path, tokenizer):
 def _wrap_bt(model, tokenizer, max_length, template=None):
     from mathreward.reward_models.bt_model import BTRewardModel
 
-    return BTRewardModel(model, tokenizer, max_length=max_length)
+    views = {} if template is None else {"response_lines": template.response_lines}
+    if template is not None:
+        views["question_view"] = template.question_view
+    return BTRewardModel(model, tokenizer, max_length=max_length, **views)
 
 
 def _bt_examples(bt, pairs: list[PreferencePair]) -> list[tuple[str, str]]:

@@ -49,6 +49,25 @@ REFERENCE_EACH_WITH_REFERENCE = (
     "Reference answer: {reference}\n"
     "Better response:"
 )
+# "reference-before": the reference answer right before each response, as the Bradley-Terry text has it, so each
+# response's final answer is compared with a reference a few tokens back; the verdict follows the second response.
+REFERENCE_BEFORE_WITH_REFERENCE = (
+    "Question: {prompt}\n"
+    "Reference answer: {reference}\n"
+    "Response A: {response_a}\n"
+    "Reference answer: {reference}\n"
+    "Response B: {response_b}\n"
+    "Better response:"
+)
+# "reference-match": each response is followed by its own letter, and the text ends with the reference answer, so the
+# verdict letter is the token that follows the response ending in that answer: what an induction (copy-by-content)
+# head of a pretrained LM predicts. Use with --response-lines 1 (the final answer line).
+REFERENCE_MATCH_WITH_REFERENCE = (
+    "Question: {prompt}\n"
+    "Response A: {response_a} A\n"
+    "Response B: {response_b} B\n"
+    "The better response has the reference answer {reference}"
+)
 # Leading-space variants tried in order: " A" reads naturally after "Better response:"; "A" is the fallback for
 # tokenizers where " A" is two tokens.
 LETTER_PREFIXES = (" ", "")
@@ -153,6 +172,8 @@ TEMPLATES = {
     "default": (DEFAULT_WITH_REFERENCE, DEFAULT_WITHOUT_REFERENCE),
     "reference-last": (REFERENCE_LAST_WITH_REFERENCE, REFERENCE_LAST_WITHOUT_REFERENCE),
     "reference-each": (REFERENCE_EACH_WITH_REFERENCE, REFERENCE_LAST_WITHOUT_REFERENCE),
+    "reference-match": (REFERENCE_MATCH_WITH_REFERENCE, REFERENCE_LAST_WITHOUT_REFERENCE),
+    "reference-before": (REFERENCE_BEFORE_WITH_REFERENCE, REFERENCE_LAST_WITHOUT_REFERENCE),
 }
 
 

@@ -202,10 +202,15 @@ def score_file(
         chunk_size=chunk_size,
         reward_options=reward_options,
     )
-    base_options = _reward_options(reward, style, workers, timeout, max_len, buffer_len, reward_options)
+    base_options = check_reward_options(reward, style, workers, timeout, max_len, buffer_len, reward_options)
     started = time.perf_counter()
     totals = Totals(reward)
-    pool = _start_pool(workers) if workers > 1 else None
+    total = _total_rows(inputs)
+    if total is not None:
+        one_batch = total <= BATCH_ROWS
+    else:  # jsonl/json/csv: a small file holds one batch at most
+        one_batch = sum(path.stat().st_size for path in inputs) < 2**20
+    pool = _start_pool(workers) if workers > 1 and not one_batch else None  # one batch: no processes to start
     specs: dict[Path, Any] = {}
     try:
         with (
@@ -238,8 +243,7 @@ def score_file(
                 bar.update(len(batch))
     finally:
         if pool is not None:
-            pool.terminate()
-            pool.join()
+            pool.shutdown(wait=False, cancel_futures=True)
         else:
             from mathreward.rewards.scoring import close_scorers
 
@@ -272,11 +276,12 @@ def _total_rows(inputs: list[Path]) -> int | None:
 
 def _start_pool(workers: int) -> Any:
     """Worker processes for the batches: forked (so rewards registered in this process exist there too) where the
-    platform allows, else spawned."""
+    platform allows, else spawned. A worker that dies breaks the pool: the run stops with an error, never hangs."""
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    return multiprocessing.get_context(method).Pool(workers)
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
 
 
 def _read_ahead(items: Iterator[Any], depth: int) -> Iterator[Any]:
@@ -326,13 +331,22 @@ def _in_order(pool: Any, batches: Iterator[Any], specs: dict[Path, Any], workers
     pending: deque = deque()
     for batch in batches:
         spec = specs[Path(batch.path)]
-        pending.append((batch, pool.apply_async(score_batch, (spec, batch.select(spec.fields())))))
+        pending.append((batch, pool.submit(score_batch, spec, batch.select(spec.fields()))))
         while len(pending) >= 2 * workers:
             done, future = pending.popleft()
-            yield done, future.get()
+            yield done, _result(future)
     while pending:
         done, future = pending.popleft()
-        yield done, future.get()
+        yield done, _result(future)
+
+
+def _result(future: Any) -> Any:
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise ScoreError("a scoring worker process died (out of memory?); no output was written") from None
 
 
 def resolve_spec(
@@ -400,7 +414,7 @@ def resolve_spec(
     )
 
 
-def _reward_options(
+def check_reward_options(
     reward: str,
     style: str | None,
     workers: int | None,
@@ -536,15 +550,6 @@ def format_hint(reward: str, rows: int, statuses: Counter, hints: Counter) -> st
             "does not read here: use --reward dapo (or --reward binary for a box or an Answer: line)"
         )
     return None
-
-
-def summarize(columns: dict[str, list[Any]], seconds: float, **extra: Any) -> dict[str, Any]:
-    """The summary of whole result columns (score, correct, pred, status) at once."""
-    from mathreward.rewards.scoring import BatchResult
-
-    totals = Totals(str(extra.pop("reward", "?")))
-    totals.add(BatchResult(columns))
-    return totals.summary(seconds, **extra)
 
 
 def format_summary(summary: dict[str, Any]) -> str:

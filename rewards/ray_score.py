@@ -138,7 +138,7 @@ def score_with_ray(
     **settings: Any,
 ) -> dict[str, Any]:
     """Score ``inputs`` on Ray and write parquet files into the new folder ``output_dir``; returns the summary."""
-    from mathreward.rewards.cmd_score import ScoreError, Totals, _reward_options, resolve_spec
+    from mathreward.rewards.cmd_score import ScoreError, Totals, check_reward_options, resolve_spec
     from mathreward.tables import check_input
 
     import_ray()  # before any work: say how to install it
@@ -153,7 +153,7 @@ def score_with_ray(
     if workers is not None and workers < 1:
         raise ScoreError(f"--workers must be at least 1, got {workers}")
     reward_settings = {key: settings[key] for key in ("reward", "style", "timeout", "max_len", "buffer_len")}
-    base_options = _reward_options(
+    base_options = check_reward_options(
         reward_settings["reward"],
         reward_settings["style"],
         1,

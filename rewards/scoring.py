@@ -18,7 +18,7 @@ from mathreward.tables import Batch, TableError
 __all__ = ["RESULT_COLUMNS", "BatchResult", "ScoreSpec", "build_scorer", "result_types", "score_batch"]
 
 RESULT_COLUMNS = ("score", "correct", "pred", "status")
-HINT_SAMPLE = 64  # no_answer rows per batch checked for another answer format
+HINT_SAMPLE = 16  # no_answer rows per batch checked for another answer format
 
 
 def result_types() -> dict[str, Any]:

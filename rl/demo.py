@@ -25,8 +25,9 @@ class DemoSettings:
     train_problems: int = 4000
     heldout_problems: int = 200
     max_operand: int = 9
-    vocab_size: int = 400
+    vocab_size: int = 512  # room for every number of the task as one token (400 split 13..18 into two)
     individual_digits: bool = False  # one token per digit (as Qwen/Llama) instead of BPE-merged numbers
+    copy_rate: float = 0.25  # extra warm-up examples (share of the problems) that repeat a list of numbers
     hidden_size: int = 96
     num_layers: int = 3
     num_heads: int = 4
@@ -247,20 +248,37 @@ def _fingerprint(settings: DemoSettings) -> dict[str, Any]:
     """The settings a warm-up depends on: a saved policy is reused only when these match."""
     keys = ("train_problems", "heldout_problems", "max_operand", "vocab_size", "hidden_size", "num_layers")
     keys += ("num_heads", "sft_steps", "sft_batch", "sft_lr", "wrong_rate", "format_error_rate", "seed")
-    keys += ("individual_digits",)
+    keys += ("individual_digits", "copy_rate")
     return {key: getattr(settings, key) for key in keys}
 
 
 def judge_corpus(problems: list[Problem], responses: list[str]) -> list[str]:
-    """A few judge texts (the pairwise RM's template filled with toy problems) for the tokenizer's training corpus,
+    """A few judge texts (the pairwise RM's templates filled with toy problems) for the tokenizer's training corpus,
     so the judge prompt is as compact in tokens as the task texts are."""
-    from mathreward.reward_models.template import JudgeTemplate
+    from mathreward.reward_models.template import TEMPLATES, named_template
 
-    template = JudgeTemplate()
-    return [
-        template.render(p.prompt, r, p.solution(), str(p.answer)) + " A"
-        for p, r in zip(problems[:200], responses[:200], strict=False)
-    ]
+    texts = []
+    for name in TEMPLATES:
+        template = named_template(name)
+        texts += [
+            template.render(p.prompt, r, p.solution(), str(p.answer)) + " A"
+            for p, r in zip(problems[:100], responses[:100], strict=False)
+        ]
+    return texts
+
+
+def copy_examples(count: int, settings: DemoSettings) -> tuple[list[str], list[str]]:
+    """``count`` (prompt, response) pairs of a generic skill pretrained LMs have and the toy task never needs: repeat
+    a list of numbers. Copying by content is what induction heads do; a judge reuses them to find the response whose
+    answer is the reference."""
+    rng = random.Random(settings.seed + 1)
+    top = 4 * settings.max_operand
+    prompts, responses = [], []
+    for _ in range(count):
+        numbers = " ".join(str(rng.randint(0, top)) for _ in range(rng.randint(3, 8)))
+        prompts.append(f"Repeat: {numbers}")
+        responses.append(numbers)
+    return prompts, responses
 
 
 def prepare_policy(out_dir: Path, settings: DemoSettings) -> dict[str, Any]:
@@ -272,6 +290,7 @@ def prepare_policy(out_dir: Path, settings: DemoSettings) -> dict[str, Any]:
     """
     from mathreward.reward_models.table_io import write_rows
     from mathreward.reward_models.tiny_lm import build_tiny_causal_lm, train_tokenizer
+    from mathreward.rl.data import render_prompt
     from mathreward.rl.toy_task import problem_rows
 
     out_dir = Path(out_dir)
@@ -296,7 +315,8 @@ def prepare_policy(out_dir: Path, settings: DemoSettings) -> dict[str, Any]:
         [p.prompt for p in train_problems]
         + [p.solution() for p in train_problems]
         + sft_responses
-        + judge_corpus(train_problems, sft_responses),
+        + judge_corpus(train_problems, sft_responses)
+        + copy_examples(round(settings.copy_rate * len(train_problems)), settings)[0],
         vocab_size=settings.vocab_size,
         individual_digits=settings.individual_digits,
     )
@@ -309,8 +329,10 @@ def prepare_policy(out_dir: Path, settings: DemoSettings) -> dict[str, Any]:
         seed=settings.seed,
     )
     train_prompts = [chat_prompt(tokenizer, p) for p in train_problems]
+    copy_prompts, copy_responses = copy_examples(round(settings.copy_rate * len(train_problems)), settings)
+    copy_prompts = [render_prompt(tokenizer, [{"role": "user", "content": text}]) for text in copy_prompts]
     sft_started = time.perf_counter()
-    losses = supervised_warmup(model, tokenizer, train_prompts, sft_responses, settings)
+    losses = supervised_warmup(model, tokenizer, train_prompts + copy_prompts, sft_responses + copy_responses, settings)
     start_dir = out_dir / "warmup"
     model.save_pretrained(start_dir)
     tokenizer.save_pretrained(start_dir)
@@ -336,34 +358,20 @@ def run_policy_demo(out_dir: Path, quick: bool = False) -> dict[str, Any]:
     return prepare_policy(out_dir, QUICK if quick else DemoSettings())
 
 
-def load_problem_set(path: Path) -> tuple[list[Any], list[str]]:
-    """(chat prompts, golds) of a curated-schema parquet."""
-    from mathreward.rl.data import load_prompt_parquet
-
-    data = load_prompt_parquet(path)
-    return data.prompts, [str(g) for g in data.golds]
-
-
 def _problem_set(tokenizer: Any, path: Path) -> dict[str, list]:
     """Rendered prompts, golds, judge questions and anchor solutions of a curated-schema problems parquet."""
     from mathreward.reward_models.table_io import read_rows
+    from mathreward.rl.data import render_prompt
     from mathreward.rl.sample import question_text
 
     rows = read_rows(path)
     chats = [row["prompt"] for row in rows]
     return {
-        "prompts": [render_prompt_text(tokenizer, chat) for chat in chats],
+        "prompts": [render_prompt(tokenizer, chat) for chat in chats],
         "golds": [str(row["reward_model"]["ground_truth"]) for row in rows],
         "questions": [question_text(chat) for chat in chats],
         "references": [row["extra_info"]["solution"] for row in rows],
     }
-
-
-def render_prompt_text(tokenizer: Any, chat: Any) -> str:
-    """The generation prompt of a chat (the tokenizer's chat template)."""
-    from mathreward.rl.data import render_prompt
-
-    return render_prompt(tokenizer, chat)
 
 
 def plot_heldout_curves(results: dict[str, dict[str, Any]], path: Path) -> None:

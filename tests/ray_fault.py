@@ -1,5 +1,5 @@
-"""A fault injector for the Ray tests (imported by Ray workers through PYTHONPATH): the DAPO reward, except that the
-first process to score a batch dies on the spot, once per marker file."""
+"""A fault injector for the worker tests (the local pool; Ray workers import it through PYTHONPATH): the DAPO reward,
+except that the first process to score a batch dies on the spot, once per marker file."""
 
 from __future__ import annotations
 

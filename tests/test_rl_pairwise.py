@@ -142,3 +142,26 @@ def test_pairwise_reward_drives_two_rl_steps_with_the_verifier_watching(policy_a
         assert s.correct == verifier.score_one(None, s.response_text, golds[s.group]).correct
     evaluation = trainer.evaluate(prompts[:4], golds[:4], greedy=True)
     assert 0.0 <= evaluation["accuracy"] <= 1.0
+
+
+def test_evaluation_reports_accuracy_per_kind(policy_and_rm, tmp_path) -> None:
+    from mathreward.reward_models.evaluate import evaluate_model, evaluation_report
+    from mathreward.reward_models.loading import load_reward_model
+
+    _, rm, bt, problems = policy_and_rm
+    pairs = [
+        PreferencePair(p.prompt, p.solution(), p.solution(p.answer + 1), str(p.answer), kind="wrong_answer")
+        for p in problems[40:50]
+    ] + [
+        PreferencePair(p.prompt, p.solution(), p.solution(answer_line=False), str(p.answer), kind="no_answer")
+        for p in problems[50:56]
+    ]
+    report = evaluation_report(rm, pairs, bt_model_path=bt, plot_path=tmp_path / "rel.png")
+    for name, folder in (("pairwise", rm), ("bradley_terry", bt)):
+        model = load_reward_model(folder)
+        for kind, size in (("wrong_answer", 10), ("no_answer", 6)):
+            subset = [p for p in pairs if p.kind == kind]
+            assert len(subset) == size
+            expected = evaluate_model(model, subset)["calibrated"]["accuracy"]
+            assert report["accuracy_by_kind"][name][kind] == expected
+    assert "accuracy, no_answer" in report["table"] and "accuracy, wrong_answer" in report["table"]

@@ -181,3 +181,19 @@ def test_without_ray_the_flag_says_how_to_install_it(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.strip() == f"mathreward score: {RAY_INSTALL_HINT}"
     assert not (tmp_path / "out").exists()
+
+
+def test_the_command_starts_its_own_ray_and_writes_a_folder(tmp_path: Path) -> None:
+    rows = _rows(20)
+    source = _write_jsonl(tmp_path / "in.jsonl", rows)
+    result = subprocess.run(
+        [sys.executable, "-m", "mathreward", "score", str(source), "-o", str(tmp_path / "out"), "--ray"]
+        + ["--workers", "2", "--no-progress"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "scored 20 rollouts with reward routed" in result.stdout
+    score_file(source, tmp_path / "local.parquet", workers=1, progress=False, **_settings())
+    assert _results(_read_folder(tmp_path / "out")) == _results(pq.read_table(tmp_path / "local.parquet").to_pylist())

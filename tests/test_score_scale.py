@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from mathreward.rewards.cmd_score import BATCH_ROWS, format_summary, score_file
 
 ENDINGS = [
@@ -109,3 +110,22 @@ def test_mostly_no_answer_in_another_format_gets_a_hint(tmp_path: Path) -> None:
     )
     routed = score_file(source, tmp_path / "r.jsonl", workers=1, progress=False)  # no data_source: auto extractor
     assert routed["accuracy"] == 1.0 and routed["hint"] is None
+
+
+def test_a_dying_worker_stops_the_run_without_output(tmp_path: Path) -> None:
+    from mathreward.rewards.cmd_score import ScoreError
+
+    source = tmp_path / "in.parquet"
+    pq.write_table(pa.Table.from_pylist(_rows(3 * BATCH_ROWS)), source)
+    options = {"marker": str(tmp_path / "died")}
+    with pytest.raises(ScoreError, match="a scoring worker process died"):
+        score_file(
+            source,
+            tmp_path / "out.parquet",
+            reward="ray_fault:DyingOnceReward",
+            reward_options=options,
+            workers=2,
+            progress=False,
+        )
+    assert (tmp_path / "died").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["died", "in.parquet"]  # no output, no temp file

@@ -112,15 +112,20 @@ def _no_answer(style: str):
         return verify_batch(["."], ["1"], style=style, workers=0)[0]
 
 
+@lru_cache(maxsize=1)
+def _verdict_class() -> type:
+    from .core import Verdict  # core imports this module, so not at the top
+
+    return Verdict
+
+
 @lru_cache(maxsize=65536)
 def _verdict(pred: str, gold: str, path: str):
     """The Verdict of a canonical integer ``pred`` against ``gold`` (None unless ``gold`` is a canonical integer)."""
     if not _GOLD_RE.fullmatch(gold):
         return None
-    from .core import Verdict  # (core imports this module)
-
     equal = int(pred) == int(gold)
-    return Verdict(equal, pred, "correct" if equal else "wrong", f"path={path}; {_reason(equal)}")
+    return _verdict_class()(equal, pred, "correct" if equal else "wrong", f"path={path}; {_reason(equal)}")
 
 
 def fast_verdicts(responses: Sequence[object], golds: Sequence[object], style: str) -> list:
