@@ -502,12 +502,12 @@ class Totals:
     def add(self, result: Any) -> None:
         """Count one batch's result (a ``BatchResult``)."""
         columns = result.columns
+        correct = columns["correct"]
         self.rows += len(columns["status"])
-        judged = [c for c in columns["correct"] if c is not None]
-        self.judged += len(judged)
-        self.correct += sum(judged)
+        self.judged += len(correct) - correct.count(None)
+        self.correct += correct.count(True)
         self.score_sum += sum(columns["score"])
-        self.statuses.update(columns["status"])
+        self.statuses.update(Counter(columns["status"]))
         self.routes.update(result.routes)
         self.hints.update(result.hints)
 

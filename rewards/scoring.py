@@ -9,6 +9,7 @@ field, a value of the wrong shape) raises ``TableError`` naming the file, row an
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -127,7 +128,20 @@ def read_columns(spec: ScoreSpec, batch: Batch, prompts_needed: bool = True) -> 
 
 
 def score_batch(spec: ScoreSpec, batch: Batch) -> BatchResult:
-    """Score every row of ``batch`` (in chunks of ``spec.chunk_size``); one result per row, in order."""
+    """Score every row of ``batch`` (in chunks of ``spec.chunk_size``); one result per row, in order.
+
+    The cyclic garbage collector is paused for the batch (its rows' objects are freed by reference counting; it
+    would otherwise scan them over and over, about a fifth of the scoring time) and resumed after it."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _score_batch(spec, batch)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _score_batch(spec: ScoreSpec, batch: Batch) -> BatchResult:
     scorer = build_scorer(spec)
     columns = read_columns(spec, batch, getattr(getattr(scorer, "inner", scorer), "uses_prompts", True))
     n = len(batch)

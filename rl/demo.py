@@ -299,7 +299,7 @@ def prepare_policy(out_dir: Path, settings: DemoSettings) -> dict[str, Any]:
     if all((out_dir / name).exists() for name in POLICY_FILES):
         record = json.loads(record_path.read_text())
         if record.get("settings") == fingerprint:
-            return {**record, "reused": True}
+            return {**record, "checkpoint": str(out_dir / "warmup"), "reused": True}
     out_dir.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(settings.threads)
     problems = make_problems(
@@ -340,7 +340,6 @@ def prepare_policy(out_dir: Path, settings: DemoSettings) -> dict[str, Any]:
     write_rows(out_dir / "problems_heldout.parquet", problem_rows(heldout_problems))
     record = {
         "settings": fingerprint,
-        "checkpoint": str(start_dir),
         "model": f"Llama {settings.num_layers} layers x {settings.hidden_size}, vocab {len(tokenizer)}",
         "warmup": {
             "steps": settings.sft_steps,
@@ -350,7 +349,7 @@ def prepare_policy(out_dir: Path, settings: DemoSettings) -> dict[str, Any]:
         },
     }
     record_path.write_text(json.dumps(record, indent=2) + "\n")
-    return {**record, "reused": False}
+    return {**record, "checkpoint": str(start_dir), "reused": False}
 
 
 def run_policy_demo(out_dir: Path, quick: bool = False) -> dict[str, Any]:

@@ -140,6 +140,7 @@ class RLTrainer:
         self.references = list(references) if references is not None else None
         self.reward = build_reward_for(config, reward)
         self._verifier = None
+        self._judge: bool | None = None
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
         self.ref = None
         if config.kl_coef > 0 or config.track_ref_kl:
@@ -172,6 +173,14 @@ class RLTrainer:
             self._verifier = build_reward(self.config.verifier)
         return self._verifier
 
+    def reward_is_judge(self) -> bool:
+        """True when the training reward reports no correctness (a judge such as ``pairwise``); probed once on one
+        made-up row, which a pairwise reward answers without running its model (the row is its own anchor)."""
+        if self._judge is None:
+            probe = self.reward.score([""], ["Answer: 1"], ["1"], response_lengths=[3], group_ids=[0])
+            self._judge = probe[0].correct is None
+        return self._judge
+
     def _amp(self) -> contextlib.AbstractContextManager:
         """Autocast for forward passes (mixed precision on GPU); a no-op on CPU."""
         if self.autocast_dtype is None:
@@ -203,7 +212,7 @@ class RLTrainer:
         """Sample responses and score them. Every sample gets ``score`` (the training reward, shaped), ``correct``
         (raw correctness from the verifier) and ``extras["verdict"]`` (the training reward's own pass/fail, see
         :func:`reward_verdict`). ``questions`` (default: the prompts) and ``references`` (anchor solutions) are what
-        a judge reward reads; ``with_reward=False`` runs only the verifier (evaluation)."""
+        a judge reward reads; ``with_reward=False`` (evaluation) skips a judge reward and runs only the verifier."""
         cfg = self.config
         with self._amp():
             samples = generate_samples(
@@ -227,7 +236,10 @@ class RLTrainer:
         if references is not None:
             fields["references"] = [references[s.group] for s in samples]
         asked = [questions[s.group] for s in samples] if questions is not None else [s.prompt_text for s in samples]
-        results = self.reward.score(asked, responses, sample_golds, **fields) if with_reward else None
+        if with_reward or not self.reward_is_judge():
+            results = self.reward.score(asked, responses, sample_golds, **fields)
+        else:
+            results = None  # evaluation of a judge-reward run: the verifier alone
         checked = results
         if results is None or any(r.correct is None for r in results):
             checked = self.verifier.score(asked, responses, sample_golds, **fields)

@@ -142,6 +142,9 @@ def test_pairwise_reward_drives_two_rl_steps_with_the_verifier_watching(policy_a
         assert s.correct == verifier.score_one(None, s.response_text, golds[s.group]).correct
     evaluation = trainer.evaluate(prompts[:4], golds[:4], greedy=True)
     assert 0.0 <= evaluation["accuracy"] <= 1.0
+    assert trainer.reward_is_judge()  # evaluation skips the judge: correctness is the verifier's alone
+    rule = RLTrainer(model, tokenizer, build_config("grpo", steps=1, device="cpu"), prompts, golds)
+    assert not rule.reward_is_judge()
 
 
 def test_evaluation_reports_accuracy_per_kind(policy_and_rm, tmp_path) -> None:

@@ -25,13 +25,12 @@ import sys
 import threading
 import time
 from collections import deque
-from pathlib import Path
 
 __all__ = ["WorkerPool", "default_pool", "STARTUP_TIMEOUT"]
 
 STARTUP_TIMEOUT = 60.0
-_PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
-_BOOT = f"import sys; sys.path.insert(0, {_PACKAGE_ROOT!r}); from verifiers import _worker; _worker."
+# Workers import the package under its one name, from the same environment (inherited) as the parent.
+_BOOT = "from mathreward.verifiers import _worker; _worker."
 _MAX_SEND_RETRIES = 3
 
 
