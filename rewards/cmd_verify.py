@@ -24,6 +24,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--timeout", type=float, default=5.0, help="verification timeout in seconds (default 5)")
     parser.add_argument("--float-rounding", type=int, default=None, help="compare numbers rounded to N decimals")
     parser.add_argument("--percent-as-fraction", action="store_true", help="let 50%% equal 1/2")
+    parser.add_argument(
+        "--unclosed-think",
+        choices=("no_answer", "read"),
+        default="no_answer",
+        help="a response whose <think> never closes: no answer (default) or read like any text",
+    )
     parser.set_defaults(func=run)
 
 
@@ -54,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
         options["float_rounding"] = args.float_rounding
     if args.percent_as_fraction:
         options["percent_as_fraction"] = True
-    verdict = verify(response, args.gold, style=args.style, timeout=args.timeout, **options)
+    verdict = verify(
+        response, args.gold, style=args.style, timeout=args.timeout, unclosed_think=args.unclosed_think, **options
+    )
     print(json.dumps(dataclasses.asdict(verdict), ensure_ascii=False))
     return 0

@@ -374,21 +374,25 @@ def _problem_set(tokenizer: Any, path: Path) -> dict[str, list]:
 
 
 def plot_heldout_curves(results: dict[str, dict[str, Any]], path: Path) -> None:
-    """Held-out greedy accuracy (the verifier's) over RL steps, one line per run, on one plot."""
+    """Held-out accuracy (the verifier's) of each run on one plot: greedy over RL steps (solid) and sampled, 4 per
+    problem, before and after (dashed)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for name, result in results.items():
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    for index, (name, result) in enumerate(results.items()):
+        color = f"C{index}"
         steps, accs = zip(*result["heldout_greedy_curve"], strict=True)
-        ax.plot(steps, accs, marker="o", label=f"{name} (reward {result['reward']})")
+        ax.plot(steps, accs, marker="o", color=color, label=f"{name} (reward {result['reward']}), greedy")
+        sampled = (result["before"]["sampled_accuracy"], result["after"]["sampled_accuracy"])
+        ax.plot((0, result["steps"]), sampled, "--s", color=color, label=f"{name}, sampled before/after")
     ax.set_xlabel("RL step")
-    ax.set_ylabel("held-out greedy accuracy (verifier)")
+    ax.set_ylabel("held-out accuracy (verifier)")
     ax.set_ylim(0, 1)
     ax.grid(alpha=0.3)
-    ax.legend()
+    ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)

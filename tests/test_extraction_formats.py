@@ -274,3 +274,20 @@ def test_cli_verify_reads_answer_sentences(tmp_path: Path, gold: str, response: 
     assert result.returncode == 0, result.stderr
     verdict = json.loads(result.stdout)
     assert (verdict["correct"], verdict["status"], verdict["pred"]) == (True, "correct", pred)
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [([], (False, "no_answer", None)), (["--unclosed-think", "read"], (True, "correct", "5"))],
+)
+def test_cli_verify_unclosed_think_option(tmp_path: Path, flags: list[str], expected: tuple) -> None:
+    result = subprocess.run(
+        [*_cli(), "verify", "--gold", "5", "--response", "<think>so the answer is 5", *flags],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    verdict = json.loads(result.stdout)
+    assert (verdict["correct"], verdict["status"], verdict["pred"]) == expected
