@@ -20,15 +20,16 @@ from mathreward.rl.demo import DemoSettings, prepare_policy
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TINY = DemoSettings(
-    train_problems=80,
+    train_problems=120,
     heldout_problems=8,
     max_operand=3,
     vocab_size=300,
     hidden_size=32,
     num_layers=1,
     num_heads=2,
-    sft_steps=80,
+    sft_steps=300,
     sft_lr=5e-3,
+    copy_rate=0.0,
 )
 
 
