@@ -7,14 +7,12 @@ toy task written in the curated parquet schema.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from cli_run import mathreward
 from mathreward.reward_models.data import load_pairs
 from mathreward.rl.demo import DemoSettings, prepare_policy
 
@@ -31,17 +29,6 @@ TINY = DemoSettings(
     sft_lr=5e-3,
     copy_rate=0.0,
 )
-
-
-def mathreward(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", "import sys; from mathreward import cli; sys.exit(cli.main())", *args],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        env={**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"},
-    )
 
 
 @pytest.fixture(scope="module")

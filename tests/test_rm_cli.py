@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_run import mathreward
 from mathreward.reward_models.data import load_pairs
 from mathreward.reward_models.synthetic import arithmetic_pairs, save_tiny_base_model
 from mathreward.reward_models.table_io import read_rows, write_rows
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-def mathreward(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", "import sys; from mathreward import cli; sys.exit(cli.main())", *args],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        env={**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"},
-    )
 
 
 @pytest.fixture(scope="module")
