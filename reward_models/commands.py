@@ -88,7 +88,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Dispatch to the chosen sub-subcommand; bad input prints one line and returns 2."""
-    from mathreward.reward_models.table_io import BadInput
+    from mathreward.tables import TableError
 
     commands = {"train": _run_train, "eval": _run_eval, "score": _run_score, "pairs": _run_pairs}
     if args.rm_command not in commands:
@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         return commands[args.rm_command](args)
-    except BadInput as error:
+    except TableError as error:
         print(f"mathreward rm {args.rm_command}: {error}", file=sys.stderr)
         return 2
     except (OSError, ValueError) as error:  # e.g. a model folder / hub id that does not load, a bad template
@@ -153,12 +153,12 @@ def _run_train(args: argparse.Namespace) -> int:
 def _run_eval(args: argparse.Namespace) -> int:
     from mathreward.reward_models.data import load_pairs
     from mathreward.reward_models.evaluate import evaluation_report
-    from mathreward.reward_models.table_io import BadInput, write_json
+    from mathreward.tables import TableError, write_json
 
     pairs = load_pairs(args.pairs)
     for folder in (args.model, args.bt_model):
         if folder is not None and not Path(folder).is_dir():
-            raise BadInput(f"{folder}: no such model folder")
+            raise TableError(f"{folder}: no such model folder")
     out = Path(args.out)
     report = evaluation_report(
         args.model,
@@ -175,18 +175,18 @@ def _run_eval(args: argparse.Namespace) -> int:
 
 
 def _field(path: str, number: int, row: dict, name: str) -> str:
-    from mathreward.reward_models.table_io import BadInput
+    from mathreward.tables import TableError
 
     value = row.get(name)
     if not isinstance(value, str):
         problem = "is missing" if value is None else f"must be a string, got {type(value).__name__}"
-        raise BadInput(f"{path}: row {number}: field '{name}' {problem}")
+        raise TableError(f"{path}: row {number}: field '{name}' {problem}")
     return value
 
 
 def _run_score(args: argparse.Namespace) -> int:
     from mathreward.reward_models.pairwise_model import PairwiseRM
-    from mathreward.reward_models.table_io import read_rows, write_rows
+    from mathreward.tables import read_rows, write_rows
     from tqdm.auto import tqdm
 
     rows = read_rows(args.input)
@@ -224,10 +224,10 @@ def _run_pairs(args: argparse.Namespace) -> int:
     from collections import Counter
 
     from mathreward.reward_models.data import pairs_from_scored, split_by_prompt
-    from mathreward.reward_models.table_io import BadInput, read_rows, write_rows
+    from mathreward.tables import TableError, read_rows, write_rows
 
     if args.heldout_out is not None and not 0.0 < args.heldout_fraction < 1.0:
-        raise BadInput(f"--heldout-fraction must be between 0 and 1, got {args.heldout_fraction}")
+        raise TableError(f"--heldout-fraction must be between 0 and 1, got {args.heldout_fraction}")
     rows = read_rows(args.input)
     pairs = pairs_from_scored(
         rows,

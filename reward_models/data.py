@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from mathreward.reward_models.table_io import BadInput, read_rows
+from mathreward.tables import TableError, read_rows
 
 
 @dataclass(frozen=True)
@@ -43,12 +43,12 @@ def _text_field(path: Path, number: int, row: dict, name: str, *, required: bool
     value = _lookup(row, name)
     if value is None:
         if required:
-            raise BadInput(f"{path}: row {number}: field '{name}' is missing")
+            raise TableError(f"{path}: row {number}: field '{name}' is missing")
         return None
     if isinstance(value, list) and value and all(isinstance(m, dict) and "content" in m for m in value):
         value = value[-1]["content"]  # chat form: the last message's content
     if not isinstance(value, str):
-        raise BadInput(f"{path}: row {number}: field '{name}' must be a string, got {type(value).__name__}")
+        raise TableError(f"{path}: row {number}: field '{name}' must be a string, got {type(value).__name__}")
     return value
 
 
@@ -63,7 +63,7 @@ def pairs_from_rows(rows: list[dict], path: str | Path = "<rows>") -> list[Prefe
         reference = _text_field(path, number, row, "reference", required=False)
         margin = row.get("margin")
         if margin is not None and not isinstance(margin, (int, float)):
-            raise BadInput(f"{path}: row {number}: field 'margin' must be a number")
+            raise TableError(f"{path}: row {number}: field 'margin' must be a number")
         kind = _text_field(path, number, row, "kind", required=False)
         margin = None if margin is None else float(margin)
         pairs.append(PreferencePair(prompt, chosen, rejected, reference, margin, kind))
@@ -71,10 +71,10 @@ def pairs_from_rows(rows: list[dict], path: str | Path = "<rows>") -> list[Prefe
 
 
 def load_pairs(path: str | Path) -> list[PreferencePair]:
-    """Load pairs from a ``.jsonl`` / ``.json`` / ``.parquet`` file; raises :class:`BadInput` on a bad row."""
+    """Load pairs from a ``.jsonl`` / ``.json`` / ``.parquet`` file; raises :class:`TableError` on a bad row."""
     pairs = pairs_from_rows(read_rows(path), path)
     if not pairs:
-        raise BadInput(f"{path}: no pairs")
+        raise TableError(f"{path}: no pairs")
     return pairs
 
 
@@ -148,10 +148,10 @@ def pairs_from_scored(
         prompt = _text_field(path, number, row, prompt_field, required=True)
         response = _text_field(path, number, row, response_field, required=True)
         if correct_field not in row:
-            raise BadInput(f"{path}: row {number}: field '{correct_field}' is missing")
+            raise TableError(f"{path}: row {number}: field '{correct_field}' is missing")
         correct = row[correct_field]
         if correct is not None and not isinstance(correct, bool):
-            raise BadInput(f"{path}: row {number}: field '{correct_field}' must be true/false/null")
+            raise TableError(f"{path}: row {number}: field '{correct_field}' must be true/false/null")
         reference_by_prompt.setdefault(
             prompt, _text_field(path, number, row, reference_field, required=False) if reference_field else None
         )

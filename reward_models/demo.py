@@ -87,8 +87,8 @@ def run_demo(out_dir: Path, quick: bool = False, settings: RMDemoSettings | None
     import torch
     from mathreward.reward_models.data import load_pairs
     from mathreward.reward_models.evaluate import evaluation_report
-    from mathreward.reward_models.table_io import write_json
     from mathreward.reward_models.train import TrainConfig, train_reward_model
+    from mathreward.tables import write_json
 
     settings = settings or (QUICK if quick else RMDemoSettings())
     started = time.perf_counter()

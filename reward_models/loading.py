@@ -42,7 +42,7 @@ def read_rm_config(path: str | Path) -> dict:
 
 def write_rm_config(path: str | Path, config: dict) -> None:
     """Write the reward model's JSON config into the model folder."""
-    from mathreward.reward_models.table_io import write_json
+    from mathreward.tables import write_json
 
     write_json(Path(path) / RM_CONFIG_NAME, config)
 

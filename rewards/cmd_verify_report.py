@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     """Build, print and optionally write the report; 1 with one error line on bad input."""
     import json
 
-    from mathreward.tables import TableError as RolloutError
+    from mathreward.tables import TableError
 
     try:
         report = build_report(
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             workers=args.workers,
         )
-    except RolloutError as exc:
+    except TableError as exc:
         print(f"mathreward verify-report: {exc}", file=sys.stderr)
         return 1
     print(format_report(report))
@@ -125,14 +125,13 @@ def build_report(
 ) -> dict[str, Any]:
     """The verify report of a scored file as a JSON-serialisable dict (see the module docstring)."""
     from mathreward.rewards.cmd_score import DEFAULT_GOLD_FIELDS
-    from mathreward.tables import TableError as RolloutError
-    from mathreward.tables import read_table as read_rollouts
+    from mathreward.tables import TableError, read_table
     from mathreward.verifiers.extraction import extract
 
-    rollouts = read_rollouts(scored_path)
+    rollouts = read_table(scored_path)
     n = len(rollouts)
     if not rollouts.has_field("status"):
-        raise RolloutError(rollouts.path, "is missing (run `mathreward score` first)", row=1, field="status")
+        raise TableError(rollouts.path, "is missing (run `mathreward score` first)", row=1, field="status")
     statuses = [str(s) for s in rollouts.column("status", required=False, default="missing")]
     responses = rollouts.text_column(response_field, role="assistant")
     if gold_field is None:

@@ -72,9 +72,9 @@ def _add_sample_parser(sub: argparse._SubParsersAction) -> None:
 
 def run_sample(args: argparse.Namespace) -> int:
     """Sample rollouts and write them atomically; one error line and exit 2 on bad input."""
-    from mathreward.reward_models.table_io import BadInput, write_rows
     from mathreward.rl.data import DataError, PromptSet, load_prompt_parquet
     from mathreward.rl.sample import load_policy, sample_rollouts
+    from mathreward.tables import TableError, write_rows
 
     def fail(message: str) -> int:
         print(f"mathreward rl sample: {message}", file=sys.stderr)
@@ -108,7 +108,7 @@ def run_sample(args: argparse.Namespace) -> int:
     )
     try:
         write_rows(args.out, rows)
-    except BadInput as exc:
+    except TableError as exc:
         return fail(str(exc))
     truncated = sum(row["truncated"] for row in rows)
     print(f"sampled {len(rows)} responses for {len(data)} problems ({truncated} truncated); wrote {args.out}")

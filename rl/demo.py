@@ -288,10 +288,10 @@ def prepare_policy(out_dir: Path, settings: DemoSettings) -> dict[str, Any]:
     Written once: a later call with the same settings reuses the saved files (``policy.json`` records them), so the
     reward-model stage and the RL stage share one warm-up.
     """
-    from mathreward.reward_models.table_io import write_rows
     from mathreward.reward_models.tiny_lm import build_tiny_causal_lm, train_tokenizer
     from mathreward.rl.data import render_prompt
     from mathreward.rl.toy_task import problem_rows
+    from mathreward.tables import write_rows
 
     out_dir = Path(out_dir)
     record_path = out_dir / "policy.json"
@@ -359,9 +359,9 @@ def run_policy_demo(out_dir: Path, quick: bool = False) -> dict[str, Any]:
 
 def _problem_set(tokenizer: Any, path: Path) -> dict[str, list]:
     """Rendered prompts, golds, judge questions and anchor solutions of a curated-schema problems parquet."""
-    from mathreward.reward_models.table_io import read_rows
     from mathreward.rl.data import render_prompt
     from mathreward.rl.sample import question_text
+    from mathreward.tables import read_rows
 
     rows = read_rows(path)
     chats = [row["prompt"] for row in rows]

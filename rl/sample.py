@@ -19,7 +19,7 @@ def question_text(prompt: Any) -> str:
 
     This is what a judge (the pairwise reward model) reads as the question, in ``rl sample`` and during RL alike.
     """
-    from mathreward.rewards.rollout_io import chat_text
+    from mathreward.tables import chat_text
 
     return chat_text(prompt, role="user")
 

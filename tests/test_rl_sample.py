@@ -16,7 +16,6 @@ from cli_run import mathreward
 from mathreward.reward_models.data import load_pairs
 from mathreward.rl.demo import DemoSettings, prepare_policy
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 TINY = DemoSettings(
     train_problems=120,
     heldout_problems=8,

@@ -9,7 +9,7 @@ import pytest
 from cli_run import mathreward
 from mathreward.reward_models.data import load_pairs
 from mathreward.reward_models.synthetic import arithmetic_pairs, save_tiny_base_model
-from mathreward.reward_models.table_io import read_rows, write_rows
+from mathreward.tables import read_rows, write_rows
 
 
 @pytest.fixture(scope="module")

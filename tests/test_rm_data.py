@@ -7,7 +7,7 @@ import random
 
 import pytest
 from mathreward.reward_models.data import PreferencePair, load_pairs, pairs_from_scored
-from mathreward.reward_models.table_io import BadInput, write_rows
+from mathreward.tables import TableError, write_rows
 
 PAIRS = [
     PreferencePair("What is 2+2?", "Answer: 4", "Answer: 5", reference="4", margin=1.0),
@@ -45,7 +45,7 @@ def test_chat_form_prompt_is_read_as_its_last_message(tmp_path) -> None:
 def test_bad_rows_name_file_row_and_field(tmp_path, line, message) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text('{"prompt": "q", "chosen": "a", "rejected": "b"}\n' + line + "\n")
-    with pytest.raises(BadInput) as error:
+    with pytest.raises(TableError) as error:
         load_pairs(path)
     assert str(error.value) == f"{path}: {message}" or str(error.value).startswith(f"{path}: {message}")
     assert "\n" not in str(error.value)
@@ -87,9 +87,9 @@ def test_pairs_cap_spreads_over_responses_and_is_order_independent() -> None:
 
 
 def test_scored_rows_with_bad_correct_field_are_refused() -> None:
-    with pytest.raises(BadInput, match="row 1: field 'correct' must be true/false/null"):
+    with pytest.raises(TableError, match="row 1: field 'correct' must be true/false/null"):
         pairs_from_scored([{"prompt": "p", "response": "r", "correct": "yes"}], path="s.jsonl")
-    with pytest.raises(BadInput, match="row 1: field 'correct' is missing"):
+    with pytest.raises(TableError, match="row 1: field 'correct' is missing"):
         pairs_from_scored([{"prompt": "p", "response": "r"}], path="s.jsonl")
 
 

@@ -14,8 +14,6 @@ import pyarrow.parquet as pq
 import pytest
 from mathreward.rewards import cmd_score
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-
 # (response, gold, expected dapo score, expected status)
 ROLLOUTS = [
     ("6 * 7 = 42.\n\nAnswer: 42", "42", 1.0, "correct"),

@@ -5,13 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 from mathreward.verifiers import parse_answer
 from mathreward.verifiers.exact import Refused, Unsupported, Value, parse_plain_number, parse_value
-
-REPO = Path(__file__).resolve().parents[1]
 
 KINDS = [
     ("34", "integer", Fraction(34)),

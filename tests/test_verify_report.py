@@ -12,8 +12,6 @@ import pytest
 from mathreward.rewards.cmd_score import score_file
 from mathreward.rewards.cmd_verify_report import build_report, plot_report, tail_key, tail_of
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-
 # (response, gold): scored with the dapo reward (Answer: lines only)
 ROWS = [
     ("Answer: 5", "5"),  # correct; both styles: answer_line
