@@ -15,8 +15,8 @@ ray = pytest.importorskip("ray", reason="Ray is in the test extra: pip install -
 from mathreward.curation.curate import curate  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "data" / "raw_sample.jsonl"
-SAMPLE_EVAL = REPO / "data" / "raw_sample_eval.jsonl"
+SAMPLE = REPO / "mathreward" / "data" / "raw_sample.jsonl"
+SAMPLE_EVAL = REPO / "mathreward" / "data" / "raw_sample_eval.jsonl"
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -12,8 +12,8 @@ import pytest
 from mathreward import cli
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "data" / "raw_sample.jsonl"
-SAMPLE_EVAL = REPO / "data" / "raw_sample_eval.jsonl"
+SAMPLE = REPO / "mathreward" / "data" / "raw_sample.jsonl"
+SAMPLE_EVAL = REPO / "mathreward" / "data" / "raw_sample_eval.jsonl"
 
 
 @pytest.fixture(scope="module")

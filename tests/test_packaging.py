@@ -125,5 +125,5 @@ def test_editable_install_is_the_package_not_the_folders() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd="/")
     assert out.returncode == 0, out.stderr
     path, no_top_level = out.stdout.split()
-    assert Path(path) == REPO_ROOT / "verifiers" / "__init__.py"
+    assert Path(path) == REPO_ROOT / "mathreward" / "verifiers" / "__init__.py"
     assert no_top_level == "True"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-CONFIG_DIR = Path(__file__).resolve().parents[1] / "reward_models" / "accelerate"
+CONFIG_DIR = Path(__file__).resolve().parents[1] / "mathreward" / "reward_models" / "accelerate"
 
 
 @pytest.mark.parametrize(
