@@ -42,10 +42,11 @@ def build_model(folder: Path, hidden: int, layers: int):
 
 
 def time_ours(folder: Path, questions, args) -> list[float]:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
     from mathreward.rl.data import render_prompt
     from mathreward.rl.presets import build_config
     from mathreward.rl.trainer import RLTrainer
-    from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tok = AutoTokenizer.from_pretrained(folder)
     model = AutoModelForCausalLM.from_pretrained(folder)
@@ -71,9 +72,10 @@ def time_ours(folder: Path, questions, args) -> list[float]:
 
 def time_trl(folder: Path, questions, args, out_dir: Path) -> list[float]:
     from datasets import Dataset
-    from mathreward.rewards.trl import reward_func
     from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
     from trl import GRPOConfig, GRPOTrainer
+
+    from mathreward.rewards.trl import reward_func
 
     tok = AutoTokenizer.from_pretrained(folder)
     model = AutoModelForCausalLM.from_pretrained(folder)

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import torch  # noqa: E402
+
 from mathreward.reward_models.pairwise_model import PairwiseRM  # noqa: E402
 from mathreward.reward_models.synthetic import arithmetic_pairs, corpus_texts  # noqa: E402
 from mathreward.reward_models.tiny_lm import build_tiny_causal_lm, train_tokenizer  # noqa: E402

@@ -110,6 +110,7 @@ def _time(fn, items) -> tuple[float, list[bool]]:
 def run_case(name: str, items: list[tuple[str, str]]) -> dict:
     from math_verify import parse
     from math_verify import verify as mv_verify
+
     from mathreward.verifiers import verify
 
     def ours(response: str, gold: str) -> bool:

@@ -12,10 +12,7 @@ import sys
 
 # Command modules, in the order the subcommands are listed by --help.
 COMMAND_MODULES = (
-    "mathreward.rewards.cmd_verify",
-    "mathreward.rewards.cmd_score",
-    "mathreward.rewards.cmd_verify_report",
-    "mathreward.rewards.cmd_serve",
+    "mathreward.scoring.commands",
     "mathreward.curation.commands",
     "mathreward.reward_models.commands",
     "mathreward.rl.commands",
@@ -24,7 +21,7 @@ COMMAND_MODULES = (
 # Demo stages in order: (name, "module:function", title). Each function is run_demo-like: (out_dir, quick) -> dict,
 # writing into out_dir = <--out>/<name>. The policy checkpoint is made once and shared by the two stages after it.
 DEMO_STAGES = (
-    ("rewards", "mathreward.rewards.demo:run_demo", "score bundled rollouts"),
+    ("rewards", "mathreward.scoring.demo:run_demo", "score bundled rollouts"),
     ("curation", "mathreward.curation.demo:run_demo", "curate bundled raw problems"),
     (
         "policy",

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from mathreward import cli
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,6 +42,7 @@ def sample_run(tmp_path_factory):
 
 def test_round_trip_through_datasets_and_verifiers(sample_run):
     import datasets
+
     from mathreward.verifiers import verify
 
     out_dir, out = sample_run

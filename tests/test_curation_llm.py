@@ -8,6 +8,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
 from mathreward.curation.curate import curate
 from mathreward.curation.llm import LLMRewrite, check_reply, endpoint
 
@@ -157,6 +158,7 @@ def test_check_reply_rules():
 
 def test_llm_options_on_the_command_line(tmp_path, server, monkeypatch, capsys):
     import pyarrow.parquet as pq
+
     from mathreward import cli
 
     monkeypatch.setenv("MY_KEY", "sekret")

@@ -7,6 +7,7 @@ import json
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+
 from mathreward.curation.decontam import Decontaminate
 from mathreward.curation.dedup import Dedup
 from mathreward.curation.loading import CurationError, load_records

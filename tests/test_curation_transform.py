@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from mathreward.curation import templates
 from mathreward.curation.answers import classify, last_boxed, parse_number
 from mathreward.curation.steps import Classify, IntegerTransform

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from mathreward.verifiers import extract, read_gold, verify
 from mathreward.verifiers.extraction import STYLES
 from mathreward.verifiers.turns import answer_region, halve_backslashes, strip_end_of_turn

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from mathreward.verifiers.extraction import MAX_ANSWER_CHARS, STYLES, extract, read_gold
 
 HOSTILE = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from mathreward.verifiers.extraction import Extraction, extract, extract_answer, read_gold
 
 # (response, style, expected answer, expected path)

@@ -7,6 +7,7 @@ true and false, including verl's known false negatives and false positive and ad
 from __future__ import annotations
 
 import pytest
+
 from mathreward.verifiers import verify
 
 REASONING = "Let me work through this step by step.\nFirst, I set up the equation and simplify both sides.\n"
@@ -233,6 +234,7 @@ MATH_TEST_DAMAGED_GOLDS = {
 def test_math_test_reference_solutions_verify_against_their_targets(shared_data) -> None:
     """Real data: the 5,000 MATH test reference solutions (boxed) against their targets; only damaged targets miss."""
     import pyarrow.parquet as pq
+
     from mathreward.verifiers import verify_batch
 
     path = shared_data / "math_test_5000_with_solutions.parquet"

@@ -34,11 +34,12 @@ except importlib.metadata.PackageNotFoundError:
     )
 pytest.importorskip("aiohttp", reason="OpenRLHF's client needs aiohttp")
 
-import mathreward.rewards.openrlhf as adapter  # noqa: E402
 import torch  # noqa: E402
+from trainer_rows import ENDINGS, generated_rows  # noqa: E402
+
+import mathreward.rewards.openrlhf as adapter  # noqa: E402
 from mathreward.reward_models.tiny_lm import train_tokenizer  # noqa: E402
 from mathreward.rewards import build_reward  # noqa: E402
-from trainer_rows import ENDINGS, generated_rows  # noqa: E402
 
 PROMPT = (
     "Solve the following math problem step by step. The last line of your response should be of the form "

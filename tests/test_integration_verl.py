@@ -22,15 +22,16 @@ verl = pytest.importorskip(
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from hydra import compose, initialize_config_dir  # noqa: E402
-from mathreward.reward_models.tiny_lm import train_tokenizer  # noqa: E402
-from mathreward.rewards import verl as ours  # noqa: E402
-from mathreward.rewards.dapo_verl import compute_score as dapo_verl_score  # noqa: E402
 from trainer_rows import ENDINGS, generated_rows  # noqa: E402
 from verl import DataProto  # noqa: E402
 from verl.experimental.reward_loop import RewardLoopWorker, migrate_legacy_reward_impl  # noqa: E402
 from verl.trainer.ppo.reward import get_custom_reward_fn, load_reward_manager, resolve_reward_manager_cls  # noqa: E402
 from verl.utils.import_utils import load_extern_object  # noqa: E402
 from verl.utils.reward_score import math_dapo  # noqa: E402
+
+from mathreward.reward_models.tiny_lm import train_tokenizer  # noqa: E402
+from mathreward.rewards import verl as ours  # noqa: E402
+from mathreward.rewards.dapo_verl import compute_score as dapo_verl_score  # noqa: E402
 
 SOURCES = (
     "math_dapo",

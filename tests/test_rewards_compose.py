@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from mathreward.rewards import Reward, RewardResult, build_reward
 from mathreward.rewards.compose import overlong, overlong_penalty, weighted
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from mathreward.rewards import build_reward
 from mathreward.rewards.dapo_verl import compute_score, normalize_final_answer
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 
-import mathreward.rewards.openrlhf as openrlhf
 import pytest
+
+import mathreward.rewards.openrlhf as openrlhf
 from mathreward.rewards import build_reward
 
 

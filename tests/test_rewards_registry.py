@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+
 from mathreward.rewards import Reward, RewardResult, available_rewards, build_reward, register_lazy, register_reward
 
 
@@ -52,7 +53,7 @@ def test_import_is_light() -> None:
         "import sys\n"
         "import mathreward.rewards, mathreward.rewards.compose, mathreward.rewards.verl, mathreward.rewards.trl\n"
         "import mathreward.rewards.dapo_verl, mathreward.rewards.rule_rewards\n"
-        "import mathreward.rewards.openrlhf, mathreward.rewards.cmd_serve\n"
+        "import mathreward.rewards.openrlhf, mathreward.scoring.commands\n"
         "heavy = [m for m in ('torch', 'transformers', 'fastapi', 'sympy', 'trl') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )

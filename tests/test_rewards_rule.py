@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from mathreward.rewards import build_reward
 
 

@@ -12,6 +12,7 @@ import random
 
 import pytest
 import torch
+
 from mathreward.reward_models.data import PreferencePair
 from mathreward.reward_models.train import TrainConfig, train_reward_model
 from mathreward.rewards.base import RewardResult
@@ -73,8 +74,9 @@ def test_pairwise_rm_from_the_policy_keeps_its_lm_head(policy_and_rm) -> None:
 
 
 def test_bradley_terry_baseline_starts_from_the_same_checkpoint(policy_and_rm) -> None:
-    from mathreward.reward_models.loading import load_reward_model
     from safetensors.torch import load_file
+
+    from mathreward.reward_models.loading import load_reward_model
 
     policy, _, bt, _ = policy_and_rm
     base = load_file(str(policy / "model.safetensors"))
@@ -101,9 +103,10 @@ def test_reward_verdict_and_disagreement_by_hand() -> None:
 
 
 def test_pairwise_reward_drives_two_rl_steps_with_the_verifier_watching(policy_and_rm, tmp_path) -> None:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
     from mathreward.rl.sample import question_text
     from mathreward.rl.toy_task import problem_rows
-    from transformers import AutoModelForCausalLM, AutoTokenizer
 
     policy, rm, _, problems = policy_and_rm
     tokenizer = AutoTokenizer.from_pretrained(policy)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from cli_run import mathreward
+
 from mathreward.reward_models.data import load_pairs
 from mathreward.rl.demo import DemoSettings, prepare_policy
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+
 from mathreward.rl.sampling import DynamicSamplingError, dynamic_sample, has_mixed_accuracy
 
 

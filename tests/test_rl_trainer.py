@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import torch
+
 from mathreward.rl.demo import DemoSettings, supervised_warmup
 from mathreward.rl.presets import build_config
 from mathreward.rl.rollout import Sample, collate, forward_response, generate_samples

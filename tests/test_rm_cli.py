@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from cli_run import mathreward
+
 from mathreward.reward_models.data import load_pairs
 from mathreward.reward_models.synthetic import arithmetic_pairs, save_tiny_base_model
 from mathreward.tables import read_rows, write_rows

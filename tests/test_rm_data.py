@@ -6,6 +6,7 @@ import json
 import random
 
 import pytest
+
 from mathreward.reward_models.data import PreferencePair, load_pairs, pairs_from_scored
 from mathreward.tables import TableError, write_rows
 

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 import torch
+
 from mathreward.reward_models.calibration import fit_temperature, golden_section_min, nll
 from mathreward.reward_models.encoding import encode_left_padded
 from mathreward.reward_models.metrics import ece, pairwise_accuracy, position_consistency

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from mathreward.reward_models.pairwise_model import PairwiseRM
 from mathreward.reward_models.synthetic import arithmetic_pairs, corpus_texts
 from mathreward.reward_models.tiny_lm import build_tiny_causal_lm, train_tokenizer

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from mathreward.reward_models.template import TEMPLATES, JudgeTemplate, named_template
 
 DAPO_STYLE = (

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 import torch
+
 from mathreward.reward_models.data import split_pairs
 from mathreward.reward_models.evaluate import evaluate_model
 from mathreward.reward_models.loading import load_reward_model

@@ -12,7 +12,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from mathreward.rewards import cmd_score
+
+from mathreward.scoring import commands
 
 # (response, gold, expected dapo score, expected status)
 ROLLOUTS = [
@@ -120,7 +121,7 @@ def test_missing_field_fails_with_one_line_and_no_output(tmp_path: Path) -> None
 def _run_in_process(*args: str) -> int:
     """The `score` command's own parser and run(), in this process (same code path as the console script)."""
     parser = argparse.ArgumentParser(prog="mathreward")
-    cmd_score.add_parser(parser.add_subparsers())
+    commands.add_parser(parser.add_subparsers())
     parsed = parser.parse_args(list(args))
     return parsed.func(parsed)
 

@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
-from mathreward.rewards.demo import SAMPLE, run_demo
+
+from mathreward.scoring.demo import SAMPLE, run_demo
 
 
 def test_quick_demo_scores_every_sample_row_and_writes_its_files(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+
 from mathreward.verifiers import Verdict, fast_lane, verify, verify_batch
 from mathreward.verifiers.fast_lane import fast_verdict
 

@@ -6,8 +6,9 @@ import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
+
 from mathreward.rewards import Reward, RewardResult, register_reward
-from mathreward.rewards.cmd_score import score_file
+from mathreward.scoring.score_files import score_file
 
 SEEN: list[dict] = []
 

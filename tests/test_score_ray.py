@@ -18,8 +18,8 @@ import pytest
 
 ray = pytest.importorskip("ray", reason="Ray is in the test extra: pip install -e '.[test]'")
 
-from mathreward.rewards.cmd_score import score_file  # noqa: E402
-from mathreward.rewards.ray_score import RAY_INSTALL_HINT, score_with_ray  # noqa: E402
+from mathreward.scoring.ray_score import RAY_INSTALL_HINT, score_with_ray  # noqa: E402
+from mathreward.scoring.score_files import score_file  # noqa: E402
 from mathreward.tables import TableError  # noqa: E402
 
 TESTS = Path(__file__).resolve().parent

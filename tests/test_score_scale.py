@@ -12,7 +12,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from mathreward.rewards.cmd_score import BATCH_ROWS, format_summary, score_file
+
+from mathreward.scoring.score_files import BATCH_ROWS, score_file
+from mathreward.scoring.summary import format_summary
 
 ENDINGS = [
     ("Answer: {g}", "{g}"),
@@ -113,7 +115,7 @@ def test_mostly_no_answer_in_another_format_gets_a_hint(tmp_path: Path) -> None:
 
 
 def test_a_dying_worker_stops_the_run_without_output(tmp_path: Path) -> None:
-    from mathreward.rewards.cmd_score import ScoreError
+    from mathreward.scoring.spec import ScoreError
 
     source = tmp_path / "in.parquet"
     pq.write_table(pa.Table.from_pylist(_rows(3 * BATCH_ROWS)), source)

@@ -264,7 +264,7 @@ def test_unknown_reward_is_one_clear_line() -> None:
 
 
 def test_reward_options_parse_json_values() -> None:
-    from mathreward.rewards.cmd_serve import _reward_options
+    from mathreward.scoring.spec import parse_reward_options as _reward_options
 
     assert _reward_options(["max_len=20480", "inner=dapo", "factor=0.5", "strict=true"]) == {
         "max_len": 20480,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+
 from mathreward.reward_models.tiny_lm import build_tiny_causal_lm, train_tokenizer
 
 TEXTS = ["What is 2+3? Answer: 5", "What is 10+7? Answer: 17", "Solve step by step. Answer: 42"] * 4

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 
 import pytest
+
 from mathreward.rewards import Reward, RewardResult, build_reward
 from mathreward.rewards.trl import completion_text, reward_func
 
@@ -67,6 +68,7 @@ def test_completion_text_shapes() -> None:
 def test_grpo_trainer_two_steps_calls_our_reward(tmp_path) -> None:
     trl = pytest.importorskip("trl")
     from datasets import Dataset
+
     from mathreward.reward_models.tiny_lm import build_tiny_causal_lm, train_tokenizer
 
     problems = [("What is 2+3?", "5"), ("What is 10+7?", "17"), ("What is 6*7?", "42"), ("What is 9-4?", "5")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from mathreward.verifiers import is_equivalent, verify
 from mathreward.verifiers.compare import NeedsSymbolic, Options, compare
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
+
 from mathreward.verifiers import is_equivalent, parse_answer, verify
 from mathreward.verifiers.compare import approximates, numeric_value
 

@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from mathreward.verifiers import is_equivalent, parse_answer, verify, verify_batch
 from mathreward.verifiers.guard import default_pool
 

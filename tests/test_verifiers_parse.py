@@ -7,6 +7,7 @@ import sys
 from fractions import Fraction
 
 import pytest
+
 from mathreward.verifiers import parse_answer
 from mathreward.verifiers.exact import Refused, Unsupported, Value, parse_plain_number, parse_value
 
@@ -119,6 +120,7 @@ def test_symbolic_path_never_calls_parse_expr_or_sympify_on_answer_text(monkeypa
     import math_verify.parser
     import sympy.core.sympify
     import sympy.parsing.sympy_parser
+
     from mathreward.verifiers import symbolic
     from mathreward.verifiers.compare import Options
 

@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from mathreward.rewards.cmd_score import score_file
-from mathreward.rewards.cmd_verify_report import build_report, plot_report, tail_key, tail_of
+
+from mathreward.scoring.report import build_report, plot_report, tail_key, tail_of
+from mathreward.scoring.score_files import score_file
 
 # (response, gold): scored with the dapo reward (Answer: lines only)
 ROWS = [

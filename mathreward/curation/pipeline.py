@@ -90,6 +90,7 @@ class RayContext(Context):
         import pickle
 
         import ray.data
+
         from mathreward.ray_support import quiet_data_context
 
         if len(records) < 2 * CHUNK:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
 from mathreward.reward_models.encoding import encode_left_padded
 from mathreward.reward_models.loading import load_tokenizer, pick_device, pick_dtype, read_rm_config, write_rm_config
 

@@ -185,9 +185,10 @@ def _field(path: str, number: int, row: dict, name: str) -> str:
 
 
 def _run_score(args: argparse.Namespace) -> int:
+    from tqdm.auto import tqdm
+
     from mathreward.reward_models.pairwise_model import PairwiseRM
     from mathreward.tables import read_rows, write_rows
-    from tqdm.auto import tqdm
 
     rows = read_rows(args.input)
     prompts, responses, anchors, references = [], [], [], []

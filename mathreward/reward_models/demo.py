@@ -85,6 +85,7 @@ def build_pairs(policy: Path, problems: Path, out_dir: Path, settings: RMDemoSet
 def run_demo(out_dir: Path, quick: bool = False, settings: RMDemoSettings | None = None) -> dict:
     """Run the chain on the ``policy`` stage's checkpoint (``out_dir/../policy``); returns the headline numbers."""
     import torch
+
     from mathreward.reward_models.data import load_pairs
     from mathreward.reward_models.evaluate import evaluation_report
     from mathreward.reward_models.train import TrainConfig, train_reward_model

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+
 from mathreward.reward_models.data import PreferencePair
 from mathreward.reward_models.metrics import summarize
 from mathreward.reward_models.pairwise_model import order_probability

@@ -8,6 +8,7 @@ A tie (p exactly 0.5) counts as half right.
 from __future__ import annotations
 
 import numpy as np
+
 from mathreward.reward_models.calibration import nll
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
+
 from mathreward.reward_models.data import PreferencePair
 from mathreward.reward_models.encoding import encode_left_padded
 

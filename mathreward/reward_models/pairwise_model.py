@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
 from mathreward.reward_models.encoding import encode_left_padded, fit_responses
 from mathreward.reward_models.loading import (
     load_tokenizer,

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
 from mathreward.reward_models.calibration import fit_temperature
 from mathreward.reward_models.data import PreferencePair, split_pairs
 from mathreward.reward_models.loading import load_tokenizer

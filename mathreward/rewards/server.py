@@ -33,10 +33,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from fastapi import FastAPI, HTTPException
-from mathreward.rewards.base import Reward, RewardResult
-from mathreward.rewards.openrlhf import read_labels, score_queries
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
+
+from mathreward.rewards.base import Reward, RewardResult
+from mathreward.rewards.openrlhf import read_labels, score_queries
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -137,6 +137,7 @@ def anchor_solutions(path: str, field: str | None, golds: list) -> list[str]:
     if field is None:
         return [ANCHOR_FORMAT.format(gold=gold) for gold in golds]
     import pyarrow.parquet as pq
+
     from mathreward.rl.data import DataError, _get
 
     anchors = []

@@ -6,8 +6,9 @@ import copy
 from typing import Any
 
 import torch
-from mathreward.rl.rollout import Batch, forward_response
 from torch import nn
+
+from mathreward.rl.rollout import Batch, forward_response
 
 
 class ValueHead(nn.Module):

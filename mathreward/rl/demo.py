@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+
 from mathreward.rl.toy_task import Problem, make_problems, noisy_solution
 
 
@@ -80,8 +81,9 @@ def supervised_warmup(
     model: Any, tokenizer: Any, prompts: list[str], responses: list[str], settings: DemoSettings
 ) -> list[float]:
     """Next-token cross-entropy on the response tokens only (prompt masked), AdamW with a cosine decay."""
-    from mathreward.rl.rollout import Sample, collate, forward_response
     from tqdm.auto import tqdm
+
+    from mathreward.rl.rollout import Sample, collate, forward_response
 
     rng = random.Random(settings.seed)
     eos = tokenizer.eos_token_id
@@ -143,11 +145,12 @@ def run_rl(
     ``reward`` / ``reward_kwargs`` replace the preset's reward (``pairwise`` with a reward-model folder); the judge reads
     ``questions`` and compares each response with its prompt's ``references`` (anchor solutions). Held-out accuracy
     is always the verifier's."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
     from mathreward.rl.curves import plot_curves
     from mathreward.rl.presets import build_config
     from mathreward.rl.sampling import DynamicSamplingError
     from mathreward.rl.trainer import RLTrainer
-    from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(start_dir)
     model = AutoModelForCausalLM.from_pretrained(start_dir)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+
 from mathreward.rl.data import PromptSet, render_prompt
 
 
@@ -29,8 +30,9 @@ def load_policy(model: str | Path, device: str = "auto", dtype: str = "auto") ->
 
     The tokenizer pads on the left (batched generation) and gets the EOS token as pad when it has none.
     """
-    from mathreward.rl.trainer import resolve_device
     from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from mathreward.rl.trainer import resolve_device
 
     where = resolve_device(device)
     if dtype == "auto":
@@ -60,8 +62,9 @@ def sample_rollouts(
     progress: bool = True,
 ) -> list[dict[str, Any]]:
     """``n`` sampled responses for every prompt of ``data``, in problem order; one row per response (see module)."""
-    from mathreward.rl.rollout import generate_samples
     from tqdm.auto import tqdm
+
+    from mathreward.rl.rollout import generate_samples
 
     if n < 1 or max_new_tokens < 1:
         raise ValueError("n and max_new_tokens must be at least 1")

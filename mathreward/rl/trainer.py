@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+
 from mathreward.rl import algos
 from mathreward.rl.critic import Critic
 from mathreward.rl.presets import RLConfig

@@ -3,7 +3,7 @@
 Pipeline: the driver reads the inputs (files or folders of jsonl / json / parquet / csv) with the project's table
 reader in batches and puts each batch in Ray's object store as a block, tagged with its file and first row number ->
 ``map_batches`` with a pool of scoring actors (the reward is built once per actor; each block is one call of
-``rewards.scoring.score_batch``, the function the single-machine command runs) -> ``write_parquet`` into a temporary
+``scoring.batches.score_batch``, the function the single-machine command runs) -> ``write_parquet`` into a temporary
 folder, renamed to OUTDIR when every block is written. Blocks live in the object store (spilled to disk when large),
 so an actor that dies is restarted by Ray and its block scored again: every input row comes out once. A bad row
 raises the same one-line ``TableError`` (file, row, field) as the single-machine command.
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from mathreward.ray_support import RAY_INSTALL_HINT, import_ray, quiet_data_context, start_ray
-from mathreward.rewards.scoring import RewardBuildError, ScoreSpec, result_types, score_batch
+from mathreward.scoring.batches import RewardBuildError, ScoreSpec, result_types, score_batch
 from mathreward.tables import READ_SUFFIXES, Batch, TableError, read_batches
 
 __all__ = ["RAY_INSTALL_HINT", "expand_inputs", "import_ray", "score_with_ray"]
@@ -138,7 +138,8 @@ def score_with_ray(
     **settings: Any,
 ) -> dict[str, Any]:
     """Score ``inputs`` on Ray and write parquet files into the new folder ``output_dir``; returns the summary."""
-    from mathreward.rewards.cmd_score import ScoreError, Totals, check_reward_options, resolve_spec
+    from mathreward.scoring.spec import ScoreError, check_reward_options, resolve_spec
+    from mathreward.scoring.summary import Totals
     from mathreward.tables import check_input
 
     import_ray()  # before any work: say how to install it
@@ -217,7 +218,8 @@ def _run_pipeline(
 def summary_from_output(output_dir: Path, reward: str, totals_class: Any) -> Any:
     """The summary counts, read back from the written parquet files (result columns and data sources)."""
     import pyarrow.parquet as pq
-    from mathreward.rewards.scoring import BatchResult
+
+    from mathreward.scoring.batches import BatchResult
 
     totals = totals_class(reward)
     for path in sorted(output_dir.glob("*.parquet")):

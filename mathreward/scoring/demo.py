@@ -17,8 +17,8 @@ SAMPLE = DATA_DIR / "sample_rollouts.jsonl"
 
 def run_demo(out_dir: Path, quick: bool = False) -> dict[str, Any]:
     """Score ``data/sample_rollouts.jsonl`` into ``out_dir`` (scored.parquet, verify_report.json/.png); a summary."""
-    from mathreward.rewards.cmd_score import score_file
-    from mathreward.rewards.cmd_verify_report import build_report, format_report, plot_report
+    from mathreward.scoring.report import build_report, format_report, plot_report
+    from mathreward.scoring.score_files import score_file
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -89,7 +89,7 @@ def synthetic_rollouts(rows: int, seed: int = 0) -> list[dict[str, Any]]:
 
 def _throughput(out_dir: Path, workers: int, rows: int = 4000) -> dict[str, Any]:
     """Rollouts/s of the `score` path (reward dapo) on ``rows`` distinct synthetic rollouts."""
-    from mathreward.rewards.cmd_score import score_file
+    from mathreward.scoring.score_files import score_file
 
     big = out_dir / "throughput_input.jsonl"
     big.write_text("".join(json.dumps(r) + "\n" for r in synthetic_rollouts(rows)), encoding="utf-8")

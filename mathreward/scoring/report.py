@@ -1,4 +1,4 @@
-"""Command `mathreward verify-report`: how answer format affects the reward of a scored rollout file.
+"""`mathreward verify-report`: how answer format affects the reward of a scored rollout file.
 
 For a file written by `mathreward score` it reports the share of each status, the share of each extraction path
 under two styles (default: strict vs auto), the most frequent endings of `no_answer` responses, and the rows where
@@ -8,80 +8,19 @@ reward throws away before training on it.
 
 from __future__ import annotations
 
-import argparse
 import random
 import re
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-STYLE_CHOICES = ("auto", "strict", "dapo", "boxed")
 TAIL_CHARS = 60
 _DIGITS = re.compile(r"\d+")
 _SPACES = re.compile(r"\s+")
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register the `verify-report` subcommand."""
-    parser = subparsers.add_parser(
-        "verify-report",
-        help="report statuses, extraction paths and strict-vs-auto disagreements of a scored file",
-        description="Read SCORED (written by `mathreward score`) and report the share of each status and "
-        "extraction path, the most frequent no_answer endings and a sample of rows where two extraction styles "
-        "disagree. Prints a table, and the JSON report (to -o, or to stdout).",
-    )
-    parser.add_argument("scored", help="scored rollouts (.parquet or .jsonl) with a status column")
-    parser.add_argument("--style-a", choices=STYLE_CHOICES, default="strict", help="first style (default strict)")
-    parser.add_argument("--style-b", choices=STYLE_CHOICES, default="auto", help="second style (default auto)")
-    parser.add_argument("--response-field", default="response", help="field with the response (default response)")
-    parser.add_argument("--gold-field", default=None, help="gold field (default: as `mathreward score`)")
-    parser.add_argument("--sample", type=int, default=10, help="disagreements shown (default 10)")
-    parser.add_argument("--top", type=int, default=10, help="no_answer endings shown (default 10)")
-    parser.add_argument("--max-verify", type=int, default=5000, help="most disagreeing rows verified (default 5000)")
-    parser.add_argument("--timeout", type=float, default=5.0, help="per-row verification timeout in seconds")
-    parser.add_argument("--workers", type=int, default=None, help="verifier worker processes")
-    parser.add_argument("-o", "--output", default=None, help="write the JSON report here")
-    parser.add_argument("--plot", default=None, help="write a PNG of status and path shares here")
-    parser.set_defaults(func=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    """Build, print and optionally write the report; 1 with one error line on bad input."""
-    import json
-
-    from mathreward.tables import TableError
-
-    try:
-        report = build_report(
-            args.scored,
-            style_a=args.style_a,
-            style_b=args.style_b,
-            response_field=args.response_field,
-            gold_field=args.gold_field,
-            sample=args.sample,
-            top=args.top,
-            max_verify=args.max_verify,
-            timeout=args.timeout,
-            workers=args.workers,
-        )
-    except TableError as exc:
-        print(f"mathreward verify-report: {exc}", file=sys.stderr)
-        return 1
-    print(format_report(report))
-    text = json.dumps(report, indent=2, ensure_ascii=False)
-    if args.output:
-        _write_text_atomic(Path(args.output), text + "\n")
-        print(f"report written to {args.output}")
-    else:
-        print(text)
-    if args.plot:
-        plot_report(report, Path(args.plot))
-        print(f"plot written to {args.plot}")
-    return 0
-
-
-def _write_text_atomic(path: Path, text: str) -> None:
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename (no partial file on failure)."""
     import os
 
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
@@ -124,7 +63,7 @@ def build_report(
     workers: int | None = None,
 ) -> dict[str, Any]:
     """The verify report of a scored file as a JSON-serialisable dict (see the module docstring)."""
-    from mathreward.rewards.cmd_score import DEFAULT_GOLD_FIELDS
+    from mathreward.scoring.spec import DEFAULT_GOLD_FIELDS
     from mathreward.tables import TableError, read_table
     from mathreward.verifiers.extraction import extract
 

@@ -1,5 +1,5 @@
 """Score batches of rollout rows: the unit of work of ``mathreward score``, run in-process, in a local worker pool
-or in Ray workers (``rewards.ray_score``).
+or in Ray workers (``scoring.ray_score``).
 
 ``ScoreSpec`` says what to read (fields, already resolved) and which reward to build; ``score_batch(spec, batch)``
 reads the batch's columns, scores them with the reward (built once per process and kept), and returns the result

@@ -1,0 +1,5 @@
+"""The scoring application: score files of rollouts, report on them, verify one answer, serve a reward over HTTP.
+
+``mathreward.rewards`` holds the reward functions and the trainer adapters; this package is the command-line and
+file-level application built on them (``commands.py`` is its front end).
+"""

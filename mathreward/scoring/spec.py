@@ -1,0 +1,171 @@
+"""What `mathreward score` reads and builds: option checks, default fields, and the ``ScoreSpec`` of a file.
+
+Shared by the single-machine path (``scoring.score_files``) and the Ray path (``scoring.ray_score``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULT_GOLD_FIELDS = ("reward_model.ground_truth", "gold", "answer", "ground_truth")
+DEFAULT_LENGTH_FIELDS = ("response_length", "response_lengths", "num_tokens")
+STYLE_CHOICES = ("auto", "strict", "dapo", "boxed")
+RESULT_COLUMNS = ("score", "correct", "pred", "status")
+DEFAULT_REWARD = "routed"
+
+
+class ScoreError(ValueError):
+    """A bad option combination or reward name (one line for the user)."""
+
+
+def parse_reward_options(items: list[str]) -> dict[str, Any]:
+    """``["k=v", ...]`` -> ``{"k": v}`` with JSON values when they parse (``bonus=0.2`` -> 0.2), else strings."""
+    import json
+
+    options: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ScoreError(f"--reward-option must look like KEY=VALUE, got {item!r}")
+        try:
+            options[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key.strip()] = value
+    return options
+
+
+def resolve_spec(
+    batch: Any,
+    base_options: dict[str, Any],
+    in_pool: bool,
+    *,
+    response_field: str,
+    gold_field: str | None,
+    prompt_field: str | None,
+    data_source_field: str | None,
+    extra_fields: dict[str, str | None] | None,
+    reward: str,
+    style: str | None,
+    max_len: int | None,
+    buffer_len: int | None,
+    overlong_factor: float,
+    length_field: str | None,
+    tokenizer: str | None,
+    timeout: float,
+    chunk_size: int,
+    reward_options: dict[str, Any] | None,
+) -> Any:
+    """The ``ScoreSpec`` for a file, its default fields picked from the file's first batch."""
+    from mathreward.scoring.batches import ScoreSpec
+    from mathreward.tables import TableError
+
+    if chunk_size < 1:
+        raise ScoreError(f"--chunk-size must be at least 1, got {chunk_size}")
+    if gold_field is None:
+        gold_field = next((name for name in DEFAULT_GOLD_FIELDS if batch.has_field(name)), None)
+        if gold_field is None and reward.strip().lower() != "format":
+            raise TableError(
+                batch.path, f"no gold field: none of {', '.join(DEFAULT_GOLD_FIELDS)} found (use --gold-field)"
+            )
+    if prompt_field is None:
+        prompt_field = "prompt" if batch.has_field("prompt") else None
+    if data_source_field and not batch.has_field(data_source_field):
+        data_source_field = None
+    if max_len is not None:
+        if length_field is None and tokenizer is None:
+            length_field = next((name for name in DEFAULT_LENGTH_FIELDS if batch.has_field(name)), None)
+            if length_field is None:
+                raise ScoreError(
+                    "--max-len needs token counts: give --length-field FIELD or --tokenizer PATH "
+                    f"(none of {', '.join(DEFAULT_LENGTH_FIELDS)} found)"
+                )
+    options = dict(base_options)
+    if in_pool and "workers" in options:
+        options["workers"] = 1  # one symbolic verifier per scoring process: the processes are the parallelism
+    return ScoreSpec(
+        reward=reward,
+        options=tuple(sorted(options.items())),
+        response_field=response_field,
+        gold_field=gold_field,
+        prompt_field=prompt_field,
+        data_source_field=data_source_field,
+        length_field=length_field if max_len is not None else None,
+        extra_fields=tuple((name, path) for name, path in (extra_fields or {}).items() if path),
+        max_len=max_len,
+        buffer_len=buffer_len,
+        overlong_factor=overlong_factor,
+        tokenizer=tokenizer,
+        chunk_size=chunk_size,
+    )
+
+
+def check_reward_options(
+    reward: str,
+    style: str | None,
+    workers: int | None,
+    timeout: float,
+    max_len: int | None,
+    buffer_len: int | None,
+    reward_options: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """Check the options against each other and the reward's factory; the keywords to build the reward with."""
+    from mathreward.rewards.registry import available_rewards
+
+    if timeout <= 0:
+        raise ScoreError(f"--timeout must be positive, got {timeout}")
+    if workers is not None and workers < 1:
+        raise ScoreError(f"--workers must be at least 1, got {workers}")
+    if max_len is not None and (buffer_len is None or not 0 < buffer_len <= max_len):
+        raise ScoreError("--max-len needs --buffer-len with 0 < buffer-len <= max-len")
+    try:
+        accepted = _accepted_options(reward)
+    except KeyError:
+        raise ScoreError(f"unknown reward {reward!r}; available: {', '.join(available_rewards())}") from None
+    except ImportError as exc:
+        raise ScoreError(f"reward {reward!r} cannot be loaded ({exc})") from None
+    options: dict[str, Any] = dict(reward_options or {})
+    if style is not None:
+        if "style" not in accepted and "*" not in accepted:
+            raise ScoreError(f"reward {reward!r} has no extraction style; drop --style")
+        options["style"] = style
+    for name, value in (("timeout", timeout), ("workers", workers)):
+        if value is not None and (name in accepted or "*" in accepted):
+            options[name] = value  # rewards without a verifier pool (e.g. dapo-verl) simply do not take these
+    try:
+        _check_build(reward, options)
+    except KeyError:
+        raise ScoreError(f"unknown reward {reward!r}; available: {', '.join(available_rewards())}") from None
+    except TypeError as exc:
+        raise ScoreError(f"reward {reward!r} does not take these options ({exc})") from None
+    return options
+
+
+def _check_build(reward: str, options: dict[str, Any]) -> None:
+    """Bind the options to the reward factory's signature (a TypeError when they do not fit), building nothing."""
+    import inspect
+
+    from mathreward.rewards.registry import resolve_factory
+
+    factory = resolve_factory(reward)
+    try:
+        signature = inspect.signature(factory)
+    except (TypeError, ValueError):
+        return
+    signature.bind(**options)
+
+
+def _accepted_options(reward: str) -> set[str]:
+    """Keyword names the reward's factory takes ("*" when it takes any)."""
+    import inspect
+
+    from mathreward.rewards.registry import resolve_factory
+
+    factory = resolve_factory(reward)
+    try:
+        parameters = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):
+        return {"*"}
+    names = {p.name for p in parameters if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):
+        names.add("*")
+    return names
