@@ -15,6 +15,7 @@ from decimal import Decimal, localcontext
 from fractions import Fraction
 from functools import lru_cache
 
+from . import angles, choices, forms, parameters, set_builder
 from .exact import Refused, Unsupported, Value, parse_plain_number, parse_value
 from .limits import RefusedInput, check_answer
 from .normalize import DEGREES_MARK, clean, plain_text, strip_units, trig_in_degrees
@@ -84,7 +85,10 @@ def numeric_value(text: str, decimal_comma: bool = False) -> tuple[Value, bool] 
         if text.endswith(word):
             text = text[: -len(word)].rstrip() + "%"
             break
-    text = strip_units(text)
+    mixed = forms.mixed_number(text)
+    if mixed is not None:
+        return Value.rational(mixed), False  # "1 1/2"
+    text = strip_units(forms.without_glued_unit(text))
     percent = False
     if text.endswith("%"):
         percent = True
@@ -347,6 +351,14 @@ def _compare_nodes(gold: tuple, pred: tuple, options: Options, symbolic: Symboli
         if symbolic is None:
             raise NeedsSymbolic
         return False
+    if {gk, pk} == {"matrix", "seq"}:
+        # a row or column vector against a list: \begin{matrix}\frac12\\1\end{matrix} = [0.5, 1]
+        matrix, seq = (gold, pred) if gk == "matrix" else (pred, gold)
+        cells = _vector_cells(matrix)
+        if cells is None or len(cells) != len(seq[3]):
+            return False
+        pairs = (cells, seq[3]) if gk == "matrix" else (seq[3], cells)
+        return _all_pairs(pairs[0], pairs[1], options, symbolic)
     if gk == "matrix" and pk == "matrix":
         if len(gold[1]) != len(pred[1]):
             return False
@@ -377,6 +389,16 @@ def _compare_nodes(gold: tuple, pred: tuple, options: Options, symbolic: Symboli
             raise NeedsSymbolic
         return False
     return False
+
+
+def _vector_cells(matrix: tuple) -> tuple | None:
+    """The entries of a matrix with one row or one column (two entries or more), else None."""
+    rows = matrix[1]
+    if len(rows) == 1 and len(rows[0]) > 1:
+        return rows[0]
+    if len(rows) > 1 and all(len(row) == 1 for row in rows):
+        return tuple(row[0] for row in rows)
+    return None
 
 
 def _node_text(node: tuple) -> str:
@@ -411,6 +433,25 @@ def _same_angle_units(gold: str, preds: list[str]) -> tuple[str, list[str]]:
     return gold, preds
 
 
+def _is_number(text: str) -> bool:
+    try:
+        return numeric_value(text) is not None
+    except (Refused, RefusedInput):
+        return False
+
+
+def _equivalent_forms(gold: str, preds: list[str]) -> tuple[str, list[str]]:
+    """Cleaned answers rewritten into the forms the structural comparison reads: set-builder notation as intervals,
+    a remark after the gold's value dropped, a long text answer as the value it states, a general solution's free
+    parameter named as in the gold (see ``set_builder``, ``forms``, ``parameters``)."""
+    gold = forms.without_remark(set_builder.as_intervals(forms.stated_value(gold)), _is_number)
+    preds = [set_builder.as_intervals(forms.stated_value(pred)) for pred in preds]
+    if len(preds) == 1:
+        gold, pred = parameters.align_parameters(gold, preds[0])
+        preds = [pred]
+    return gold, preds
+
+
 def compare(
     gold: str,
     preds: tuple[str, ...] | list[str] | str,
@@ -431,12 +472,17 @@ def compare(
     for text in preds:
         check_answer(text)
     check_answer(gold)
+    gold, preds = angles.align_angle_units(gold, tuple(text for text in preds if text is not None))
     gold_clean = clean_cached(gold)
     pred_cleans = [clean_cached(text) for text in preds if text is not None]
     pred_cleans = [text for text in pred_cleans if text]
     gold_clean, pred_cleans = _same_angle_units(gold_clean, pred_cleans)
     if not pred_cleans:
         return Outcome(False, "empty answer")
+    decided = choices.decide(gold_clean, pred_cleans)
+    if decided is not None:
+        return Outcome(*decided)
+    gold_clean, pred_cleans = _equivalent_forms(gold_clean, pred_cleans)
     if len(pred_cleans) == 1 and _squash(pred_cleans[0]) == _squash(gold_clean):
         return Outcome(True, "same text")
     if len(pred_cleans) == 1 and _COMMA_DECIMAL_GOLD_RE.fullmatch(gold_clean):

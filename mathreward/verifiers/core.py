@@ -10,14 +10,15 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
-from .compare import NeedsSymbolic, Options, compare
+from . import choices
+from .compare import NeedsSymbolic, Options, clean_cached, compare
 from .exact import Refused
+from .extraction import NO_ANSWER, PATH_LAST_NUMBER, Extraction, extract, read_gold
 from .extraction import STYLES as STYLES_ACCEPTED
-from .extraction import extract, read_gold
 from .fast_lane import fast_verdicts
 from .guard import default_pool
 from .limits import RefusedInput
-from .turns import UNCLOSED_THINK
+from .turns import UNCLOSED_THINK, answer_region
 
 __all__ = ["Verdict", "verify", "verify_batch", "is_equivalent", "default_workers"]
 
@@ -111,10 +112,13 @@ def verify_batch(
             continue
         paths[row] = extraction.path
         preds[row] = extraction.answer
+        gold_text = _gold_text(gold) if isinstance(gold, str) else _gold_text(str(gold)) if gold is not None else ""
+        if extraction.answer is None:
+            extraction = _choice_extraction(response, gold_text, style, unclosed_think)
+            paths[row], preds[row] = extraction.path, extraction.answer
         if extraction.answer is None:
             verdicts[row] = Verdict(False, None, "no_answer", f"path={extraction.path}; no final answer found")
             continue
-        gold_text = _gold_text(gold) if isinstance(gold, str) else _gold_text(str(gold)) if gold is not None else ""
         if not gold_text:
             verdicts[row] = Verdict(False, extraction.answer, "error", f"path={extraction.path}; empty gold answer")
             continue
@@ -133,6 +137,17 @@ def verify_batch(
         for row, result in zip(symbolic_rows, results, strict=True):
             verdicts[row] = _from_worker(result, preds[row], paths[row], timeout)
     return [v for v in verdicts if v is not None]
+
+
+def _choice_extraction(response: object, gold_text: str, style: str, unclosed_think: str) -> Extraction:
+    """For a multiple-choice gold and a response where no answer was found: the letter its last line opens with
+    (``D. it can't be A or B``); else no answer. Styles that demand a marked answer ("strict", "dapo", "boxed") get
+    no such reading."""
+    if style != "auto" or not isinstance(response, str) or choices.gold_choice(clean_cached(gold_text)) is None:
+        return NO_ANSWER
+    region = answer_region(response, unclosed_think)
+    letter = choices.letter_in_response(region) if region else None
+    return Extraction(letter, PATH_LAST_NUMBER, (letter,)) if letter else NO_ANSWER
 
 
 def _from_worker(result: dict, pred: str | None, path: str, timeout: float) -> Verdict:

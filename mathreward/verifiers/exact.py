@@ -291,8 +291,11 @@ class _Parser:
             last_was_int = False
 
     def _mixed_fraction_ahead(self) -> bool:
-        """``2\\frac{1}{2}`` is the mixed number 2 1/2 when both fraction parts are integer literals."""
+        """``2\\frac{1}{2}`` (and ``2\\frac12``) is the mixed number 2 1/2 when both fraction parts are integer
+        literals."""
         t = self.tokens[self.pos : self.pos + 7]
+        if len(t) >= 2 and len(t[1]) == 2 and t[1].isdigit() and t[1][0] < t[1][1]:
+            return True  # "\\frac58": one digit each, a proper fraction
         return (
             len(t) == 7
             and t[1] == "{"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from .symbols import ascii_forms, repair_ends
+
 __all__ = ["clean", "strip_units", "find_closing", "unwrap_command", "plain_text", "trig_in_degrees", "DEGREES_MARK"]
 
 # Control characters separate (they become spaces): "4\x002" is two numbers, never 42.
@@ -225,7 +227,7 @@ def _strip_outer_group(text: str) -> str:
 
 def clean(text: str) -> str:
     """Normalise one answer string: the result has the same value and fewer spellings."""
-    text = _CONTROL_RE.sub(" ", text)
+    text = ascii_forms(_CONTROL_RE.sub(" ", text))
     text = _THOUSANDS_SPACING_RE.sub(",", text)
     text = _UNICODE_RE.sub(lambda m: _UNICODE[m.group()], text)
     text = _DELIMS_RE.sub(" ", text)
@@ -251,7 +253,7 @@ def clean(text: str) -> str:
     text = _strip_outer_group(_SPACES_RE.sub(" ", text).strip())
     while text.endswith((".", "。")) and not text.endswith(".."):
         text = text[:-1].rstrip()
-    return text
+    return repair_ends(text)
 
 
 _TRIG_BARE_ARG_RE = re.compile(

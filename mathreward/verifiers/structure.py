@@ -176,7 +176,7 @@ def parse_structure(text: str, *, allow_list: bool = True) -> tuple:
         groups = [group for group in split_top_level(text, ";") if group]
         if len(groups) > 1:  # "p=5,q=2; p=7,q=2": one group of assignments per solution
             return ("list", tuple(parse_structure(group) for group in groups[:MAX_ITEMS]))
-    if allow_list and text.count("\\pm") + text.count("\\mp") == 1:
+    if allow_list and text.count("\\pm") + text.count("\\mp") == 1 and not _is_set(text):
         # 2 \pm \sqrt3 is the list 2+\sqrt3, 2-\sqrt3 (one sign only: two signs would need all combinations)
         plus, minus = ("+", "-") if "\\pm" in text else ("-", "+")
         sign = re.compile(r"\\[pm]m(?![A-Za-z])")
@@ -206,15 +206,29 @@ def _parse_element(text: str) -> tuple:
     union = _split_union(text)
     if len(union) > 1:
         return ("union", tuple(_parse_element(part) for part in union))
-    if text.startswith("\\{") and text.endswith("\\}") and _encloses(text, 2):
+    if _is_set(text):
         inner = text[2:-2].strip()
         items = [item for item in split_top_level(inner) if item]
+        items = [signed for item in items[:MAX_ITEMS] for signed in _plus_minus(item)]
         return ("set", tuple(_parse_element(item) for item in items[:MAX_ITEMS]))
     if len(text) >= 2 and text[0] in "([" and text[-1] in ")]" and _encloses(text, 1):
         items = split_top_level(text[1:-1])
         if len(items) > 1:
             return ("seq", text[0], text[-1], tuple(_parse_element(item) for item in items[:MAX_ITEMS]))
     return ("atom", text)
+
+
+def _is_set(text: str) -> bool:
+    return text.startswith("\\{") and text.endswith("\\}") and _encloses(text, 2)
+
+
+def _plus_minus(item: str) -> list[str]:
+    """A set element with one ``\\pm`` (``\\frac32 \\pm \\frac{\\sqrt3}{2}i``) is two elements."""
+    if item.count("\\pm") + item.count("\\mp") != 1:
+        return [item]
+    plus, minus = ("+", "-") if "\\pm" in item else ("-", "+")
+    sign = re.compile(r"\\[pm]m(?![A-Za-z])")
+    return [sign.sub(plus, item), sign.sub(minus, item)]
 
 
 def _matrix_match(text: str) -> re.Match[str] | None:

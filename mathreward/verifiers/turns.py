@@ -5,9 +5,11 @@ Trainers and inference servers hand the verifier more than the answer text:
 - **Chat-template tokens.** Decoding with special tokens kept (OpenRLHF's ``skip_special_tokens=False``, vLLM's kept
   stop token) leaves ``<|im_end|>``, ``</s>``, ``<|eot_id|>``, ``<|endoftext|>``, ``<end_of_turn>``,
   ``<｜end▁of▁sentence｜>`` at the end, sometimes followed by a new ``<|im_start|>user ...`` turn the model went on to
-  write. ``strip_end_of_turn`` keeps the text of the (last) assistant turn up to its first end-of-turn marker; a text
-  without any such token comes back unchanged (same object), so exact reproductions of other verifiers keep their
-  numbers.
+  write, with an invented assistant reply after it. ``strip_end_of_turn`` reads a text that begins with a turn marker
+  (or a beginning-of-sequence token) as a decoded prompt+response and keeps its last assistant turn; any other text
+  is a response, which ends at its first end-of-turn marker (the turns it went on to invent are never read). Either
+  way the kept turn runs up to its first end-of-turn marker; a text without any such token comes back unchanged
+  (same object), so exact reproductions of other verifiers keep their numbers.
 - **Reasoning tags.** R1-style output reasons inside ``<think> ... </think>``; the final answer is what follows the
   last ``</think>``. A ``<think>`` that never closes means the model ran out of budget while reasoning: there is no
   final answer (``None``), unless ``unclosed_think="read"`` asks to read it anyway. R1-Zero-style output puts the
@@ -52,6 +54,12 @@ _ASSISTANT_RE = re.compile(
     r"<\|im_start\|>\s*assistant\b|<\|start_header_id\|>\s*assistant\s*<\|end_header_id\|>"
     r"|<start_of_turn>\s*model\b|<｜Assistant｜>|<\|assistant\|>"
 )
+# A decoded prompt+response begins with one of these (a response never does).
+_TURN_START_RE = re.compile(
+    r"<\|im_start\|>|<\|start_header_id\|>|<start_of_turn>|<｜User｜>|<｜Assistant｜>|<\|user\|>|<\|system\|>"
+    r"|<\|assistant\|>"
+)
+_BOS_RE = re.compile(r"<\|begin_of_text\|>|<｜begin▁of▁sentence｜>|<s>")
 # Tokens that carry no text anywhere: beginning of sequence, padding.
 _NOISE_RE = re.compile(r"<\|begin_of_text\|>|<｜begin▁of▁sentence｜>|<s>|<pad>|<\|pad\|>|<\|finetune_right_pad_id\|>")
 _THINK_OPEN = "<think>"
@@ -66,15 +74,18 @@ _RUN_RE = re.compile(r"(\\+)([ntr\"]?)")
 
 
 def strip_end_of_turn(text: str) -> str:
-    """The assistant's text without chat-template tokens: the last assistant turn (when the text holds a decoded
-    prompt) up to its first end-of-turn marker; a text with no such token is returned as it is."""
+    """The assistant's text without chat-template tokens: the last assistant turn when the text is a decoded
+    prompt+response (it begins with a turn marker), else the response itself, up to its first end-of-turn marker; a
+    text with no such token is returned as it is."""
     if "<" not in text:
         return text
+    decoded_prompt = _BOS_RE.match(text.lstrip()) is not None
     if _NOISE_RE.search(text) is not None:
         text = _NOISE_RE.sub("", text)
     last_start = None
-    for last_start in _ASSISTANT_RE.finditer(text):  # noqa: B007 - the last one is wanted
-        pass
+    if decoded_prompt or _TURN_START_RE.match(text.lstrip()) is not None:
+        for last_start in _ASSISTANT_RE.finditer(text):  # noqa: B007 - the last one is wanted
+            pass
     begin = last_start.end() if last_start is not None else 0
     while True:
         end = _END_RE.search(text, begin)

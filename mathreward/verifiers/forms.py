@@ -1,0 +1,94 @@
+"""Numbers written with words or remarks around them, read as the number.
+
+- ``mixed_number``: ``1 1/2`` is 3/2 (a whole number, a space, a proper fraction); ``11/2`` stays 11/2.
+- ``without_glued_unit``: ``10weeks`` is 10 (a known unit or counted word written against the number, see
+  ``normalize.UNIT_WORDS``); ``2xy`` keeps its letters.
+- ``without_remark`` (gold answers only): ``17 any text`` (from ``17\\text{ any text}``) and ``\\frac{737}{39}
+  (about 18.9 cards)`` are the leading number, when the rest is a remark: plain words, or a parenthesised remark
+  with a word in it; never a connector (``5 or 6``, ``2 and 3``) or a condition (``4 if n is even``).
+- ``stated_value``: a long text answer that ends in its value (``\\text{... and the requested sum is }505``) is that
+  value, when the words before the last "is"/"are"/"equals"/"=" hold no negation.
+
+All work on cleaned answers (``normalize.clean``); string methods and anchored regexes with bounded repetition only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from fractions import Fraction
+
+from .normalize import _is_unit_word
+
+__all__ = ["mixed_number", "without_glued_unit", "without_remark", "stated_value"]
+
+_MIXED_RE = re.compile(r"([+-]?)(\d{1,15}) (\d{1,15})/(\d{1,15})")
+_GLUED_RE = re.compile(r"([+-]?\d[\d,]{0,30}(?:\.\d{1,30})?)([A-Za-z]{3,30})\.?")
+_WORD_RE = re.compile(r"[A-Za-z]{3,}")
+_NOT_REMARKS = frozenset(
+    "or and if when where for unless otherwise plus minus times to than per with at is are".split()
+)
+_NEGATION_RE = re.compile(r"n't\b|\b(?:not|no|never|cannot|except)\b", re.IGNORECASE)
+_COPULA_RE = re.compile(r"\b(?:is|are|equals?|was|were|becomes?)\b|(?<![<>!\\])=")
+_COMMAND_RE = re.compile(r"\\[A-Za-z]+")
+_MAX_TEXT = 600
+
+
+def mixed_number(text: str) -> Fraction | None:
+    """``1 1/2`` -> 3/2, ``-2 3/4`` -> -11/4; None unless ``text`` is a whole number and a proper fraction."""
+    match = _MIXED_RE.fullmatch(text)
+    if match is None:
+        return None
+    sign, whole, numerator, denominator = match.groups()
+    num, den = int(numerator), int(denominator)
+    if den <= 1 or num == 0 or num >= den:
+        return None
+    value = int(whole) + Fraction(num, den)
+    return -value if sign == "-" else value
+
+
+def without_glued_unit(text: str) -> str:
+    """``10weeks`` -> ``10``; any other text comes back unchanged."""
+    match = _GLUED_RE.fullmatch(text)
+    if match is None or not _is_unit_word(match.group(2)):
+        return text
+    return match.group(1)
+
+
+def without_remark(gold: str, is_value: Callable[[str], bool]) -> str:
+    """The leading value of a gold written as value + remark (see the module docstring), else ``gold`` itself."""
+    if len(gold) > _MAX_TEXT or " " not in gold:
+        return gold
+    position = gold.find(" ")
+    while position > 0:
+        head, tail = gold[:position].strip(), gold[position + 1 :].strip()
+        if tail and _is_remark(tail) and is_value(head):
+            return head
+        position = gold.find(" ", position + 1)
+    return gold
+
+
+def _is_remark(tail: str) -> bool:
+    if tail[0] == "(":
+        return tail[-1] == ")" and _WORD_RE.search(tail) is not None and "\\cup" not in tail and "," not in tail
+    words = tail.replace(".", " ").split()
+    if not words or words[0].lower() in _NOT_REMARKS:
+        return False
+    return all(word.isalpha() and word.isascii() for word in words) and any(len(word) >= 3 for word in words)
+
+
+def stated_value(text: str) -> str:
+    """The value a long text answer states at its end ("the requested sum is 505" -> "505"), else ``text``."""
+    if len(text) > _MAX_TEXT or len(_WORD_RE.findall(text)) < 3:
+        return text
+    verb = None
+    for verb in _COPULA_RE.finditer(text):  # noqa: B007 - the last one is wanted
+        pass
+    if verb is None:
+        return text
+    before, value = text[: verb.start()], text[verb.end() :].strip()
+    if len(_WORD_RE.findall(before)) < 2 or _NEGATION_RE.search(before) or not value:
+        return text
+    if _WORD_RE.search(_COMMAND_RE.sub(" ", value)):
+        return text  # more prose after the verb: not a value
+    return value

@@ -1,0 +1,147 @@
+"""General solutions written with another parameter name: ``x = k\\pi`` and ``x = n\\pi``.
+
+A free parameter is a bound name: ``(-32 + 3t, 64 - 5t) \\text{ for some integer } t`` and ``(k, \\ell) = (-32 + 3x,
+64 - 5x)`` say the same thing. ``align_parameters(gold, pred)`` (cleaned answers) drops a declaration tail (``for
+some integer t``, ``, k \\in \\mathbb{Z}``, ``where n is an integer``), drops a tuple of answer names written on one
+side only (``(k, \\ell) =``), and renames the predicted answer's one free name to the gold's one free name when
+
+- each side has exactly one free name the other lacks (one-to-one: two names never become one),
+- the new name does not occur anywhere in the prediction, and
+- that name is a parameter: one side declares it, or both names are the usual integer parameters (k, n, m, j, l,
+  ``\\ell``) in a general solution with pi.
+
+So ``x^2 + 1`` against ``y^2 + 1`` (``f(x)`` against ``f(y)``) stays different. Pure string work, linear scans; the
+tail patterns have bounded repetitions only and are anchored at the end.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .structure import relation_split, split_top_level
+
+__all__ = ["align_parameters", "free_names"]
+
+MAX_TEXT = 600
+_NAME = r"(?P<name>[A-Za-z]|\\ell)"
+_INTEGERS = r"\\in ?\\mathbb ?\{? ?[ZNR] ?\}?"
+_TAIL_RES = (
+    re.compile(
+        r"[,;]? ?\(? ?(?:for|where|with) (?:(?:some|any|all|every|each|an|a|arbitrary) )?"
+        r"(?:(?:integers?|natural numbers?|real numbers?|reals?|constants?) )?"
+        + _NAME
+        + r"(?: ?"
+        + _INTEGERS
+        + r"| is an? (?:integer|real number|constant)| is any integer)?(?: ?\))? ?\.?$"
+    ),
+    re.compile(r"[,;(] ?" + _NAME + r" ?" + _INTEGERS + r"(?: ?\))? ?\.?$"),
+)
+_INTEGER_PARAMETERS = frozenset({"k", "n", "m", "j", "l", "\\ell"})
+_CONSTANTS = frozenset({"e", "i"})
+
+
+def _strip_tail(text: str) -> tuple[str, str | None]:
+    """(text without a declaration tail, the declared name or None)."""
+    for pattern in _TAIL_RES:
+        match = pattern.search(text)
+        if match is not None and match.start() > 0:
+            return text[: match.start()].rstrip(" ,;"), match.group("name")
+    return text, None
+
+
+def _names(text: str) -> list[tuple[str, int, int]] | None:
+    """The names (single letters, ``\\ell``) written in ``text`` with their spans; None when a run of two or more
+    plain letters (a word, or a product like ``kt``) makes single names ambiguous."""
+    found: list[tuple[str, int, int]] = []
+    i = 0
+    n = len(text)
+    while i < n:
+        char = text[i]
+        if char == "\\":
+            j = i + 1
+            while j < n and text[j].isalpha():
+                j += 1
+            if text[i:j] == "\\ell":
+                found.append(("\\ell", i, j))
+            i = max(j, i + 2)
+            continue
+        if char.isascii() and char.isalpha():
+            if i + 1 < n and text[i + 1].isascii() and text[i + 1].isalpha():
+                return None
+            found.append((char, i, i + 1))
+        i += 1
+    return found
+
+
+def free_names(text: str) -> set[str] | None:
+    """The set of names of ``text`` (see ``_names``)."""
+    names = _names(text)
+    return None if names is None else {name for name, _s, _e in names}
+
+
+def _split_lhs(text: str) -> tuple[list[str], str]:
+    """``(k, \\ell) = rhs`` / ``x = rhs`` -> (answer names, rhs); ([], text) when there is no such prefix."""
+    parts, ops = relation_split(text)
+    if ops != ["="] or not all(parts):
+        return [], text
+    lhs = parts[0].strip()
+    if lhs.startswith("(") and lhs.endswith(")"):
+        items = [item.strip() for item in split_top_level(lhs[1:-1])]
+    else:
+        items = [lhs]
+    if not all(item in ("\\ell",) or (len(item) == 1 and item.isalpha()) for item in items):
+        return [], text
+    return items, parts[1].strip()
+
+
+def _rename(text: str, old: str, new: str) -> str:
+    names = _names(text) or []
+    pieces = []
+    previous = 0
+    for name, start, end in names:
+        if name == old:
+            pieces.append(text[previous:start])
+            pieces.append(new + (" " if new == "\\ell" and end < len(text) and text[end].isalpha() else ""))
+            previous = end
+    pieces.append(text[previous:])
+    return "".join(pieces)
+
+
+def _join(lhs: list[str], rhs: str) -> str:
+    if not lhs:
+        return rhs
+    written = lhs[0] if len(lhs) == 1 else "(" + ", ".join(lhs) + ")"
+    return f"{written} = {rhs}"
+
+
+def align_parameters(gold: str, pred: str) -> tuple[str, str]:
+    """The pair with declaration tails dropped, one-sided answer-name tuples dropped and the prediction's free
+    parameter renamed to the gold's (see the module docstring); any other pair comes back unchanged."""
+    if len(gold) > MAX_TEXT or len(pred) > MAX_TEXT:
+        return gold, pred
+    gold_text, gold_declared = _strip_tail(gold)
+    pred_text, pred_declared = _strip_tail(pred)
+    gold_lhs, gold_rhs = _split_lhs(gold_text)
+    pred_lhs, pred_rhs = _split_lhs(pred_text)
+    if len(gold_lhs) > 1 and not pred_lhs:
+        gold_lhs = []
+    elif len(pred_lhs) > 1 and not gold_lhs:
+        pred_lhs = []
+    gold_names, pred_names = free_names(gold_rhs), free_names(pred_rhs)
+    if gold_names is not None and pred_names is not None:
+        gold_free = gold_names - set(gold_lhs) - _CONSTANTS
+        pred_free = pred_names - set(pred_lhs) - _CONSTANTS
+        extra_gold, extra_pred = gold_free - pred_free, pred_free - gold_free
+        if len(extra_gold) == 1 and len(extra_pred) == 1:
+            new, old = next(iter(extra_gold)), next(iter(extra_pred))
+            declared = pred_declared == old or gold_declared == new
+            conventional = (
+                new in _INTEGER_PARAMETERS
+                and old in _INTEGER_PARAMETERS
+                and "\\pi" in gold_rhs
+                and "\\pi" in pred_rhs
+            )
+            clash = new in pred_names or new in pred_lhs or old in gold_names or old in gold_lhs
+            if (declared or conventional) and not clash:
+                pred_rhs = _rename(pred_rhs, old, new)
+    return _join(gold_lhs, gold_rhs), _join(pred_lhs, pred_rhs)
