@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .languages import MARKER_WORDS, foreign_value
 from .turns import answer_region, halve_backslashes
 
 __all__ = ["STYLES", "Extraction", "extract", "extract_answer", "read_gold"]
@@ -76,6 +77,7 @@ NO_ANSWER = Extraction(None, PATH_NONE, ())
 
 # `Answer:` with markdown around it: "Answer:", "**Answer:**", "**Answer**:", "*Answer*:", "Final answer :", "答案："
 _ASCII_LOWER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
+_ASCII_MARKER_WORDS = tuple(word for word in MARKER_WORDS if word.isascii())
 _ANSWER_COLON_RE = re.compile(r"(?:\*\*|\*|__|_)?[ \t]*[:：](?:\*\*|\*|__|_)?")
 _BOX_RE = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
 # Math delimiters for the span scanner; escaped backslashes and dollars come first so they are skipped as tokens.
@@ -258,17 +260,18 @@ def _last_answer_marker(text: str) -> _Marker | None:
     if len(low) != len(text):  # a few characters lowercase to two ("İ"); keep positions aligned
         low = text.translate(_ASCII_LOWER)
     best: _Marker | None = None
-    for word in ("answer", "答案"):
+    for word in MARKER_WORDS if not text.isascii() else _ASCII_MARKER_WORDS:
         pos = len(low)
+        spelled = word != "答案"  # a word of a spaced language: whole words only, and a label
         while True:
             start = low.rfind(word, 0, pos)
             if start < 0 or (best is not None and start < best.start):
                 break
             pos = start
-            if word == "answer" and start > 0 and (low[start - 1].isalnum() or low[start - 1] == "_"):
+            if spelled and start > 0 and (low[start - 1].isalnum() or low[start - 1] == "_"):
                 continue
             match = _ANSWER_COLON_RE.match(text, start + len(word))
-            if match is not None and (word != "answer" or _is_answer_label(text, low, start)):
+            if match is not None and (not spelled or _is_answer_label(text, low, start)):
                 best = _Marker(start, match.end())
                 break
     return best
@@ -280,7 +283,7 @@ def _is_answer_label(text: str, low: str, start: int) -> bool:
     A label starts its line (after markdown and an optional "final"), or is capitalised ("Thus, Answer: 5"), or
     follows "final" ("so my final answer: 5").
     """
-    if text[start] == "A":
+    if text[start].isupper():
         return True
     line_start = low.rfind("\n", max(0, start - 200), start) + 1
     before = low[line_start:start].strip(_LABEL_PREFIX)
@@ -323,6 +326,10 @@ def _clean_answer_text(raw: str, path: str, plain_factorial: bool = True) -> Ext
         return NO_ANSWER
     if _PLAIN_NUMBER_RE.fullmatch(text):
         return _single(text, path)  # the common case: "Answer: 42"
+    if not text.isascii() and "\\boxed" not in text:
+        stated = foreign_value(text)  # "Ответ: 15 яблок", "答案：一共 300 分钟"
+        if stated is not None:
+            return _single(_final_strip(_strip_wrappers(stated)), path)
     boxes = _boxes(text)
     if boxes:
         found = _from_boxes(text, boxes)
@@ -676,6 +683,11 @@ def _fallback(text: str) -> Extraction:
     phrase = _last_phrase(text, spans)
     if phrase is not None:
         return phrase
+    if not text.isascii():
+        stated = foreign_value(text)  # "所以一共是 300 分钟", "Il y a 100 élèves donc 25 %"
+        if stated is not None:
+            path = PATH_MATH_SPAN if stated.startswith("$") else PATH_LAST_NUMBER
+            return _single(_final_strip(_strip_wrappers(stated), factorial=False), path)
     bare = text.strip()
     if not spans and len(bare) <= MAX_BARE_CHARS and not any(ch.isspace() for ch in bare):
         whole = _final_strip(bare, factorial=False)
