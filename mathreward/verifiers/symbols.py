@@ -29,6 +29,9 @@ _SYMBOLS = {
     "⩽": "\\le ",
     "⩾": "\\ge ",
     "　": " ",
+    "或": " or ",  # Chinese "or"/"and" between answers: "x=2或x=3" is a list
+    "及": " and ",
+    "且": " and ",
 }
 _SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7", "⁸": "8", "⁹": "9"}
 _SUPERSCRIPTS.update({"⁺": "+", "⁻": "-"})
@@ -52,6 +55,7 @@ def ascii_forms(text: str) -> str:
     """Rewrite Unicode/HTML spellings into the ASCII/LaTeX forms the readers know (see the module docstring)."""
     if text.isascii():
         return _html(text)
+    text = text.replace("或者", " or ")
     out: list[str] = []
     superscript: list[str] = []
     previous_circled = False

@@ -1,0 +1,217 @@
+"""Equivalent answers that rule-based checkers reject, kind by kind, each with the near misses that must stay wrong.
+
+Every row is (response, gold, expected correct). The negatives are what keeps the verifier free of false positives:
+each positive rule has a wrong answer of the same shape next to it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mathreward.verifiers import extract, is_equivalent, verify
+from mathreward.verifiers.turns import strip_end_of_turn
+
+# kind -> [(response, gold, expected)]
+CASES: dict[str, list[tuple[str, str, bool]]] = {
+    "angles": [
+        ("Answer: 120^\\circ", "\\frac{2\\pi}{3}", True),
+        ("\\boxed{30^\\circ}", "\\frac{\\pi}{6}", True),
+        ("\\boxed{135^{\\circ}}", "\\frac{3\\pi}{4}", True),
+        ("The angle is $45°$.", "\\frac{\\pi}{4}", True),
+        ("\\boxed{\\frac{2\\pi}{3}}", "120^\\circ", True),
+        ("\\boxed{22.5^\\circ}", "\\frac{\\pi}{8}", True),
+        ("\\boxed{30^\\circ, 150^\\circ}", "\\frac{\\pi}{6}, \\frac{5\\pi}{6}", True),
+        ("\\boxed{120^\\circ}", "\\frac{\\pi}{3}", False),
+        ("\\boxed{60^\\circ}", "\\frac{2\\pi}{3}", False),
+        ("\\boxed{\\frac{2\\pi}{3}}", "120", False),  # a bare 120 is not a degree measure
+        ("\\boxed{120}", "\\frac{2\\pi}{3}", False),
+        ("\\boxed{30^\\circ, 160^\\circ}", "\\frac{\\pi}{6}, \\frac{5\\pi}{6}", False),
+    ],
+    "set_builder": [
+        ("\\boxed{\\{x | 2 < x < 3\\}}", "(2, 3)", True),
+        ("\\boxed{\\Big\\{x \\mid -2<x<3\\Big\\}}", "(-2,\\ 3)", True),
+        ("\\boxed{\\{x \\mid x \\le 1 \\text{ or } x > 4\\}}", "(-\\infty, 1] \\cup (4, \\infty)", True),
+        ("\\boxed{\\{x : x \\ne 0\\}}", "(-\\infty, 0) \\cup (0, \\infty)", True),
+        ("\\boxed{\\mathbb{R}}", "(-\\infty, \\infty)", True),
+        ("\\boxed{x \\in \\mathbb{R}}", "(-\\infty,\\infty)", True),
+        ("\\boxed{\\mathbb{R} \\setminus \\{1\\}}", "(-\\infty,1)\\cup(1,\\infty)", True),
+        ("\\boxed{\\{x \\in \\mathbb{R} \\mid x \\geq 5\\}}", "[5, \\infty)", True),
+        ("\\boxed{(2, 3)}", "\\{x \\mid 2 < x < 3\\}", True),
+        ("\\boxed{\\{x | 2 < x < 4\\}}", "(2, 3)", False),
+        ("\\boxed{\\{x | 2 < x \\le 3\\}}", "(2, 3)", False),
+        ("\\boxed{\\{x \\mid x < 1 \\text{ or } x > 4\\}}", "(-\\infty, 1] \\cup (4, \\infty)", False),
+        ("\\boxed{\\mathbb{R} \\setminus \\{2\\}}", "(-\\infty,1)\\cup(1,\\infty)", False),
+        ("\\boxed{\\{x \\in \\mathbb{Z} \\mid 1 < x < 5\\}}", "(1, 5)", False),  # integers are not an interval
+    ],
+    "symbols": [
+        ("\\boxed{∀x＞0, 3<sup>x</sup>≥x<sup>2</sup>}", "\\forall x > 0, 3^x \\geq x^2", True),
+        ("\\boxed{∀x＞0, 3<sup>x</sup>≥x<sup>3</sup>}", "\\forall x > 0, 3^x \\geq x^2", False),
+        ("\\boxed{x² + 1}", "x^2+1", True),
+        ("\\boxed{x³ + 1}", "x^2+1", False),
+        ("\\boxed{②③}", "2, 3", True),
+        ("\\boxed{②④}", "2, 3", False),
+        ("\\boxed{①②③}", "1, 2", False),
+        ("答案：３００", "300", True),
+        ("\\boxed{(- \\frac {1}{2}, \\sqrt {2}.]}", "(-\\frac12, \\sqrt2]", True),
+        ("\\boxed{(- \\frac {1}{2}, \\sqrt {2}.)}", "(-\\frac12, \\sqrt2]", False),
+        ("\\boxed{185\\}", "185", True),
+        ("Answer: 185\\", "185", True),
+        ("Answer: 186\\", "185", False),
+    ],
+    "parameters": [
+        ("\\boxed{x = k\\pi}", "x = n\\pi", True),
+        ("\\boxed{x = \\frac{\\pi}{4} + k\\pi}", "x = \\frac{\\pi}{4} + n\\pi", True),
+        ("\\boxed{(-32 + 3t, 64 - 5t) \\text{ for some integer } t}", "(k, \\ell) = (-32 + 3x, 64 - 5x)", True),
+        ("\\boxed{x = 2m\\pi, m \\in \\mathbb{Z}}", "x = 2k\\pi", True),
+        ("\\boxed{x = k\\pi}", "x = \\frac{n\\pi}{2}", False),
+        ("\\boxed{(-32 + 3t, 64 + 5t) \\text{ for some integer } t}", "(k, \\ell) = (-32 + 3x, 64 - 5x)", False),
+        ("\\boxed{y^2 + 1}", "x^2 + 1", False),  # f(x) against f(y)
+        ("\\boxed{f(y)}", "f(x)", False),
+        ("\\boxed{x = k\\pi + m}", "x = n\\pi", False),
+        ("\\boxed{y = 2t + 1}", "y = 2x + 1", False),  # no parameter declared, no general solution
+    ],
+    "functions": [
+        ("\\boxed{\\frac{\\sin x + \\sin 3x}{\\cos x + \\cos 3x}}", "\\tan 2x", True),
+        ("\\boxed{\\frac{1-\\cos x}{\\sin x}}", "\\tan \\frac{x}{2}", True),
+        ("\\boxed{\\frac{e^{2x}+1}{2}}", "e^{x}\\cosh x", True),
+        ("\\boxed{\\frac{e^{2x}+1}{2.000002}}", "e^{x}\\cosh x", False),  # 1e-6 relative
+        ("\\boxed{\\frac{1-\\cos x}{\\sin x} + 10^{-40}}", "\\tan \\frac{x}{2}", False),
+        ("\\boxed{\\frac{1-\\cos y}{\\sin y}}", "\\tan \\frac{x}{2}", False),
+        ("\\boxed{2\\ln x}", "\\ln(x^2)", False),  # equal for x > 0 only
+        ("\\boxed{x}", "\\sqrt{x^2}", False),
+        (
+            "\\boxed{\\dfrac{\\cos t \\ln(\\cos t)}{2 e^{\\sec^2 t} \\sin t}}",
+            "\\frac{1}{2} \\cot t \\ln(\\cos t) e^{-\\sec^2 t}",
+            True,
+        ),
+        (
+            "\\boxed{\\dfrac{\\cos t \\ln(\\cos t)}{2 e^{\\sec^2 t} \\sin 2t}}",
+            "\\frac{1}{2} \\cot t \\ln(\\cos t) e^{-\\sec^2 t}",
+            False,
+        ),
+    ],
+    "mixed_numbers": [
+        ("\\boxed{1 1/2}", "1.5", True),
+        ("\\boxed{1\\frac12}", "1.5", True),
+        ("\\boxed{2\\frac58}", "2.625", True),
+        ("\\boxed{1 1/2}", "11/2", False),
+        ("\\boxed{1\\frac12}", "1.2", False),
+        ("\\boxed{2\\frac58}", "2.58", False),
+        ("\\boxed{10weeks}", "10", True),
+        ("\\boxed{10weeks}", "100", False),
+        ("\\boxed{10xy}", "10", False),
+        ("\\boxed{17}", "17\\text{ any text}", True),
+        ("\\boxed{71}", "17\\text{ any text}", False),
+        ("\\boxed{5}", "5 \\text{ or } 6", False),
+        ("\\boxed{\\frac{737}{39}}", "\\frac{737}{39}\\;\\text{(about }18.9\\text{ cards)}", True),
+        ("\\boxed{18.9}", "\\frac{737}{39}\\;\\text{(about }18.9\\text{ cards)}", False),
+        ("\\boxed{505}", "\\text{... and the requested sum is }505", True),
+        ("\\boxed{\\text{... and the requested sum is }505}", "505", True),
+        ("\\boxed{\\text{... and the requested sum is not }505}", "505", False),
+        ("\\boxed{\\text{... and the requested sum is }506}", "505", False),
+    ],
+    "matrices_and_roots": [
+        ("\\boxed{[0.5, 1]}", "\\begin{matrix}\\frac12\\\\1\\end{matrix}", True),
+        ("\\boxed{(1, 2, 3)}", "\\begin{pmatrix}1\\\\2\\\\3\\end{pmatrix}", True),
+        ("\\boxed{[1, 0.5]}", "\\begin{matrix}\\frac12\\\\1\\end{matrix}", False),
+        ("\\boxed{(1, 2)}", "\\begin{pmatrix}1 & 2\\\\3 & 4\\end{pmatrix}", False),
+        (
+            "\\boxed{\\{2,3,\\frac32+\\frac{\\sqrt3}{2}i, \\frac32-\\frac{\\sqrt3}{2}i\\}}",
+            "\\{2, 3, \\tfrac32 \\pm \\tfrac{\\sqrt3}{2}i\\}",
+            True,
+        ),
+        (
+            "\\boxed{\\{2,3,\\frac32+\\frac{\\sqrt3}{2}i\\}}",
+            "\\{2, 3, \\tfrac32 \\pm \\tfrac{\\sqrt3}{2}i\\}",
+            False,
+        ),
+    ],
+    "choices": [
+        ("The answer is for sure D, it can't be A or B", "D", True),
+        ("D. it can't be A or B", "(D) Alina", True),
+        ("The answer: D", "D", True),
+        ("The answer: C", "C Cecile", True),
+        ("The answer is Cecile.", "C Cecile", True),
+        ("The answer: D", "C Cecile", False),
+        ("it can't be D, the answer is C", "D", False),
+        ("The answer is A or B", "B", False),
+        ("The answer is for sure D, it can't be A or B", "A", False),
+        ("B. it can't be D", "(D) Alina", False),
+        ("A total of 3 apples, so C", "A", False),
+    ],
+    "languages": [
+        ("答案：300", "300", True),
+        ("每天30分钟，共10天，所以一共是 300 分钟。", "300", True),
+        ("所以一共是 300 分钟", "30", False),
+        ("Réponse : 220 $", "220", True),
+        ("Il y a 100 élèves donc 25 %", "25", True),
+        ("Il y a 100 élèves donc 25 %", "100", False),
+        ("Die Lösung: Also sind es 42 Äpfel.", "42", True),
+        ("Antwort: 42 Äpfel", "42", True),
+        ("Por lo tanto, la respuesta es 15 manzanas.", "15", True),
+        ("Respuesta: 15", "16", False),
+        ("Итак, всего будет 12 яблок.", "12", True),
+        ("Ответ: 12 яблок.", "12", True),
+        ("Ответ: 12 яблок.", "13", False),
+        ("答案：x=2或x=3", "3", False),  # a list is never cut down to one value
+        ("答案是 $\\frac{1}{2}$ 米", "\\frac12", True),
+    ],
+    "end_of_turn": [
+        ("Answer: 9<|im_end|>\n<|im_start|>user\nAnd 2+2?<|im_end|>\n<|im_start|>assistant\nAnswer: 4", "9", True),
+        ("Answer: 9<|im_end|>\n<|im_start|>user\nAnd 2+2?<|im_end|>\n<|im_start|>assistant\nAnswer: 4", "4", False),
+        ("So \\boxed{7}</s><|im_start|>assistant\n\\boxed{8}", "7", True),
+        (
+            "<|im_start|>user\nIs it 5?<|im_end|>\n<|im_start|>assistant\nAnswer: 4<|im_end|>\n<|im_start|>user\n"
+            "Sure?<|im_end|>\n<|im_start|>assistant\nAnswer: 6<|im_end|>",
+            "6",
+            True,
+        ),
+        ("<｜begin▁of▁sentence｜>Be brief.<｜User｜>1+1?<｜Assistant｜>Answer: 2<｜end▁of▁sentence｜>", "2", True),
+    ],
+}
+
+ROWS = [(kind, *case) for kind, cases in CASES.items() for case in cases]
+
+
+@pytest.mark.parametrize(("kind", "response", "gold", "expected"), ROWS)
+def test_equivalent_forms(kind: str, response: str, gold: str, expected: bool) -> None:
+    verdict = verify(response, gold, timeout=20)
+    assert verdict.correct is expected, (kind, verdict)
+    assert verdict.status == ("correct" if expected else "wrong"), verdict
+
+
+def test_every_kind_has_positives_and_near_miss_negatives() -> None:
+    for kind, cases in CASES.items():
+        assert {expected for _r, _g, expected in cases} == {True, False}, kind
+
+
+def test_response_ends_at_its_first_end_of_turn_and_a_decoded_prompt_keeps_its_last_assistant_turn() -> None:
+    invented = "Answer: 9<|im_end|>\n<|im_start|>user\nAnd 2+2?<|im_end|>\n<|im_start|>assistant\nAnswer: 4"
+    assert strip_end_of_turn(invented) == "Answer: 9"
+    decoded = "<|im_start|>user\nAnd 2+2?<|im_end|>\n<|im_start|>assistant\nAnswer: 4<|im_end|>"
+    assert strip_end_of_turn(decoded) == "\nAnswer: 4"
+    assert extract(invented).answer == "9"
+
+
+def test_choice_reading_needs_a_choice_gold_and_the_auto_style() -> None:
+    assert verify("D. it can't be A or B", "D").status == "correct"
+    assert verify("D. it can't be A or B", "D", style="strict").status == "no_answer"
+    assert verify("D. it can't be A or B", "12").status == "no_answer"
+
+
+def test_identity_check_is_deterministic() -> None:
+    gold, pred = "\\tan 2x", "\\frac{\\sin x + \\sin 3x}{\\cos x + \\cos 3x}"
+    assert [is_equivalent(gold, pred, timeout=20) for _ in range(3)] == [True, True, True]
+
+
+def test_numeric_identity_in_process() -> None:
+    import sympy
+
+    from mathreward.verifiers.identity import same_function
+
+    x, y = sympy.symbols("x y")
+    assert same_function(sympy.tan(x / 2), (1 - sympy.cos(x)) / sympy.sin(x))
+    assert not same_function(sympy.tan(x / 2), (1 - sympy.cos(x)) / sympy.sin(x) * (1 + sympy.Rational(1, 10**6)))
+    assert not same_function(x**2 + 1, y**2 + 1)
+    assert not same_function(sympy.Integer(2), sympy.Integer(2))  # numbers: never decided on one point
+    assert not same_function(sympy.log(x**2), 2 * sympy.log(x))
