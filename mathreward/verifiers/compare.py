@@ -479,6 +479,8 @@ def compare(
     gold_clean, pred_cleans = _same_angle_units(gold_clean, pred_cleans)
     if not pred_cleans:
         return Outcome(False, "empty answer")
+    if len(pred_cleans) == 1 and _squash(pred_cleans[0]) == _squash(gold_clean):
+        return Outcome(True, "same text")
     decided = choices.decide(gold_clean, pred_cleans)
     if decided is not None:
         return Outcome(*decided)

@@ -7,7 +7,8 @@
   (about 18.9 cards)`` are the leading number, when the rest is a remark: plain words, or a parenthesised remark
   with a word in it; never a connector (``5 or 6``, ``2 and 3``) or a condition (``4 if n is even``).
 - ``stated_value``: a long text answer that ends in its value (``\\text{... and the requested sum is }505``) is that
-  value, when the words before the last "is"/"are"/"equals"/"=" hold no negation.
+  value, when at least two words of prose (not LaTeX commands) come before the last "is"/"are"/"equals" and hold
+  no negation.
 
 All work on cleaned answers (``normalize.clean``); string methods and anchored regexes with bounded repetition only.
 """
@@ -29,7 +30,7 @@ _NOT_REMARKS = frozenset(
     "or and if when where for unless otherwise plus minus times to than per with at is are".split()
 )
 _NEGATION_RE = re.compile(r"n't\b|\b(?:not|no|never|cannot|except)\b", re.IGNORECASE)
-_COPULA_RE = re.compile(r"\b(?:is|are|equals?|was|were|becomes?)\b|(?<![<>!\\])=")
+_COPULA_RE = re.compile(r"\b(?:is|are|equals?|was|were|becomes?)\b")
 _COMMAND_RE = re.compile(r"\\[A-Za-z]+")
 _MAX_TEXT = 600
 
@@ -79,7 +80,10 @@ def _is_remark(tail: str) -> bool:
 
 def stated_value(text: str) -> str:
     """The value a long text answer states at its end ("the requested sum is 505" -> "505"), else ``text``."""
-    if len(text) > _MAX_TEXT or len(_WORD_RE.findall(text)) < 3:
+    if len(text) > _MAX_TEXT:
+        return text
+    prose = _COMMAND_RE.sub(" ", text)
+    if len(_WORD_RE.findall(prose)) < 3:
         return text
     verb = None
     for verb in _COPULA_RE.finditer(text):  # noqa: B007 - the last one is wanted
@@ -87,7 +91,7 @@ def stated_value(text: str) -> str:
     if verb is None:
         return text
     before, value = text[: verb.start()], text[verb.end() :].strip()
-    if len(_WORD_RE.findall(before)) < 2 or _NEGATION_RE.search(before) or not value:
+    if len(_WORD_RE.findall(_COMMAND_RE.sub(" ", before))) < 2 or _NEGATION_RE.search(before) or not value:
         return text
     if _WORD_RE.search(_COMMAND_RE.sub(" ", value)):
         return text  # more prose after the verb: not a value
