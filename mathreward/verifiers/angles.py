@@ -32,7 +32,8 @@ def _in_radians(text: str) -> str:
 
 def align_angle_units(gold: str, preds: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
     """Rewrite the degree side of a degrees-against-pi pair in radians; any other pair comes back unchanged."""
-    if not any("\\" in text or "°" in text or "degree" in text or "π" in text for text in (gold, *preds)):
+    joined = gold + "".join(preds)
+    if "circ" not in joined and "°" not in joined and "degree" not in joined:
         return gold, preds
     gold_degrees = has_degree_measure(gold)
     pred_degrees = [has_degree_measure(pred) for pred in preds]

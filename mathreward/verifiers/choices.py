@@ -11,6 +11,7 @@ not letters. Pure string work over short texts, linear scans only.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .normalize import plain_text
 
@@ -40,6 +41,7 @@ _LETTER_FOLLOWERS = frozenset(
 _CONNECTORS = frozenset("and or nor to if when for with of".split())
 
 
+@lru_cache(maxsize=4096)
 def gold_choice(text: str) -> tuple[str, str] | None:
     """(letter, option text) when the cleaned gold ``text`` names a choice, else None (option text may be "")."""
     text = text.strip()

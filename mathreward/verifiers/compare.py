@@ -440,13 +440,23 @@ def _is_number(text: str) -> bool:
         return False
 
 
+@lru_cache(maxsize=4096)
+def _gold_form(gold: str) -> str:
+    return forms.without_remark(set_builder.as_intervals(forms.stated_value(gold)), _is_number)
+
+
+@lru_cache(maxsize=8192)
+def _pred_form(pred: str) -> str:
+    return set_builder.as_intervals(forms.stated_value(pred))
+
+
 def _equivalent_forms(gold: str, preds: list[str]) -> tuple[str, list[str]]:
     """Cleaned answers rewritten into the forms the structural comparison reads: set-builder notation as intervals,
     a remark after the gold's value dropped, a long text answer as the value it states, a general solution's free
     parameter named as in the gold (see ``set_builder``, ``forms``, ``parameters``)."""
-    gold = forms.without_remark(set_builder.as_intervals(forms.stated_value(gold)), _is_number)
-    preds = [set_builder.as_intervals(forms.stated_value(pred)) for pred in preds]
-    if len(preds) == 1:
+    gold = _gold_form(gold)
+    preds = [_pred_form(pred) for pred in preds]
+    if len(preds) == 1 and parameters.may_apply(gold, preds[0]):
         gold, pred = parameters.align_parameters(gold, preds[0])
         preds = [pred]
     return gold, preds
@@ -484,9 +494,11 @@ def compare(
     decided = choices.decide(gold_clean, pred_cleans)
     if decided is not None:
         return Outcome(*decided)
-    gold_clean, pred_cleans = _equivalent_forms(gold_clean, pred_cleans)
-    if len(pred_cleans) == 1 and _squash(pred_cleans[0]) == _squash(gold_clean):
-        return Outcome(True, "same text")
+    forms_of = _equivalent_forms(gold_clean, pred_cleans)
+    if forms_of != (gold_clean, pred_cleans):
+        gold_clean, pred_cleans = forms_of
+        if len(pred_cleans) == 1 and _squash(pred_cleans[0]) == _squash(gold_clean):
+            return Outcome(True, "same text")
     if len(pred_cleans) == 1 and _COMMA_DECIMAL_GOLD_RE.fullmatch(gold_clean):
         pred_number = parse_plain_number(pred_cleans[0])
         if pred_number is not None and "." in pred_cleans[0]:

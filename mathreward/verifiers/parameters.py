@@ -20,7 +20,7 @@ import re
 
 from .structure import relation_split, split_top_level
 
-__all__ = ["align_parameters", "free_names"]
+__all__ = ["align_parameters", "free_names", "may_apply"]
 
 MAX_TEXT = 600
 _NAME = r"(?P<name>[A-Za-z]|\\ell)"
@@ -112,6 +112,18 @@ def _join(lhs: list[str], rhs: str) -> str:
         return rhs
     written = lhs[0] if len(lhs) == 1 else "(" + ", ".join(lhs) + ")"
     return f"{written} = {rhs}"
+
+
+_NAME_RE = re.compile(r"(?<![\\A-Za-z])[A-Za-z](?![A-Za-z])")  # a one-letter name, not a command
+def may_apply(gold: str, pred: str) -> bool:
+    """A cheap test: whether ``align_parameters`` can change this pair (a declaration, pi on both sides, or a tuple
+    of answer names)."""
+    if ("=" in gold and gold[:1] == "(") or ("=" in pred and pred[:1] == "("):
+        return True
+    if "\\pi" in gold and "\\pi" in pred and _NAME_RE.search(gold) and _NAME_RE.search(pred):
+        return True
+    joined = gold + " " + pred
+    return "for " in joined or "where " in joined or "with " in joined or "\\in" in joined
 
 
 def align_parameters(gold: str, pred: str) -> tuple[str, str]:
