@@ -215,3 +215,18 @@ def test_numeric_identity_in_process() -> None:
     assert not same_function(x**2 + 1, y**2 + 1)
     assert not same_function(sympy.Integer(2), sympy.Integer(2))  # numbers: never decided on one point
     assert not same_function(sympy.log(x**2), 2 * sympy.log(x))
+
+
+HEDGES_AND_NEAR_MISSES = [
+    ("The answer is (B) and (C)", "B"),
+    ("\\boxed{B, C}", "C"),
+    ("\\boxed{1}", "1 \\text{ less than } n"),
+    ("\\boxed{[1, 2]}", "\\begin{pmatrix}1 & 0\\\\0 & 2\\end{pmatrix}"),
+    ("\\boxed{\\begin{pmatrix}1\\\\2\\end{pmatrix}}", "[1, 2]"),
+    ("\\boxed{\\lfloor x + 0.0001 \\rfloor}", "\\lfloor x \\rfloor"),
+]
+
+
+@pytest.mark.parametrize(("response", "gold"), HEDGES_AND_NEAR_MISSES)
+def test_hedges_and_near_misses_stay_wrong(response: str, gold: str) -> None:
+    assert verify(response, gold, timeout=20).correct is False

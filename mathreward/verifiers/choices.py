@@ -2,9 +2,9 @@
 
 A gold is a choice when it is a letter ``A``-``J`` (``D``, ``(D)``, ``D.``), possibly with the option's text
 (``(D) Alina``, ``D. 12``, ``C Cecile``). A response chooses a letter when its answer is that letter (with or without
-the option's text: ``D. it can't be A or B``), or when, among the letters it mentions, exactly one is not ruled out:
-``for sure D, it can't be A or B`` chooses D, ``it can't be D, the answer is C`` chooses C, ``A or B`` chooses
-nothing (hedging). ``A``/``I`` followed by a lower-case word are an article or a pronoun ("A total of", "I think"),
+the option's text), or when, among the letters it mentions, exactly one is not ruled out: ``D. it can't be A or B``
+and ``for sure D, it can't be A or B`` choose D, ``it can't be D, the answer is C`` chooses C; an answer that keeps
+several letters (``A or B``, ``(B) and (C)``) is wrong for a one-letter gold (hedging). ``A``/``I`` followed by a lower-case word are an article or a pronoun ("A total of", "I think"),
 not letters. Pure string work over short texts, linear scans only.
 """
 
@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from .normalize import plain_text
 
-__all__ = ["gold_choice", "chosen_letter", "decide", "letter_in_response", "MAX_CHOICE_TEXT"]
+__all__ = ["gold_choice", "chosen_letter", "chosen_letters", "decide", "letter_in_response", "MAX_CHOICE_TEXT"]
 
 MAX_CHOICE_TEXT = 400  # a longer text is not read for a choice
 
@@ -95,9 +95,12 @@ def chosen_letter(text: str) -> str | None:
     bare = _BARE_RE.fullmatch(text)
     if bare is not None:
         return bare.group(1)
-    marked = _MARKED_RE.match(text)
-    if marked is not None:
-        return marked.group(1) or marked.group(2)
+    chosen = chosen_letters(text)
+    return chosen.pop() if len(chosen) == 1 else None
+
+
+def chosen_letters(text: str) -> set[str]:
+    """The letters ``text`` mentions outside clauses that rule them out (see the module docstring)."""
     chosen: set[str] = set()
     start = 0
     for cut in [*_CLAUSE_RE.finditer(text), None]:
@@ -111,7 +114,7 @@ def chosen_letter(text: str) -> str | None:
         ]
         if letters and _NEGATION_RE.search(clause) is None:
             chosen.update(letters)
-    return chosen.pop() if len(chosen) == 1 else None
+    return chosen
 
 
 def decide(gold: str, preds: list[str]) -> tuple[bool, str] | None:
@@ -125,6 +128,9 @@ def decide(gold: str, preds: list[str]) -> tuple[bool, str] | None:
     if len(letters) == 1 and None not in letters:
         picked = letters.pop()
         return (picked == letter, "choice match" if picked == letter else "choice mismatch")
+    named = set().union(*(chosen_letters(pred) for pred in preds if len(pred) <= MAX_CHOICE_TEXT))
+    if len(named) > 1:
+        return False, f"several choices ({len(named)}) for one"  # "(B) and (C)", "A or B": hedging
     if label and len(preds) == 1 and plain_text(label) and plain_text(preds[0]) == plain_text(label):
         return True, "choice match (option text)"
     return None

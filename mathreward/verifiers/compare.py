@@ -355,8 +355,10 @@ def _compare_nodes(gold: tuple, pred: tuple, options: Options, symbolic: Symboli
         # a row or column vector against a list: \begin{matrix}\frac12\\1\end{matrix} = [0.5, 1]
         matrix, seq = (gold, pred) if gk == "matrix" else (pred, gold)
         cells = _vector_cells(matrix)
-        if cells is None or len(cells) != len(seq[3]):
+        if cells is None or len(cells) != len(seq[3]) or seq[1] + seq[2] not in ("()", "[]"):
             return False
+        if gk == "seq" and seq[1] == "[" and len(cells) == 2:
+            return False  # a gold "[a, b]" may be an interval
         pairs = (cells, seq[3]) if gk == "matrix" else (seq[3], cells)
         return _all_pairs(pairs[0], pairs[1], options, symbolic)
     if gk == "matrix" and pk == "matrix":

@@ -27,7 +27,8 @@ _MIXED_RE = re.compile(r"([+-]?)(\d{1,15}) (\d{1,15})/(\d{1,15})")
 _GLUED_RE = re.compile(r"([+-]?\d[\d,]{0,30}(?:\.\d{1,30})?)([A-Za-z]{3,30})\.?")
 _WORD_RE = re.compile(r"[A-Za-z]{3,}")
 _NOT_REMARKS = frozenset(
-    "or and if when where for unless otherwise plus minus times to than per with at is are".split()
+    """or and if when where for unless otherwise plus minus times to than per with at is are less more fewer greater
+    smaller larger percent of by""".split()
 )
 _NEGATION_RE = re.compile(r"n't\b|\b(?:not|no|never|cannot|except)\b", re.IGNORECASE)
 _COPULA_RE = re.compile(r"\b(?:is|are|equals?|was|were|becomes?)\b")
@@ -75,7 +76,9 @@ def _is_remark(tail: str) -> bool:
     words = tail.replace(".", " ").split()
     if not words or words[0].lower() in _NOT_REMARKS:
         return False
-    return all(word.isalpha() and word.isascii() for word in words) and any(len(word) >= 3 for word in words)
+    if not all(word.isalpha() and word.isascii() and len(word) >= 2 for word in words):
+        return False  # "1 less than n": a one-letter word is a variable
+    return not any(word.lower() in _NOT_REMARKS for word in words) and any(len(word) >= 3 for word in words)
 
 
 def stated_value(text: str) -> str:

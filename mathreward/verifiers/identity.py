@@ -6,7 +6,8 @@ expressions at ``POINTS_NEEDED`` random rational points with ``PRECISION`` signi
 ``evalf``, complex values allowed, so ``\\ln(x^2)`` and ``2\\ln x`` differ at negative points) and says they are
 equal only when every point where both are defined agrees to ``PRECISION - GUARD_DIGITS`` digits, and at least
 ``POINTS_NEEDED`` such points were found. It never decides on one point, never compares expressions whose free
-symbols differ (``f(x)`` against ``f(y)``) or that have none (numbers are the exact path's job), and a relative
+symbols differ (``f(x)`` against ``f(y)``) or that have none (numbers are the exact path's job) or that hold step
+functions (floor, ceiling, sign, piecewise: a near miss differs on too few points), and a relative
 difference of 1e-6 (or 1e-40) is a difference. The points come from a seeded generator: the same pair always gets
 the same verdict. Runs only inside a guarded worker process (sympy), under its deadline.
 """
@@ -38,7 +39,9 @@ def _is_plain_expression(expr) -> bool:
     if expr.atoms(AppliedUndef):
         return False
     unsupported = (sympy.Integral, sympy.Derivative, sympy.Sum, sympy.Product, sympy.Limit, sympy.Order)
-    return not expr.has(*unsupported) and sympy.count_ops(expr) <= MAX_OPS
+    # step functions: a near miss (floor(x) against floor(x + 10^-4)) differs on too few points to be seen
+    steps = (sympy.floor, sympy.ceiling, sympy.frac, sympy.sign, sympy.Mod, sympy.Piecewise, sympy.Heaviside)
+    return not expr.has(*unsupported, *steps) and sympy.count_ops(expr) <= MAX_OPS
 
 
 def _evaluate(expr, point: dict):
