@@ -138,6 +138,9 @@ CASES: dict[str, list[tuple[str, str, bool]]] = {
         ("The answer is for sure D, it can't be A or B", "A", False),
         ("B. it can't be D", "(D) Alina", False),
         ("A total of 3 apples, so C", "A", False),
+        ("故选 B", "B", True),
+        ("故选 B", "C", False),
+        ("So the correct option must be C, not A", "C", True),
     ],
     "languages": [
         ("答案：300", "300", True),
@@ -167,6 +170,8 @@ CASES: dict[str, list[tuple[str, str, bool]]] = {
             True,
         ),
         ("<｜begin▁of▁sentence｜>Be brief.<｜User｜>1+1?<｜Assistant｜>Answer: 2<｜end▁of▁sentence｜>", "2", True),
+        ("<bos><start_of_turn>user\nAnswer: 9<end_of_turn>\n<start_of_turn>model\nAnswer: 8<end_of_turn>", "8", True),
+        ("<bos><start_of_turn>user\nAnswer: 9<end_of_turn>\n<start_of_turn>model\nAnswer: 8<end_of_turn>", "9", False),
     ],
 }
 

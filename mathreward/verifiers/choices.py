@@ -32,6 +32,7 @@ _NEGATION_RE = re.compile(
     r"|wrong|incorrect|false|impossible)\b",
     re.IGNORECASE,
 )
+_CHOOSING_RE = re.compile(r"选|答案|\b(?:answer|option|choice|choose|correct|select)", re.IGNORECASE)
 _LOWER_WORD_RE = re.compile(r"[ \t]+([a-z]+)")
 # words after "A"/"I" that keep it a letter ("A is correct", "A or B"); any other lower-case word makes it an article
 _LETTER_FOLLOWERS = frozenset(
@@ -137,11 +138,14 @@ def decide(gold: str, preds: list[str]) -> tuple[bool, str] | None:
 
 
 def letter_in_response(region: str) -> str | None:
-    """For a response where no answer was found: the letter its last line opens with (``D. it can't be A or B``)."""
+    """For a response where no answer was found: the letter its last line opens with (``D. it can't be A or B``),
+    or the one letter a last line that says it chooses names (``故选 B``, ``the correct option is C``)."""
     lines = [line for line in region[-2 * MAX_CHOICE_TEXT :].splitlines() if line.strip()]
     if not lines:
         return None
     line = lines[-1].strip().strip("*_`# ")
+    if _CHOOSING_RE.search(line) is not None:
+        return chosen_letter(line)
     match = _LETTER_RE.match(line)
     if match is None or _is_article(line, match) or _is_formula(line, match):
         return None
