@@ -74,7 +74,7 @@ def _label_ok(label: str) -> bool:
 
 
 def _is_article(text: str, match: re.Match[str]) -> bool:
-    """"A total", "I think": the letter is a word of the sentence (only for A and I, unbracketed)."""
+    """ "A total", "I think": the letter is a word of the sentence (only for A and I, unbracketed)."""
     if match.group(2) not in "AI" or match.group(1) or match.group(3):
         return False
     follower = _LOWER_WORD_RE.match(text, match.end())
@@ -109,9 +109,7 @@ def chosen_letters(text: str) -> set[str]:
         clause = text[start:end]
         start = cut.end() if cut is not None else end
         letters = [
-            m.group(2)
-            for m in _LETTER_RE.finditer(clause)
-            if not _is_article(clause, m) and not _is_formula(clause, m)
+            m.group(2) for m in _LETTER_RE.finditer(clause) if not _is_article(clause, m) and not _is_formula(clause, m)
         ]
         if letters and _NEGATION_RE.search(clause) is None:
             chosen.update(letters)

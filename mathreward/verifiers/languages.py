@@ -25,7 +25,23 @@ MAX_SENTENCE = 600
 _SENTENCE_END_RE = re.compile(r"[。！？!?；;\n]|\.(?:\s|$)")
 _CLAUSE_END_RE = re.compile(r"[，、]|, ")
 # verbs and conclusion words after which a sentence states its value (lower-case; CJK ones match anywhere)
-_CJK_MARKERS = ("答案是", "答案为", "结果是", "等于", "是", "为", "為", "所以", "因此", "故", "即", "：", "=", "＝", ":")
+_CJK_MARKERS = (
+    "答案是",
+    "答案为",
+    "结果是",
+    "等于",
+    "是",
+    "为",
+    "為",
+    "所以",
+    "因此",
+    "故",
+    "即",
+    "：",
+    "=",
+    "＝",
+    ":",
+)
 _WORD_MARKERS = frozenset(
     """est sont donc soit égal égale vaut ist sind also beträgt gleich ergibt es son entonces igual resulta
     será sera equivale é são então portanto равно равен равна равны будет составляет итак значит получаем""".split()

@@ -115,6 +115,8 @@ def _join(lhs: list[str], rhs: str) -> str:
 
 
 _NAME_RE = re.compile(r"(?<![\\A-Za-z])[A-Za-z](?![A-Za-z])")  # a one-letter name, not a command
+
+
 def may_apply(gold: str, pred: str) -> bool:
     """A cheap test: whether ``align_parameters`` can change this pair (a declaration, pi on both sides, or a tuple
     of answer names)."""
@@ -148,10 +150,7 @@ def align_parameters(gold: str, pred: str) -> tuple[str, str]:
             new, old = next(iter(extra_gold)), next(iter(extra_pred))
             declared = pred_declared == old or gold_declared == new
             conventional = (
-                new in _INTEGER_PARAMETERS
-                and old in _INTEGER_PARAMETERS
-                and "\\pi" in gold_rhs
-                and "\\pi" in pred_rhs
+                new in _INTEGER_PARAMETERS and old in _INTEGER_PARAMETERS and "\\pi" in gold_rhs and "\\pi" in pred_rhs
             )
             clash = new in pred_names or new in pred_lhs or old in gold_names or old in gold_lhs
             if (declared or conventional) and not clash:

@@ -61,7 +61,9 @@ _TURN_START_RE = re.compile(
 )
 _BOS_RE = re.compile(r"<\|begin_of_text\|>|<｜begin▁of▁sentence｜>|<s>|<bos>")
 # Tokens that carry no text anywhere: beginning of sequence, padding.
-_NOISE_RE = re.compile(r"<\|begin_of_text\|>|<｜begin▁of▁sentence｜>|<s>|<bos>|<pad>|<\|pad\|>|<\|finetune_right_pad_id\|>")
+_NOISE_RE = re.compile(
+    r"<\|begin_of_text\|>|<｜begin▁of▁sentence｜>|<s>|<bos>|<pad>|<\|pad\|>|<\|finetune_right_pad_id\|>"
+)
 _THINK_OPEN = "<think>"
 _THINK_CLOSE = "</think>"
 _ANSWER_OPEN_RE = re.compile(r"<answer>", re.IGNORECASE)
