@@ -235,3 +235,23 @@ HEDGES_AND_NEAR_MISSES = [
 @pytest.mark.parametrize(("response", "gold"), HEDGES_AND_NEAR_MISSES)
 def test_hedges_and_near_misses_stay_wrong(response: str, gold: str) -> None:
     assert verify(response, gold, timeout=20).correct is False
+
+
+def test_fast_lane_agrees_with_the_full_path_on_answer_labels_in_other_languages() -> None:
+    from mathreward.verifiers import verify_batch
+    from mathreward.verifiers.fast_lane import disabled
+
+    responses = [
+        "Antwort: 5\nAnswer: 6",
+        "Answer: 6\nОтвет: 5",
+        "Ответ: 5\n\\boxed{6}",
+        "Reponse: 5\n\\boxed{6}",
+        "x\nAntwort: 6",
+    ]
+    for style in ("auto", "strict", "dapo", "boxed"):
+        fast = verify_batch(responses, ["6"] * len(responses), style=style, workers=0)
+        with disabled():
+            full = verify_batch(responses, ["6"] * len(responses), style=style, workers=0)
+        assert fast == full, style
+    assert verify("x\nAntwort: 6", "6", style="dapo").status == "no_answer"  # dapo reads "Answer:" lines only
+    assert verify("x\nAntwort: 6", "6").status == "correct"

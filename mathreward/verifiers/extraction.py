@@ -78,6 +78,7 @@ NO_ANSWER = Extraction(None, PATH_NONE, ())
 # `Answer:` with markdown around it: "Answer:", "**Answer:**", "**Answer**:", "*Answer*:", "Final answer :", "答案："
 _ASCII_LOWER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
 _ASCII_MARKER_WORDS = tuple(word for word in MARKER_WORDS if word.isascii())
+_DAPO_MARKER_WORDS = ("answer", "答案")  # the dapo style reads "Answer:" lines, as verl's DAPO reward does
 _ANSWER_COLON_RE = re.compile(r"(?:\*\*|\*|__|_)?[ \t]*[:：](?:\*\*|\*|__|_)?")
 _BOX_RE = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
 # Math delimiters for the span scanner; escaped backslashes and dollars come first so they are skipped as tokens.
@@ -147,7 +148,7 @@ def extract(response: str, style: str = "auto", *, unclosed_think: str = "no_ans
         return NO_ANSWER
     text = _CONTROL_RE.sub(" ", region[-TAIL_CHARS:])
     if style == "dapo":
-        return _from_answer_line(text, _last_answer_marker(text))
+        return _from_answer_line(text, _last_answer_marker(text, _DAPO_MARKER_WORDS))
     if style == "boxed":
         return _from_boxes(text, _boxes(text))
 
@@ -254,13 +255,16 @@ class _Marker:
     end: int
 
 
-def _last_answer_marker(text: str) -> _Marker | None:
-    """The last ``Answer:`` marker (markdown tolerated), found by scanning backwards from the end."""
+def _last_answer_marker(text: str, words: tuple[str, ...] | None = None) -> _Marker | None:
+    """The last ``Answer:`` marker (markdown tolerated), found by scanning backwards from the end; ``words`` are the
+    labels looked for (default: every language of ``languages.MARKER_WORDS``)."""
     low = text.lower()
     if len(low) != len(text):  # a few characters lowercase to two ("İ"); keep positions aligned
         low = text.translate(_ASCII_LOWER)
     best: _Marker | None = None
-    for word in MARKER_WORDS if not text.isascii() else _ASCII_MARKER_WORDS:
+    if words is None:
+        words = MARKER_WORDS if not text.isascii() else _ASCII_MARKER_WORDS
+    for word in words:
         pos = len(low)
         spelled = word != "答案"  # a word of a spaced language: whole words only, and a label
         while True:
