@@ -444,12 +444,13 @@ def _is_number(text: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def _gold_form(gold: str) -> str:
-    return forms.without_remark(set_builder.as_intervals(forms.stated_value(gold)), _is_number)
+    gold = set_builder.as_intervals(forms.without_approximation(forms.stated_value(gold)))
+    return forms.without_remark(gold, _is_number)
 
 
 @lru_cache(maxsize=8192)
 def _pred_form(pred: str) -> str:
-    return set_builder.as_intervals(forms.stated_value(pred))
+    return set_builder.as_intervals(forms.without_approximation(forms.stated_value(pred)))
 
 
 def _equivalent_forms(gold: str, preds: list[str]) -> tuple[str, list[str]]:

@@ -266,7 +266,7 @@ def _last_answer_marker(text: str, words: tuple[str, ...] | None = None) -> _Mar
         words = MARKER_WORDS if not text.isascii() else _ASCII_MARKER_WORDS
     for word in words:
         pos = len(low)
-        spelled = word != "答案"  # a word of a spaced language: whole words only, and a label
+        spelled = word.isascii() or word[0].isalpha() and ord(word[0]) < 0x2E80  # not CJK: whole words, a label
         while True:
             start = low.rfind(word, 0, pos)
             if start < 0 or (best is not None and start < best.start):

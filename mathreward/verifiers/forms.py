@@ -6,6 +6,8 @@
 - ``without_remark`` (gold answers only): ``17 any text`` (from ``17\\text{ any text}``) and ``\\frac{737}{39}
   (about 18.9 cards)`` are the leading number, when the rest is a remark: plain words, or a parenthesised remark
   with a word in it; never a connector (``5 or 6``, ``2 and 3``) or a condition (``4 if n is even``).
+- ``without_approximation``: an exact value followed by its approximation (``\\frac{737}{39} \\approx 18.9``) is
+  the exact value; the approximation must be a plain decimal.
 - ``stated_value``: a long text answer that ends in its value (``\\text{... and the requested sum is }505``) is that
   value, when at least two words of prose (not LaTeX commands) come before the last "is"/"are"/"equals" and hold
   no negation.
@@ -21,7 +23,7 @@ from fractions import Fraction
 
 from .normalize import _is_unit_word
 
-__all__ = ["mixed_number", "without_glued_unit", "without_remark", "stated_value"]
+__all__ = ["mixed_number", "without_glued_unit", "without_remark", "stated_value", "without_approximation"]
 
 _MIXED_RE = re.compile(r"([+-]?)(\d{1,15}) (\d{1,15})/(\d{1,15})")
 _GLUED_RE = re.compile(r"([+-]?\d[\d,]{0,30}(?:\.\d{1,30})?)([A-Za-z]{3,30})\.?")
@@ -99,3 +101,17 @@ def stated_value(text: str) -> str:
     if _WORD_RE.search(_COMMAND_RE.sub(" ", value)):
         return text  # more prose after the verb: not a value
     return value
+
+
+_APPROX_TAIL_RE = re.compile(r"[ ]?\\approx ?[-+]?\d{1,30}(?:\.\d{1,30})?(?: ?\\ldots| ?\.\.\.)?$")
+
+
+def without_approximation(text: str) -> str:
+    """``\\frac{737}{39} \\approx 18.9`` -> ``\\frac{737}{39}``; any other text comes back unchanged."""
+    if "\\approx" not in text or len(text) > _MAX_TEXT:
+        return text
+    match = _APPROX_TAIL_RE.search(text)
+    if match is None or match.start() == 0 or "\\approx" in text[: match.start()]:
+        return text
+    head = text[: match.start()].strip()
+    return head if head and head.count("{") == head.count("}") else text

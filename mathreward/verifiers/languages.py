@@ -19,7 +19,7 @@ import re
 
 __all__ = ["MARKER_WORDS", "foreign_value", "is_foreign"]
 
-MARKER_WORDS = ("answer", "答案", "réponse", "reponse", "antwort", "respuesta", "resposta", "risposta", "ответ")
+MARKER_WORDS = ("answer", "答案", "答", "réponse", "reponse", "antwort", "respuesta", "resposta", "risposta", "ответ")
 MAX_SENTENCE = 600
 
 _SENTENCE_END_RE = re.compile(r"[。！？!?；;\n]|\.(?:\s|$)")

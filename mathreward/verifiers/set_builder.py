@@ -15,8 +15,8 @@ __all__ = ["as_intervals"]
 
 _ALL_REALS = ("\\mathbb{R}", "\\mathbb R", "\\mathbb{R}^1", "all real numbers", "all reals", "\\R")
 _REALS_MINUS = ("\\setminus", "\\backslash", "-")
-_SEPARATORS = ("\\mid", "|", ":")
-_DOMAIN_PREFIXES = ("\\in\\mathbb{R}", "\\in \\mathbb{R}", "\\in\\mathbb R", "\\in \\mathbb R")
+_SEPARATORS = ("\\mid", "|", ":", "\\vert", "\\lvert")
+_DOMAIN_PREFIXES = ("\\in\\mathbb{R}", "\\in \\mathbb{R}", "\\in\\mathbb R", "\\in \\mathbb R", "\\in R", "\\in\\R")
 _OR_WORDS = (" or ", "\\lor", "\\vee", "\\cup")
 _AND_WORDS = (" and ", "\\land", "\\wedge", ",")
 _STRICT = {"<": True, "\\le": False}

@@ -29,6 +29,7 @@ _SYMBOLS = {
     "⩽": "\\le ",
     "⩾": "\\ge ",
     "　": " ",
+    "≈": "\\approx ",
     "或": " or ",  # Chinese "or"/"and" between answers: "x=2或x=3" is a list
     "及": " and ",
     "且": " and ",
