@@ -235,12 +235,21 @@ HEDGES_AND_NEAR_MISSES = [
     ("\\boxed{[1, 2]}", "\\begin{pmatrix}1 & 0\\\\0 & 2\\end{pmatrix}"),
     ("\\boxed{\\begin{pmatrix}1\\\\2\\end{pmatrix}}", "[1, 2]"),
     ("\\boxed{\\lfloor x + 0.0001 \\rfloor}", "\\lfloor x \\rfloor"),
+    ("\\boxed{1101_5}", "1101_4"),
+    ("\\boxed{440{cm}^3}", "440{cm}^2"),
+    ("\\boxed{45 \\text{ units}^3}", "45 \\text{ units}^2"),
 ]
 
 
 @pytest.mark.parametrize(("response", "gold"), HEDGES_AND_NEAR_MISSES)
 def test_hedges_and_near_misses_stay_wrong(response: str, gold: str) -> None:
     assert verify(response, gold, timeout=20).correct is False
+
+
+def test_same_base_numeral_and_same_unit_power_stay_right() -> None:
+    assert verify("\\boxed{1101_4}", "1101_{4}").correct
+    assert verify("\\boxed{1101}", "1101_4").correct  # the base left out, as before
+    assert verify("\\boxed{440 cm^2}", "440{cm}^2").correct
 
 
 def test_fast_lane_agrees_with_the_full_path_on_answer_labels_in_other_languages() -> None:

@@ -494,7 +494,7 @@ def compare(
         return Outcome(False, "empty answer")
     if len(pred_cleans) == 1 and _squash(pred_cleans[0]) == _squash(gold_clean):
         return Outcome(True, "same text")
-    decided = choices.decide(gold_clean, pred_cleans)
+    decided = choices.decide(gold_clean, pred_cleans) or forms.base_numerals(gold_clean, pred_cleans)
     if decided is not None:
         return Outcome(*decided)
     forms_of = _equivalent_forms(gold_clean, pred_cleans)
@@ -514,6 +514,8 @@ def compare(
         if gold_number is not None:
             pred_number = numeric_value(pred_cleans[0], True)
             if pred_number is not None:
+                if forms.unit_powers_differ(gold_node[1], pred_cleans[0]):
+                    return Outcome(False, "numeric mismatch (cm^2 is not cm^3)")
                 if _values_equal(gold_number, pred_number, options):
                     return Outcome(True, "numeric")
                 if _approximation(gold_node[1], gold_number, pred_cleans[0], pred_number):

@@ -8,6 +8,8 @@
   with a word in it; never a connector (``5 or 6``, ``2 and 3``) or a condition (``4 if n is even``).
 - ``without_approximation``: an exact value followed by its approximation (``\\frac{737}{39} \\approx 18.9``) is
   the exact value; the approximation must be a plain decimal.
+- ``base_numerals``: ``1101_4`` against ``1101_5`` is wrong (the subscript is the base, not a decoration);
+  ``unit_powers_differ``: ``440 cm^2`` against ``440 cm^3`` is wrong (an area is not a volume).
 - ``stated_value``: a long text answer that ends in its value (``\\text{... and the requested sum is }505``) is that
   value, when at least two words of prose (not LaTeX commands) come before the last "is"/"are"/"equals" and hold
   no negation.
@@ -23,7 +25,15 @@ from fractions import Fraction
 
 from .normalize import _is_unit_word
 
-__all__ = ["mixed_number", "without_glued_unit", "without_remark", "stated_value", "without_approximation"]
+__all__ = [
+    "mixed_number",
+    "without_glued_unit",
+    "without_remark",
+    "stated_value",
+    "without_approximation",
+    "base_numerals",
+    "unit_powers_differ",
+]
 
 _MIXED_RE = re.compile(r"([+-]?)(\d{1,15}) (\d{1,15})/(\d{1,15})")
 _GLUED_RE = re.compile(r"([+-]?\d[\d,]{0,30}(?:\.\d{1,30})?)([A-Za-z]{3,30})\.?")
@@ -115,3 +125,29 @@ def without_approximation(text: str) -> str:
         return text
     head = text[: match.start()].strip()
     return head if head and head.count("{") == head.count("}") else text
+
+
+_BASE_RE = re.compile(r"\{?([0-9A-Za-z]{1,40})\}?_\{?(\d{1,2})\}?")
+_UNIT_POWER_RE = re.compile(r"[A-Za-z}][ ]?\^ ?\{? ?([23]) ?\}?$")
+
+
+def base_numerals(gold: str, preds: list[str]) -> tuple[bool, str] | None:
+    """(equal, reason) when the gold and the one predicted answer are both numerals with a base subscript, else None:
+    equal only with the same digits in the same base."""
+    if len(preds) != 1 or "_" not in gold or "_" not in preds[0]:
+        return None
+    gold_match, pred_match = _BASE_RE.fullmatch(gold.replace(" ", "")), _BASE_RE.fullmatch(preds[0].replace(" ", ""))
+    if gold_match is None or pred_match is None:
+        return None
+    same = gold_match.group(1).lower() == pred_match.group(1).lower() and int(gold_match.group(2)) == int(
+        pred_match.group(2)
+    )
+    return same, "base numeral match" if same else "base numeral mismatch"
+
+
+def unit_powers_differ(gold: str, pred: str) -> bool:
+    """Whether both answers end in a unit raised to a power (``cm^2``, ``{units}^3``) and the powers differ."""
+    if "^" not in gold or "^" not in pred:
+        return False
+    gold_power, pred_power = _UNIT_POWER_RE.search(gold), _UNIT_POWER_RE.search(pred)
+    return gold_power is not None and pred_power is not None and gold_power.group(1) != pred_power.group(1)
