@@ -236,6 +236,8 @@ HEDGES_AND_NEAR_MISSES = [
     ("\\boxed{\\begin{pmatrix}1\\\\2\\end{pmatrix}}", "[1, 2]"),
     ("\\boxed{\\lfloor x + 0.0001 \\rfloor}", "\\lfloor x \\rfloor"),
     ("\\boxed{1101_5}", "1101_4"),
+    ("\\boxed{-221_4}", "-221_3"),
+    ("\\boxed{0.0011_{3}}", "0.0011_{2}"),
     ("\\boxed{440{cm}^3}", "440{cm}^2"),
     ("\\boxed{45 \\text{ units}^3}", "45 \\text{ units}^2"),
 ]

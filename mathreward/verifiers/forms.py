@@ -127,7 +127,7 @@ def without_approximation(text: str) -> str:
     return head if head and head.count("{") == head.count("}") else text
 
 
-_BASE_RE = re.compile(r"\{?([0-9A-Za-z]{1,40})\}?_\{?(\d{1,2})\}?")
+_BASE_RE = re.compile(r"\{?([-+]?[0-9A-Za-z.]{1,40})\}?_\{?(\d{1,2})\}?")
 _UNIT_POWER_RE = re.compile(r"[A-Za-z}][ ]?\^ ?\{? ?([23]) ?\}?$")
 
 
