@@ -143,6 +143,8 @@ CASES: dict[str, list[tuple[str, str, bool]]] = {
         ("B. it can't be D", "(D) Alina", False),
         ("A total of 3 apples, so C", "A", False),
         ("故选 B", "B", True),
+        ("The answer is C, since A and B fail.", "C", True),
+        ("The answer is C, since A and B fail.", "A", False),
         ("故选 B", "C", False),
         ("So the correct option must be C, not A", "C", True),
     ],

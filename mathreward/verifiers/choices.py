@@ -29,7 +29,7 @@ _LETTER_RE = re.compile(r"(?<![A-Za-z0-9\\_^])(\(?)([A-J])(\)?)(?![A-Za-z0-9_^'(
 _CLAUSE_RE = re.compile(r"[,;.!?\n]|\bbut\b", re.IGNORECASE)
 _NEGATION_RE = re.compile(
     r"n't\b|\b(?:not|no|cannot|never|neither|nor|except|excluding|exclude[sd]?|eliminated?|rule[sd]? out|ruled out"
-    r"|wrong|incorrect|false|impossible)\b",
+    r"|wrong|incorrect|false|impossible|fails?|failed|violates?)\b",
     re.IGNORECASE,
 )
 _CHOOSING_RE = re.compile(r"选|答案|\b(?:answer|option|choice|choose|correct|select)", re.IGNORECASE)
