@@ -109,6 +109,7 @@ CASES: dict[str, list[tuple[str, str, bool]]] = {
         ("\\boxed{\\frac{737}{39} \\approx 18.9}", "\\frac{737}{39}", True),
         ("\\boxed{\\frac{737}{38} \\approx 18.9}", "\\frac{737}{39}", False),
         ("\\boxed{\\frac{737}{39}}", "\\frac{737}{39} ≈ 18.9", True),
+        ("\\boxed{x \\approx 11}", "11", True),
         ("\\boxed{505}", "\\text{... and the requested sum is }505", True),
         ("\\boxed{\\text{... and the requested sum is }505}", "505", True),
         ("\\boxed{\\text{... and the requested sum is not }505}", "505", False),

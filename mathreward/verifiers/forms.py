@@ -124,7 +124,9 @@ def without_approximation(text: str) -> str:
     if match is None or match.start() == 0 or "\\approx" in text[: match.start()]:
         return text
     head = text[: match.start()].strip()
-    return head if head and head.count("{") == head.count("}") else text
+    if not any(char.isdigit() for char in head) or head.count("{") != head.count("}"):
+        return text  # "x \\approx 11" names the variable, not an exact value
+    return head
 
 
 _BASE_RE = re.compile(r"\{?([-+]?[0-9A-Za-z.]{1,40})\}?_\{?(\d{1,2})\}?")
