@@ -16,7 +16,7 @@ __all__ = ["align_angle_units", "has_degree_measure"]
 # a number, then a degree mark; bounded repeats only, so the scan stays linear
 _DEGREE_MEASURE_RE = re.compile(
     r"(?<![\w.])([-+]?\d{1,12}(?:\.\d{1,12})?)[ \t]{0,3}"
-    r"(?:\^[ \t]{0,3}\{?[ \t]{0,3}\\circ[ \t]{0,3}\}?|°|\\degree(?![A-Za-z])|\\textdegree(?![A-Za-z])|degrees?\b)"
+    r"(?:\^[ \t{]{0,4}\\circ[ \t}]{0,4}|°|\\degree(?![A-Za-z])|\\textdegree(?![A-Za-z])|degrees?\b)"
 )
 _PI_RE = re.compile(r"\\pi(?![A-Za-z])|π")
 

@@ -130,7 +130,7 @@ def without_approximation(text: str) -> str:
 
 
 _BASE_RE = re.compile(r"\{?([-+]?[0-9A-Za-z.]{1,40})\}?_\{?(\d{1,2})\}?")
-_UNIT_POWER_RE = re.compile(r"[A-Za-z}][ ]?\^ ?\{? ?([23]) ?\}?$")
+_UNIT_POWER_RE = re.compile(r"[A-Za-z}] ?\^[ {]{0,3}([23])[ }]{0,3}$")
 
 
 def base_numerals(gold: str, preds: list[str]) -> tuple[bool, str] | None:

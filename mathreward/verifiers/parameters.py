@@ -24,17 +24,17 @@ __all__ = ["align_parameters", "free_names", "may_apply"]
 
 MAX_TEXT = 600
 _NAME = r"(?P<name>[A-Za-z]|\\ell)"
-_INTEGERS = r"\\in ?\\mathbb ?\{? ?[ZNR] ?\}?"
+_INTEGERS = r"\\in ?\\mathbb ?\{?[ZNR]\}?"
 _TAIL_RES = (
     re.compile(
-        r"[,;]? ?\(? ?(?:for|where|with) (?:(?:some|any|all|every|each|an|a|arbitrary) )?"
+        r"[,;( ]{0,4}(?:for|where|with) (?:(?:some|any|all|every|each|an|a|arbitrary) )?"
         r"(?:(?:integers?|natural numbers?|real numbers?|reals?|constants?) )?"
         + _NAME
         + r"(?: ?"
         + _INTEGERS
-        + r"| is an? (?:integer|real number|constant)| is any integer)?(?: ?\))? ?\.?$"
+        + r"| is an? (?:integer|real number|constant)| is any integer)?[ )]{0,3}\.?$"
     ),
-    re.compile(r"[,;(] ?" + _NAME + r" ?" + _INTEGERS + r"(?: ?\))? ?\.?$"),
+    re.compile(r"[,;(] ?" + _NAME + r" ?" + _INTEGERS + r"[ )]{0,3}\.?$"),
 )
 _INTEGER_PARAMETERS = frozenset({"k", "n", "m", "j", "l", "\\ell"})
 _CONSTANTS = frozenset({"e", "i"})
