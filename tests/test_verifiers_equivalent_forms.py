@@ -275,3 +275,37 @@ def test_fast_lane_agrees_with_the_full_path_on_answer_labels_in_other_languages
         assert fast == full, style
     assert verify("x\nAntwort: 6", "6", style="dapo").status == "no_answer"  # dapo reads "Answer:" lines only
     assert verify("x\nAntwort: 6", "6").status == "correct"
+
+
+HOSTILE = [
+    "1" * 1999,
+    "\\{x | " * 300,
+    "x<" * 900,
+    "for some integer " * 100,
+    "D, " * 600,
+    "1°" * 900,
+    "答案是" * 600,
+    "$1$" * 600,
+    "①" * 1900,
+    "x²" * 900,
+    "<sup>" * 390,
+    "\\" * 1999,
+    "é 1, " * 390,
+    "1 1/2 " * 320,
+    "k\\pi " * 390,
+]
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("text", HOSTILE)
+def test_new_rules_on_hostile_text_finish_and_return_text(text: str) -> None:
+    from mathreward.verifiers import angles, choices, forms, languages, parameters, set_builder, symbols
+
+    assert isinstance(angles.align_angle_units(text, (text,))[0], str)
+    assert isinstance(set_builder.as_intervals(text), str)
+    assert isinstance(parameters.align_parameters(text, text)[1], str)
+    assert choices.chosen_letter(text) in (None, *"ABCDEFGHIJ")
+    assert isinstance(forms.stated_value(text), str) and isinstance(forms.without_approximation(text), str)
+    assert languages.foreign_value(text) is None or len(languages.foreign_value(text) or "") <= len(text)
+    assert isinstance(symbols.repair_ends(symbols.ascii_forms(text)), str)
+    assert extract((text + "\n") * 300).path in ("answer_line", "boxed", "math_span", "last_number", "none")
