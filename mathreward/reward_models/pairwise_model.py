@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from mathreward.reward_models.encoding import encode_left_padded, fit_responses
-from mathreward.reward_models.loading import (
+from mathreward.reward_models.runtime import (
     load_tokenizer,
     pick_device,
     pick_dtype,
