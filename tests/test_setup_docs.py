@@ -22,4 +22,3 @@ def test_readme_has_two_virtualenv_setup_blocks_and_ci_runs_the_test_one() -> No
         ["bash", ".ci/run", "--print"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=True
     )
     assert printed.stdout.strip() == tests
-

@@ -236,7 +236,7 @@ class _Parser:
                 raise NotNumeric("exponent too large or not an integer")
             if base == 0 and exponent < 0:
                 raise NotNumeric("division by zero")
-            if base.is_Rational and abs(base.p) > 10**6:
+            if isinstance(base, self.sp.Rational) and abs(base.p) > 10**6:
                 raise NotNumeric("power too large")
             return base**exponent
         return base
@@ -335,14 +335,14 @@ def decompose(value) -> Decomposition | None:
     if value.is_Rational:
         return Decomposition(a=int(value.p), b=0, d=int(value.q), unit="one")
     coefficients = value.as_coefficients_dict()
-    constant = sympy.Rational(0)
+    constant = Fraction(0)  # exact rationals; sympy's Rational(0) is typed as possibly nan / zoo
     unit_term = None
-    unit_coefficient = sympy.Rational(0)
+    unit_coefficient = Fraction(0)
     for term, coefficient in coefficients.items():
         if not coefficient.is_Rational:
             return None
         if term == 1:
-            constant += coefficient
+            constant += Fraction(int(coefficient.p), int(coefficient.q))
             continue
         if unit_term is not None and term != unit_term:
             return None
@@ -352,10 +352,10 @@ def decompose(value) -> Decomposition | None:
             unit_term = term
         else:
             return None
-        unit_coefficient += coefficient
+        unit_coefficient += Fraction(int(coefficient.p), int(coefficient.q))
     if unit_term is None or unit_coefficient == 0:
-        return Decomposition(a=int(constant.p), b=0, d=int(constant.q), unit="one")
-    d = math.lcm(int(constant.q), int(unit_coefficient.q))
+        return Decomposition(a=constant.numerator, b=0, d=constant.denominator, unit="one")
+    d = math.lcm(constant.denominator, unit_coefficient.denominator)
     a = int(constant * d)
     b = int(unit_coefficient * d)
     if unit_term == sympy.pi:

@@ -6,8 +6,8 @@ can filter prompt groups on accuracy rather than on the shaped score.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence, Sized
+from typing import Any, cast
 
 from mathreward.rewards.base import Reward, RewardResult, check_batch
 from mathreward.rewards.catalog import accepted_options, is_registered, make_reward, resolve_name
@@ -111,7 +111,9 @@ def _token_counter(tokenizer: Any) -> Callable[[str], int]:
     if hasattr(tokenizer, "encode"):
         return lambda text: len(tokenizer.encode(text, add_special_tokens=False))
     if callable(tokenizer):
-        return lambda text: len(tokenizer(text))
+        # The contract is "a callable text -> tokens"; callable() checks the call, not what it returns.
+        tokens_of = cast(Callable[[str], Sized], tokenizer)
+        return lambda text: len(tokens_of(text))
     raise TypeError("tokenizer must be a path, a tokenizer with .encode, or a callable text -> tokens")
 
 
