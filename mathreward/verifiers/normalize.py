@@ -130,16 +130,22 @@ UNIT_WORDS = frozenset(
     """.split()
 )
 _POWER = r"(?:\s*(?:\^\s*\{?[23]\}?|[²³]))?"
+# One unit token, read one way only (linear matching): a known unit not glued to a preceding letter, or another word
+# of two or more letters after a space or "{" that is not a known unit.
 _UNIT_WORD = (
-    r"(?:\{\s*)?(?:(?:" + _KNOWN_UNITS + r")(?:\s*\})?" + _POWER + r"(?![A-Za-z])"
-    r"|(?<=[\s{])[a-zA-Z][a-zA-Z\-]+\.?(?:\s*\})?" + _POWER + r")"
+    r"(?:\{\s*)?(?:(?<![A-Za-z])(?:" + _KNOWN_UNITS + r")(?![A-Za-z])(?:\s*\})?" + _POWER + r""
+    r"|(?<=[\s{])(?!(?:" + _KNOWN_UNITS + r")(?![A-Za-z]))[a-zA-Z][a-zA-Z\-]+\.?(?:\s*\})?" + _POWER + r")"
 )
+_UNIT_GROUP = _UNIT_WORD + r"(?:\s*(?:/|per\s)\s*" + _UNIT_WORD + r")?"
+MAX_UNIT_WORDS = 6  # a unit suffix is a few words, never a sentence
 _TRAILING_UNITS_RE = re.compile(
-    r"^(?P<value>.*?(?:[\d}.%)]|\\pi))\s*(?P<unit>(?:"
-    + _UNIT_WORD
-    + r"(?:\s*(?:/|per\s)\s*"
-    + _UNIT_WORD
-    + r")?\s*)+|[$€£¥₹]|USD|EUR|GBP|\\\$)\s*\.?$"
+    r"^(?P<value>.*?(?:[\d}.%)]|\\pi))\s*(?P<unit>"
+    + _UNIT_GROUP
+    + r"(?:\s*"
+    + _UNIT_GROUP
+    + r"){0,"
+    + str(MAX_UNIT_WORDS - 1)
+    + r"}|[$€£¥₹]|USD|EUR|GBP|\\\$)\s*\.?$"
 )
 _TIME_OF_DAY_RE = re.compile(r"(?<=\d)\s*(?:[aApP]\.\s?[mM]\.?|(?<=\s)[aApP][mM]\.?)$")  # "9 a.m." is 9
 _LEADING_CURRENCY_RE = re.compile(r"^(?:\\\$|[$€£¥₹]|USD\s|EUR\s|GBP\s|Rs\.?\s?)\s*(?=[-+]?[\d.])")
