@@ -83,6 +83,11 @@ _DELIM_RE = re.compile(r"\\\\|\\\$|\$\$|\$|\\\(|\\\)|\\\[|\\\]")
 # "$ \\begin{pmatrix}..\\end{pmatrix} $": a dollar followed by spaces opens math when a command follows on its line
 _SPACED_OPEN_RE = re.compile(r"[ \t]{1,8}\\[A-Za-z]")
 _CLOSER = {"$$": "$$", "$": "$", "\\(": "\\)", "\\[": "\\]"}
+# A dollar amount right after a "$": "$5", "$1,000", "$5.50" (bounded digit runs, one way to match).
+_AMOUNT_RE = re.compile(r"\d{1,3}(?:,\d{3}){1,6}(?:\.\d{1,8})?(?!\d)|\d{1,30}(?:\.\d{1,8})?(?![\d,])")
+_AMOUNT_WORD_RE = re.compile(r"[ \t]{1,4}[A-Za-z]{2,}(?![A-Za-z])")
+_PROSE_WORD_RE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}")
+MAX_MATH_WORDS = 4  # "$10 square meters per second$" is math; a sentence of words after an amount is prose
 # Phrases that announce a final answer without a colon: "The final answer is", "**Final Answer**", "answer ="
 _PHRASE_RE = re.compile(r"\b(?:final\s{1,3}answer|answer)\b", re.IGNORECASE)
 _NUMBER_RE = re.compile(r"(?<![\w.])[-−]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:\s?/\s?\d+)?%?")
@@ -632,6 +637,31 @@ def _from_boxes(text: str, boxes: list[tuple[int, int, str]]) -> Extraction:
 # ----------------------------------------------------------------------------------------------- free-form fallback
 
 
+def _is_currency(text: str, end: int) -> bool:
+    """Whether the ``$`` just before ``end`` is a price sign, not a math opener: an amount follows ("costs $5",
+    "$1,000", "$5.50 each", "$5. Then") and the text does not go on to close it as math ("$5$", "$5 + 3 = 8$",
+    "$10 cm$" stay math)."""
+    amount = _AMOUNT_RE.match(text, end)
+    if amount is None:
+        return False
+    after = amount.end()
+    if after >= len(text) or text[after] == "\n":
+        return True
+    char = text[after]
+    if char in ".,;:!?":
+        following = text[after + 1 : after + 3].lstrip(" \t")
+        return after + 1 >= len(text) or (text[after + 1].isspace() and not following[:1].isdigit())
+    if _AMOUNT_WORD_RE.match(text, after) is None:
+        return False
+    closer = text.find("$", after)
+    if closer < 0:
+        return True
+    between = text[after:closer]
+    if text[closer - 1].isspace() or "\n" in between or ". " in between:
+        return True
+    return len(_PROSE_WORD_RE.findall(between, 0, 400)) > MAX_MATH_WORDS
+
+
 def _math_spans(text: str) -> list[tuple[int, int, str]]:
     """Math spans ($$..$$, $..$, \\(..\\), \\[..\\]) as (start, end, content); one linear pass.
 
@@ -652,6 +682,8 @@ def _math_spans(text: str) -> list[tuple[int, int, str]]:
                 continue
             spaced = token == "$" and end < len(text) and text[end].isspace()
             if token == "$" and (end >= len(text) or (text[end].isspace() and not _SPACED_OPEN_RE.match(text, end))):
+                continue
+            if token == "$" and _is_currency(text, end):
                 continue
             open_token, open_start = token, start
             continue
