@@ -32,8 +32,8 @@ _DECIMAL = re.compile(r"^[+-]?(?:\d+\.\d*|\.\d+)$")
 _BASE = re.compile(r"^\{?(\d+)\}?_\{?(\d{1,2})\}?$")
 _CHOICE = re.compile(r"^\(?([A-E])\)?$")
 _MIXED = re.compile(r"^(-?)(\d+)\s*\\frac\{(\d+)\}\{(\d+)\}$")
-_UNIT_WORDS = re.compile(
-    r"\s*(?:units?|square units|sq\.? ?units|cm|m|km|mm|inches|inch|in|feet|foot|ft|yards?|miles?|meters?|"
+_UNIT_WORDS = re.compile(  # (?<!\s): a match starts where its spaces start, so a space run is scanned once
+    r"(?<!\s)\s*(?:units?|square units|sq\.? ?units|cm|m|km|mm|inches|inch|in|feet|foot|ft|yards?|miles?|meters?|"
     r"centimeters?|degrees?|dollars?|cents?|hours?|minutes?|seconds?|days?|weeks?|years?|mph|pounds?|ounces?|"
     r"gallons?|liters?|square feet|square inches|square meters|square centimeters|cubic feet|cubic inches|"
     r"cubic units|cubic centimeters|cm\^2|m\^2|cm\^3|ft\^2|in\^2|sq ft|people|students|ways|times)\s*$",

@@ -14,7 +14,7 @@ from .compare import NeedsSymbolic, Options, compare
 from .deadline import ItemExpired, item_watch
 from .exact import Refused
 from .extraction import STYLES as STYLES_ACCEPTED
-from .extraction import extract, read_gold
+from .extraction import extract, read_gold, repair_matrix_rows
 from .fast_lane import fast_verdicts
 from .guard import default_pool
 from .limits import RefusedInput
@@ -163,6 +163,7 @@ def _in_process(
     if not gold_text:
         return Verdict(False, extraction.answer, "error", f"path={extraction.path}; empty gold answer")
     candidates = extraction.candidates if len(extraction.candidates) > 1 else (extraction.answer,)
+    candidates = tuple(repair_matrix_rows(text) for text in candidates)  # as the gold is read (lost row breaks)
     fast = _fast(candidates, gold_text, options)
     if fast is not None:
         status, reason = fast

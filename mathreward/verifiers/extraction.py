@@ -99,7 +99,7 @@ _LOST_ROW_BREAK_RE = re.compile(r"(?<![\\A-Za-z])\\(?=[-\d])")
 _WORD_RE = re.compile(r"(?<!\\)\b[A-Za-z]{3,}\b")
 # A plain word (not a LaTeX command, not a connector or a function name written in plain text)
 _PLAIN_WORD_RE = re.compile(
-    r"(?<![\\A-Za-z])(?!(?:and|or|sqrt|pi|sin|cos|tan|log|ln|exp|mod|inf|infty|deg|i)\b)[A-Za-z']{2,}",
+    r"(?<![\\A-Za-z\d])(?!(?:and|or|sqrt|pi|sin|cos|tan|log|ln|exp|mod|inf|infty|deg|i)\b)[A-Za-z']{2,}",
     re.IGNORECASE,
 )
 _LATEX_CMD_RE = re.compile(r"\\[A-Za-z]+")
@@ -208,7 +208,7 @@ def read_gold(gold: str) -> str:
             text = text[:-1].rstrip()
         if text == before:
             break
-    return _repair_matrix_rows(text)
+    return repair_matrix_rows(text)
 
 
 def _boxed_parts(text: str) -> str | None:
@@ -241,7 +241,7 @@ def _is_solution(text: str) -> bool:
     return False
 
 
-def _repair_matrix_rows(text: str) -> str:
+def repair_matrix_rows(text: str) -> str:
     """``\\begin{pmatrix}6\\3\\-1\\end{pmatrix}`` -> rows ``6 \\\\ 3 \\\\ -1`` (row breaks that lost a backslash)."""
     if "\\\\" in text or _MATRIX_BEGIN_RE.search(text) is None:
         return text
