@@ -212,7 +212,7 @@ def parse_plain_number(text: str) -> Fraction | None:
     return sign * value
 
 
-_TOKEN_RE = re.compile(r"\s*(?:(\d+(?:\.\d*)?|\.\d+)|(\\[A-Za-z]+)|([-+*/^(){}\[\]!]))")
+_TOKEN_RE = re.compile(r"(?<!\s)\s*(?:(\d+(?:\.\d*)?|\.\d+)|(\\[A-Za-z]+)|([-+*/^(){}\[\]!]))")
 _IMPLICIT_START = {"\\frac", "\\sqrt", "\\pi", "(", "{", "["}
 _MULTIPLY = {"*", "\\cdot", "\\times"}
 

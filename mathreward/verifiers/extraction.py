@@ -76,7 +76,7 @@ NO_ANSWER = Extraction(None, PATH_NONE, ())
 
 # `Answer:` with markdown around it: "Answer:", "**Answer:**", "**Answer**:", "*Answer*:", "Final answer :", "答案："
 _ASCII_LOWER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
-_ANSWER_COLON_RE = re.compile(r"(?:\*\*|\*|__|_)?[ \t]*[:：](?:\*\*|\*|__|_)?")
+_ANSWER_COLON_RE = re.compile(r"(?:\*\*|\*|__|_)?(?<![ \t])[ \t]*[:：](?:\*\*|\*|__|_)?")
 _BOX_RE = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
 # Math delimiters for the span scanner; escaped backslashes and dollars come first so they are skipped as tokens.
 _DELIM_RE = re.compile(r"\\\\|\\\$|\$\$|\$|\\\(|\\\)|\\\[|\\\]")
@@ -107,7 +107,7 @@ _LONG_WORD_RE = re.compile(r"[A-Za-z]{3,}")
 _TWO_LETTERS_RE = re.compile(r"[A-Za-z]{2,}")
 _CONNECTOR_RE = re.compile(r"\b(?:and|or)\b|[,;]")
 _GLUE_RE = re.compile(
-    r"\\text\s*\{\s*(?:and|or|,|;)?\s*\}|\\(?:q?quad|mbox\{\s*(?:and|or)?\s*\})|\\[,;:! ]|\\\\|\\[()\[\]]"
+    r"\\text\s*\{\s*(?:(?:and|or|,|;)\s*)?\}|\\(?:q?quad|mbox\{\s*(?:(?:and|or)\s*)?\})|\\[,;:! ]|\\\\|\\[()\[\]]"
     r"|\b(?:and|or|for|in|parts?)\b|\(\s*[a-z]\s*\)|\\(?:text|textbf|mbox)\s*\{|\}"
     r"|[A-Za-z](?:_\{?\w{1,3}\}?)?\s*=|[\s$,;&~]",
     re.IGNORECASE,

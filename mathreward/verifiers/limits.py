@@ -12,7 +12,7 @@ MAX_SYMBOLIC_EXPONENT_DIGITS = 4  # x^{9999} at most on the symbolic path
 MAX_SYMBOLIC_FACTORIAL = 500
 MAX_SYMBOLIC_DIGITS = 400
 
-_BIG_FACTORIAL_RE = re.compile(r"(\d+)\s*!")
+_BIG_FACTORIAL_RE = re.compile(r"(?<!\d)(\d+)\s*!")  # (?<!\d): a digit run is read from its start only
 _LONG_NUMBER_RE = re.compile(r"\d{" + str(MAX_SYMBOLIC_DIGITS + 1) + ",}")
 _NUMBER_RE = re.compile(r"\d+")
 # a number raised to a number inside an exponent: 10^{10^{10}}, 9^{9^{9^9}} (x^{x^2} and e^{-x^2} are fine)

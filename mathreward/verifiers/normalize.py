@@ -59,11 +59,11 @@ _SPACING_RE = re.compile(
 )
 _DELIMS_RE = re.compile(r"\$|\\\(|\\\)|^\s*\\\[|\\\]\s*$")
 _TRIG_RE = re.compile(r"\\(?:sin|cos|tan|cot|sec|csc)(?![A-Za-z])")
-_TRIG_DEGREE_RE = re.compile(r"(\d+(?:\.\d+)?)\s*\^\s*\{?\s*\\circ\s*\}?")
+_TRIG_DEGREE_RE = re.compile(r"(?<!\d)(\d+(?:\.\d+)?)\s*\^\s*(?:\{\s*)?\\circ\s*\}?")
 _FRAC_SPELLINGS_RE = re.compile(r"\\[dtc]frac(?![A-Za-z])")
 _BINOM_SPELLINGS_RE = re.compile(r"\\[dt]binom(?![A-Za-z])")
 _DEGREE_RE = re.compile(
-    r"\^\s*\{?\s*\\circ\s*\}?\s*[CF]?(?![A-Za-z])|\\circ(?![A-Za-z])|\\degree(?![A-Za-z])|\\textdegree"
+    r"\^\s*(?:\{\s*)?\\circ(?:\s*\})?\s*[CF]?(?![A-Za-z])|\\circ(?![A-Za-z])|\\degree(?![A-Za-z])|\\textdegree"
 )
 # Wrappers whose content is the value: \text{..}, \textbf{..}, \mathrm{..}, \boxed{..}, ...
 _WRAPPERS = (
