@@ -11,22 +11,19 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
+import regex_pump
+from cli_run import mathreward
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import regex_pump  # noqa: E402
-from cli_run import mathreward  # noqa: E402
-
-from mathreward.verifiers import verify, verify_batch  # noqa: E402
-from mathreward.verifiers import core as verifier_core  # noqa: E402
-from mathreward.verifiers.deadline import interruptible_here  # noqa: E402
+from mathreward.verifiers import core as verifier_core
+from mathreward.verifiers import verify, verify_batch
+from mathreward.verifiers.deadline import interruptible_here
 
 REPRO = "The pen costs $5 " + "the bases of both sides in " * 7 + "\\frac{5$."
 EXERCISE = [
@@ -185,6 +182,7 @@ def test_serve_keeps_answering_next_to_degenerate_requests() -> None:
     finally:
         server.stop()
     assert server.proc.returncode in (0, -15)  # SIGTERM stopped it: nothing in flight held it (no SIGKILL)
+
 
 # --------------------------------------------------------------------------------------------------- hypothesis
 

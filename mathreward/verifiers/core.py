@@ -5,7 +5,6 @@ worker processes with a per-item deadline.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache

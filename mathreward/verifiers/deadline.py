@@ -34,17 +34,16 @@ class ItemExpired(BaseException):
 
 
 TICK_SECONDS = 0.05  # the timer looks at the item in progress every 50 ms of CPU time
-_TIMER = getattr(signal, "ITIMER_VIRTUAL", None)
-_SIGNAL = getattr(signal, "SIGVTALRM", None)
+_AVAILABLE = hasattr(signal, "setitimer") and hasattr(signal, "SIGVTALRM")  # not on Windows
 
 
 def interruptible_here() -> bool:
     """Whether this call can be interrupted by the CPU-time timer: the main thread, with SIGVTALRM free."""
-    if _TIMER is None or _SIGNAL is None or threading.current_thread() is not threading.main_thread():
+    if not _AVAILABLE or threading.current_thread() is not threading.main_thread():
         return False
     try:
-        handler = signal.getsignal(_SIGNAL)
-        busy = signal.getitimer(_TIMER) != (0.0, 0.0)
+        handler = signal.getsignal(signal.SIGVTALRM)
+        busy = signal.getitimer(signal.ITIMER_VIRTUAL) != (0.0, 0.0)
     except (ValueError, OSError):
         return False
     return handler in (signal.SIG_DFL, signal.SIG_IGN, None) and not busy
@@ -86,11 +85,11 @@ def item_watch(budget: float) -> Iterator[ItemWatch | None]:
         yield None
         return
     watch = ItemWatch(budget)
-    previous = signal.signal(_SIGNAL, watch._fire)
+    previous = signal.signal(signal.SIGVTALRM, watch._fire)
     try:
-        signal.setitimer(_TIMER, watch.period, watch.period)
+        signal.setitimer(signal.ITIMER_VIRTUAL, watch.period, watch.period)
         yield watch
     finally:
         watch.active = False  # a signal already on its way must not raise any more
-        signal.setitimer(_TIMER, 0)
-        signal.signal(_SIGNAL, previous)
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        signal.signal(signal.SIGVTALRM, previous)
