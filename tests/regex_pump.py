@@ -8,9 +8,9 @@ patterns compiled through ``re`` while ``exercise()`` runs (inline ``re.findall(
 after an example of what precedes it), adds generic fragments of model output (``"a "``, ``"1"``, ``"{"``, ``"$"``,
 ``"the "``, ...), repeats each at a small and a 16x larger size, appends a character that makes the match fail, and
 times ``search``. A linear pattern takes about 16x longer at the larger size; a quadratic one 256x, a cubic one 4096x,
-an exponential one never returns (an interval timer stops it: CPython's matcher checks for signals while it
-backtracks). A size pair is only reported when the growth is confirmed on the minimum of several repeats, so a busy
-machine does not make it fail.
+an exponential one never returns (a CPU-time timer stops it: CPython's matcher checks for signals while it
+backtracks). Times are CPU times of this process, and a growth is only reported when it is confirmed on the minimum
+of several repeats, so a busy machine does not make it fail.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ SMALL_CHARS = 200
 GROWTH = 16
 MAX_RATIO = 80.0  # linear: ~16; quadratic: ~256; cubic: ~4096
 MIN_SLOW_SECONDS = 0.004  # growth below this at the large size is noise, not a blow-up
-STOP_SECONDS = 1.0  # one search longer than this on ~3,200 characters is a blow-up by itself
+STOP_SECONDS = 1.0  # one search taking this much CPU on ~3,200 characters is a blow-up by itself
 _CANDIDATE_CHARS = "a1 x{}$.\\,-(Z_:\n0"
 _REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT} | ({_c.POSSESSIVE_REPEAT} if hasattr(_c, "POSSESSIVE_REPEAT") else set())
 _LIMIT = 6
@@ -170,20 +170,21 @@ def _raise_stopped(_signum, _frame) -> None:
 
 
 def _time_search(pattern: re.Pattern, text: str) -> float:
-    """Seconds one ``search`` takes (STOP_SECONDS + 1 when an interval timer had to stop it)."""
-    previous = signal.signal(signal.SIGALRM, _raise_stopped)
-    started = time.perf_counter()
+    """CPU seconds one ``search`` takes (STOP_SECONDS + 1 when a CPU-time timer had to stop it). CPU time, not wall
+    time: a busy machine that takes the processor away does not count; SIGALRM stays free for pytest-timeout."""
+    previous = signal.signal(signal.SIGVTALRM, _raise_stopped)
+    started = time.process_time()
     try:
-        signal.setitimer(signal.ITIMER_REAL, STOP_SECONDS)
+        signal.setitimer(signal.ITIMER_VIRTUAL, STOP_SECONDS)
         try:
             pattern.search(text)
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.setitimer(signal.ITIMER_VIRTUAL, 0)
     except _Stopped:
         return STOP_SECONDS + 1.0
     finally:
-        signal.signal(signal.SIGALRM, previous)
-    return time.perf_counter() - started
+        signal.signal(signal.SIGVTALRM, previous)
+    return time.process_time() - started
 
 
 @dataclass
