@@ -114,6 +114,19 @@ def test_rows_from_another_thread_go_whole_to_the_workers_with_the_same_verdicts
     assert box["verdicts"] == here
 
 
+def test_is_equivalent_from_another_thread_agrees() -> None:
+    from mathreward.verifiers import is_equivalent
+
+    pairs = [("\\frac{1}{2}", "0.5"), ("\\frac{1}{2}", "50\\%"), ("(x+1)^2", "x^2+2x+1"), ("3", "4"), ("2", "")]
+    here = [is_equivalent(gold, pred) for gold, pred in pairs]
+    box: dict = {}
+    thread = threading.Thread(target=lambda: box.setdefault("found", [is_equivalent(g, p) for g, p in pairs]))
+    thread.start()
+    thread.join(120)
+    assert here == [True, False, True, False, False]
+    assert box["found"] == here
+
+
 # --------------------------------------------------------------------------------------------------- currency
 
 
