@@ -24,13 +24,11 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
-try:  # Python 3.11+
-    import re._constants as _c
-    import re._parser as _parser
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _parser  # type: ignore[no-redef]
+# The parser of ``re`` (re._parser from 3.11, sre_parse before); its opcode names have no type stubs.
+_c: Any = importlib.import_module("re._constants" if sys.version_info >= (3, 11) else "sre_constants")
+_parser: Any = importlib.import_module("re._parser" if sys.version_info >= (3, 11) else "sre_parse")
 
 GENERIC_FRAGMENTS = ("a ", "1", " ", "{", "}", "$", "the ", "a", "ab", "\\frac{", "1,", ".", "\\", "x^", "(", "-", "\n")
 FAIL_SUFFIXES = ("\x01",)
