@@ -24,16 +24,16 @@ INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
 
 _SPACING = re.compile(r"\\[,;:! ]|\\quad|\\qquad|~|\\displaystyle|\\left|\\right|\\mathrm|\\rm")
-_UNIT_TEXT = re.compile(r"\\(?:text|textbf|mbox|mathrm)\s*\{\s*([^{}]*)\}")
-_DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\degree")
+_UNIT_TEXT = re.compile(r"\\(?:text|textbf|mbox|mathrm)\s*\{([^{}]*)\}")  # the group is stripped by its reader
+_DEGREES = re.compile(r"\^\s*(?:\{\s*)?\\circ\s*\}?|°|\\degree")
 _THOUSANDS = re.compile(r"^-?\d{1,3}(?:(?:,|\{,\})\d{3})+(?:\.\d+)?$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _DECIMAL = re.compile(r"^[+-]?(?:\d+\.\d*|\.\d+)$")
 _BASE = re.compile(r"^\{?(\d+)\}?_\{?(\d{1,2})\}?$")
 _CHOICE = re.compile(r"^\(?([A-E])\)?$")
 _MIXED = re.compile(r"^(-?)(\d+)\s*\\frac\{(\d+)\}\{(\d+)\}$")
-_UNIT_WORDS = re.compile(
-    r"\s*(?:units?|square units|sq\.? ?units|cm|m|km|mm|inches|inch|in|feet|foot|ft|yards?|miles?|meters?|"
+_UNIT_WORDS = re.compile(  # (?<!\s): a match starts where its spaces start, so a space run is scanned once
+    r"(?<!\s)\s*(?:units?|square units|sq\.? ?units|cm|m|km|mm|inches|inch|in|feet|foot|ft|yards?|miles?|meters?|"
     r"centimeters?|degrees?|dollars?|cents?|hours?|minutes?|seconds?|days?|weeks?|years?|mph|pounds?|ounces?|"
     r"gallons?|liters?|square feet|square inches|square meters|square centimeters|cubic feet|cubic inches|"
     r"cubic units|cubic centimeters|cm\^2|m\^2|cm\^3|ft\^2|in\^2|sq ft|people|students|ways|times)\s*$",
