@@ -22,7 +22,7 @@ import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 __all__ = [
     "MISSING",
@@ -163,8 +163,8 @@ class Batch:
     def values(self, field: str, rows: int | None = None) -> list[Any]:
         """One Python value per row (the first ``rows``): the value at dotted ``field``, or MISSING."""
         if self.arrow is None:
-            records = self.records if rows is None else self.records[:rows]
-            return [get_field(record, field) for record in records]
+            records = self.records or []
+            return [get_field(record, field) for record in (records if rows is None else records[:rows])]
         arrow = self.arrow if rows is None else self.arrow.slice(0, rows)
         return _arrow_values(arrow, field)
 
@@ -242,7 +242,8 @@ def _arrow_values(arrow: Any, field: str) -> list[Any]:
             if array.type.get_field_index(part) < 0:
                 return [MISSING] * arrow.num_rows
             parent_nulls = array.is_null().to_pylist() if array.null_count else None
-            array = pc.struct_field(array, part)
+            # struct_field is made at import time from Arrow's function registry, so pyright cannot see it.
+            array = pc.struct_field(array, part)  # pyright: ignore[reportAttributeAccessIssue]
             if parent_nulls is not None:  # a null struct has no child: the field is missing there
                 values = _arrow_values_rest(array, parts[depth + 1 :])
                 return [MISSING if null else value for null, value in zip(parent_nulls, values, strict=True)]
@@ -317,7 +318,7 @@ def read_table(path: str | os.PathLike, *, suffixes: Sequence[str] = READ_SUFFIX
     if path.suffix.lower() in PARQUET_SUFFIXES and path.suffix.lower() in suffixes:
         import pyarrow as pa
 
-        batches = [batch.arrow for batch in _parquet_batches(path, 65536)]
+        batches = list(_parquet_record_batches(path, 65536))
         schema = batches[0].schema if batches else _parquet_schema(path)
         return Batch(path, 0, arrow=pa.Table.from_batches(batches, schema=schema))
     return Batch(path, 0, records=read_rows(path, suffixes=suffixes))
@@ -338,17 +339,22 @@ def read_rows(path: str | os.PathLike, *, suffixes: Sequence[str] = READ_SUFFIXE
 
 
 def _parquet_batches(path: Path, batch_size: int) -> Iterator[Batch]:
+    start = 0
+    for record_batch in _parquet_record_batches(path, batch_size):
+        yield Batch(path, start, arrow=record_batch)
+        start += record_batch.num_rows
+
+
+def _parquet_record_batches(path: Path, batch_size: int) -> Iterator[Any]:
+    """The file's pyarrow RecordBatches; a corrupt or non-parquet file raises ``TableError``."""
     import pyarrow.parquet as pq
 
     try:
         handle = pq.ParquetFile(path)
     except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for corrupt or non-parquet files
         raise TableError(path, f"cannot be read as parquet ({_first_line(exc)})") from None
-    start = 0
     try:
-        for record_batch in handle.iter_batches(batch_size=batch_size, use_threads=False):  # callers run in parallel
-            yield Batch(path, start, arrow=record_batch)
-            start += record_batch.num_rows
+        yield from handle.iter_batches(batch_size=batch_size, use_threads=False)  # callers run in parallel
     except TableError:
         raise
     except Exception as exc:  # noqa: BLE001
@@ -482,7 +488,7 @@ class TableWriter:
         self.rows = 0
         self._parquet = None
         self._held: list[dict[str, Any]] = []
-        self._handle = None
+        self._handle: TextIO | None = None
         self._first = True
 
     def __enter__(self) -> TableWriter:
@@ -496,17 +502,17 @@ class TableWriter:
 
     def write(self, batch: Batch, new_columns: dict[str, Sequence[Any]] | None = None) -> None:
         """Append the rows of ``batch`` plus ``new_columns``."""
-        new_columns = {name: list(values) for name, values in (new_columns or {}).items()}
-        for name, values in new_columns.items():
+        columns = {name: list(values) for name, values in (new_columns or {}).items()}
+        for name, values in columns.items():
             if len(values) != len(batch):
                 raise ValueError(f"column {name!r} has {len(values)} values for {len(batch)} rows")
         self.rows += len(batch)
         if self.kind == "parquet" and batch.arrow is not None and not self._held:
-            self._write_arrow(batch, new_columns)
+            self._write_arrow(batch, columns)
         elif self.kind == "parquet":
-            self._held.extend(_merged(batch.to_records(), new_columns))
+            self._held.extend(_merged(batch.to_records(), columns))
         else:
-            self._write_json(batch.to_records(), new_columns)
+            self._write_json(batch.to_records(), columns)
 
     def _write_arrow(self, batch: Batch, new_columns: dict[str, list[Any]]) -> None:
         import pyarrow as pa
@@ -531,17 +537,22 @@ class TableWriter:
                 ) from None
         self._parquet.write_table(table)
 
-    def _write_json(self, records: list[dict[str, Any]], new_columns: dict[str, list[Any]]) -> None:
+    def _json_handle(self) -> TextIO:
+        """The open temp file of a json/jsonl output (opened, with json's "[", on first use)."""
         if self._handle is None:
             self._handle = open(self.tmp, "w", encoding="utf-8")  # noqa: SIM115 - closed in close/abort
             if self.kind == "json":
                 self._handle.write("[")
+        return self._handle
+
+    def _write_json(self, records: list[dict[str, Any]], new_columns: dict[str, list[Any]]) -> None:
+        handle = self._json_handle()
         for record in _merged(records, new_columns):
             text = json.dumps(record, ensure_ascii=False, default=_json_default)
             if self.kind == "json":
-                self._handle.write(text if self._first else ", " + text)
+                handle.write(text if self._first else ", " + text)
             else:
-                self._handle.write(text + "\n")
+                handle.write(text + "\n")
             self._first = False
 
     def close(self) -> Path:
@@ -553,11 +564,10 @@ class TableWriter:
                 else:
                     self._parquet.close()
             else:
-                if self._handle is None:
-                    self._write_json([], {})
+                handle = self._json_handle()
                 if self.kind == "json":
-                    self._handle.write("]\n")
-                self._handle.close()
+                    handle.write("]\n")
+                handle.close()
             os.replace(self.tmp, self.path)
         except BaseException:
             self.abort()

@@ -24,16 +24,16 @@ INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
 
 _SPACING = re.compile(r"\\[,;:! ]|\\quad|\\qquad|~|\\displaystyle|\\left|\\right|\\mathrm|\\rm")
-_UNIT_TEXT = re.compile(r"\\(?:text|textbf|mbox|mathrm)\s*\{\s*([^{}]*)\}")
-_DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\degree")
+_UNIT_TEXT = re.compile(r"\\(?:text|textbf|mbox|mathrm)\s*\{([^{}]*)\}")  # the group is stripped by its reader
+_DEGREES = re.compile(r"\^\s*(?:\{\s*)?\\circ\s*\}?|°|\\degree")
 _THOUSANDS = re.compile(r"^-?\d{1,3}(?:(?:,|\{,\})\d{3})+(?:\.\d+)?$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _DECIMAL = re.compile(r"^[+-]?(?:\d+\.\d*|\.\d+)$")
 _BASE = re.compile(r"^\{?(\d+)\}?_\{?(\d{1,2})\}?$")
 _CHOICE = re.compile(r"^\(?([A-E])\)?$")
 _MIXED = re.compile(r"^(-?)(\d+)\s*\\frac\{(\d+)\}\{(\d+)\}$")
-_UNIT_WORDS = re.compile(
-    r"\s*(?:units?|square units|sq\.? ?units|cm|m|km|mm|inches|inch|in|feet|foot|ft|yards?|miles?|meters?|"
+_UNIT_WORDS = re.compile(  # (?<!\s): a match starts where its spaces start, so a space run is scanned once
+    r"(?<!\s)\s*(?:units?|square units|sq\.? ?units|cm|m|km|mm|inches|inch|in|feet|foot|ft|yards?|miles?|meters?|"
     r"centimeters?|degrees?|dollars?|cents?|hours?|minutes?|seconds?|days?|weeks?|years?|mph|pounds?|ounces?|"
     r"gallons?|liters?|square feet|square inches|square meters|square centimeters|cubic feet|cubic inches|"
     r"cubic units|cubic centimeters|cm\^2|m\^2|cm\^3|ft\^2|in\^2|sq ft|people|students|ways|times)\s*$",
@@ -236,7 +236,7 @@ class _Parser:
                 raise NotNumeric("exponent too large or not an integer")
             if base == 0 and exponent < 0:
                 raise NotNumeric("division by zero")
-            if base.is_Rational and abs(base.p) > 10**6:
+            if isinstance(base, self.sp.Rational) and abs(base.p) > 10**6:
                 raise NotNumeric("power too large")
             return base**exponent
         return base
@@ -335,14 +335,14 @@ def decompose(value) -> Decomposition | None:
     if value.is_Rational:
         return Decomposition(a=int(value.p), b=0, d=int(value.q), unit="one")
     coefficients = value.as_coefficients_dict()
-    constant = sympy.Rational(0)
+    constant = Fraction(0)  # exact rationals; sympy's Rational(0) is typed as possibly nan / zoo
     unit_term = None
-    unit_coefficient = sympy.Rational(0)
+    unit_coefficient = Fraction(0)
     for term, coefficient in coefficients.items():
         if not coefficient.is_Rational:
             return None
         if term == 1:
-            constant += coefficient
+            constant += Fraction(int(coefficient.p), int(coefficient.q))
             continue
         if unit_term is not None and term != unit_term:
             return None
@@ -352,10 +352,10 @@ def decompose(value) -> Decomposition | None:
             unit_term = term
         else:
             return None
-        unit_coefficient += coefficient
+        unit_coefficient += Fraction(int(coefficient.p), int(coefficient.q))
     if unit_term is None or unit_coefficient == 0:
-        return Decomposition(a=int(constant.p), b=0, d=int(constant.q), unit="one")
-    d = math.lcm(int(constant.q), int(unit_coefficient.q))
+        return Decomposition(a=constant.numerator, b=0, d=constant.denominator, unit="one")
+    d = math.lcm(constant.denominator, unit_coefficient.denominator)
     a = int(constant * d)
     b = int(unit_coefficient * d)
     if unit_term == sympy.pi:

@@ -37,7 +37,8 @@ def minhashes(texts: list[str], num_perm: int = 64, n: int = 3) -> list:
 
 
 def _answer(record: dict) -> str:
-    return record.get("gt") if record.get("gt") is not None else str(record.get("answer"))
+    gt = record.get("gt")
+    return str(gt) if gt is not None else str(record.get("answer"))
 
 
 class Dedup(Step):
@@ -77,7 +78,7 @@ class Dedup(Step):
             lsh = MinHashLSH(threshold=self.threshold, num_perm=self.num_perm)
             kept: dict[int, dict] = {}
             for position, (record, signature) in enumerate(zip(survivors, signatures, strict=True)):
-                matches = sorted(lsh.query(signature))
+                matches = sorted(key for key in lsh.query(signature) if isinstance(key, int))  # keys: positions
                 same = [m for m in matches if _answer(kept[m]) == _answer(record)]
                 if same:
                     record["reject"] = "near_duplicate"

@@ -72,6 +72,6 @@ def _check_round_trip(path: Path) -> str:
         from mathreward.verifiers import verify
     except ImportError:
         return "verifiers not available"
-    golds = [row["reward_model"]["ground_truth"] for row in loaded]
+    golds = [row["reward_model"]["ground_truth"] for row in loaded.to_list()]
     accepted = sum(verify(f"Answer: {gt}", gt).correct for gt in golds)
     return f"{accepted}/{len(golds)}"

@@ -28,8 +28,8 @@ def read_rows(source: str) -> list[dict]:
         except Exception as exc:  # noqa: BLE001 - any failure is a bad input
             raise CurationError(f"{source}: not a saved datasets folder ({type(exc).__name__}: {exc})") from exc
         if isinstance(loaded, datasets.DatasetDict):
-            return [row for split in sorted(loaded) for row in loaded[split]]
-        return list(loaded)
+            return [row for split in sorted(loaded) for row in loaded[split].to_list()]
+        return loaded.to_list()
     if not path.exists():
         if "/" in source and not source.startswith((".", "/")) and path.suffix == "":
             return _load_hub(source)
@@ -44,7 +44,7 @@ def _load_hub(dataset_id: str) -> list[dict]:
         loaded = datasets.load_dataset(dataset_id, split="train")
     except Exception as exc:  # noqa: BLE001
         raise CurationError(f"{dataset_id}: cannot load dataset ({type(exc).__name__}: {exc})") from exc
-    return list(loaded)
+    return loaded.to_list()
 
 
 def get_field(row: dict, dotted: str):

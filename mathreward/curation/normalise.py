@@ -12,16 +12,17 @@ DAPO_PREFIX = (
 DAPO_SUFFIX = 'Remember to put your answer on its own line after "Answer:".'
 
 # Instructions that trainers' templates add; removed wherever they end the problem.
+# (?<!\s): a match starts where its spaces start, so a run of spaces is scanned once (linear ``sub``).
 _INSTRUCTION_SUFFIXES = [
     re.compile(p, re.IGNORECASE | re.DOTALL)
     for p in (
-        r"\s*Let'?s think step by step and output the final answer within \\boxed\{\}\.?\s*$",
-        r"\s*Let'?s think step by step\.?\s*$",
-        r"\s*Please reason step by step,? and put your final answer within \\boxed\{\}\.?\s*$",
-        r"\s*(?:Please )?(?:put|output|write|present) (?:your|the) final answer (?:with)?in(?:side)? \\boxed\{\}\.?\s*$",
-        r"\s*Return your final response as ['\"]?Final Answer: \\boxed\{<answer>\}['\"]?.*$",
-        r"\s*Remember to put your answer on its own line after \"Answer:\"\.?\s*$",
-        r"\s*The last line of your response should be of the form Answer: \$Answer.*?problem\.\s*$",
+        r"(?<!\s)\s*Let'?s think step by step and output the final answer within \\boxed\{\}\.?\s*$",
+        r"(?<!\s)\s*Let'?s think step by step\.?\s*$",
+        r"(?<!\s)\s*Please reason step by step,? and put your final answer within \\boxed\{\}\.?\s*$",
+        r"(?<!\s)\s*(?:Please )?(?:put|output|write|present) (?:your|the) final answer (?:with)?in(?:side)? \\boxed\{\}\.?\s*$",
+        r"(?<!\s)\s*Return your final response as ['\"]?Final Answer: \\boxed\{<answer>\}['\"]?.*$",
+        r"(?<!\s)\s*Remember to put your answer on its own line after \"Answer:\"\.?\s*$",
+        r"(?<!\s)\s*The last line of your response should be of the form Answer: \$Answer.*?problem\.\s*$",
     )
 ]
 

@@ -5,8 +5,13 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from mathreward.curation.steps import Classify, GoldAnswer, IntegerTransform, Normalise, Step, StepStats
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 CHUNK = 256
 
@@ -29,6 +34,10 @@ class Context:
         """Wrap an iterable in a tqdm bar (stderr) unless progress is off."""
         if not self.show_progress:
             return iterable
+        return self._bar(desc, iterable, total)
+
+    @staticmethod
+    def _bar(desc: str, iterable=None, total: int | None = None) -> Any:
         from tqdm import tqdm
 
         return tqdm(iterable, desc=desc, total=total, unit="row", file=sys.stderr, leave=False, mininterval=0.5)
@@ -38,12 +47,12 @@ class Context:
         if self.num_proc == 1 or len(records) < 2 * CHUNK:
             return [step.process_row(record) for record in self.progress(records, step.name)]
         if self._pool is None:
-            from multiprocess import Pool
+            from multiprocess.pool import Pool
 
             self._pool = Pool(self.num_proc)
         chunks = [records[i : i + CHUNK] for i in range(0, len(records), CHUNK)]
         out: list[dict] = []
-        bar = self.progress(range(len(records)), step.name) if self.show_progress else None
+        bar = self._bar(step.name, total=len(records)) if self.show_progress else None
         for result in self._pool.imap(_apply_chunk, [(step, chunk) for chunk in chunks]):
             out.extend(result)
             if bar is not None:
@@ -63,11 +72,14 @@ class Context:
             self._pool = None
 
 
-def _apply_payloads(table, step):
+def _apply_payloads(table: Any, step: Step) -> pa.Table:
     """Ray Data batch function: each ``payload`` is a pickled chunk of records; returns the processed chunks."""
     import pickle
 
     import pyarrow as pa
+
+    if not isinstance(table, pa.Table):  # map_batches(batch_format="pyarrow") gives Tables
+        raise TypeError(f"expected a pyarrow Table batch, got {type(table).__name__}")
 
     out = [pickle.dumps(_apply_chunk((step, pickle.loads(payload)))) for payload in table.column("payload").to_pylist()]
     return pa.table({"payload": pa.array(out, type=pa.large_binary())})
@@ -98,12 +110,11 @@ class RayContext(Context):
         quiet_data_context(self.show_progress)
         chunks = [{"payload": pickle.dumps(records[i : i + CHUNK])} for i in range(0, len(records), CHUNK)]
         dataset = ray.data.from_items(chunks).map_batches(
-            _apply_payloads, fn_args=(step,), batch_size=1, batch_format="pyarrow"
+            partial(_apply_payloads, step=step), batch_size=1, batch_format="pyarrow"
         )
         out: list[dict] = []
-        for batch in dataset.iter_batches(batch_format="pyarrow", batch_size=None):
-            for payload in batch.column("payload").to_pylist():
-                out.extend(pickle.loads(payload))
+        for row in dataset.iter_rows():  # one row per chunk, in input order
+            out.extend(pickle.loads(row["payload"]))
         if len(out) != len(records):
             raise RuntimeError(f"Ray returned {len(out)} rows for {len(records)}")
         return out

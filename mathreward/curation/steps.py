@@ -227,7 +227,9 @@ class IntegerTransform(Step):
         classified = classify(record["answer"])
         if kind == "integer":
             value = classified.integer
-            if value in self.placeholders:
+            if value is None:  # the rewrite parser does not read it as an integer after all
+                record["reject"] = _REJECT_BY_KIND["unparseable"]
+            elif value in self.placeholders:
                 record["reject"] = "placeholder_answer"
             elif not INT64_MIN <= value <= INT64_MAX:
                 record["reject"] = "beyond_int64"

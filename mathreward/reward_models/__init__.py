@@ -6,6 +6,15 @@ package, or ``mathreward --help``, stays light.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the lazy names' definitions, for editors and type checkers; at run time imported on first use
+    from mathreward.reward_models.bt_model import BTRewardModel
+    from mathreward.reward_models.data import PreferencePair, load_pairs
+    from mathreward.reward_models.loading import load_reward_model
+    from mathreward.reward_models.pairwise_model import PairwiseRM
+    from mathreward.reward_models.template import JudgeTemplate
+
 _LAZY = {
     "PairwiseRM": "mathreward.reward_models.pairwise_model",
     "BTRewardModel": "mathreward.reward_models.bt_model",
@@ -15,7 +24,7 @@ _LAZY = {
     "JudgeTemplate": "mathreward.reward_models.template",
 }
 
-__all__ = sorted(_LAZY)
+__all__ = ["BTRewardModel", "JudgeTemplate", "PairwiseRM", "PreferencePair", "load_pairs", "load_reward_model"]
 
 
 def __getattr__(name: str):

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from mathreward.reward_models.encoding import encode_left_padded
-from mathreward.reward_models.loading import load_tokenizer, pick_device, pick_dtype, read_rm_config, write_rm_config
+from mathreward.reward_models.runtime import load_tokenizer, pick_device, pick_dtype, read_rm_config, write_rm_config
 
 BT_WITH_REFERENCE = "Question: {prompt}\nReference answer: {reference}\nResponse: {response}\nEnd of response."
 BT_WITHOUT_REFERENCE = "Question: {prompt}\nResponse: {response}\nEnd of response."

@@ -251,7 +251,7 @@ def _run_pairs(args: argparse.Namespace) -> int:
         f"{len(pairs) + len(heldout)} pairs from {len(rows)} scored rows "
         f"({prompts} prompts with both a correct and a wrong response)"
     )
-    report = {"pairs": len(pairs), "rows": len(rows), "prompts_with_pairs": prompts}
+    report: dict[str, object] = {"pairs": len(pairs), "rows": len(rows), "prompts_with_pairs": prompts}
     report["kinds"] = dict(Counter(pair.kind or "unknown" for pair in pairs))
     if args.heldout_out is not None:
         report.update(heldout_pairs=len(heldout), heldout_kinds=dict(Counter(p.kind or "unknown" for p in heldout)))

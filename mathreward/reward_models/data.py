@@ -39,11 +39,10 @@ def _lookup(row: dict, name: str):
     return value
 
 
-def _text_field(path: Path, number: int, row: dict, name: str, *, required: bool) -> str | None:
+def _optional_text_field(path: Path, number: int, row: dict, name: str) -> str | None:
+    """The row's text at ``name`` (a chat list gives its last message's content), None when absent."""
     value = _lookup(row, name)
     if value is None:
-        if required:
-            raise TableError(f"{path}: row {number}: field '{name}' is missing")
         return None
     if isinstance(value, list) and value and all(isinstance(m, dict) and "content" in m for m in value):
         value = value[-1]["content"]  # chat form: the last message's content
@@ -52,19 +51,27 @@ def _text_field(path: Path, number: int, row: dict, name: str, *, required: bool
     return value
 
 
+def _text_field(path: Path, number: int, row: dict, name: str) -> str:
+    """Like ``_optional_text_field``, but a missing field is an error naming file/row/field."""
+    value = _optional_text_field(path, number, row, name)
+    if value is None:
+        raise TableError(f"{path}: row {number}: field '{name}' is missing")
+    return value
+
+
 def pairs_from_rows(rows: list[dict], path: str | Path = "<rows>") -> list[PreferencePair]:
     """Validate rows ``{prompt, chosen, rejected[, reference][, margin]}`` into pairs (errors name file/row/field)."""
     path = Path(path)
     pairs = []
     for number, row in enumerate(rows, start=1):
-        prompt = _text_field(path, number, row, "prompt", required=True)
-        chosen = _text_field(path, number, row, "chosen", required=True)
-        rejected = _text_field(path, number, row, "rejected", required=True)
-        reference = _text_field(path, number, row, "reference", required=False)
+        prompt = _text_field(path, number, row, "prompt")
+        chosen = _text_field(path, number, row, "chosen")
+        rejected = _text_field(path, number, row, "rejected")
+        reference = _optional_text_field(path, number, row, "reference")
         margin = row.get("margin")
         if margin is not None and not isinstance(margin, (int, float)):
             raise TableError(f"{path}: row {number}: field 'margin' must be a number")
-        kind = _text_field(path, number, row, "kind", required=False)
+        kind = _optional_text_field(path, number, row, "kind")
         margin = None if margin is None else float(margin)
         pairs.append(PreferencePair(prompt, chosen, rejected, reference, margin, kind))
     return pairs
@@ -145,15 +152,15 @@ def pairs_from_scored(
     reference_by_prompt: dict[str, str | None] = {}
     seen: set[tuple[str, str]] = set()
     for number, row in enumerate(rows, start=1):
-        prompt = _text_field(path, number, row, prompt_field, required=True)
-        response = _text_field(path, number, row, response_field, required=True)
+        prompt = _text_field(path, number, row, prompt_field)
+        response = _text_field(path, number, row, response_field)
         if correct_field not in row:
             raise TableError(f"{path}: row {number}: field '{correct_field}' is missing")
         correct = row[correct_field]
         if correct is not None and not isinstance(correct, bool):
             raise TableError(f"{path}: row {number}: field '{correct_field}' must be true/false/null")
         reference_by_prompt.setdefault(
-            prompt, _text_field(path, number, row, reference_field, required=False) if reference_field else None
+            prompt, _optional_text_field(path, number, row, reference_field) if reference_field else None
         )
         if correct is None or (prompt, response) in seen:
             continue

@@ -19,7 +19,7 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 
@@ -106,8 +106,9 @@ def run_demo(out_dir: Path, quick: bool = False, settings: RMDemoSettings | None
         chain_seconds = time.perf_counter() - started
         train_pairs = load_pairs(out_dir / "train_pairs.jsonl")
         test_pairs = load_pairs(out_dir / "test_pairs.jsonl")
-        common = dict(
+        common = TrainConfig(
             model=str(policy),
+            out="",
             epochs=settings.epochs,
             batch_size=settings.batch_size,
             max_length=settings.max_length,
@@ -123,7 +124,7 @@ def run_demo(out_dir: Path, quick: bool = False, settings: RMDemoSettings | None
         for objective, lr in (("pairwise", settings.lr), ("bt", settings.bt_lr)):
             print(f"training the {objective} reward model from the policy on {len(train_pairs)} pairs", flush=True)
             summaries[objective] = train_reward_model(
-                train_pairs, TrainConfig(out=str(out_dir / f"{objective}_rm"), objective=objective, lr=lr, **common)
+                train_pairs, replace(common, out=str(out_dir / f"{objective}_rm"), objective=objective, lr=lr)
             )
         report = evaluation_report(
             out_dir / "pairwise_rm", test_pairs, bt_model_path=out_dir / "bt_rm", plot_path=out_dir / "reliability.png"

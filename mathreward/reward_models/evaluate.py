@@ -81,8 +81,9 @@ def format_table(results: dict[str, dict], by_kind: dict | None = None) -> str:
                 cell = f"{cell} ({before:.3f})"
             cells.append(f"{cell:>{width}}")
         lines.append(f"{label:<24}" + "".join(cells))
-    for kind in (by_kind or {}).get(names[0], {}):
-        lines.append(f"{'accuracy, ' + kind:<24}" + "".join(f"{by_kind[n][kind]:>{width}.4f}" for n in names))
+    kinds = by_kind or {}
+    for kind in kinds.get(names[0], {}):
+        lines.append(f"{'accuracy, ' + kind:<24}" + "".join(f"{kinds[n][kind]:>{width}.4f}" for n in names))
     lines.append(f"{'temperature':<24}" + "".join(f"{results[n]['temperature']:>{width}.3f}" for n in names))
     lines.append("(in brackets: before temperature calibration)")
     return "\n".join(lines)

@@ -1,69 +1,21 @@
-"""Device / dtype choice and the small JSON config saved next to every reward model's weights."""
+"""Load a trained reward model folder as the model its saved config names."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import torch
 
-RM_CONFIG_NAME = "reward_model.json"
+from mathreward.reward_models.bt_model import BTRewardModel
+from mathreward.reward_models.pairwise_model import PairwiseRM
+from mathreward.reward_models.runtime import read_rm_config
 
 
-def pick_device(device: str | torch.device | None = None) -> torch.device:
-    """The given device, else CUDA when available, else CPU."""
-    if device is not None:
-        return torch.device(device)
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-def pick_dtype(device: torch.device, dtype: str | torch.dtype | None = None) -> torch.dtype:
-    """The given dtype, else bf16 on a GPU that supports it, fp16 on other GPUs, float32 on CPU."""
-    if isinstance(dtype, torch.dtype):
-        return dtype
-    if isinstance(dtype, str):
-        names = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16, "bf16": torch.bfloat16}
-        names.update({"float16": torch.float16, "fp16": torch.float16})
-        if dtype not in names:
-            raise ValueError(f"unknown dtype {dtype!r}; use one of {sorted(names)}")
-        return names[dtype]
-    if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return torch.float32
-
-
-def read_rm_config(path: str | Path) -> dict:
-    """The reward model's JSON config (objective, template, temperature, ...); empty for a plain base model."""
-    file = Path(path) / RM_CONFIG_NAME
-    if not file.is_file():
-        return {}
-    return json.loads(file.read_text(encoding="utf-8"))
-
-
-def write_rm_config(path: str | Path, config: dict) -> None:
-    """Write the reward model's JSON config into the model folder."""
-    from mathreward.tables import write_json
-
-    write_json(Path(path) / RM_CONFIG_NAME, config)
-
-
-def load_tokenizer(path_or_id: str | Path):
-    """``AutoTokenizer`` with a pad token (the eos token when the tokenizer has none)."""
-    from transformers import AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(str(path_or_id))
-    if tokenizer.pad_token_id is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    return tokenizer
-
-
-def load_reward_model(path: str | Path, device=None, dtype=None):
+def load_reward_model(
+    path: str | Path, device: str | torch.device | None = None, dtype: str | torch.dtype | None = None
+) -> PairwiseRM | BTRewardModel:
     """Load a trained reward model folder as :class:`PairwiseRM` or :class:`BTRewardModel` by its saved objective."""
     objective = read_rm_config(path).get("objective", "pairwise")
     if objective == "bt":
-        from mathreward.reward_models.bt_model import BTRewardModel
-
         return BTRewardModel.from_pretrained(path, device=device, dtype=dtype)
-    from mathreward.reward_models.pairwise_model import PairwiseRM
-
     return PairwiseRM.from_pretrained(path, device=device, dtype=dtype)

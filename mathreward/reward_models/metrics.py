@@ -50,9 +50,10 @@ def ece(p_chosen: np.ndarray, n_bins: int = 10) -> dict:
     for b in range(n_bins):
         members = index == b
         count = int(members.sum())
-        conf = float(confidence[members].mean()) if count else None
-        acc = float(correct[members].mean()) if count else None
+        conf = acc = None
         if count:
+            conf = float(confidence[members].mean())
+            acc = float(correct[members].mean())
             total += count * abs(acc - conf)
         bins.append(
             {"low": float(edges[b]), "high": float(edges[b + 1]), "count": count, "confidence": conf, "accuracy": acc}
@@ -66,7 +67,9 @@ def summarize(p_chosen: np.ndarray, p_first_ab: np.ndarray | None = None, p_firs
     return {
         "pairs": int(len(p_chosen)),
         "accuracy": pairwise_accuracy(p_chosen),
-        "position_consistency": None if p_first_ab is None else position_consistency(p_first_ab, p_first_ba),
+        "position_consistency": None
+        if p_first_ab is None or p_first_ba is None
+        else position_consistency(p_first_ab, p_first_ba),
         "ece": calibration["ece"],
         "nll": nll(p_chosen),
         "reliability_bins": calibration["bins"],

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from mathreward.reward_models.encoding import encode_left_padded, fit_responses
-from mathreward.reward_models.loading import (
+from mathreward.reward_models.runtime import (
     load_tokenizer,
     pick_device,
     pick_dtype,
@@ -68,7 +68,9 @@ class PairwiseRM:
             raise ValueError(f"{path_or_hub_id}: is a {config['objective']!r} reward model, not a pairwise one")
         tokenizer = load_tokenizer(path_or_hub_id)
         model = AutoModelForCausalLM.from_pretrained(str(path_or_hub_id), dtype=pick_dtype(device, dtype))
-        model.to(device).eval()
+        # transformers' PreTrainedModel.to is decorated with functools.wraps, whose typeshed type (_Wrapped) has no
+        # __get__: pyright sees it unbound and takes `device` for `self`. At run time it is an ordinary method.
+        model.to(device).eval()  # pyright: ignore[reportArgumentType]
         template = JudgeTemplate.from_dict(config["template"]) if "template" in config else None
         return cls(
             model,
@@ -135,7 +137,7 @@ class PairwiseRM:
         n = len(prompts)
         if not (len(responses_a) == len(responses_b) == n) or (references is not None and len(references) != n):
             raise ValueError("prompts, responses_a, responses_b (and references) must have the same length")
-        references = references if references is not None else [None] * n
+        refs: list[str | None] = list(references) if references is not None else [None] * n
         diff_ab = np.zeros(n, dtype=np.float64)
         diff_ba = np.zeros(n, dtype=np.float64)
         for start in range(0, n, batch_size):
@@ -147,8 +149,8 @@ class PairwiseRM:
                 if swap:
                     first, second = second, first
                 swapped.append(swap)
-                texts.append(self.judge_text(prompts[i], first, second, references[i]))
-                texts.append(self.judge_text(prompts[i], second, first, references[i]))
+                texts.append(self.judge_text(prompts[i], first, second, refs[i]))
+                texts.append(self.judge_text(prompts[i], second, first, refs[i]))
             logits = self.letter_logits(texts).double().cpu().numpy()
             diffs = logits[:, 0] - logits[:, 1]
             for k, i in enumerate(items):

@@ -22,9 +22,9 @@ import torch
 
 from mathreward.reward_models.calibration import fit_temperature
 from mathreward.reward_models.data import PreferencePair, split_pairs
-from mathreward.reward_models.loading import load_tokenizer
 from mathreward.reward_models.objectives import get_objective
 from mathreward.reward_models.pairwise_model import order_probability
+from mathreward.reward_models.runtime import load_tokenizer, write_rm_config
 
 STATE_NAME = "trainer_state.pt"
 
@@ -106,8 +106,6 @@ def save_checkpoint(folder: Path, wrapper, accelerator, model, optimizer, schedu
     Every process calls this: ``get_state_dict`` gathers sharded weights (FSDP, DeepSpeed ZeRO-3) on all ranks, then
     the main process writes. The optimizer state is this process's; resume is for single-process and DDP runs.
     """
-    from mathreward.reward_models.loading import write_rm_config
-
     folder.mkdir(parents=True, exist_ok=True)
     state_dict = accelerator.get_state_dict(model)
     if accelerator.is_main_process:

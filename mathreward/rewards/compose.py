@@ -6,10 +6,16 @@ can filter prompt groups on accuracy rather than on the shaped score.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence, Sized
+from typing import Any, cast
 
 from mathreward.rewards.base import Reward, RewardResult, check_batch
+from mathreward.rewards.catalog import accepted_options, is_registered, make_reward, resolve_name
+
+
+def is_spec(name: str) -> bool:
+    """Whether ``name`` is a weighted spec such as ``"dapo+0.1*format"`` rather than one reward's name."""
+    return not is_registered(name) and ("+" in name or "*" in name)
 
 
 def _as_reward(spec: Reward | str, **kwargs: Any) -> Reward:
@@ -17,9 +23,9 @@ def _as_reward(spec: Reward | str, **kwargs: Any) -> Reward:
         if kwargs:
             raise ValueError(f"keyword options {sorted(kwargs)} only apply to rewards given by name")
         return spec
-    from mathreward.rewards.registry import build_reward
-
-    return build_reward(spec, **kwargs)
+    if is_spec(spec):
+        return from_spec(spec, **kwargs)
+    return make_reward(resolve_name(spec), spec, **kwargs)
 
 
 class WeightedReward(Reward):
@@ -105,7 +111,9 @@ def _token_counter(tokenizer: Any) -> Callable[[str], int]:
     if hasattr(tokenizer, "encode"):
         return lambda text: len(tokenizer.encode(text, add_special_tokens=False))
     if callable(tokenizer):
-        return lambda text: len(tokenizer(text))
+        # The contract is "a callable text -> tokens"; callable() checks the call, not what it returns.
+        tokens_of = cast(Callable[[str], Sized], tokenizer)
+        return lambda text: len(tokens_of(text))
     raise TypeError("tokenizer must be a path, a tokenizer with .encode, or a callable text -> tokens")
 
 
@@ -177,8 +185,6 @@ def from_spec(spec: str, **options: Any) -> WeightedReward:
 
     ``options`` (e.g. ``timeout``, ``workers``) go to every component that accepts them.
     """
-    from mathreward.rewards.registry import build_reward_from_options
-
     components = []
     for term in spec.split("+"):
         term = term.strip()
@@ -191,5 +197,6 @@ def from_spec(spec: str, **options: Any) -> WeightedReward:
             raise ValueError(f"bad weight {weight_text!r} in reward spec {spec!r}") from None
         name = name.strip()
         label = name if all(name != existing for existing, _, _ in components) else f"{name}#{len(components)}"
-        components.append((label, build_reward_from_options(name, **options), weight))
+        factory = resolve_name(name)
+        components.append((label, make_reward(factory, name, **accepted_options(factory, options)), weight))
     return WeightedReward(components)

@@ -53,7 +53,8 @@ _DELETIONS: tuple[str, ...] = (
 # (pattern, replacement) regex rewrites, in order: keep the first $...$ span, unwrap \text \textbf \overline \boxed,
 # then expand the shorthand \fracab and \sqrta.
 _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"(.*?)(\$)(.*?)(\$)(.*)"), r"$\3$"),
+    # verl's "(.*?)(\$)(.*?)(\$)(.*)" read line by line, written so that each line is scanned once
+    (re.compile(r"^([^$\n]*)(\$)([^$\n]*)(\$)(.*)", re.MULTILINE), r"$\3$"),
     (re.compile(r"(\\text\{)(.*?)(\})"), r"\2"),
     (re.compile(r"(\\textbf\{)(.*?)(\})"), r"\2"),
     (re.compile(r"(\\overline\{)(.*?)(\})"), r"\2"),

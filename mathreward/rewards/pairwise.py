@@ -70,7 +70,7 @@ class PairwiseReward(Reward):
         for i, group in enumerate(group_ids):
             first_of_group.setdefault(group, i)
 
-        p_win: list[float | None] = [None] * n
+        p_win: list[float] = [0.5] * n  # rows in `todo` are judged below; the others are their group's anchor
         kinds: list[str] = [""] * n
         todo: list[int] = []
         anchors: list[str] = [""] * n

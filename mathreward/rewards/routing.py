@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mathreward.rewards.base import Reward, RewardResult, check_batch
+from mathreward.rewards.registry import build_reward
 
 __all__ = ["BOXED_SOURCES", "DAPO_SOURCES", "RoutedReward", "route"]
 
@@ -70,8 +71,6 @@ class RoutedReward(Reward):
 
     def _reward(self, name: str) -> Reward:
         if name not in self._rewards:
-            from mathreward.rewards.registry import build_reward
-
             options = dict(self.options)
             if self.style is not None:
                 options["style"] = self.style

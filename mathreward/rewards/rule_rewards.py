@@ -83,27 +83,24 @@ class VerifierReward(Reward):
         if self.budget is None:
             verdicts = self._verify(texts, gold_texts) if rows else []
         else:
-            verdicts = self._verify_within_budget(texts, gold_texts)
+            verdicts = self._verify_within_budget(texts, gold_texts, self.budget)
         if len(verdicts) != len(rows):
             raise RuntimeError(f"verify_batch returned {len(verdicts)} verdicts for {len(rows)} rows")
-        results = (
-            [None] * len(responses)
-            if len(rows) == len(responses)
-            else [  # built only for rows without gold
-                RewardResult(self.no_gold_score, None, None, "no_gold", {"detail": "no gold answer given"})
-                for _ in responses
-            ]
-        )
-        for i, verdict in zip(rows, verdicts, strict=True):
-            if verdict is None:
-                detail = f"reward budget of {self.budget:g}s ran out before this row was verified"
-                results[i] = RewardResult(self.wrong_score, None, None, "timeout", {"detail": detail})
-                continue
-            value = self.correct_score if verdict.correct else self.wrong_score
-            results[i] = RewardResult(
-                value, bool(verdict.correct), verdict.pred, verdict.status, {"detail": verdict.detail}
-            )
-        return results
+        scored = dict(zip(rows, map(self._result, verdicts), strict=True))
+        return [
+            scored[i]
+            if i in scored
+            else RewardResult(self.no_gold_score, None, None, "no_gold", {"detail": "no gold answer given"})
+            for i in range(len(responses))
+        ]
+
+    def _result(self, verdict: Any) -> RewardResult:
+        """A verified row's result; None (the budget ran out before the row) scores wrong with status timeout."""
+        if verdict is None:
+            detail = f"reward budget of {self.budget:g}s ran out before this row was verified"
+            return RewardResult(self.wrong_score, None, None, "timeout", {"detail": detail})
+        value = self.correct_score if verdict.correct else self.wrong_score
+        return RewardResult(value, bool(verdict.correct), verdict.pred, verdict.status, {"detail": verdict.detail})
 
     def _verify(self, responses: list[str], golds: list[str]) -> list:
         from mathreward.verifiers import verify_batch
@@ -112,9 +109,9 @@ class VerifierReward(Reward):
             responses, golds, style=self.style, timeout=self.timeout, workers=self.workers, **self.equivalence_options
         )
 
-    def _verify_within_budget(self, responses: list[str], golds: list[str]) -> list:
-        """Chunks of rows, each run in a helper thread and waited for no longer than the budget left."""
-        deadline = time.monotonic() + float(self.budget)
+    def _verify_within_budget(self, responses: list[str], golds: list[str], budget: float) -> list:
+        """Chunks of rows, each run in a helper thread and waited for no longer than the ``budget`` (s) left."""
+        deadline = time.monotonic() + float(budget)
         verdicts: list = [None] * len(responses)
         for start in range(0, len(responses), self.chunk_size):
             remaining = deadline - time.monotonic()

@@ -40,6 +40,14 @@ def _handle(request: dict) -> dict:
             options = Options(**request.get("options", {}))
             outcome = compare_symbolic(request["gold"], tuple(request["preds"]), options)
             return {"status": "ok", "equal": outcome.equal, "reason": outcome.reason}
+        if op == "verify":  # a whole row, extraction included (callers that cannot interrupt their own thread)
+            from .core import verify_here
+
+            return verify_here(request)
+        if op == "equivalent":
+            from .core import equivalent_here
+
+            return equivalent_here(request)
         if op == "parse":
             from .parsing import classify_symbolic
 

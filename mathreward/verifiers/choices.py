@@ -33,7 +33,7 @@ _NEGATION_RE = re.compile(
     re.IGNORECASE,
 )
 _CHOOSING_RE = re.compile(r"选|答案|\b(?:answer|option|choice|choose|correct|select)", re.IGNORECASE)
-_LOWER_WORD_RE = re.compile(r"[ \t]+([a-z]+)")
+_LOWER_WORD_RE = re.compile(r"[ \t]{1,8}([a-z]+)")
 # words after "A"/"I" that keep it a letter ("A is correct", "A or B"); any other lower-case word makes it an article
 _LETTER_FOLLOWERS = frozenset(
     "is was are or and nor vs versus seems looks must might may can could would should will because since as too also "

@@ -48,8 +48,8 @@ class Outcome:
 SymbolicFn = Callable[[str, str, Options], bool]
 
 _SPACE_THOUSANDS_RE = re.compile(r"[+-]?\d{1,3}(?: \d{3})+(?:[.,]\d+)?")
-_DECIMAL_COMMA_RE = re.compile(r"[+-]?\d+,\d+")
-_EURO_RE = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+,\d+")
+_DECIMAL_COMMA_RE = re.compile(r"\A[+-]?\d+,\d+")  # \A: whole answers only (fullmatch)
+_EURO_RE = re.compile(r"\A[+-]?\d{1,3}(?:\.\d{3})+,\d+")
 _CHOICE_RE = re.compile(r"^\(?([A-J])\)?$")
 _PRED_CHOICE_RE = re.compile(r"^(?:\(([A-J])\)|([A-J])(?:\)|[.:])?)(?:\s.*)?$", re.DOTALL)
 _TEXT_RE = re.compile(r"^[A-Za-z][A-Za-z '\-]*$")
@@ -57,7 +57,7 @@ _LONG_WORD_RE = re.compile(r"[A-Za-z]{3,}")
 _LATEX_CMD_RE = re.compile(r"\\[A-Za-z]+")
 _WS_RE = re.compile(r"\s+")
 _COMMA_GROUPS_RE = re.compile(r"\d{1,3}(?:,[1-9]\d{2})+")
-_COMMA_DECIMAL_GOLD_RE = re.compile(r"[+-]?(?:0,\d+|\d+,(?:\d{1,2}|\d{4,}))")
+_COMMA_DECIMAL_GOLD_RE = re.compile(r"\A[+-]?(?:0,\d+|\d+,(?:\d{1,2}|\d{4,}))")
 
 
 @lru_cache(maxsize=4096)
@@ -119,7 +119,7 @@ def numeric_value(text: str, decimal_comma: bool = False) -> tuple[Value, bool] 
         return None
 
 
-_REPEATING_RE = re.compile(r"([+-]?)(\d*)\.(\d*)\\overline\{(\d{1,50})\}")
+_REPEATING_RE = re.compile(r"\A([+-]?)(\d*)\.(\d*)\\overline\{(\d{1,50})\}")
 
 
 def _repeating_decimal(text: str) -> Fraction | None:
@@ -133,7 +133,7 @@ def _repeating_decimal(text: str) -> Fraction | None:
     return -value if sign == "-" else value
 
 
-_DECIMAL_LITERAL_RE = re.compile(r"[+-]?(\d*)\.(\d+)")
+_DECIMAL_LITERAL_RE = re.compile(r"\A[+-]?(\d*)\.(\d+)")
 MIN_APPROX_DIGITS = 4  # significant digits a decimal needs to stand for a rational value it rounds
 MIN_IRRATIONAL_DIGITS = 15  # ... and for an irrational one (roots, pi): the value as a double prints it
 

@@ -5,15 +5,15 @@ worker processes with a per-item deadline.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
 from . import choices
 from .compare import NeedsSymbolic, Options, clean_cached, compare
+from .deadline import ItemExpired, item_watch
 from .exact import Refused
-from .extraction import NO_ANSWER, PATH_LAST_NUMBER, Extraction, extract, read_gold
+from .extraction import NO_ANSWER, PATH_LAST_NUMBER, Extraction, extract, read_gold, repair_matrix_rows
 from .extraction import STYLES as STYLES_ACCEPTED
 from .fast_lane import fast_verdicts
 from .guard import default_pool
@@ -96,58 +96,111 @@ def verify_batch(
         raise ValueError(f"unclosed_think must be one of {', '.join(UNCLOSED_THINK)}, got {unclosed_think!r}")
     options = _options(equivalence_options)
     verdicts: list[Verdict | None] = fast_verdicts(responses, golds, style)  # common shapes; None = full path
+    rows = [row for row, verdict in enumerate(verdicts) if verdict is None]
     symbolic_rows: list[int] = []
     tasks: list[dict] = []
     budgets: list[float] = []
     paths: list[str] = [""] * len(responses)
     preds: list[str | None] = [None] * len(responses)
-    for row, (response, gold) in enumerate(zip(responses, golds, strict=True)):
-        if verdicts[row] is not None:
-            continue
-        started = time.monotonic()
-        try:
-            extraction = extract(response if isinstance(response, str) else "", style, unclosed_think=unclosed_think)
-        except Exception as exc:  # noqa: BLE001
-            verdicts[row] = Verdict(False, None, "error", f"path=none; extraction failed: {type(exc).__name__}")
-            continue
-        paths[row] = extraction.path
-        preds[row] = extraction.answer
-        gold_text = _gold_text(gold) if isinstance(gold, str) else _gold_text(str(gold)) if gold is not None else ""
-        if extraction.answer is None:
-            extraction = _choice_extraction(response, gold_text, style, unclosed_think)
-            paths[row], preds[row] = extraction.path, extraction.answer
-        if extraction.answer is None:
-            verdicts[row] = Verdict(False, None, "no_answer", f"path={extraction.path}; no final answer found")
-            continue
-        if not gold_text:
-            verdicts[row] = Verdict(False, extraction.answer, "error", f"path={extraction.path}; empty gold answer")
-            continue
-        candidates = extraction.candidates if len(extraction.candidates) > 1 else (extraction.answer,)
-        fast = _fast(candidates, gold_text, options)
-        if fast is not None:
-            status, reason = fast
-            verdicts[row] = Verdict(status == "correct", extraction.answer, status, f"path={extraction.path}; {reason}")
-            continue
+    with item_watch(timeout) as watch:
+        if watch is None:  # not interruptible here: whole rows go to the killable worker processes
+            offload = rows
+        else:
+            offload = []
+            for row in rows:
+                try:
+                    watch.begin()
+                    outcome = _in_process(responses[row], golds[row], style, unclosed_think, options)
+                    watch.end()
+                except ItemExpired:
+                    verdicts[row] = Verdict(False, None, "timeout", f"path=none; exceeded {timeout:g}s in-process")
+                    continue
+                if isinstance(outcome, Verdict):
+                    verdicts[row] = outcome
+                    continue
+                paths[row], preds[row], task = outcome
+                symbolic_rows.append(row)
+                tasks.append(task)
+                budgets.append(max(0.05, timeout - watch.elapsed()))
+    for row in offload:
         symbolic_rows.append(row)
-        tasks.append({"op": "compare", "gold": gold_text, "preds": list(candidates), "options": asdict(options)})
-        budgets.append(max(0.05, timeout - (time.monotonic() - started)))
+        tasks.append(
+            {
+                "op": "verify",
+                "response": responses[row] if isinstance(responses[row], str) else "",
+                "gold": golds[row] if isinstance(golds[row], str) else "" if golds[row] is None else str(golds[row]),
+                "style": style,
+                "unclosed_think": unclosed_think,
+                "options": asdict(options),
+            }
+        )
+        budgets.append(timeout)
     if tasks:
         count = 1 if workers == 0 else (default_workers() if workers is None else workers)
         results = default_pool().run(tasks, budgets, workers=count)
         for row, result in zip(symbolic_rows, results, strict=True):
-            verdicts[row] = _from_worker(result, preds[row], paths[row], timeout)
+            if "verdict" in result:
+                verdicts[row] = Verdict(**result["verdict"])
+                continue
+            if result.get("status") == "timeout" and not paths[row]:
+                verdicts[row] = Verdict(False, None, "timeout", f"path=none; exceeded {timeout:g}s")
+                continue
+            verdicts[row] = _from_worker(result, preds[row], paths[row] or "none", timeout)
     return [v for v in verdicts if v is not None]
+
+
+def _in_process(
+    response: object, gold: object, style: str, unclosed_think: str, options: Options
+) -> Verdict | tuple[str, str, dict]:
+    """The in-process path of one row: its Verdict, or (path, pred, symbolic task) when sympy must decide."""
+    try:
+        extraction = extract(response if isinstance(response, str) else "", style, unclosed_think=unclosed_think)
+    except Exception as exc:  # noqa: BLE001
+        return Verdict(False, None, "error", f"path=none; extraction failed: {type(exc).__name__}")
+    gold_text = _gold_text(gold) if isinstance(gold, str) else _gold_text(str(gold)) if gold is not None else ""
+    if extraction.answer is None:
+        extraction = _choice_extraction(response, gold_text, style, unclosed_think)
+    if extraction.answer is None:
+        return Verdict(False, None, "no_answer", f"path={extraction.path}; no final answer found")
+    if not gold_text:
+        return Verdict(False, extraction.answer, "error", f"path={extraction.path}; empty gold answer")
+    candidates = extraction.candidates if len(extraction.candidates) > 1 else (extraction.answer,)
+    candidates = tuple(repair_matrix_rows(text) for text in candidates)  # as the gold is read (lost row breaks)
+    fast = _fast(candidates, gold_text, options)
+    if fast is not None:
+        status, reason = fast
+        return Verdict(status == "correct", extraction.answer, status, f"path={extraction.path}; {reason}")
+    task = {"op": "compare", "gold": gold_text, "preds": list(candidates), "options": asdict(options)}
+    return extraction.path, extraction.answer, task
 
 
 def _choice_extraction(response: object, gold_text: str, style: str, unclosed_think: str) -> Extraction:
     """For a multiple-choice gold and a response where no answer was found: the letter its last line opens with
-    (``D. it can't be A or B``); else no answer. Styles that demand a marked answer ("strict", "dapo", "boxed") get
-    no such reading."""
+    (``D. it can't be A or B``) or names after "choose"/"选"; else no answer. Styles that demand a marked answer
+    ("strict", "dapo", "boxed") get no such reading."""
     if style != "auto" or not isinstance(response, str) or choices.gold_choice(clean_cached(gold_text)) is None:
         return NO_ANSWER
     region = answer_region(response, unclosed_think)
     letter = choices.letter_in_response(region) if region else None
     return Extraction(letter, PATH_LAST_NUMBER, (letter,)) if letter else NO_ANSWER
+
+
+def verify_here(request: dict) -> dict:
+    """A whole row (op "verify") inside a guarded worker process: the in-process path, then sympy when needed.
+    Returns ``{"status": "ok", "verdict": {...}}`` (the Verdict's fields)."""
+    from .symbolic import compare_symbolic
+
+    options = Options(**request.get("options", {}))
+    outcome = _in_process(request["response"], request["gold"], request["style"], request["unclosed_think"], options)
+    if not isinstance(outcome, Verdict):
+        path, pred, task = outcome
+        try:
+            result = compare_symbolic(task["gold"], tuple(task["preds"]), options)
+            found = {"status": "ok", "equal": result.equal, "reason": result.reason}
+        except (RefusedInput, Refused) as exc:
+            found = {"status": "refused", "error": str(exc)}
+        outcome = _from_worker(found, pred, path, 0.0)
+    return {"status": "ok", "verdict": asdict(outcome)}
 
 
 def _from_worker(result: dict, pred: str | None, path: str, timeout: float) -> Verdict:
@@ -196,13 +249,34 @@ def is_equivalent(
     """True when the answer ``pred`` equals the gold answer ``gold`` (both answer texts, no extraction beyond
     unwrapping ``$..$``/``\\boxed{}``). A check that times out or fails counts as not equivalent."""
     options = Options(float_rounding=float_rounding, percent_as_fraction=percent_as_fraction)
-    gold_text = _gold_text(gold)
-    pred_text = read_gold(pred)
-    if not gold_text or not pred_text:
-        return False
-    fast = _fast((pred_text,), gold_text, options)
-    if fast is not None:
-        return fast[0] == "correct"
-    task = {"op": "compare", "gold": gold_text, "preds": [pred_text], "options": asdict(options)}
+    with item_watch(timeout) as watch:
+        if watch is not None:
+            try:
+                watch.begin()
+                gold_text, pred_text = _gold_text(gold), read_gold(pred)
+                fast = _fast((pred_text,), gold_text, options) if gold_text and pred_text else ("wrong", "")
+                watch.end()
+            except ItemExpired:
+                return False
+            if fast is not None:
+                return fast[0] == "correct"
+            task = {"op": "compare", "gold": gold_text, "preds": [pred_text], "options": asdict(options)}
+        else:  # not interruptible here: the whole check runs in a worker process
+            task = {"op": "equivalent", "gold": gold, "pred": pred, "options": asdict(options)}
     result = default_pool().run([task], timeout, workers=1)[0]
     return result.get("status") == "ok" and bool(result.get("equal"))
+
+
+def equivalent_here(request: dict) -> dict:
+    """``is_equivalent`` inside a guarded worker process (op "equivalent")."""
+    from .symbolic import compare_symbolic
+
+    options = Options(**request.get("options", {}))
+    gold_text, pred_text = _gold_text(request["gold"]), read_gold(request["pred"])
+    if not gold_text or not pred_text:
+        return {"status": "ok", "equal": False, "reason": "empty answer"}
+    fast = _fast((pred_text,), gold_text, options)
+    if fast is not None:
+        return {"status": "ok", "equal": fast[0] == "correct", "reason": fast[1]}
+    outcome = compare_symbolic(gold_text, (pred_text,), options)
+    return {"status": "ok", "equal": outcome.equal, "reason": outcome.reason}

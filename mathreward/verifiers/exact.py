@@ -212,7 +212,7 @@ def parse_plain_number(text: str) -> Fraction | None:
     return sign * value
 
 
-_TOKEN_RE = re.compile(r"\s*(?:(\d+(?:\.\d*)?|\.\d+)|(\\[A-Za-z]+)|([-+*/^(){}\[\]!]))")
+_TOKEN_RE = re.compile(r"(?<!\s)\s*(?:(\d+(?:\.\d*)?|\.\d+)|(\\[A-Za-z]+)|([-+*/^(){}\[\]!]))")
 _IMPLICIT_START = {"\\frac", "\\sqrt", "\\pi", "(", "{", "["}
 _MULTIPLY = {"*", "\\cdot", "\\times"}
 
@@ -227,7 +227,7 @@ def _tokenize(text: str) -> list[str]:
             if text[pos:].strip() == "":
                 break
             raise Unsupported(f"unexpected character {text[pos]!r}")
-        tokens.append(match.group(match.lastindex))
+        tokens.append(match.group(match.lastindex or 0))  # every alternative is a group
         pos = match.end()
         if len(tokens) > MAX_TOKENS:
             raise Unsupported("too long")
@@ -281,7 +281,8 @@ class _Parser:
                 value = value / self.signed()[0]
             elif token in _IMPLICIT_START:
                 if last_was_int and token == "\\frac" and self._mixed_fraction_ahead():
-                    value = value + self.power() if value.as_fraction() >= 0 else value - self.power()
+                    whole = value.as_fraction()  # an integer literal here, so never None
+                    value = value + self.power() if whole is not None and whole >= 0 else value - self.power()
                 else:
                     value = value * self.power()
             elif token is not None and token[0].isdigit() or token == ".":

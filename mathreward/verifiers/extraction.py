@@ -79,13 +79,18 @@ NO_ANSWER = Extraction(None, PATH_NONE, ())
 _ASCII_LOWER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
 _ASCII_MARKER_WORDS = tuple(word for word in MARKER_WORDS if word.isascii())
 _DAPO_MARKER_WORDS = ("answer", "答案")  # the dapo style reads "Answer:" lines, as verl's DAPO reward does
-_ANSWER_COLON_RE = re.compile(r"(?:\*\*|\*|__|_)?[ \t]*[:：](?:\*\*|\*|__|_)?")
+_ANSWER_COLON_RE = re.compile(r"(?:\*\*|\*|__|_)?(?<![ \t])[ \t]*[:：](?:\*\*|\*|__|_)?")
 _BOX_RE = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
 # Math delimiters for the span scanner; escaped backslashes and dollars come first so they are skipped as tokens.
 _DELIM_RE = re.compile(r"\\\\|\\\$|\$\$|\$|\\\(|\\\)|\\\[|\\\]")
 # "$ \\begin{pmatrix}..\\end{pmatrix} $": a dollar followed by spaces opens math when a command follows on its line
 _SPACED_OPEN_RE = re.compile(r"[ \t]{1,8}\\[A-Za-z]")
 _CLOSER = {"$$": "$$", "$": "$", "\\(": "\\)", "\\[": "\\]"}
+# A dollar amount right after a "$": "$5", "$1,000", "$5.50" (bounded digit runs, one way to match).
+_AMOUNT_RE = re.compile(r"\d{1,3}(?:,\d{3}){1,6}(?:\.\d{1,8})?(?!\d)|\d{1,30}(?:\.\d{1,8})?(?![\d,])")
+_AMOUNT_WORD_RE = re.compile(r"[ \t]{1,4}[A-Za-z]{2,}(?![A-Za-z])")
+_PROSE_WORD_RE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}")
+MAX_MATH_WORDS = 4  # "$10 square meters per second$" is math; a sentence of words after an amount is prose
 # Phrases that announce a final answer without a colon: "The final answer is", "**Final Answer**", "answer ="
 _PHRASE_RE = re.compile(r"\b(?:final\s{1,3}answer|answer)\b", re.IGNORECASE)
 _NUMBER_RE = re.compile(r"(?<![\w.])[-−]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:\s?/\s?\d+)?%?")
@@ -97,7 +102,7 @@ _LOST_ROW_BREAK_RE = re.compile(r"(?<![\\A-Za-z])\\(?=[-\d])")
 _WORD_RE = re.compile(r"(?<!\\)\b[A-Za-z]{3,}\b")
 # A plain word (not a LaTeX command, not a connector or a function name written in plain text)
 _PLAIN_WORD_RE = re.compile(
-    r"(?<![\\A-Za-z])(?!(?:and|or|sqrt|pi|sin|cos|tan|log|ln|exp|mod|inf|infty|deg|i)\b)[A-Za-z']{2,}",
+    r"(?<![\\A-Za-z\d])(?!(?:and|or|sqrt|pi|sin|cos|tan|log|ln|exp|mod|inf|infty|deg|i)\b)[A-Za-z']{2,}",
     re.IGNORECASE,
 )
 _LATEX_CMD_RE = re.compile(r"\\[A-Za-z]+")
@@ -105,7 +110,7 @@ _LONG_WORD_RE = re.compile(r"[A-Za-z]{3,}")
 _TWO_LETTERS_RE = re.compile(r"[A-Za-z]{2,}")
 _CONNECTOR_RE = re.compile(r"\b(?:and|or)\b|[,;]")
 _GLUE_RE = re.compile(
-    r"\\text\s*\{\s*(?:and|or|,|;)?\s*\}|\\(?:q?quad|mbox\{\s*(?:and|or)?\s*\})|\\[,;:! ]|\\\\|\\[()\[\]]"
+    r"\\text\s*\{\s*(?:(?:and|or|,|;)\s*)?\}|\\(?:q?quad|mbox\{\s*(?:(?:and|or)\s*)?\})|\\[,;:! ]|\\\\|\\[()\[\]]"
     r"|\b(?:and|or|for|in|parts?)\b|\(\s*[a-z]\s*\)|\\(?:text|textbf|mbox)\s*\{|\}"
     r"|[A-Za-z](?:_\{?\w{1,3}\}?)?\s*=|[\s$,;&~]",
     re.IGNORECASE,
@@ -206,7 +211,7 @@ def read_gold(gold: str) -> str:
             text = text[:-1].rstrip()
         if text == before:
             break
-    return _repair_matrix_rows(text)
+    return repair_matrix_rows(text)
 
 
 def _boxed_parts(text: str) -> str | None:
@@ -239,7 +244,7 @@ def _is_solution(text: str) -> bool:
     return False
 
 
-def _repair_matrix_rows(text: str) -> str:
+def repair_matrix_rows(text: str) -> str:
     """``\\begin{pmatrix}6\\3\\-1\\end{pmatrix}`` -> rows ``6 \\\\ 3 \\\\ -1`` (row breaks that lost a backslash)."""
     if "\\\\" in text or _MATRIX_BEGIN_RE.search(text) is None:
         return text
@@ -643,6 +648,31 @@ def _from_boxes(text: str, boxes: list[tuple[int, int, str]]) -> Extraction:
 # ----------------------------------------------------------------------------------------------- free-form fallback
 
 
+def _is_currency(text: str, end: int) -> bool:
+    """Whether the ``$`` just before ``end`` is a price sign, not a math opener: an amount follows ("costs $5",
+    "$1,000", "$5.50 each", "$5. Then") and the text does not go on to close it as math ("$5$", "$5 + 3 = 8$",
+    "$10 cm$" stay math)."""
+    amount = _AMOUNT_RE.match(text, end)
+    if amount is None:
+        return False
+    after = amount.end()
+    if after >= len(text) or text[after] == "\n":
+        return True
+    char = text[after]
+    if char in ".,;:!?":
+        following = text[after + 1 : after + 3].lstrip(" \t")
+        return after + 1 >= len(text) or (text[after + 1].isspace() and not following[:1].isdigit())
+    if _AMOUNT_WORD_RE.match(text, after) is None:
+        return False
+    closer = text.find("$", after)
+    if closer < 0:
+        return True
+    between = text[after:closer]
+    if text[closer - 1].isspace() or "\n" in between or ". " in between:
+        return True
+    return len(_PROSE_WORD_RE.findall(between, 0, 400)) > MAX_MATH_WORDS
+
+
 def _math_spans(text: str) -> list[tuple[int, int, str]]:
     """Math spans ($$..$$, $..$, \\(..\\), \\[..\\]) as (start, end, content); one linear pass.
 
@@ -663,6 +693,8 @@ def _math_spans(text: str) -> list[tuple[int, int, str]]:
                 continue
             spaced = token == "$" and end < len(text) and text[end].isspace()
             if token == "$" and (end >= len(text) or (text[end].isspace() and not _SPACED_OPEN_RE.match(text, end))):
+                continue
+            if token == "$" and _is_currency(text, end):
                 continue
             open_token, open_start = token, start
             continue

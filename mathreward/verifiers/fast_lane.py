@@ -38,7 +38,9 @@ _GOLD_RE = re.compile(_INT)
 _LINE_RE = re.compile(r"Answer:[ \t]*(" + _INT + r")\Z")  # the whole last line
 _BOX_RE = re.compile(r"\\boxed\{(" + _INT + r")\}(?:\$\$?|\\\]|\\\))?\.?\Z")  # the end of the last line
 _BOX_WINDOW = 40  # a box shape ends within this many characters of the end
-_COLON_RE = re.compile(r"[*_ \t]*[:：]")  # what may follow "answer" to make it an "Answer:" marker (generously)
+_COLON_RE = re.compile(
+    r"(?<![*_ \t])[*_ \t]*[:：]"
+)  # what may follow "answer" to make it an "Answer:" marker (generously)
 _LINE_STYLES = frozenset({"dapo", "auto", "strict"})
 _BOX_STYLES = frozenset({"boxed", "auto", "strict"})
 

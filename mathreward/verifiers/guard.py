@@ -113,14 +113,18 @@ class _ProcessWorker(_Channel):
             env=_env(),
             close_fds=True,
         )
-        self.fd = self.proc.stdout.fileno()
+        if self.proc.stdin is None or self.proc.stdout is None:  # both are pipes (PIPE above)
+            raise OSError("verifier worker started without pipes")
+        self.stdin = self.proc.stdin
+        self.stdout = self.proc.stdout
+        self.fd = self.stdout.fileno()
         self.pid = self.proc.pid
         self.ready = False
         self._init_channel()
 
     def send(self, message: dict) -> None:
-        self.proc.stdin.write(json.dumps(message).encode() + b"\n")
-        self.proc.stdin.flush()
+        self.stdin.write(json.dumps(message).encode() + b"\n")
+        self.stdin.flush()
 
     def alive(self) -> bool:
         return not self.dead and self.proc.poll() is None
@@ -131,7 +135,7 @@ class _ProcessWorker(_Channel):
             self.proc.kill()
         except OSError:
             pass
-        for stream in (self.proc.stdin, self.proc.stdout):
+        for stream in (self.stdin, self.stdout):
             try:
                 stream.close()
             except OSError:

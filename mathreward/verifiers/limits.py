@@ -12,12 +12,13 @@ MAX_SYMBOLIC_EXPONENT_DIGITS = 4  # x^{9999} at most on the symbolic path
 MAX_SYMBOLIC_FACTORIAL = 500
 MAX_SYMBOLIC_DIGITS = 400
 
-_BIG_FACTORIAL_RE = re.compile(r"(\d+)\s*!")
+_BIG_FACTORIAL_RE = re.compile(r"(?<!\d)(\d+)\s*!")  # (?<!\d): a digit run is read from its start only
 _LONG_NUMBER_RE = re.compile(r"\d{" + str(MAX_SYMBOLIC_DIGITS + 1) + ",}")
 _NUMBER_RE = re.compile(r"\d+")
 # a number raised to a number inside an exponent: 10^{10^{10}}, 9^{9^{9^9}} (x^{x^2} and e^{-x^2} are fine)
 _CHAINED_POWER_RE = re.compile(r"\^\s*(?:[\d.]+|\{[^{}]*\})\s*\^")  # 2^2^2, 2^{3}^{4}
-_NUMERIC_POWER_RE = re.compile(r"(?:\d|\\(?:pi|infty))\s*\}?\s*\^\s*\{?\s*[-+]?\s*(?:\d|\\(?:pi|infty))")
+# Each run of spaces is followed by a required token, so it is read one way only (no adjacent \s*\s*).
+_NUMERIC_POWER_RE = re.compile(r"(?:\d|\\(?:pi|infty))\s*(?:\}\s*)?\^\s*(?:\{\s*)?(?:[-+]\s*)?(?:\d|\\(?:pi|infty))")
 
 
 class RefusedInput(ValueError):

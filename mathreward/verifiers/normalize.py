@@ -61,11 +61,11 @@ _SPACING_RE = re.compile(
 )
 _DELIMS_RE = re.compile(r"\$|\\\(|\\\)|^\s*\\\[|\\\]\s*$")
 _TRIG_RE = re.compile(r"\\(?:sin|cos|tan|cot|sec|csc)(?![A-Za-z])")
-_TRIG_DEGREE_RE = re.compile(r"(\d+(?:\.\d+)?)\s*\^\s*\{?\s*\\circ\s*\}?")
+_TRIG_DEGREE_RE = re.compile(r"(?<!\d)(\d+(?:\.\d+)?)\s*\^\s*(?:\{\s*)?\\circ\s*\}?")
 _FRAC_SPELLINGS_RE = re.compile(r"\\[dtc]frac(?![A-Za-z])")
 _BINOM_SPELLINGS_RE = re.compile(r"\\[dt]binom(?![A-Za-z])")
 _DEGREE_RE = re.compile(
-    r"\^\s*\{?\s*\\circ\s*\}?\s*[CF]?(?![A-Za-z])|\\circ(?![A-Za-z])|\\degree(?![A-Za-z])|\\textdegree"
+    r"\^\s*(?:\{\s*)?\\circ(?:\s*\})?\s*[CF]?(?![A-Za-z])|\\circ(?![A-Za-z])|\\degree(?![A-Za-z])|\\textdegree"
 )
 # Wrappers whose content is the value: \text{..}, \textbf{..}, \mathrm{..}, \boxed{..}, ...
 _WRAPPERS = (
@@ -132,16 +132,22 @@ UNIT_WORDS = frozenset(
     """.split()
 )
 _POWER = r"(?:\s*(?:\^\s*\{?[23]\}?|[²³]))?"
+# One unit token, read one way only (linear matching): a known unit not glued to a preceding letter, or another word
+# of two or more letters after a space or "{" that is not a known unit.
 _UNIT_WORD = (
-    r"(?:\{\s*)?(?:(?:" + _KNOWN_UNITS + r")(?:\s*\})?" + _POWER + r"(?![A-Za-z])"
-    r"|(?<=[\s{])[a-zA-Z][a-zA-Z\-]+\.?(?:\s*\})?" + _POWER + r")"
+    r"(?:\{\s*)?(?:(?<![A-Za-z])(?:" + _KNOWN_UNITS + r")(?![A-Za-z])(?:\s*\})?" + _POWER + r""
+    r"|(?<=[\s{])(?!(?:" + _KNOWN_UNITS + r")(?![A-Za-z]))[a-zA-Z][a-zA-Z\-]+\.?(?:\s*\})?" + _POWER + r")"
 )
+_UNIT_GROUP = _UNIT_WORD + r"(?:\s*(?:/|per\s)\s*" + _UNIT_WORD + r")?"
+MAX_UNIT_WORDS = 6  # a unit suffix is a few words, never a sentence
 _TRAILING_UNITS_RE = re.compile(
-    r"^(?P<value>.*?(?:[\d}.%)]|\\pi))\s*(?P<unit>(?:"
-    + _UNIT_WORD
-    + r"(?:\s*(?:/|per\s)\s*"
-    + _UNIT_WORD
-    + r")?\s*)+|[$€£¥₹]|USD|EUR|GBP|\\\$)\s*\.?$"
+    r"^(?P<value>.*?(?:[\d}.%)]|\\pi))\s*(?P<unit>"
+    + _UNIT_GROUP
+    + r"(?:\s*"
+    + _UNIT_GROUP
+    + r"){0,"
+    + str(MAX_UNIT_WORDS - 1)
+    + r"}|[$€£¥₹]|USD|EUR|GBP|\\\$)\s*\.?$"
 )
 _TIME_OF_DAY_RE = re.compile(r"(?<=\d)\s*(?:[aApP]\.\s?[mM]\.?|(?<=\s)[aApP][mM]\.?)$")  # "9 a.m." is 9
 _LEADING_CURRENCY_RE = re.compile(r"^(?:\\\$|[$€£¥₹]|USD\s|EUR\s|GBP\s|Rs\.?\s?)\s*(?=[-+]?[\d.])")

@@ -17,7 +17,7 @@ MAX_ITEMS = 256
 
 _THOUSANDS_RE = re.compile(r"[+-]?(?!0,)\d{1,3}(?:,\d{3})+(?:\.\d+)?")  # "0,111" is a decimal comma, never 111
 _SPACE_THOUSANDS_RE = re.compile(r"[+-]?\d{1,3}(?: \d{3})+(?:[.,]\d+)?")
-_SPACED_NUMBERS_RE = re.compile(r"[+-]?\d+(?:\.\d+)?(?: +[+-]?\d+(?:\.\d+)?)+")
+_SPACED_NUMBERS_RE = re.compile(r"\A[+-]?\d+(?:\.\d+)?(?: +[+-]?\d+(?:\.\d+)?)+")
 _MATRIX_RE = re.compile(
     r"^\\begin\{(?P<env>[a-zA-Z]*matrix\*?|array)\}(?:\{[^{}]*\})?(?P<body>.*)\\end\{(?P=env)\}$", re.DOTALL
 )
@@ -28,7 +28,7 @@ _VAR_PREFIX_RE = re.compile(
 # "or"/"and" written against the answers it joins counts too when a value ends and another starts: "(11,7)or(7,11)",
 # "W(x)=1orW(x)=-1"
 _WORD_SEPARATORS_RE = re.compile(
-    r"\s+(?:or|and)\s+|\s*(?:\\(?:text|mbox))?\{\s*(?:or|and)\s*\}\s*|(?<=[\d)\]}])(?:or|and)(?=[-(\[\\A-Z\d])",
+    r"(?<!\s)\s+(?:or|and)\s+|(?<!\s)\s*(?:\\(?:text|mbox))?\{\s*(?:or|and)\s*\}\s*|(?<=[\d)\]}])(?:or|and)(?=[-(\[\\A-Z\d])",
     re.IGNORECASE,
 )
 _BEGIN_RE = re.compile(r"\\begin\{")

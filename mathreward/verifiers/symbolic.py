@@ -2,7 +2,7 @@
 
 Parsing goes through math-verify's LaTeX extraction (``LatexExtractionConfig`` only, so math-verify never reaches
 sympy's ``parse_expr``) and latex2sympy2_extended; comparison through ``math_verify.verify``. Timeouts are disabled
-here (math-verify's SIGALRM timer works only in a main thread) because the process running this is killed from
+here (``parsing_timeout=0``, ``timeout_seconds=None``) (math-verify's SIGALRM timer works only in a main thread) because the process running this is killed from
 outside when its deadline passes. Every text is size-checked (``limits.check_symbolic``) before it is parsed.
 """
 
@@ -46,7 +46,7 @@ def parse_symbolic(text: str) -> tuple:
         basic_latex=True, units=False, malformed_operators=True, nits=True, boxed="all", equations=False
     )
     config = [mv.LatexExtractionConfig(boxed_match_priority=0, normalization_config=normalization)]
-    parsed = mv.parse("$" + text + "$", extraction_config=config, fallback_mode="no_fallback", parsing_timeout=None)
+    parsed = mv.parse("$" + text + "$", extraction_config=config, fallback_mode="no_fallback", parsing_timeout=0)
     return tuple(parsed)
 
 
