@@ -7,33 +7,18 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from functools import lru_cache
 
-from .compare import NeedsSymbolic, Options, compare
-from .exact import Refused
+from .compare import Options
 from .extraction import STYLES as STYLES_ACCEPTED
 from .extraction import extract, read_gold
 from .fast_lane import fast_verdicts
 from .guard import default_pool
-from .limits import RefusedInput
 from .turns import UNCLOSED_THINK
+from .verdict import STATUSES, Verdict, exact_check, no_answer
 
-__all__ = ["Verdict", "verify", "verify_batch", "is_equivalent", "default_workers"]
-
-STATUSES = ("correct", "wrong", "no_answer", "timeout", "error")
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """The result of checking one response: ``correct``, the extracted answer ``pred`` (None when none was found),
-    ``status`` ("correct" | "wrong" | "no_answer" | "timeout" | "error") and a human-readable ``detail`` that starts
-    with the extraction path (``"path=boxed; ..."``)."""
-
-    correct: bool
-    pred: str | None
-    status: str
-    detail: str
+__all__ = ["STATUSES", "Verdict", "verify", "verify_batch", "is_equivalent", "default_workers"]
 
 
 def default_workers() -> int:
@@ -53,19 +38,7 @@ def _gold_text(gold: str) -> str:
     return read_gold(gold)
 
 
-def _fast(pred_candidates: tuple[str, ...], gold: str, options: Options) -> tuple[str, str] | None:
-    """(status, reason) from the in-process path, or None when the symbolic path is needed."""
-    try:
-        outcome = compare(gold, pred_candidates, options)
-    except NeedsSymbolic:
-        return None
-    except (RefusedInput, Refused) as exc:
-        return "error", f"refused: {exc}"
-    except RecursionError:
-        return "error", "refused: nested too deeply"
-    except Exception as exc:  # noqa: BLE001 - a verifier bug must not lose the row
-        return "error", f"{type(exc).__name__}: {str(exc)[:200]}"
-    return ("correct" if outcome.equal else "wrong"), outcome.reason
+_fast = exact_check  # the in-process exact check (kept under its old name here)
 
 
 def verify_batch(
@@ -94,7 +67,7 @@ def verify_batch(
     if unclosed_think not in UNCLOSED_THINK:
         raise ValueError(f"unclosed_think must be one of {', '.join(UNCLOSED_THINK)}, got {unclosed_think!r}")
     options = _options(equivalence_options)
-    verdicts: list[Verdict | None] = fast_verdicts(responses, golds, style)  # common shapes; None = full path
+    verdicts: list[Verdict | None] = fast_verdicts(responses, golds, style, options)  # common shapes; None = full path
     symbolic_rows: list[int] = []
     tasks: list[dict] = []
     budgets: list[float] = []
@@ -112,7 +85,7 @@ def verify_batch(
         paths[row] = extraction.path
         preds[row] = extraction.answer
         if extraction.answer is None:
-            verdicts[row] = Verdict(False, None, "no_answer", f"path={extraction.path}; no final answer found")
+            verdicts[row] = no_answer(extraction.path)
             continue
         gold_text = _gold_text(gold) if isinstance(gold, str) else _gold_text(str(gold)) if gold is not None else ""
         if not gold_text:

@@ -1,0 +1,48 @@
+"""What a verification returns (``Verdict``) and the in-process exact check that turns an extracted answer into one.
+
+Shared by ``core`` (the full path) and ``fast_lane`` (the common shapes), so neither imports the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .compare import NeedsSymbolic, Options, compare
+from .exact import Refused
+from .limits import RefusedInput
+
+__all__ = ["STATUSES", "Verdict", "exact_check", "no_answer"]
+
+STATUSES = ("correct", "wrong", "no_answer", "timeout", "error")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The result of checking one response: ``correct``, the extracted answer ``pred`` (None when none was found),
+    ``status`` ("correct" | "wrong" | "no_answer" | "timeout" | "error") and a human-readable ``detail`` that starts
+    with the extraction path (``"path=boxed; ..."``)."""
+
+    correct: bool
+    pred: str | None
+    status: str
+    detail: str
+
+
+def no_answer(path: str) -> Verdict:
+    """The verdict of a response in which extraction (ending on ``path``) found no final answer."""
+    return Verdict(False, None, "no_answer", f"path={path}; no final answer found")
+
+
+def exact_check(pred_candidates: tuple[str, ...], gold: str, options: Options) -> tuple[str, str] | None:
+    """(status, reason) from the in-process exact comparison, or None when the symbolic path is needed."""
+    try:
+        outcome = compare(gold, pred_candidates, options)
+    except NeedsSymbolic:
+        return None
+    except (RefusedInput, Refused) as exc:
+        return "error", f"refused: {exc}"
+    except RecursionError:
+        return "error", "refused: nested too deeply"
+    except Exception as exc:  # noqa: BLE001 - a verifier bug must not lose the row
+        return "error", f"{type(exc).__name__}: {str(exc)[:200]}"
+    return ("correct" if outcome.equal else "wrong"), outcome.reason
