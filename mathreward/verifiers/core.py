@@ -8,7 +8,6 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import asdict
-from functools import lru_cache
 
 from .compare import Options
 from .extraction import STYLES as STYLES_ACCEPTED
@@ -17,6 +16,7 @@ from .fast_lane import fast_verdicts
 from .guard import default_pool
 from .turns import UNCLOSED_THINK
 from .verdict import STATUSES, Verdict, exact_check, no_answer
+from .verdict import gold_text as _gold_text
 
 __all__ = ["STATUSES", "Verdict", "verify", "verify_batch", "is_equivalent", "default_workers"]
 
@@ -31,11 +31,6 @@ def _options(equivalence_options: dict) -> Options:
     if unknown:
         raise TypeError(f"unknown equivalence option(s): {', '.join(sorted(unknown))}")
     return Options(**equivalence_options)
-
-
-@lru_cache(maxsize=4096)
-def _gold_text(gold: str) -> str:
-    return read_gold(gold)
 
 
 _fast = exact_check  # the in-process exact check (kept under its old name here)

@@ -31,8 +31,8 @@ from contextlib import contextmanager
 from functools import lru_cache
 
 from .compare import Options, compare
-from .extraction import PATH_ANSWER_LINE, PATH_BOXED, PATH_NONE, TAIL_CHARS, read_gold
-from .verdict import Verdict, exact_check, no_answer
+from .extraction import PATH_ANSWER_LINE, PATH_BOXED, PATH_NONE, TAIL_CHARS
+from .verdict import Verdict, exact_check, gold_text, no_answer
 
 __all__ = ["disabled", "fast_verdict", "fast_verdicts"]
 
@@ -146,13 +146,13 @@ def fast_verdict(response: object, gold: object, style: str, options: Options = 
 @lru_cache(maxsize=65536)
 def _verdict(pred: str, gold: str, path: str, options: Options) -> Verdict | None:
     """The Verdict of a plain number ``pred`` against ``gold`` (None unless the gold is a plain number too)."""
-    gold_text = read_gold(gold) if not _INT_RE.fullmatch(gold) else gold
-    if not _NUMBER_RE.fullmatch(gold_text):
+    text = gold if _INT_RE.fullmatch(gold) else gold_text(gold)
+    if not _NUMBER_RE.fullmatch(text):
         return None
-    if _INT_RE.fullmatch(pred) and _INT_RE.fullmatch(gold_text):
-        equal = int(pred) == int(gold_text)
+    if _INT_RE.fullmatch(pred) and _INT_RE.fullmatch(text):
+        equal = int(pred) == int(text)
         return Verdict(equal, pred, "correct" if equal else "wrong", f"path={path}; {_reason(equal)}")
-    checked = exact_check((pred,), gold_text, options)
+    checked = exact_check((pred,), text, options)
     if checked is None:
         return None
     status, reason = checked

@@ -6,12 +6,14 @@ Shared by ``core`` (the full path) and ``fast_lane`` (the common shapes), so nei
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .compare import NeedsSymbolic, Options, compare
 from .exact import Refused
+from .extraction import read_gold
 from .limits import RefusedInput
 
-__all__ = ["STATUSES", "Verdict", "exact_check", "no_answer"]
+__all__ = ["STATUSES", "Verdict", "exact_check", "gold_text", "no_answer"]
 
 STATUSES = ("correct", "wrong", "no_answer", "timeout", "error")
 
@@ -31,6 +33,12 @@ class Verdict:
 def no_answer(path: str) -> Verdict:
     """The verdict of a response in which extraction (ending on ``path``) found no final answer."""
     return Verdict(False, None, "no_answer", f"path={path}; no final answer found")
+
+
+@lru_cache(maxsize=4096)
+def gold_text(gold: str) -> str:
+    """The gold answer text (``extraction.read_gold``), parsed once per distinct gold."""
+    return read_gold(gold)
 
 
 def exact_check(pred_candidates: tuple[str, ...], gold: str, options: Options) -> tuple[str, str] | None:
