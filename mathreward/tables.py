@@ -714,13 +714,16 @@ class Slice:
     rows: int = -1
 
 
-def plan_slices(path: str | os.PathLike, parts: int) -> list[Slice]:
-    """Cut ``path`` into about ``parts`` slices of similar size, in file order (one slice at least)."""
+def plan_slices(path: str | os.PathLike, parts: int, readers: int | None = None) -> list[Slice]:
+    """Cut ``path`` into about ``parts`` slices of similar size, in file order (one slice at least).
+
+    A parquet file written as one row group is cut into ``readers`` row ranges (default ``parts``) instead: each
+    reader decodes the rows before its range too, so there should be no more ranges than readers."""
     path = check_input(path)
     parts = max(1, parts)
     suffix = path.suffix.lower()
     if suffix in PARQUET_SUFFIXES:
-        return _parquet_slices(path, parts)
+        return _parquet_slices(path, parts, max(1, readers or parts))
     if suffix == ".jsonl" or (suffix == ".json" and not _starts_with(path, ("[", "{"))):
         size = path.stat().st_size
         count = max(1, min(parts, size // JSONL_MIN_SLICE_BYTES))
@@ -729,7 +732,7 @@ def plan_slices(path: str | os.PathLike, parts: int) -> list[Slice]:
     return [Slice(str(path), "whole", 0, 0, 0)]
 
 
-def _parquet_slices(path: Path, parts: int) -> list[Slice]:
+def _parquet_slices(path: Path, parts: int, readers: int) -> list[Slice]:
     import pyarrow.parquet as pq
 
     try:
@@ -747,10 +750,10 @@ def _parquet_slices(path: Path, parts: int) -> list[Slice]:
                 first += rows
                 begin = index + 1
         return slices or [Slice(str(path), "groups", 0, 0, 0, 0)]
-    bounds = [total * index // parts for index in range(parts + 1)]
+    bounds = [total * index // readers for index in range(readers + 1)]
     return [
         Slice(str(path), "rows", bounds[i], bounds[i + 1], bounds[i], bounds[i + 1] - bounds[i])
-        for i in range(parts)
+        for i in range(readers)
         if bounds[i + 1] > bounds[i]
     ]
 

@@ -143,7 +143,7 @@ def score_file(
     pieces = [
         (spec, piece)
         for spec, path in zip(specs, inputs, strict=True)
-        for piece in plan_slices(path, workers * SLICES_PER_WORKER)
+        for piece in plan_slices(path, workers * SLICES_PER_WORKER, workers)
     ]
     folder = output.with_name(f"{output.name}.parts-{os.getpid()}")
     shutil.rmtree(folder, ignore_errors=True)

@@ -7,13 +7,14 @@ same kind.
 caller then runs the full path for that row. The lane only answers when it is sure, so it bails out on anything
 unusual: chat-template tokens, a ``<think>`` that never closes, ``<answer>`` tags, doubled backslashes, a second
 ``Answer:`` marker, the Chinese marker, a second box, a non-canonical number (leading zeros, ``+``, ``-0``, more than
-18 digits, non-ASCII digits), a trailing period, markdown around the keyword, or a response longer than the extraction
+18 digits, non-ASCII digits), a trailing period, markdown around the keyword other than bold, or a response longer than the extraction
 tail. A closed ``<think>...</think>`` block is cut off the way ``turns.answer_region`` does, and other ``<`` (an
 inequality in the reasoning) are read as text.
 
 Shapes answered (the final line of the answer region, then only spaces, tabs and newlines):
 
-- styles ``dapo``, ``auto``, ``strict``: ``Answer: <number>`` at the start of the last line (path ``answer_line``);
+- styles ``dapo``, ``auto``, ``strict``: ``Answer: <number>`` (or ``**Answer:** <number>``) as the last line (path
+  ``answer_line``);
 - styles ``boxed``, ``auto``, ``strict``: ``\\boxed{<number>}`` (optionally closed by ``$``, ``$$``, ``\\]`` or ``\\)``
   and a period) as the only box of the region, with no ``Answer:`` marker anywhere (path ``boxed``);
 - style ``dapo`` with no "answer" (any case) anywhere, styles ``boxed`` with no box anywhere and ``strict`` with
@@ -43,7 +44,8 @@ _POS = r"[1-9][0-9]{0,17}"
 _NUMBER = r"(?:" + _INT + r"|-?" + _POS + r"/" + _POS + r"|-?\\d?frac\{" + _POS + r"\}\{" + _POS + r"\})"
 _INT_RE = re.compile(r"(?:" + _INT + r")")
 _NUMBER_RE = re.compile(_NUMBER)
-_LINE_RE = re.compile(r"Answer:[ \t]*(" + _NUMBER + r")\Z")  # the whole last line
+# the whole last line: "Answer: 34", "**Answer:** 34", "**Answer**: 34"
+_LINE_RE = re.compile(r"(?:Answer:|\*\*Answer(?::\*\*|\*\*:))[ \t]*(" + _NUMBER + r")\Z")
 _BOX_RE = re.compile(r"\\boxed\{(" + _NUMBER + r")\}(?:\$\$?|\\\]|\\\))?\.?\Z")  # the end of the last line
 _BOX_WINDOW = 80  # a box shape ends within this many characters of the end
 # what may follow "answer" to make it an "Answer:" marker (generously; control characters read as spaces there)
@@ -92,8 +94,7 @@ def _no_marker(text: str) -> bool:
 
 def _region(response: str) -> str | None:
     """The answer region of a response as ``turns.answer_region`` finds it, when that is simple: the text after a
-    closed ``</think>`` (or the whole text); None when chat tokens, an unclosed think, ``<answer>`` tags or doubled
-    backslashes make it anything else."""
+    closed ``</think>`` (or the whole text); None when chat tokens, an unclosed think, ``<answer>`` tags or doubled backslashes make it anything else."""
     if "\\\\" in response:
         return None  # turns.halve_backslashes may rewrite the text
     pos = response.find("<")
