@@ -25,7 +25,7 @@ import csv
 import io
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -175,8 +175,8 @@ class Batch:
     def values(self, field: str, rows: int | None = None) -> list[Any]:
         """One Python value per row (the first ``rows``): the value at dotted ``field``, or MISSING."""
         if self.arrow is None:
-            records = self.records if rows is None else self.records[:rows]
-            return [get_field(record, field) for record in records]
+            records = self.records or []
+            return [get_field(record, field) for record in (records if rows is None else records[:rows])]
         arrow = self.arrow if rows is None else self.arrow.slice(0, rows)
         return _arrow_values(arrow, field)
 
@@ -254,7 +254,7 @@ def _arrow_values(arrow: Any, field: str) -> list[Any]:
             if array.type.get_field_index(part) < 0:
                 return [MISSING] * arrow.num_rows
             parent_nulls = array.is_null().to_pylist() if array.null_count else None
-            array = pc.struct_field(array, part)
+            array = pc.call_function("struct_field", [array], pc.StructFieldOptions([part]))
             if parent_nulls is not None:  # a null struct has no child: the field is missing there
                 values = _arrow_values_rest(array, parts[depth + 1 :])
                 return [MISSING if null else value for null, value in zip(parent_nulls, values, strict=True)]
@@ -329,7 +329,7 @@ def read_table(path: str | os.PathLike, *, suffixes: Sequence[str] = READ_SUFFIX
     if path.suffix.lower() in PARQUET_SUFFIXES and path.suffix.lower() in suffixes:
         import pyarrow as pa
 
-        batches = [batch.arrow for batch in _parquet_batches(path, 65536)]
+        batches = [batch.arrow for batch in _parquet_batches(path, 65536) if batch.arrow is not None]
         schema = batches[0].schema if batches else _parquet_schema(path)
         return Batch(path, 0, arrow=pa.Table.from_batches(batches, schema=schema))
     return Batch(path, 0, records=read_rows(path, suffixes=suffixes))
@@ -506,19 +506,19 @@ class TableWriter:
         else:
             self.abort()
 
-    def write(self, batch: Batch, new_columns: dict[str, Sequence[Any]] | None = None) -> None:
+    def write(self, batch: Batch, new_columns: Mapping[str, Sequence[Any]] | None = None) -> None:
         """Append the rows of ``batch`` plus ``new_columns``."""
-        new_columns = {name: list(values) for name, values in (new_columns or {}).items()}
-        for name, values in new_columns.items():
+        columns = {name: list(values) for name, values in (new_columns or {}).items()}
+        for name, values in columns.items():
             if len(values) != len(batch):
                 raise ValueError(f"column {name!r} has {len(values)} values for {len(batch)} rows")
         self.rows += len(batch)
         if self.kind == "parquet" and batch.arrow is not None and not self._held:
-            self._write_arrow(batch, new_columns)
+            self._write_arrow(batch, columns)
         elif self.kind == "parquet":
-            self._held.extend(_merged(batch.to_records(), new_columns))
+            self._held.extend(_merged(batch.to_records(), columns))
         else:
-            self._write_json(batch.to_records(), new_columns)
+            self._write_json(batch.to_records(), columns)
 
     def _write_arrow(self, batch: Batch, new_columns: dict[str, list[Any]]) -> None:
         import pyarrow as pa
@@ -532,7 +532,8 @@ class TableWriter:
             else:
                 table = table.append_column(name, column)
         if self._parquet is None:
-            self._parquet = pq.ParquetWriter(self.tmp, table.schema, use_dictionary=_dictionary_columns(table))
+            dictionary = _dictionary_columns(table)  # pyarrow takes a list of column paths here; its stub says bool
+            self._parquet = pq.ParquetWriter(self.tmp, table.schema, use_dictionary=dictionary)  # pyright: ignore[reportArgumentType]
         elif table.schema != self._parquet.schema:
             try:
                 table = table.cast(self._parquet.schema)
@@ -543,17 +544,22 @@ class TableWriter:
                 ) from None
         self._parquet.write_table(table)
 
-    def _write_json(self, records: list[dict[str, Any]], new_columns: dict[str, list[Any]]) -> None:
+    def _json_handle(self) -> Any:
+        """The open temp file of a json / jsonl output (opened on first use)."""
         if self._handle is None:
             self._handle = open(self.tmp, "w", encoding="utf-8")  # noqa: SIM115 - closed in close/abort
             if self.kind == "json":
                 self._handle.write("[")
+        return self._handle
+
+    def _write_json(self, records: list[dict[str, Any]], new_columns: dict[str, list[Any]]) -> None:
+        handle = self._json_handle()
         for record in _merged(records, new_columns):
             text = json.dumps(record, ensure_ascii=False, default=_json_default)
             if self.kind == "json":
-                self._handle.write(text if self._first else ", " + text)
+                handle.write(text if self._first else ", " + text)
             else:
-                self._handle.write(text + "\n")
+                handle.write(text + "\n")
             self._first = False
 
     def close(self) -> Path:
@@ -565,11 +571,10 @@ class TableWriter:
                 else:
                     self._parquet.close()
             else:
-                if self._handle is None:
-                    self._write_json([], {})
+                handle = self._json_handle()
                 if self.kind == "json":
-                    self._handle.write("]\n")
-                self._handle.close()
+                    handle.write("]\n")
+                handle.close()
             os.replace(self.tmp, self.path)
         except BaseException:
             self.abort()

@@ -132,7 +132,6 @@ def score_file(
     output = Path(output_path)
     if output_parts:
         _check_parts_folder(output)
-        check_output_path(output.with_suffix(".parquet"))
     else:
         output = check_output_path(output)
     for path in inputs:
@@ -148,7 +147,10 @@ def score_file(
     folder = output.with_name(f"{output.name}.parts-{os.getpid()}")
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
-    target = output.with_suffix(".parquet") if output_parts else output
+    if output_parts:  # jsonl parts for a folder named *.jsonl, else parquet parts
+        target = folder / ("part.jsonl" if output.suffix.lower() == ".jsonl" else "part.parquet")
+    else:
+        target = output
     tasks = [Task(spec, piece, index, str(folder), str(target)) for index, (spec, piece) in enumerate(pieces)]
     totals = Totals(reward)
     try:
