@@ -851,11 +851,15 @@ def _jsonl_slice(path: Path, piece: Slice, batch_size: int) -> Iterator[Batch]:
         yield Batch(path, start, records=records)
 
 
+class _CountedRowError(TableError):
+    """A ``TableError`` whose row is already counted from the start of the file (a jsonl line)."""
+
+
 def _line_error(path: Path, piece: Slice, message: str, line: int) -> TableError:
     if "UTF-8" in message:
         return TableError(path, message)
     lines_before, _records = _counts_before(path, piece.begin) if piece.begin else (0, 0)
-    return TableError(path, message, row=lines_before + line)
+    return _CountedRowError(path, message, row=lines_before + line)
 
 
 def _counts_before(path: Path, end: int) -> tuple[int, int]:
@@ -874,6 +878,8 @@ def _counts_before(path: Path, end: int) -> tuple[int, int]:
 
 def global_row_error(error: TableError, piece: Slice) -> TableError:
     """``error`` (raised for a row of a ``Batch`` of ``piece``) with its row counted from the start of the file."""
+    if isinstance(error, _CountedRowError):
+        return TableError(error.path, error.message, row=error.row, field=error.field)
     if piece.kind != "bytes" or piece.begin == 0 or error.row is None or error.path != piece.path:
         return error
     _lines, records = _counts_before(Path(piece.path), piece.begin)
