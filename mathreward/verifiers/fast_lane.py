@@ -13,8 +13,8 @@ inequality in the reasoning) are read as text.
 
 Shapes answered (the final line of the answer region, then only spaces, tabs and newlines):
 
-- styles ``dapo``, ``auto``, ``strict``: ``Answer: <number>`` (or ``**Answer:** <number>``) as the last line (path
-  ``answer_line``);
+- styles ``dapo``, ``auto``, ``strict``: ``Answer: <number>`` (or ``**Answer:** <number>``) as the last line, the only
+  marker of the region (path ``answer_line``; a box before it does not count in auto and strict: the later wins);
 - styles ``boxed``, ``auto``, ``strict``: ``\\boxed{<number>}`` (optionally closed by ``$``, ``$$``, ``\\]`` or ``\\)``
   and a period) as the only box of the region, with no ``Answer:`` marker anywhere (path ``boxed``);
 - style ``dapo`` with no "answer" (any case) anywhere, styles ``boxed`` with no box anywhere and ``strict`` with
@@ -124,9 +124,7 @@ def fast_verdict(response: object, gold: object, style: str, options: Options = 
         match = _LINE_RE.match(text, line_start)
         if match is not None:
             if not _one_marker(region):
-                return None
-            if style != "dapo" and ("\\boxed" in region or "\\fbox" in region):
-                return None
+                return None  # (a box before the line does not matter: the last of line and box wins in auto)
             return _verdict(match.group(1), gold, PATH_ANSWER_LINE, options)
     if style in _BOX_STYLES:
         match = _BOX_RE.search(text, max(line_start, len(text) - _BOX_WINDOW))
