@@ -16,7 +16,7 @@ prompt chat list, ability, reward_model.ground_truth, extra_info, response) with
    rows without ``data_source`` (the routed default: ``binary``, auto extraction), each with ``--workers 1`` and with
    every core: wall time, CPU time of the process tree, rollouts/s, the speed-up of every core over one (by wall
    time and by CPU time: under contention from other jobs only the second is steady) and peak memory (the process
-   tree's summed RSS, and the largest single process's ru_maxrss).
+   tree's summed RSS, and the largest single process's RSS, sampled every 0.1 s).
 
     python bench/score_bench.py [--rows 1000000] [--sample 50000] [--seed 0] [--keep DIR] [--skip-check]
 """
@@ -209,14 +209,16 @@ def run_score(source: Path, out: Path, workers: int) -> tuple[float, float, floa
     command = [sys.executable, "-m", "mathreward", "score", str(source), "-o", str(out), "--workers", str(workers)]
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    peak = [0.0]
+    peak = [0.0, 0.0]
 
     def watch() -> None:
         root = psutil.Process(process.pid)
         while process.poll() is None:
             try:
                 tree = [root, *root.children(recursive=True)]
-                peak[0] = max(peak[0], sum(p.memory_info().rss for p in tree if p.is_running()) / 2**20)
+                sizes = [p.memory_info().rss / 2**20 for p in tree if p.is_running()]
+                peak[0] = max(peak[0], sum(sizes))
+                peak[1] = max(peak[1], max(sizes, default=0.0))
             except psutil.Error:
                 pass
             time.sleep(0.1)
@@ -230,8 +232,7 @@ def run_score(source: Path, out: Path, workers: int) -> tuple[float, float, floa
         raise SystemExit(f"mathreward score failed ({process.returncode})")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    largest = after.ru_maxrss / 1024  # KB on Linux: the largest child (or grandchild) process so far
-    return seconds, cpu, peak[0], largest, stdout.splitlines()[0] if stdout else ""
+    return seconds, cpu, peak[0], peak[1], stdout.splitlines()[0] if stdout else ""
 
 
 def main() -> None:
@@ -310,7 +311,7 @@ def main() -> None:
             print(
                 f"  --workers {workers}: {seconds:6.1f} s wall, {args.rows / seconds:>9,.0f} rollouts/s, "
                 f"{cpu:6.1f} CPU s ({args.rows / cpu:>8,.0f} rollouts per CPU s), peak memory {peak:,.0f} MB "
-                f"(tree), {largest:,.0f} MB (largest process so far)"
+                f"(tree), {largest:,.0f} MB (largest process)"
             )
             print(f"    {line}")
         if cores > 1:

@@ -111,6 +111,13 @@ ENDINGS = [
     "Answer: 34\n</think>\nAnswer: 35",
     "</think>Answer: 34",
     "Answer: 34 < 35",
+    "Answer: 34.0",
+    "Answer: 34.50",
+    "Answer: -0.0",
+    "Answer: 0.75",
+    "Answer: .75",
+    "Answer: 34.0.0",
+    "\\boxed{34.00}",
 ]
 GOLDS = ["34", "-34", "0", "1000", "034", "34.0", "1,000", " 34", "+34", "9" * 18, "9" * 19, "", "\\boxed{34}"]
 GOLDS += ["3/4", "\\frac{3}{4}", "-\\frac34", "0.75", "\\frac{6}{8}", "$\\frac{3}{4}$", "-3/4", "34/1"]
@@ -149,6 +156,8 @@ def test_fast_lane_equals_full_path_on_adversarial_shapes(style: str) -> None:
         (REASONING + "Answer: 3", "3", "boxed", Verdict(False, None, "no_answer", "path=none; no final answer found")),
         ("x < 3\nAnswer: 3/4", "\\frac{3}{4}", "auto", Verdict(True, "3/4", "correct", "path=answer_line; numeric")),
         ("Answer: -7", "-7", "strict", Verdict(True, "-7", "correct", "path=answer_line; numeric")),
+        ("Answer: 34.0", "34", "dapo", Verdict(True, "34.0", "correct", "path=answer_line; numeric")),
+        ("Answer: 0.75", "3/4", "auto", Verdict(True, "0.75", "correct", "path=answer_line; numeric")),
         (
             "<think>x < 2</think>\nSo $\\boxed{\\frac{3}{4}}$.",
             "6/8",
@@ -188,7 +197,7 @@ def test_fast_lane_answers_the_common_shapes(response: str, gold: str, style: st
         ("<think>\nAnswer: 3/4", "3/4", "auto"),  # an unclosed think
         ("Answer: 3/4<|im_end|>", "3/4", "auto"),
         ("<answer>\nAnswer: 3/4</answer>", "3/4", "auto"),
-        ("Answer: 3/4", "0.75", "auto"),  # a gold that is not a plain integer or fraction
+        ("Answer: 3/4", "\\sqrt{9/16}", "auto"),  # a gold that is not a plain number
         ("\\\\boxed{34}", "34", "boxed"),  # doubled backslashes
     ],
 )

@@ -1,6 +1,6 @@
 """A fast lane for the commonest verifications: a response that ends in ``Answer: <number>`` or ``\\boxed{<number>}``,
-where the number is a plain integer or a simple fraction (``-7``, ``3/4``, ``\\frac{3}{4}``), against a gold of the
-same kind.
+where the number is a plain integer, a plain decimal or a simple fraction (``-7``, ``34.0``, ``3/4``,
+``\\frac{3}{4}``), against a gold of the same kind.
 
 ``fast_verdicts(responses, golds, style, options)`` gives, for each row, the exact ``Verdict`` the full path
 (``extraction.extract`` + ``compare.compare``) would give, or None when the row is not one of the shapes below; the
@@ -21,7 +21,8 @@ Shapes answered (the final line of the answer region, then only spaces, tabs and
   neither: ``no_answer``.
 
 Two integers are compared as integers (the reasons "numeric" / "numeric mismatch" are taken from ``compare`` itself,
-once); anything with a fraction goes through ``verdict.exact_check`` (the full path's own comparison, cached).
+once); anything with a decimal or a fraction goes through ``verdict.exact_check`` (the full path's own comparison,
+cached).
 """
 
 from __future__ import annotations
@@ -41,7 +42,10 @@ _state = {"enabled": True}
 
 _INT = r"-?[1-9][0-9]{0,17}|0"  # canonical ASCII integers only
 _POS = r"[1-9][0-9]{0,17}"
-_NUMBER = r"(?:" + _INT + r"|-?" + _POS + r"/" + _POS + r"|-?\\d?frac\{" + _POS + r"\}\{" + _POS + r"\})"
+_DECIMAL = r"-?(?:[1-9][0-9]{0,17}|0)\.[0-9]{1,18}"  # "34.0", "-0.75": one leading digit group, digits after the point
+_NUMBER = (
+    r"(?:" + _INT + r"|" + _DECIMAL + r"|-?" + _POS + r"/" + _POS + r"|-?\\d?frac\{" + _POS + r"\}\{" + _POS + r"\})"
+)
 _INT_RE = re.compile(r"(?:" + _INT + r")")
 _NUMBER_RE = re.compile(_NUMBER)
 # the whole last line: "Answer: 34", "**Answer:** 34", "**Answer**: 34"
