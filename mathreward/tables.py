@@ -302,15 +302,21 @@ def count_rows(path: str | os.PathLike) -> int | None:
 
 
 def read_batches(
-    path: str | os.PathLike, batch_size: int = 8192, *, suffixes: Sequence[str] = READ_SUFFIXES
+    path: str | os.PathLike,
+    batch_size: int = 8192,
+    *,
+    suffixes: Sequence[str] = READ_SUFFIXES,
+    skip_columns: Sequence[str] = (),
 ) -> Iterator[Batch]:
-    """The rows of a jsonl / json / parquet / csv file as ``Batch`` objects of at most ``batch_size`` rows."""
+    """The rows of a jsonl / json / parquet / csv file as ``Batch`` objects of at most ``batch_size`` rows.
+
+    ``skip_columns``: top-level parquet columns not to read (a long text column when only the others are needed)."""
     path = check_input(path)
     suffix = path.suffix.lower()
     if suffix not in suffixes:
         raise TableError(path, f"unsupported file type {suffix!r}; use one of {', '.join(suffixes)}")
     if suffix in PARQUET_SUFFIXES:
-        yield from _parquet_batches(path, batch_size)
+        yield from _parquet_batches(path, batch_size, skip_columns)
         return
     if suffix == ".csv":
         records = _read_csv(path)
@@ -349,7 +355,7 @@ def read_rows(path: str | os.PathLike, *, suffixes: Sequence[str] = READ_SUFFIXE
     return rows
 
 
-def _parquet_batches(path: Path, batch_size: int) -> Iterator[Batch]:
+def _parquet_batches(path: Path, batch_size: int, skip_columns: Sequence[str] = ()) -> Iterator[Batch]:
     import pyarrow.parquet as pq
 
     try:
@@ -357,8 +363,9 @@ def _parquet_batches(path: Path, batch_size: int) -> Iterator[Batch]:
     except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for corrupt or non-parquet files
         raise TableError(path, f"cannot be read as parquet ({_first_line(exc)})") from None
     start = 0
-    try:
-        for record_batch in handle.iter_batches(batch_size=batch_size, use_threads=False):  # callers run in parallel
+    columns = [name for name in handle.schema_arrow.names if name not in skip_columns] if skip_columns else None
+    try:  # callers run in parallel: one thread each
+        for record_batch in handle.iter_batches(batch_size=batch_size, columns=columns, use_threads=False):
             yield Batch(path, start, arrow=record_batch)
             start += record_batch.num_rows
     except TableError:

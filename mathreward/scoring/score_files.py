@@ -62,7 +62,8 @@ class ScoreSettings:
         """The ``ScoreSpec`` of one input file, its default fields picked from the file's first rows."""
         from mathreward.tables import Batch, read_batches
 
-        head = next(iter(read_batches(path, HEAD_ROWS)), None)
+        skip = [self.response_field] if self.response_field not in (self.gold_field, self.length_field) else []
+        head = next(iter(read_batches(path, HEAD_ROWS, skip_columns=skip)), None)  # the fields, not the texts
         return resolve_spec(head or Batch(path, 0, records=[]), base_options, in_pool, **asdict(self))
 
 
