@@ -203,3 +203,16 @@ def test_fast_lane_answers_the_common_shapes(response: str, gold: str, style: st
 )
 def test_fast_lane_leaves_unusual_rows_to_the_full_path(response: object, gold: object, style: str) -> None:
     assert fast_verdict(response, gold, style) is None
+
+
+@pytest.mark.parametrize("options", [{"float_rounding": 2}, {"percent_as_fraction": True}])
+def test_fast_lane_follows_the_equivalence_options(options: dict) -> None:
+    endings = ["Answer: 0.33", "Answer: 0.3333", "Answer: 1/3", "\\boxed{0.5}", "Answer: 34.004", "Answer: 34"]
+    golds = ["1/3", "\\frac{1}{3}", "0.5", "1/2", "34", "34.0"]
+    responses = [REASONING + ending for ending in endings for _gold in golds]
+    gold_rows = [gold for _ending in endings for gold in golds]
+    for style in STYLES:
+        with_lane = verify_batch(responses, gold_rows, style=style, workers=1, timeout=10, **options)
+        with fast_lane.disabled():
+            full = verify_batch(responses, gold_rows, style=style, workers=1, timeout=10, **options)
+        assert with_lane == full, style

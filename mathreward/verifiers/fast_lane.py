@@ -115,8 +115,9 @@ def _region(response: str) -> str | None:
     return None if _THINK_OPEN in response else response
 
 
-def fast_verdict(response: object, gold: object, style: str, options: Options = _DEFAULT_OPTIONS) -> Verdict | None:
-    """The full path's ``Verdict`` for one row when it has a fast-lane shape, else None (see the module doc)."""
+def fast_verdict(response: object, gold: object, style: str, options: Options | None = None) -> Verdict | None:
+    """The full path's ``Verdict`` for one row when it has a fast-lane shape, else None (see the module doc).
+    ``options``: the equivalence options (None: the defaults)."""
     if type(response) is not str or type(gold) is not str or len(response) > TAIL_CHARS:
         return None
     region = _region(response)
@@ -147,7 +148,7 @@ def fast_verdict(response: object, gold: object, style: str, options: Options = 
 
 
 @lru_cache(maxsize=65536)
-def _verdict(pred: str, gold: str, path: str, options: Options) -> Verdict | None:
+def _verdict(pred: str, gold: str, path: str, options: Options | None) -> Verdict | None:
     """The Verdict of a plain number ``pred`` against ``gold`` (None unless the gold is a plain number too)."""
     text = gold if _INT_RE.fullmatch(gold) else gold_text(gold)
     if not _NUMBER_RE.fullmatch(text):
@@ -155,7 +156,7 @@ def _verdict(pred: str, gold: str, path: str, options: Options) -> Verdict | Non
     if _INT_RE.fullmatch(pred) and _INT_RE.fullmatch(text):
         equal = int(pred) == int(text)
         return Verdict(equal, pred, "correct" if equal else "wrong", f"path={path}; {_reason(equal)}")
-    checked = exact_check((pred,), text, options)
+    checked = exact_check((pred,), text, options or _DEFAULT_OPTIONS)
     if checked is None:
         return None
     status, reason = checked
@@ -168,7 +169,8 @@ def fast_verdicts(
     """One entry per row: the fast lane's ``Verdict``, or None where the full path must decide."""
     if not _state["enabled"] or (style not in _LINE_STYLES and style not in _BOX_STYLES):
         return [None] * len(responses)
-    return [fast_verdict(response, gold, style, options) for response, gold in zip(responses, golds, strict=True)]
+    key = None if options == _DEFAULT_OPTIONS else options  # the defaults: a cheaper cache key
+    return [fast_verdict(response, gold, style, key) for response, gold in zip(responses, golds, strict=True)]
 
 
 @contextmanager
