@@ -945,6 +945,10 @@ def _rewrite_parts(parts: Sequence[Path], output: Path, sources: Sequence[tuple[
     import pyarrow.parquet as pq
 
     tables = [pq.read_table(part) for part in parts]
+    kept = [index for index, table in enumerate(tables) if table.num_rows] or [0]  # an empty part has no columns
+    tables = [tables[index] for index in kept]
+    sources = [sources[index] for index in kept] if sources else None
+    parts = [parts[index] for index in kept]
     try:  # jsonl parts: a column null in one part and typed in another
         schema = pa.unify_schemas([table.schema for table in tables], promote_options="permissive")
         tables = [table.cast(schema) for table in tables]

@@ -161,3 +161,15 @@ def test_output_parts_is_one_dataset_in_input_order(tmp_path: Path) -> None:
     dataset = ds.dataset(tmp_path / "parts", format="parquet").to_table()
     assert dataset.equals(pq.read_table(tmp_path / "single.parquet"))
     assert summary["rows"] == 500
+
+
+def test_jsonl_slices_without_rows_still_join(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tables, "JSONL_MIN_SLICE_BYTES", 1)
+    rows = _rows(6)
+    rows[2]["response"] += " padding" * 2000  # one long line: several byte slices start and end inside it
+    source = _jsonl(tmp_path / "in.jsonl", rows)
+    assert len(plan_slices(source, 8)) == 8
+    score_file(source, tmp_path / "one.parquet", workers=1, progress=False)
+    score_file(source, tmp_path / "two.parquet", workers=2, progress=False)
+    assert pq.read_table(tmp_path / "two.parquet").equals(pq.read_table(tmp_path / "one.parquet"))
+    assert pq.read_table(tmp_path / "two.parquet").column("id").to_pylist() == list(range(6))
