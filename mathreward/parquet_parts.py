@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PartsDiffer", "concat_parquet", "read_footer"]
+__all__ = ["PartsDiffer", "append_columns", "concat_parquet", "read_footer"]
 
 MAGIC = b"PAR1"
 _STOP, _TRUE, _FALSE, _BYTE, _I16, _I32, _I64, _DOUBLE, _BINARY, _LIST, _SET, _MAP, _STRUCT = range(13)
@@ -273,3 +273,128 @@ def _copy(source: Any, target: Any, length: int) -> None:
             raise ValueError("part file ended early")
         target.write(chunk)
         remaining -= len(chunk)
+
+
+# ----------------------------------------------------------------------------------------------- new columns
+
+_META_TOTAL_COMPRESSED = 7
+_META_TOTAL_UNCOMPRESSED = 6
+_GROUP_TOTAL_BYTES, _GROUP_TOTAL_COMPRESSED = 2, 6
+_CHUNK_INDEX_FIELDS = (4, 5, 6, 7)  # offset / column index offsets and lengths: the indexes are not copied
+_META_BLOOM_FIELDS = (14, 15)
+_FILE_KEY_VALUES, _FILE_COLUMN_ORDERS = 5, 7
+_SCHEMA_CHILDREN = 5
+
+
+def _chunk_range(chunk: list[list[Any]]) -> tuple[int, int]:
+    """(first byte, length) of a column chunk's pages."""
+    meta = _field(chunk, _CHUNK_META)
+    if meta is None:
+        raise PartsDiffer("a column chunk without metadata")
+    fields = {fid: value for fid, _kind, value in meta[2]}
+    start = fields[9]
+    if fields.get(11):
+        start = min(start, fields[11])
+    return start, fields[_META_TOTAL_COMPRESSED]
+
+
+def _copy_chunks(group: list[list[Any]], source: Any, out: Any) -> list[Any]:
+    """Copy the pages of every column chunk of ``group`` from ``source`` to the end of ``out``; the chunks' fields
+    with their offsets moved (page indexes and bloom filters, which are not copied, dropped)."""
+    columns = _field(group, _GROUP_COLUMNS)
+    moved = []
+    for chunk in columns[2][1] if columns is not None else []:
+        start, length = _chunk_range(chunk)
+        delta = out.tell() - start
+        source.seek(start)
+        _copy(source, out, length)
+        chunk = [list(field) for field in chunk if field[0] not in _CHUNK_INDEX_FIELDS]
+        _shift(chunk, (2,), delta)
+        meta = _field(chunk, _CHUNK_META)
+        if meta is not None:
+            meta[2] = [list(field) for field in meta[2] if field[0] not in _META_BLOOM_FIELDS]
+            _shift(meta[2], _META_OFFSETS, delta)
+        moved.append(chunk)
+    return moved
+
+
+def _sum_meta(chunks: list[Any], fid: int) -> int:
+    total = 0
+    for chunk in chunks:
+        meta = _field(chunk, _CHUNK_META)
+        found = _field(meta[2], fid) if meta is not None else None
+        total += found[2] if found is not None else 0
+    return total
+
+
+def append_columns(source: str | os.PathLike, extras: Sequence[str | os.PathLike], output: str | os.PathLike) -> Path:
+    """Write ``output``: every row group of the parquet file ``source`` with the columns of ``extras[g]`` (a parquet
+    file of one row group with as many rows as row group ``g``) added after its own. The pages of both are copied
+    byte for byte; only the footer is new. Raises ``PartsDiffer`` when the extras do not fit."""
+    import base64
+
+    import pyarrow.parquet as pq
+
+    output = Path(output)
+    meta, _start = read_footer(source)
+    found = _field(meta, _FILE_ROW_GROUPS)
+    groups = found[2][1] if found is not None else []
+    if len(groups) != len(extras) or not groups:
+        raise PartsDiffer(f"{len(extras)} extra parts for {len(groups)} row groups")
+    extra_meta = [read_footer(extra)[0] for extra in extras]
+    extra_schema = _field(extra_meta[0], _FILE_SCHEMA)
+    for other in extra_meta[1:]:
+        if _field(other, _FILE_SCHEMA) != extra_schema:
+            raise PartsDiffer("the extra parts' schemas differ")
+    merged_groups = []
+    with open(source, "rb") as handle, open(output, "wb") as out:
+        out.write(MAGIC)
+        for index, (group, extra, extra_fields) in enumerate(zip(groups, extras, extra_meta, strict=True)):
+            extra_groups = _field(extra_fields, _FILE_ROW_GROUPS)
+            extra_group = extra_groups[2][1] if extra_groups is not None else []
+            rows = _field(group, 3)
+            if len(extra_group) != 1 or rows is None or _field(extra_group[0], 3) != [3, _I64, rows[2]]:
+                raise PartsDiffer(f"extra part {index} does not hold one row group of {rows and rows[2]} rows")
+            first = out.tell()
+            chunks = _copy_chunks(group, handle, out)
+            with open(extra, "rb") as extra_handle:
+                chunks += _copy_chunks(extra_group[0], extra_handle, out)
+            merged = [
+                [1, _LIST, (_STRUCT, chunks)],
+                [2, _I64, _sum_meta(chunks, _META_TOTAL_UNCOMPRESSED)],
+                [3, _I64, rows[2]],
+                [5, _I64, first],
+                [6, _I64, _sum_meta(chunks, _META_TOTAL_COMPRESSED)],
+                [7, _I16, index],
+            ]
+            merged_groups.append(merged)
+        fields = [list(field) for field in meta]
+        extra_elements = extra_schema[2][1] if extra_schema is not None else []
+        for field in fields:
+            if field[0] == _FILE_ROW_GROUPS:
+                field[2] = (_STRUCT, merged_groups)
+            elif field[0] == _FILE_SCHEMA:
+                elements = [list(element) for element in field[2][1]]
+                root = [list(item) for item in elements[0]]
+                extra_root = {fid: value for fid, _kind, value in extra_elements[0]}
+                for item in root:
+                    if item[0] == _SCHEMA_CHILDREN:
+                        item[2] += extra_root.get(_SCHEMA_CHILDREN, 0)
+                field[2] = (_STRUCT, [root, *elements[1:], *extra_elements[1:]])
+            elif field[0] == _FILE_COLUMN_ORDERS:
+                orders = _field(extra_meta[0], _FILE_COLUMN_ORDERS)
+                field[2] = (field[2][0], field[2][1] + (orders[2][1] if orders is not None else []))
+            elif field[0] == _FILE_KEY_VALUES:
+                schema = pq.ParquetFile(source).schema_arrow
+                for extra_field in pq.ParquetFile(extras[0]).schema_arrow:
+                    schema = schema.append(extra_field)
+                text = base64.b64encode(schema.serialize().to_pybytes())
+                items = [item for item in field[2][1] if _field(item, 1) != [1, _BINARY, b"ARROW:schema"]]
+                items.append([[1, _BINARY, b"ARROW:schema"], [2, _BINARY, text]])
+                field[2] = (field[2][0], items)
+        writer = _Writer()
+        writer.struct(fields)
+        out.write(writer.out)
+        out.write(struct.pack("<I", len(writer.out)))
+        out.write(MAGIC)
+    return output

@@ -47,6 +47,7 @@ __all__ = [
     "plan_slices",
     "read_batches",
     "read_slice",
+    "top_columns",
     "read_rows",
     "read_table",
     "records_table",
@@ -770,27 +771,43 @@ def _parquet_slices(path: Path, parts: int, readers: int) -> list[Slice]:
     ]
 
 
-def read_slice(piece: Slice, batch_size: int = 8192) -> Iterator[Batch]:
+def read_slice(piece: Slice, batch_size: int = 8192, columns: Sequence[str] | None = None) -> Iterator[Batch]:
     """The rows of one slice as ``Batch`` objects (``start`` counts from the file's first row, except for jsonl
-    byte slices after the first, whose rows count from the slice's: see ``global_row_error``)."""
+    byte slices after the first, whose rows count from the slice's: see ``global_row_error``). ``columns``: the
+    top-level parquet columns to read (default: all; other formats are read whole)."""
     path = Path(piece.path)
     if piece.kind == "whole":
         yield from read_batches(path, batch_size)
     elif piece.kind == "bytes":
         yield from _jsonl_slice(path, piece, batch_size)
     else:
-        yield from _parquet_slice(path, piece, batch_size)
+        yield from _parquet_slice(path, piece, batch_size, columns)
 
 
-def _parquet_slice(path: Path, piece: Slice, batch_size: int) -> Iterator[Batch]:
+def top_columns(path: str | os.PathLike, fields: Iterable[str]) -> list[str]:
+    """The top-level columns of a parquet file that dotted ``fields`` start from (as ``Batch.select`` keeps)."""
+    import pyarrow.parquet as pq
+
+    names = pq.ParquetFile(path).schema_arrow.names
+    keep: list[str] = []
+    for field in fields:
+        top = field if field in names else field.split(".", 1)[0]
+        if top in names and top not in keep:
+            keep.append(top)
+    return keep
+
+
+def _parquet_slice(path: Path, piece: Slice, batch_size: int, columns: Sequence[str] | None) -> Iterator[Batch]:
     import pyarrow.parquet as pq
 
     try:
         handle = pq.ParquetFile(path)
+        wanted = list(columns) if columns else None  # no column named: all (a batch of no column has no rows)
         if piece.kind == "groups":
-            batches = handle.iter_batches(batch_size, row_groups=range(piece.begin, piece.end), use_threads=False)
+            groups = range(piece.begin, piece.end)
+            batches = handle.iter_batches(batch_size, row_groups=groups, columns=wanted, use_threads=False)
         else:
-            batches = handle.iter_batches(batch_size, use_threads=False)
+            batches = handle.iter_batches(batch_size, columns=wanted, use_threads=False)
         row = piece.first_row if piece.kind == "groups" else 0
         for record_batch in batches:
             stop = row + record_batch.num_rows

@@ -173,3 +173,22 @@ def test_jsonl_slices_without_rows_still_join(tmp_path: Path, monkeypatch: pytes
     score_file(source, tmp_path / "two.parquet", workers=2, progress=False)
     assert pq.read_table(tmp_path / "two.parquet").equals(pq.read_table(tmp_path / "one.parquet"))
     assert pq.read_table(tmp_path / "two.parquet").column("id").to_pylist() == list(range(6))
+
+
+@pytest.mark.parametrize("row_group_size", [None, 90])
+def test_copied_input_pages_give_the_table_a_rewrite_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, row_group_size: int | None
+) -> None:
+    from mathreward.scoring import score_files
+
+    rows = [{**row, "prompt": [{"role": "user", "content": f"Q{row['id']}"}]} for row in _rows(500)]
+    source = tmp_path / "in.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), source, row_group_size=row_group_size)
+    score_file(source, tmp_path / "copied.parquet", workers=2, progress=False)
+    monkeypatch.setattr(score_files, "_copies_input_pages", lambda inputs, output: False)
+    score_file(source, tmp_path / "rewritten.parquet", workers=2, progress=False)
+    copied = pq.ParquetFile(tmp_path / "copied.parquet")
+    assert copied.metadata.num_row_groups == pq.ParquetFile(source).metadata.num_row_groups
+    assert copied.read().equals(pq.read_table(tmp_path / "rewritten.parquet"))
+    assert copied.schema_arrow == pq.read_schema(tmp_path / "rewritten.parquet")
+    assert copied.read().column("prompt").to_pylist() == [row["prompt"] for row in rows]

@@ -76,6 +76,7 @@ class Task:
     index: int
     folder: str
     output: str
+    results_only: bool = False  # write only the result columns (the input's pages are copied by the parent)
 
 
 def score_file(
@@ -152,7 +153,10 @@ def score_file(
         target = folder / ("part.jsonl" if output.suffix.lower() == ".jsonl" else "part.parquet")
     else:
         target = output
-    tasks = [Task(spec, piece, index, str(folder), str(target)) for index, (spec, piece) in enumerate(pieces)]
+    results_only = not output_parts and _copies_input_pages(inputs, output)
+    tasks = [
+        Task(spec, piece, index, str(folder), str(target), results_only) for index, (spec, piece) in enumerate(pieces)
+    ]
     totals = Totals(reward)
     try:
         for result in _run_tasks(tasks, workers, _known_rows(tasks), progress):
@@ -160,6 +164,8 @@ def score_file(
         parts = [Path(task.folder) / _part_name(task) for task in tasks]
         if output_parts:
             os.replace(folder, output)
+        elif results_only:
+            _append_results(inputs[0], parts, folder, output)
         else:
             from mathreward.tables import join_parts
 
@@ -168,6 +174,56 @@ def score_file(
         shutil.rmtree(folder, ignore_errors=True)
     seconds = time.perf_counter() - started
     return totals.summary(seconds, input_path=", ".join(map(str, inputs)), output_path=output)
+
+
+def _copies_input_pages(inputs: list[Path], output: Path) -> bool:
+    """Whether the output can be the input's pages copied as they are plus the result columns: one parquet input
+    without result-named columns, parquet output."""
+    from mathreward.scoring.batches import RESULT_COLUMNS
+    from mathreward.tables import PARQUET_SUFFIXES, count_rows
+
+    if len(inputs) != 1 or inputs[0].suffix.lower() not in PARQUET_SUFFIXES:
+        return False
+    if output.suffix.lower() not in PARQUET_SUFFIXES or not count_rows(inputs[0]):
+        return False
+    import pyarrow.parquet as pq
+
+    return not set(RESULT_COLUMNS) & set(pq.ParquetFile(inputs[0]).schema_arrow.names)
+
+
+def _append_results(source: Path, parts: list[Path], folder: Path, output: Path) -> None:
+    """Write ``output``: the pages of ``source`` copied as they are, each row group with its result columns (cut
+    from the workers' result parts, in order, and encoded here: a few small columns) added."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from mathreward.parquet_parts import append_columns
+    from mathreward.tables import temp_path
+
+    metadata = pq.ParquetFile(source).metadata
+    sizes = [metadata.row_group(index).num_rows for index in range(metadata.num_row_groups)]
+    batches = (batch for part in parts for batch in pq.ParquetFile(part).iter_batches(65536, use_threads=False))
+    extras: list[Path] = []
+    held: list[Any] = []
+    held_rows = 0
+    for index, size in enumerate(sizes):
+        while held_rows < size:
+            batch = next(batches)
+            held.append(batch)
+            held_rows += batch.num_rows
+        table = pa.Table.from_batches(held)
+        extra = folder / f"results-{index:05d}.parquet"
+        pq.write_table(table.slice(0, size), extra, row_group_size=max(1, size))
+        extras.append(extra)
+        rest = table.slice(size)
+        held = rest.to_batches() if rest.num_rows else []
+        held_rows = rest.num_rows
+    tmp = temp_path(output)
+    try:
+        append_columns(source, extras, tmp)
+        os.replace(tmp, output)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _check_parts_folder(output: Path) -> None:
@@ -190,15 +246,23 @@ def score_slice(task: Task, progress: Any = None) -> Totals:
     """Read ``task.piece``, score it batch by batch and write its part file; the counts for the summary.
     ``progress``: a shared counter (``multiprocessing.Value``) the rows done are added to. A bad row raises
     ``TableError`` with its row counted from the start of the file."""
-    from mathreward.scoring.batches import result_types, score_batch
-    from mathreward.tables import TableError, global_row_error, part_writer, read_slice
+    import pyarrow as pa
+
+    from mathreward.scoring.batches import RESULT_COLUMNS, result_types, score_batch
+    from mathreward.tables import Batch, TableError, global_row_error, part_writer, read_slice, top_columns
 
     totals = Totals(task.spec.reward)
+    types = result_types()
+    columns = top_columns(task.piece.path, task.spec.fields()) if task.results_only else None
     try:
-        with part_writer(Path(task.folder), task.index, Path(task.output), result_types()) as writer:
-            for batch in read_slice(task.piece, BATCH_ROWS):
+        with part_writer(Path(task.folder), task.index, Path(task.output), types) as writer:
+            for batch in read_slice(task.piece, BATCH_ROWS, columns):
                 result = score_batch(task.spec, batch)
-                writer.write(batch, result.columns)
+                if task.results_only:
+                    arrays = [pa.array(result.columns[name], type=types[name]) for name in RESULT_COLUMNS]
+                    writer.write(Batch(batch.path, batch.start, arrow=pa.record_batch(arrays, names=RESULT_COLUMNS)))
+                else:
+                    writer.write(batch, result.columns)
                 totals.add(result)
                 if progress is not None:
                     with progress.get_lock():
