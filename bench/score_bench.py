@@ -90,7 +90,8 @@ def generate(path: Path, rows: int, seed: int) -> None:
         if writer is None:
             writer = pq.ParquetWriter(path, table.schema)
         writer.write_table(table, row_group_size=block)
-    writer.close()
+    if writer is not None:
+        writer.close()
 
 
 def _best(fn, repeats: int = 3) -> float:
@@ -160,7 +161,7 @@ def check_lane(responses: list[str], golds: list[str], sample: int) -> dict[str,
         total[0] += n
         total[1] += answered
         total[2] += differ
-    return {style: tuple(values) for style, values in out.items()}
+    return {style: (values[0], values[1], values[2]) for style, values in out.items()}
 
 
 def per_style(responses: list[str], golds: list[str]) -> dict[str, tuple[float, float, float]]:
