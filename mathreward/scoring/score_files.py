@@ -248,12 +248,16 @@ def score_slice(task: Task, progress: Any = None) -> Totals:
     ``TableError`` with its row counted from the start of the file."""
     import pyarrow as pa
 
-    from mathreward.scoring.batches import RESULT_COLUMNS, result_types, score_batch
+    from mathreward.scoring.batches import RESULT_COLUMNS, build_scorer, result_types, score_batch
     from mathreward.tables import Batch, TableError, global_row_error, part_writer, read_slice, top_columns
 
     totals = Totals(task.spec.reward)
     types = result_types()
-    columns = top_columns(task.piece.path, task.spec.fields()) if task.results_only else None
+    columns = None
+    if task.results_only:  # the fields the reward reads (prompts only when it judges them)
+        scorer = build_scorer(task.spec)
+        fields = [name for name in task.spec.fields() if name != task.spec.prompt_field or _uses_prompts(scorer)]
+        columns = top_columns(task.piece.path, fields)
     try:
         with part_writer(Path(task.folder), task.index, Path(task.output), types) as writer:
             for batch in read_slice(task.piece, BATCH_ROWS, columns):
@@ -270,6 +274,10 @@ def score_slice(task: Task, progress: Any = None) -> Totals:
     except TableError as exc:
         raise global_row_error(exc, task.piece) from None
     return totals
+
+
+def _uses_prompts(scorer: Any) -> bool:
+    return bool(getattr(getattr(scorer, "inner", scorer), "uses_prompts", True))
 
 
 def _as_paths(input_path: Any) -> list[Path]:
@@ -329,6 +337,8 @@ def _run_tasks(tasks: list[Task], workers: int, total: int | None, progress: boo
             close_scorers()
             bar.close()
         return
+    import mathreward.verifiers  # noqa: F401 - imported once here, not in every forked worker
+
     # forked where the platform allows, so rewards registered in this process exist in the workers too
     pool = ProcessPoolExecutor(
         min(workers, len(tasks)), mp_context=context, initializer=_init_worker, initargs=(counter,)
