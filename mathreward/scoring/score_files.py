@@ -148,7 +148,6 @@ def score_file(
     ]
     folder = output.with_name(f"{output.name}.parts-{os.getpid()}")
     shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir()
     if output_parts:  # jsonl parts for a folder named *.jsonl, else parquet parts
         target = folder / ("part.jsonl" if output.suffix.lower() == ".jsonl" else "part.parquet")
     else:
@@ -159,6 +158,7 @@ def score_file(
     ]
     totals = Totals(reward)
     try:
+        folder.mkdir()
         for result in _run_tasks(tasks, workers, _known_rows(tasks), progress):
             totals.merge(result)
         parts = [Path(task.folder) / _part_name(task) for task in tasks]
