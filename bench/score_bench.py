@@ -1,4 +1,4 @@
-"""Benchmark: scoring DAPO rollouts, from the bare minimum to `mathreward score` on every core.
+"""Benchmark: scoring rollouts, from the bare minimum to `mathreward score` on every core.
 
 Generates DAPO-style rollouts (about 1.5 KB of reasoning, then a final answer; verl schema parquet: data_source,
 prompt chat list, ability, reward_model.ground_truth, extra_info, response) with a fixed seed. Most end in
@@ -8,12 +8,17 @@ prompt chat list, ability, reward_model.ground_truth, extra_info, response) with
 1. the bare loop: a regex on the last 300 characters and an ``int`` compare (the floor of any verifier);
 2. ``verify_batch(style="dapo")`` in one process, with the fast lane and without it (rollouts/s per core), and the
    ratio to the bare loop;
-3. that the fast lane's verdict equals the full path's: on every generated row in style dapo, on a sample in the
+3. per style (dapo, auto, strict, boxed): rollouts/s per core with the fast lane and on the full path only, and the
+   share of rows the lane answers;
+4. that the fast lane's verdict equals the full path's: on every generated row in style dapo, on a sample in the
    other styles (rows the lane leaves alone take the full path anyway);
-4. ``mathreward score`` as a real subprocess on the whole file with ``--workers 1`` and with every core: wall time,
-   rollouts/s and the peak memory of its process tree.
+5. ``mathreward score`` as a real subprocess on the whole file (DAPO, ``data_source`` = math_dapo) and on the same
+   rows without ``data_source`` (the routed default: ``binary``, auto extraction), each with ``--workers 1`` and with
+   every core: wall time, CPU time of the process tree, rollouts/s, the speed-up of every core over one (by wall
+   time and by CPU time: under contention from other jobs only the second is steady) and peak memory (the process
+   tree's summed RSS, and the largest single process's RSS, sampled every 0.1 s).
 
-    python bench/score_bench.py [--rows 1000000] [--sample 50000] [--seed 0] [--keep DIR]
+    python bench/score_bench.py [--rows 1000000] [--sample 50000] [--seed 0] [--keep DIR] [--skip-check]
 """
 
 from __future__ import annotations
@@ -85,7 +90,8 @@ def generate(path: Path, rows: int, seed: int) -> None:
         if writer is None:
             writer = pq.ParquetWriter(path, table.schema)
         writer.write_table(table, row_group_size=block)
-    writer.close()
+    if writer is not None:
+        writer.close()
 
 
 def _best(fn, repeats: int = 3) -> float:
@@ -155,12 +161,46 @@ def check_lane(responses: list[str], golds: list[str], sample: int) -> dict[str,
         total[0] += n
         total[1] += answered
         total[2] += differ
-    return {style: tuple(values) for style, values in out.items()}
+    return {style: (values[0], values[1], values[2]) for style, values in out.items()}
 
 
-def run_score(source: Path, out: Path, workers: int) -> tuple[float, float, float, str]:
-    """(wall seconds, CPU seconds of the process tree, peak RSS of the tree in MB, summary line) of `mathreward
-    score` (CPU time does not grow when other jobs share the cores; wall time does)."""
+def per_style(responses: list[str], golds: list[str]) -> dict[str, tuple[float, float, float]]:
+    """style -> (rollouts/s with the fast lane, rollouts/s on the full path only, share answered by the lane)."""
+    from mathreward.verifiers import fast_lane, verify_batch
+
+    out = {}
+    for style in ("dapo", "auto", "strict", "boxed"):
+        lane = _best(lambda style=style: verify_batch(responses, golds, style=style, workers=1), repeats=2)
+        with fast_lane.disabled():
+            full = _best(lambda style=style: verify_batch(responses, golds, style=style, workers=1), repeats=1)
+        answered = sum(v is not None for v in fast_lane.fast_verdicts(responses, golds, style))
+        out[style] = (len(responses) / lane, len(responses) / full, answered / max(1, len(responses)))
+    return out
+
+
+def without_data_source(source: Path, target: Path) -> None:
+    """The same rows without the ``data_source`` column (streamed; row groups as in the source)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    handle = pq.ParquetFile(source)
+    writer = None
+    for index in range(handle.metadata.num_row_groups):
+        table = handle.read_row_group(index).drop_columns(["data_source"])
+        if writer is None:
+            writer = pq.ParquetWriter(target, table.schema)
+        writer.write_table(table, row_group_size=max(1, table.num_rows))
+        del table
+    if writer is None:
+        pq.write_table(pa.table({}), target)
+    else:
+        writer.close()
+
+
+def run_score(source: Path, out: Path, workers: int) -> tuple[float, float, float, float, str]:
+    """(wall seconds, CPU seconds of the process tree, peak RSS of the tree in MB, the largest process's ru_maxrss in
+    MB, summary line) of `mathreward score` (CPU time does not grow when other jobs share the cores; wall time
+    does)."""
     import resource
 
     import psutil
@@ -170,14 +210,16 @@ def run_score(source: Path, out: Path, workers: int) -> tuple[float, float, floa
     command = [sys.executable, "-m", "mathreward", "score", str(source), "-o", str(out), "--workers", str(workers)]
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    peak = [0.0]
+    peak = [0.0, 0.0]
 
     def watch() -> None:
         root = psutil.Process(process.pid)
         while process.poll() is None:
             try:
                 tree = [root, *root.children(recursive=True)]
-                peak[0] = max(peak[0], sum(p.memory_info().rss for p in tree if p.is_running()) / 2**20)
+                sizes = [p.memory_info().rss / 2**20 for p in tree if p.is_running()]
+                peak[0] = max(peak[0], sum(sizes))
+                peak[1] = max(peak[1], max(sizes, default=0.0))
             except psutil.Error:
                 pass
             time.sleep(0.1)
@@ -191,7 +233,7 @@ def run_score(source: Path, out: Path, workers: int) -> tuple[float, float, floa
         raise SystemExit(f"mathreward score failed ({process.returncode})")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return seconds, cpu, peak[0], stdout.splitlines()[0] if stdout else ""
+    return seconds, cpu, peak[0], peak[1], stdout.splitlines()[0] if stdout else ""
 
 
 def main() -> None:
@@ -239,6 +281,13 @@ def main() -> None:
         print(f"    bare loop / verify_batch: {rates['bare'] / rates['verify_batch']:.2f}x")
     print("  (target: >= 100,000 verifications/s per core and within 3x of the bare loop, on `Answer: <int>` rollouts)")
 
+    sample = list(range(min(args.sample, len(responses))))
+    rates = per_style([responses[i] for i in sample], [golds[i] for i in sample])
+    print(f"\nper core, every style, on the generated mix ({len(sample)} rows; rollouts/s):")
+    print(f"  {'style':6}  {'fast lane':>10}  {'full path':>10}  {'ratio':>6}  answered by the lane")
+    for style, (lane, full, share) in rates.items():
+        print(f"  {style:6}  {lane:>10,.0f}  {full:>10,.0f}  {lane / full:>5.1f}x  {100 * share:.1f}%")
+
     if not args.skip_check:
         started = time.perf_counter()
         checked = check_lane(responses, golds, args.sample)
@@ -249,14 +298,29 @@ def main() -> None:
             raise SystemExit("the fast lane changed a verdict")
     del responses, golds
 
-    print(f"\n`mathreward score` end to end on {args.rows} rollouts:")
-    for workers in sorted({1, cores}):
-        seconds, cpu, peak, line = run_score(source, folder / f"scored_{workers}.parquet", workers)
-        print(
-            f"  --workers {workers}: {seconds:6.1f} s wall, {args.rows / seconds:>9,.0f} rollouts/s, "
-            f"{cpu:6.1f} CPU s (process tree), peak memory {peak:,.0f} MB"
-        )
-        print(f"    {line}")
+    plain_source = folder / "rollouts_no_source.parquet"
+    without_data_source(source, plain_source)
+    for label, path in (
+        ("DAPO (data_source math_dapo -> dapo)", source),
+        ("no data_source (routed -> binary)", plain_source),
+    ):
+        print(f"\n`mathreward score` end to end on {args.rows} rollouts, {label}:")
+        runs = {}
+        for workers in sorted({1, cores}):
+            seconds, cpu, peak, largest, line = run_score(path, folder / f"scored_{workers}.parquet", workers)
+            runs[workers] = (seconds, cpu)
+            print(
+                f"  --workers {workers}: {seconds:6.1f} s wall, {args.rows / seconds:>9,.0f} rollouts/s, "
+                f"{cpu:6.1f} CPU s ({args.rows / cpu:>8,.0f} rollouts per CPU s), peak memory {peak:,.0f} MB "
+                f"(tree), {largest:,.0f} MB (largest process)"
+            )
+            print(f"    {line}")
+        if cores > 1:
+            (w1, c1), (wn, cn) = runs[1], runs[cores]
+            print(
+                f"  --workers {cores} vs 1: {w1 / wn:.2f}x by wall time; {c1 / cn * cores:.2f}x if every worker had "
+                f"its own core (CPU time: {cn / c1:.2f}x the one-worker run)"
+            )
     if not args.keep:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -11,6 +11,11 @@ Used by every command that reads rows (``score``, ``curate``, ``rm``) and by the
 - Writing: ``TableWriter`` streams batches into ``<out>.tmp-<pid>`` and renames it on success, so a failed run leaves
   no file; ``write_rows`` writes a list of dicts the same way. Parquet output from parquet input keeps the input
   schema and appends the new columns.
+- Slices: ``plan_slices(path, parts)`` cuts a file into ``Slice`` objects a worker reads on its own with
+  ``read_slice`` (parquet row groups; record-batch row ranges of a parquet file written as one row group; byte
+  ranges of a jsonl file aligned to line starts; json and csv files whole). Row numbers in errors stay those of the
+  whole file (``global_row_error``). Workers write part files (``part_writer``); ``join_parts`` puts them together
+  in order as one file (parquet row groups copied byte for byte, jsonl bytes appended) or keeps them as a folder.
 - Errors: ``TableError`` with one line naming the file, and the row (numbered from 1) and field when there is one.
 """
 
@@ -20,13 +25,15 @@ import csv
 import io
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 __all__ = [
     "MISSING",
     "Batch",
+    "Slice",
     "TableError",
     "TableWriter",
     "chat_text",
@@ -34,7 +41,13 @@ __all__ = [
     "check_output_path",
     "count_rows",
     "get_field",
+    "global_row_error",
+    "join_parts",
+    "part_writer",
+    "plan_slices",
     "read_batches",
+    "read_slice",
+    "top_columns",
     "read_rows",
     "read_table",
     "records_table",
@@ -242,8 +255,7 @@ def _arrow_values(arrow: Any, field: str) -> list[Any]:
             if array.type.get_field_index(part) < 0:
                 return [MISSING] * arrow.num_rows
             parent_nulls = array.is_null().to_pylist() if array.null_count else None
-            # struct_field is made at import time from Arrow's function registry, so pyright cannot see it.
-            array = pc.struct_field(array, part)  # pyright: ignore[reportAttributeAccessIssue]
+            array = pc.call_function("struct_field", [array], pc.StructFieldOptions([part]))
             if parent_nulls is not None:  # a null struct has no child: the field is missing there
                 values = _arrow_values_rest(array, parts[depth + 1 :])
                 return [MISSING if null else value for null, value in zip(parent_nulls, values, strict=True)]
@@ -291,15 +303,21 @@ def count_rows(path: str | os.PathLike) -> int | None:
 
 
 def read_batches(
-    path: str | os.PathLike, batch_size: int = 8192, *, suffixes: Sequence[str] = READ_SUFFIXES
+    path: str | os.PathLike,
+    batch_size: int = 8192,
+    *,
+    suffixes: Sequence[str] = READ_SUFFIXES,
+    skip_columns: Sequence[str] = (),
 ) -> Iterator[Batch]:
-    """The rows of a jsonl / json / parquet / csv file as ``Batch`` objects of at most ``batch_size`` rows."""
+    """The rows of a jsonl / json / parquet / csv file as ``Batch`` objects of at most ``batch_size`` rows.
+
+    ``skip_columns``: top-level parquet columns not to read (a long text column when only the others are needed)."""
     path = check_input(path)
     suffix = path.suffix.lower()
     if suffix not in suffixes:
         raise TableError(path, f"unsupported file type {suffix!r}; use one of {', '.join(suffixes)}")
     if suffix in PARQUET_SUFFIXES:
-        yield from _parquet_batches(path, batch_size)
+        yield from _parquet_batches(path, batch_size, skip_columns)
         return
     if suffix == ".csv":
         records = _read_csv(path)
@@ -318,7 +336,7 @@ def read_table(path: str | os.PathLike, *, suffixes: Sequence[str] = READ_SUFFIX
     if path.suffix.lower() in PARQUET_SUFFIXES and path.suffix.lower() in suffixes:
         import pyarrow as pa
 
-        batches = list(_parquet_record_batches(path, 65536))
+        batches = [batch.arrow for batch in _parquet_batches(path, 65536) if batch.arrow is not None]
         schema = batches[0].schema if batches else _parquet_schema(path)
         return Batch(path, 0, arrow=pa.Table.from_batches(batches, schema=schema))
     return Batch(path, 0, records=read_rows(path, suffixes=suffixes))
@@ -338,23 +356,19 @@ def read_rows(path: str | os.PathLike, *, suffixes: Sequence[str] = READ_SUFFIXE
     return rows
 
 
-def _parquet_batches(path: Path, batch_size: int) -> Iterator[Batch]:
-    start = 0
-    for record_batch in _parquet_record_batches(path, batch_size):
-        yield Batch(path, start, arrow=record_batch)
-        start += record_batch.num_rows
-
-
-def _parquet_record_batches(path: Path, batch_size: int) -> Iterator[Any]:
-    """The file's pyarrow RecordBatches; a corrupt or non-parquet file raises ``TableError``."""
+def _parquet_batches(path: Path, batch_size: int, skip_columns: Sequence[str] = ()) -> Iterator[Batch]:
     import pyarrow.parquet as pq
 
     try:
         handle = pq.ParquetFile(path)
     except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for corrupt or non-parquet files
         raise TableError(path, f"cannot be read as parquet ({_first_line(exc)})") from None
-    try:
-        yield from handle.iter_batches(batch_size=batch_size, use_threads=False)  # callers run in parallel
+    start = 0
+    columns = [name for name in handle.schema_arrow.names if name not in skip_columns] if skip_columns else None
+    try:  # callers run in parallel: one thread each
+        for record_batch in handle.iter_batches(batch_size=batch_size, columns=columns, use_threads=False):
+            yield Batch(path, start, arrow=record_batch)
+            start += record_batch.num_rows
     except TableError:
         raise
     except Exception as exc:  # noqa: BLE001
@@ -500,7 +514,7 @@ class TableWriter:
         else:
             self.abort()
 
-    def write(self, batch: Batch, new_columns: dict[str, Sequence[Any]] | None = None) -> None:
+    def write(self, batch: Batch, new_columns: Mapping[str, Sequence[Any]] | None = None) -> None:
         """Append the rows of ``batch`` plus ``new_columns``."""
         columns = {name: list(values) for name, values in (new_columns or {}).items()}
         for name, values in columns.items():
@@ -526,7 +540,8 @@ class TableWriter:
             else:
                 table = table.append_column(name, column)
         if self._parquet is None:
-            self._parquet = pq.ParquetWriter(self.tmp, table.schema)
+            dictionary = _dictionary_columns(table)  # pyarrow takes a list of column paths here; its stub says bool
+            self._parquet = pq.ParquetWriter(self.tmp, table.schema, use_dictionary=dictionary)  # pyright: ignore[reportArgumentType]
         elif table.schema != self._parquet.schema:
             try:
                 table = table.cast(self._parquet.schema)
@@ -537,8 +552,8 @@ class TableWriter:
                 ) from None
         self._parquet.write_table(table)
 
-    def _json_handle(self) -> TextIO:
-        """The open temp file of a json/jsonl output (opened, with json's "[", on first use)."""
+    def _json_handle(self) -> Any:
+        """The open temp file of a json / jsonl output (opened on first use)."""
         if self._handle is None:
             self._handle = open(self.tmp, "w", encoding="utf-8")  # noqa: SIM115 - closed in close/abort
             if self.kind == "json":
@@ -638,6 +653,32 @@ def records_table(records: list[dict]) -> Any:
         return _table_with_json_fallback(records)
 
 
+DICTIONARY_MAX_BYTES = 64  # columns with more bytes per row than this (long texts) are written without a dictionary
+
+
+def _dictionary_columns(table: Any) -> list[str]:
+    """Leaf column paths worth a dictionary: those of short columns (ids, sources, statuses). Long texts rarely
+    repeat, and trying a dictionary on them costs about half the write time."""
+    import pyarrow as pa
+
+    def leaves(name: str, kind: Any) -> Iterator[str]:
+        if pa.types.is_struct(kind):
+            for index in range(kind.num_fields):
+                child = kind.field(index)
+                yield from leaves(f"{name}.{child.name}", child.type)
+        elif pa.types.is_list(kind) or pa.types.is_large_list(kind):
+            yield from leaves(f"{name}.list.element", kind.value_type)
+        elif not pa.types.is_map(kind):
+            yield name
+
+    rows = max(1, table.num_rows)
+    picked: list[str] = []
+    for field, column in zip(table.schema, table.columns, strict=True):
+        if column.nbytes / rows <= DICTIONARY_MAX_BYTES:
+            picked.extend(leaves(field.name, field.type))
+    return picked
+
+
 def _write_parquet_records(tmp: Path, records: list[dict]) -> None:
     import pyarrow.parquet as pq
 
@@ -661,3 +702,278 @@ def _table_with_json_fallback(records: list[dict]) -> Any:
                 [None if v is None else json.dumps(v, ensure_ascii=False, default=_json_default) for v in values]
             )
     return pa.table(arrays)
+
+
+# ----------------------------------------------------------------------------------------------- slices and parts
+
+JSONL_MIN_SLICE_BYTES = 4 << 20  # a jsonl slice is at least this long
+
+
+@dataclass(frozen=True)
+class Slice:
+    """A part of one input file that a worker reads on its own.
+
+    ``kind``: "groups" (parquet row groups ``begin``..``end``), "rows" (rows ``begin``..``end`` of a parquet file,
+    read as record batches: for a file written as one row group), "bytes" (jsonl bytes ``begin``..``end``, each
+    line read by the slice its first byte falls in) or "whole" (the file). ``first_row``: the 0-based index of the
+    slice's first row in the file (-1 for "bytes": counted only when an error needs it). ``rows``: its row count
+    when known (else -1)."""
+
+    path: str
+    kind: str
+    begin: int
+    end: int
+    first_row: int
+    rows: int = -1
+
+
+def plan_slices(path: str | os.PathLike, parts: int, readers: int | None = None) -> list[Slice]:
+    """Cut ``path`` into about ``parts`` slices of similar size, in file order (one slice at least).
+
+    A parquet file written as one row group is cut into ``readers`` row ranges (default ``parts``) instead: each
+    reader decodes the rows before its range too, so there should be no more ranges than readers."""
+    path = check_input(path)
+    parts = max(1, parts)
+    suffix = path.suffix.lower()
+    if suffix in PARQUET_SUFFIXES:
+        return _parquet_slices(path, parts, max(1, readers or parts))
+    if suffix == ".jsonl" or (suffix == ".json" and not _starts_with(path, ("[", "{"))):
+        size = path.stat().st_size
+        count = max(1, min(parts, size // JSONL_MIN_SLICE_BYTES))
+        bounds = [size * index // count for index in range(count + 1)]
+        return [Slice(str(path), "bytes", bounds[i], bounds[i + 1], 0 if i == 0 else -1) for i in range(count)]
+    return [Slice(str(path), "whole", 0, 0, 0)]
+
+
+def _parquet_slices(path: Path, parts: int, readers: int) -> list[Slice]:
+    import pyarrow.parquet as pq
+
+    try:
+        metadata = pq.ParquetFile(path).metadata
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for corrupt or non-parquet files
+        raise TableError(path, f"cannot be read as parquet ({_first_line(exc)})") from None
+    sizes = [metadata.row_group(index).num_rows for index in range(metadata.num_row_groups)]
+    total = sum(sizes)
+    if len(sizes) > 1 or parts == 1 or total == 0:
+        slices, begin, first, target = [], 0, 0, total / parts if total else 1
+        for index in range(len(sizes)):
+            rows = sum(sizes[begin : index + 1])
+            if rows >= target or index == len(sizes) - 1:
+                slices.append(Slice(str(path), "groups", begin, index + 1, first, rows))
+                first += rows
+                begin = index + 1
+        return slices or [Slice(str(path), "groups", 0, 0, 0, 0)]
+    bounds = [total * index // readers for index in range(readers + 1)]
+    return [
+        Slice(str(path), "rows", bounds[i], bounds[i + 1], bounds[i], bounds[i + 1] - bounds[i])
+        for i in range(readers)
+        if bounds[i + 1] > bounds[i]
+    ]
+
+
+def read_slice(piece: Slice, batch_size: int = 8192, columns: Sequence[str] | None = None) -> Iterator[Batch]:
+    """The rows of one slice as ``Batch`` objects (``start`` counts from the file's first row, except for jsonl
+    byte slices after the first, whose rows count from the slice's: see ``global_row_error``). ``columns``: the
+    top-level parquet columns to read (default: all; other formats are read whole)."""
+    path = Path(piece.path)
+    if piece.kind == "whole":
+        yield from read_batches(path, batch_size)
+    elif piece.kind == "bytes":
+        yield from _jsonl_slice(path, piece, batch_size)
+    else:
+        yield from _parquet_slice(path, piece, batch_size, columns)
+
+
+def top_columns(path: str | os.PathLike, fields: Iterable[str]) -> list[str]:
+    """The top-level columns of a parquet file that dotted ``fields`` start from (as ``Batch.select`` keeps)."""
+    import pyarrow.parquet as pq
+
+    names = pq.ParquetFile(path).schema_arrow.names
+    keep: list[str] = []
+    for field in fields:
+        top = field if field in names else field.split(".", 1)[0]
+        if top in names and top not in keep:
+            keep.append(top)
+    return keep
+
+
+def _parquet_slice(path: Path, piece: Slice, batch_size: int, columns: Sequence[str] | None) -> Iterator[Batch]:
+    import pyarrow.parquet as pq
+
+    try:
+        handle = pq.ParquetFile(path)
+        wanted = list(columns) if columns else None  # no column named: all (a batch of no column has no rows)
+        if piece.kind == "groups":
+            groups = range(piece.begin, piece.end)
+            batches = handle.iter_batches(batch_size, row_groups=groups, columns=wanted, use_threads=False)
+        else:
+            batches = handle.iter_batches(batch_size, columns=wanted, use_threads=False)
+        row = piece.first_row if piece.kind == "groups" else 0
+        for record_batch in batches:
+            stop = row + record_batch.num_rows
+            if piece.kind == "rows":
+                if stop <= piece.begin:
+                    row = stop
+                    continue  # rows before the slice: decoded and dropped (the file has one row group)
+                lo, hi = max(row, piece.begin), min(stop, piece.end)
+                if lo >= hi:
+                    return
+                record_batch = record_batch.slice(lo - row, hi - lo)
+                row = lo
+            yield Batch(path, row, arrow=record_batch)
+            row += record_batch.num_rows
+    except TableError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        if type(exc).__module__.startswith("pyarrow"):
+            raise TableError(path, f"cannot be read as parquet ({_first_line(exc)})") from None
+        raise
+
+
+def _jsonl_slice(path: Path, piece: Slice, batch_size: int) -> Iterator[Batch]:
+    """The lines whose first byte lies in ``piece.begin``..``piece.end`` (a line that starts before ``begin`` belongs
+    to the slice before)."""
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise TableError(path, f"cannot be read ({exc.strerror or exc})") from None
+    records: list[dict[str, Any]] = []
+    start = 0
+    with handle:
+        position = piece.begin
+        if piece.begin > 0:
+            handle.seek(piece.begin - 1)
+            position += len(handle.readline()) - 1  # the rest of a line that started before the slice
+        line_number = 0
+        while position < piece.end:
+            raw = handle.readline()
+            if not raw:
+                break
+            position += len(raw)
+            line_number += 1
+            if line_number == 1 and piece.begin == 0 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            if not raw.strip():
+                continue
+            try:
+                record = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                reason = (
+                    f"invalid JSON ({exc.msg} at column {exc.colno})"
+                    if isinstance(exc, json.JSONDecodeError)
+                    else (f"is not UTF-8 text ({exc.reason})")
+                )
+                raise _line_error(path, piece, reason, line_number) from None
+            if not isinstance(record, dict):
+                raise _line_error(path, piece, f"expected a JSON object, got {type(record).__name__}", line_number)
+            records.append(record)
+            if len(records) >= batch_size:
+                yield Batch(path, start, records=records)
+                start += len(records)
+                records = []
+    if records:
+        yield Batch(path, start, records=records)
+
+
+class _CountedRowError(TableError):
+    """A ``TableError`` whose row is already counted from the start of the file (a jsonl line)."""
+
+
+def _line_error(path: Path, piece: Slice, message: str, line: int) -> TableError:
+    if "UTF-8" in message:
+        return TableError(path, message)
+    lines_before, _records = _counts_before(path, piece.begin) if piece.begin else (0, 0)
+    return _CountedRowError(path, message, row=lines_before + line)
+
+
+def _counts_before(path: Path, end: int) -> tuple[int, int]:
+    """(lines, non-blank lines) of a jsonl file whose first byte lies before ``end`` (for error rows only)."""
+    lines = records = 0
+    with path.open("rb") as handle:
+        position = 0
+        for raw in handle:
+            if position >= end:
+                break
+            position += len(raw)
+            lines += 1
+            records += bool(raw.strip())
+    return lines, records
+
+
+def global_row_error(error: TableError, piece: Slice) -> TableError:
+    """``error`` (raised for a row of a ``Batch`` of ``piece``) with its row counted from the start of the file."""
+    if isinstance(error, _CountedRowError):
+        return TableError(error.path, error.message, row=error.row, field=error.field)
+    if piece.kind != "bytes" or piece.begin == 0 or error.row is None or error.path != piece.path:
+        return error
+    _lines, records = _counts_before(Path(piece.path), piece.begin)
+    return TableError(error.path, error.message, row=records + error.row, field=error.field)
+
+
+def part_writer(folder: Path, index: int, output: Path, new_types: dict[str, Any] | None = None) -> TableWriter:
+    """The writer of part ``index`` of ``output`` in ``folder`` (parquet parts for parquet output, jsonl parts for
+    jsonl and json output)."""
+    suffix = ".parquet" if output.suffix.lower() in PARQUET_SUFFIXES else ".jsonl"
+    return TableWriter(folder / f"part-{index:05d}{suffix}", new_types)
+
+
+def join_parts(parts: Sequence[Path], output: Path, sources: Sequence[tuple[str, int]] | None = None) -> Path:
+    """Put the part files together as ``output`` in order, atomically: parquet row groups copied as they are (parts
+    of one schema) or re-written (parts that differ: jsonl rows whose types vary, several inputs), jsonl bytes
+    appended, json written as one list. ``sources``: each part's input file and first row (for errors)."""
+    tmp = temp_path(output)
+    kind = output.suffix.lower()
+    try:
+        if kind in PARQUET_SUFFIXES:
+            from mathreward.parquet_parts import PartsDiffer, concat_parquet
+
+            try:
+                concat_parquet(parts, tmp)
+            except PartsDiffer:
+                tmp.unlink(missing_ok=True)
+                _rewrite_parts(parts, output, sources)
+                return output
+        else:
+            with open(tmp, "wb") as out:
+                if kind == ".json":
+                    out.write(b"[")
+                first = True
+                for part in parts:
+                    with open(part, "rb") as handle:
+                        if kind == ".json":
+                            for line in handle:
+                                out.write((b"" if first else b", ") + line.rstrip(b"\n"))
+                                first = False
+                        else:
+                            import shutil
+
+                            shutil.copyfileobj(handle, out, 1 << 20)
+                if kind == ".json":
+                    out.write(b"]\n")
+        os.replace(tmp, output)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return output
+
+
+def _rewrite_parts(parts: Sequence[Path], output: Path, sources: Sequence[tuple[str, int]] | None) -> None:
+    """Parquet parts whose schemas differ, read back and written as one file (cast to the first part's schema)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tables = [pq.read_table(part) for part in parts]
+    kept = [index for index, table in enumerate(tables) if table.num_rows] or [0]  # an empty part has no columns
+    tables = [tables[index] for index in kept]
+    sources = [sources[index] for index in kept] if sources else None
+    parts = [parts[index] for index in kept]
+    try:  # jsonl parts: a column null in one part and typed in another
+        schema = pa.unify_schemas([table.schema for table in tables], promote_options="permissive")
+        tables = [table.cast(schema) for table in tables]
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError):
+        pass  # several inputs whose columns differ: the writer below names the first that does not fit
+    with TableWriter(output) as writer:
+        for index, table in enumerate(tables):
+            path, start = sources[index] if sources else (str(parts[index]), 0)
+            for record_batch in table.to_batches():
+                writer.write(Batch(path, start, arrow=record_batch))
+                start += record_batch.num_rows

@@ -189,3 +189,20 @@ def test_verify_prints_the_verdict_as_json(tmp_path: Path) -> None:
         _run("verify", "--gold", "34", "--response", "Answer: 3, 4", "--style", "dapo", cwd=tmp_path).stdout
     )
     assert (wrong["correct"], wrong["status"]) == (False, "wrong")
+
+
+def test_output_parts_writes_a_folder_that_reads_as_one_dataset(tmp_path: Path) -> None:
+    import pyarrow.dataset as ds
+
+    pq.write_table(pa.Table.from_pylist(_rows() * 50), tmp_path / "rollouts.parquet", row_group_size=40)
+    result = _run(
+        "score", "rollouts.parquet", "-o", "parts", "--output-parts", "--workers", "2", "--no-progress", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    names = sorted(p.name for p in (tmp_path / "parts").iterdir())
+    assert names[0] == "part-00000.parquet" and all(name.endswith(".parquet") for name in names)
+    rows = ds.dataset(tmp_path / "parts", format="parquet").to_table().to_pylist()
+    assert [row["id"] for row in rows] == [row["id"] for row in _rows()] * 50
+    _check_results(rows[: len(ROLLOUTS)])
+    taken = _run("score", "rollouts.parquet", "-o", "parts", "--output-parts", cwd=tmp_path)
+    assert taken.returncode == 1 and "already exists and is not empty" in taken.stderr

@@ -31,6 +31,17 @@ PREFIXES = [
     "x\x00y\x0b\n",  # control characters
     "\\\\frac{1}{2} is half\\n",  # escaped once too often: doubled backslashes, a literal \\n
     "İstanbul has 35 bridges.\n",  # a character that lower-cases to two
+    "We know 34 is the gold, and 3/4 < 1.\n",  # a number equal to the gold in the reasoning, an inequality
+    "If x < 3 and y > 2 then x<y.\n",
+    "<think>\nAnswer: 35\n\\boxed{35}\n</think>\n",  # a closed think block holding other answers
+    "<think>a</think>\n<think>b\n",  # closed, then opened again: no answer
+    "</think>\n",
+    "<|im_start|>assistant\n",  # chat tokens
+    "answer\x0b: 35\n",  # a control character between the keyword and the colon is a space to the extractor
+    "Answer\t: 35\nAnswer : 36\n",  # several markers
+    "Total: 1,034 and 0034 apples.\n",  # commas, leading zeros
+    "<ANSWER>35</ANSWER>\n",
+    "x\r\n",
 ]
 ENDINGS = [
     "Answer: 34",
@@ -84,8 +95,32 @@ ENDINGS = [
     "34",
     "<answer>34</answer>",
     "Answer",
+    "Answer: 3/4",
+    "Answer: -3/4",
+    "Answer: \\frac{3}{4}",
+    "Answer: -\\frac{3}{4}",
+    "Answer: \\dfrac{6}{8}",
+    "Answer: 6/8",
+    "Answer: 3 / 4",
+    "Answer: 03/4",
+    "Answer: 3/0",
+    "\\boxed{\\frac{3}{4}}",
+    "$\\boxed{-3/4}$.",
+    "\\boxed{\\frac{34}{1}}",
+    "Answer: 34</think>",
+    "Answer: 34\n</think>\nAnswer: 35",
+    "</think>Answer: 34",
+    "Answer: 34 < 35",
+    "Answer: 34.0",
+    "Answer: 34.50",
+    "Answer: -0.0",
+    "Answer: 0.75",
+    "Answer: .75",
+    "Answer: 34.0.0",
+    "\\boxed{34.00}",
 ]
 GOLDS = ["34", "-34", "0", "1000", "034", "34.0", "1,000", " 34", "+34", "9" * 18, "9" * 19, "", "\\boxed{34}"]
+GOLDS += ["3/4", "\\frac{3}{4}", "-\\frac34", "0.75", "\\frac{6}{8}", "$\\frac{3}{4}$", "-3/4", "34/1"]
 STYLES = ["dapo", "auto", "strict", "boxed"]
 
 
@@ -119,6 +154,23 @@ def test_fast_lane_equals_full_path_on_adversarial_shapes(style: str) -> None:
         ("\\boxed{0}", "0", "strict", Verdict(True, "0", "correct", "path=boxed; numeric")),
         (REASONING + "I give up.", "3", "dapo", Verdict(False, None, "no_answer", "path=none; no final answer found")),
         (REASONING + "Answer: 3", "3", "boxed", Verdict(False, None, "no_answer", "path=none; no final answer found")),
+        ("x < 3\nAnswer: 3/4", "\\frac{3}{4}", "auto", Verdict(True, "3/4", "correct", "path=answer_line; numeric")),
+        ("Answer: -7", "-7", "strict", Verdict(True, "-7", "correct", "path=answer_line; numeric")),
+        ("Answer: 34.0", "34", "dapo", Verdict(True, "34.0", "correct", "path=answer_line; numeric")),
+        ("Answer: 0.75", "3/4", "auto", Verdict(True, "0.75", "correct", "path=answer_line; numeric")),
+        (
+            "<think>x < 2</think>\nSo $\\boxed{\\frac{3}{4}}$.",
+            "6/8",
+            "boxed",
+            Verdict(True, "\\frac{3}{4}", "correct", "path=boxed; numeric"),
+        ),
+        (
+            "<think>Answer: 3</think>\nAnswer: 4",
+            "3",
+            "dapo",
+            Verdict(False, "4", "wrong", "path=answer_line; numeric mismatch"),
+        ),
+        (REASONING + "We stop.", "3", "strict", Verdict(False, None, "no_answer", "path=none; no final answer found")),
     ],
 )
 def test_fast_lane_answers_the_common_shapes(response: str, gold: str, style: str, expected: Verdict) -> None:
@@ -142,7 +194,25 @@ def test_fast_lane_answers_the_common_shapes(response: str, gold: str, style: st
         ("The answer is 34", "34", "dapo"),  # "answer" in prose: the full path decides
         ("Answer: 34", 34, "dapo"),  # not strings
         (None, "34", "dapo"),
+        ("<think>\nAnswer: 3/4", "3/4", "auto"),  # an unclosed think
+        ("Answer: 3/4<|im_end|>", "3/4", "auto"),
+        ("<answer>\nAnswer: 3/4</answer>", "3/4", "auto"),
+        ("Answer: 3/4", "\\sqrt{9/16}", "auto"),  # a gold that is not a plain number
+        ("\\\\boxed{34}", "34", "boxed"),  # doubled backslashes
     ],
 )
 def test_fast_lane_leaves_unusual_rows_to_the_full_path(response: object, gold: object, style: str) -> None:
     assert fast_verdict(response, gold, style) is None
+
+
+@pytest.mark.parametrize("options", [{"float_rounding": 2}, {"percent_as_fraction": True}])
+def test_fast_lane_follows_the_equivalence_options(options: dict) -> None:
+    endings = ["Answer: 0.33", "Answer: 0.3333", "Answer: 1/3", "\\boxed{0.5}", "Answer: 34.004", "Answer: 34"]
+    golds = ["1/3", "\\frac{1}{3}", "0.5", "1/2", "34", "34.0"]
+    responses = [REASONING + ending for ending in endings for _gold in golds]
+    gold_rows = [gold for _ending in endings for gold in golds]
+    for style in STYLES:
+        with_lane = verify_batch(responses, gold_rows, style=style, workers=1, timeout=10, **options)
+        with fast_lane.disabled():
+            full = verify_batch(responses, gold_rows, style=style, workers=1, timeout=10, **options)
+        assert with_lane == full, style

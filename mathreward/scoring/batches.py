@@ -80,6 +80,8 @@ def build_scorer(spec: ScoreSpec) -> Any:
         if spec.max_len is not None:
             from mathreward.rewards.compose import overlong
 
+            if spec.buffer_len is None:
+                raise RewardBuildError("--max-len needs --buffer-len")
             scorer = overlong(
                 spec.reward,
                 spec.max_len,

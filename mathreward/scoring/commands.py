@@ -144,6 +144,12 @@ def _add_score(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--timeout", type=float, default=5.0, help="per-rollout verification timeout in seconds")
     parser.add_argument("--chunk-size", type=int, default=1024, help="rows scored per reward call (default: 1024)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument(
+        "--output-parts",
+        action="store_true",
+        help="write OUTPUT as a new folder of part files (part-00000.parquet, ... in input order; one dataset to "
+        "Ray, Spark or pyarrow.dataset) instead of one file",
+    )
     ray = parser.add_argument_group("Ray (pip install 'mathreward[ray]')")
     ray.add_argument(
         "--ray", action="store_true", help="run as a Ray Data pipeline; OUTPUT is a folder of parquet files"
@@ -185,7 +191,7 @@ def run_score(args: argparse.Namespace) -> int:
 
             summary = score_with_ray(args.input, args.output, address=args.ray_address, **common)
         else:
-            summary = score_file(args.input, args.output, **common)
+            summary = score_file(args.input, args.output, output_parts=args.output_parts, **common)
     except (TableError, ScoreError) as exc:
         print(f"mathreward score: {exc}", file=sys.stderr)
         return 1

@@ -1,12 +1,15 @@
-"""`mathreward score --ray`: the same scoring as a Ray Data pipeline, on a local Ray or an existing cluster.
+"""`mathreward score --ray`: the same scoring on a Ray cluster (or a local Ray), where each task reads its own slice.
 
-Pipeline: the driver reads the inputs (files or folders of jsonl / json / parquet / csv) with the project's table
-reader in batches and puts each batch in Ray's object store as a block, tagged with its file and first row number ->
-``map_batches`` with a pool of scoring actors (the reward is built once per actor; each block is one call of
-``scoring.batches.score_batch``, the function the single-machine command runs) -> ``write_parquet`` into a temporary
-folder, renamed to OUTDIR when every block is written. Blocks live in the object store (spilled to disk when large),
-so an actor that dies is restarted by Ray and its block scored again: every input row comes out once. A bad row
-raises the same one-line ``TableError`` (file, row, field) as the single-machine command.
+The driver plans and never holds the data: it reads the head of each input (files, or folders of jsonl / json /
+parquet / csv) to resolve its fields, cuts the inputs into slices (``tables.plan_slices``: parquet row groups, row
+ranges of a parquet file written as one row group, jsonl byte ranges) and hands Ray one task per slice: the file
+path and the range. Tasks are placed round-robin on the cluster's nodes (softly: a node that is gone or full passes
+its task on), and each reads its slice, scores it (``scoring.score_files.score_slice``, the function the local
+command runs) and writes its own parquet part (``part-00000.parquet``, ... in input order) into a temporary folder
+next to OUTDIR, renamed to OUTDIR when every part is written. The inputs and OUTDIR's parent must therefore be
+reachable at the same path from every node (one machine, or a shared file system). A task whose worker dies is run
+again by Ray and rewrites its part (parts are written atomically): every input row comes out once. A bad row raises
+the same one-line ``TableError`` (file, row, field) as the local command.
 
 ``pip install 'mathreward[ray]'`` installs Ray; ``--ray-address`` joins a cluster started with ``ray start --head``
 (and ``ray start --address HEAD:6379`` on the other machines); by default a local Ray is started for the run.
@@ -18,20 +21,17 @@ import json
 import os
 import re
 import shutil
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from mathreward.ray_support import RAY_INSTALL_HINT, import_ray, quiet_data_context, start_ray
-from mathreward.scoring.batches import RewardBuildError, ScoreSpec, result_types, score_batch
-from mathreward.tables import READ_SUFFIXES, Batch, TableError, read_batches
+from mathreward.ray_support import RAY_INSTALL_HINT, import_ray, start_ray
+from mathreward.scoring.batches import RewardBuildError
+from mathreward.tables import READ_SUFFIXES, TableError
 
-__all__ = ["RAY_INSTALL_HINT", "expand_inputs", "import_ray", "score_with_ray"]
+__all__ = ["RAY_INSTALL_HINT", "expand_inputs", "import_ray", "score_task", "score_with_ray"]
 
-FILE_COLUMN = "__mathreward_file"
-ROW_COLUMN = "__mathreward_row"
-JSON_COLUMN = "__mathreward_json"
-BATCH_ROWS = 8192
 ERROR_MARK = "@@mathreward-error@@"
 
 
@@ -48,63 +48,6 @@ def expand_inputs(inputs: list[str | Path]) -> list[Path]:
         else:
             paths.append(path)
     return paths
-
-
-def block_of(batch: Batch, file_index: int) -> Any:
-    """A batch as an Arrow table tagged with its file and first row (jsonl rows travel as JSON text)."""
-    import pyarrow as pa
-
-    n = len(batch)
-    if batch.arrow is not None:
-        table = pa.Table.from_batches([batch.arrow])
-    else:
-        texts = [json.dumps(record, ensure_ascii=False, default=str) for record in batch.records or []]
-        table = pa.table({JSON_COLUMN: pa.array(texts, type=pa.large_string())})
-    table = table.append_column(FILE_COLUMN, pa.array([file_index] * n, type=pa.int32()))
-    return table.append_column(ROW_COLUMN, pa.array(range(batch.start, batch.start + n), type=pa.int64()))
-
-
-class BlockScorer:
-    """The Ray actor: builds each file's reward once (``score_batch`` keeps it) and scores one block per call."""
-
-    def __init__(self, files: list[str], specs: list[ScoreSpec]) -> None:
-        self.files = files
-        self.specs = specs
-
-    def __call__(self, table: Any) -> Any:
-        import pyarrow as pa
-
-        if table.num_rows == 0:
-            return table
-        file_index = table.column(FILE_COLUMN)[0].as_py()
-        start = table.column(ROW_COLUMN)[0].as_py()
-        data = table.drop_columns([FILE_COLUMN, ROW_COLUMN])
-        path = self.files[file_index]
-        if JSON_COLUMN in data.column_names:
-            batch = Batch(path, start, records=[json.loads(text) for text in data.column(JSON_COLUMN).to_pylist()])
-        else:
-            batch = Batch(path, start, arrow=data)
-        try:
-            result = score_batch(self.specs[file_index], batch)
-        except (TableError, RewardBuildError) as exc:  # Ray keeps only the text of a worker's exception
-            raise RuntimeError(ERROR_MARK + json.dumps(_error_state(exc)) + ERROR_MARK) from None
-        types = result_types()
-        if batch.arrow is None:
-            from mathreward.tables import records_table
-
-            merged = [
-                {**record, **{name: values[i] for name, values in result.columns.items()}}
-                for i, record in enumerate(batch.records or [])
-            ]
-            return records_table(merged)
-        out = data
-        for name, values in result.columns.items():
-            column = pa.array(values, type=types[name])
-            if name in out.column_names:
-                out = out.set_column(out.column_names.index(name), name, column)
-            else:
-                out = out.append_column(name, column)
-        return out
 
 
 def _error_state(exc: BaseException) -> dict[str, Any]:
@@ -137,10 +80,12 @@ def score_with_ray(
     progress: bool = True,
     **settings: Any,
 ) -> dict[str, Any]:
-    """Score ``inputs`` on Ray and write parquet files into the new folder ``output_dir``; returns the summary."""
-    from mathreward.scoring.spec import ScoreError, check_reward_options, resolve_spec
+    """Score ``inputs`` on Ray and write parquet parts into the new folder ``output_dir``; returns the summary
+    (with ``nodes``: rows scored per Ray node id)."""
+    from mathreward.scoring.score_files import SLICES_PER_WORKER, ScoreSettings, Task
+    from mathreward.scoring.spec import ScoreError
     from mathreward.scoring.summary import Totals
-    from mathreward.tables import check_input
+    from mathreward.tables import check_input, plan_slices
 
     import_ray()  # before any work: say how to install it
     output_dir = Path(output_dir)
@@ -153,29 +98,26 @@ def score_with_ray(
         check_input(path)
     if workers is not None and workers < 1:
         raise ScoreError(f"--workers must be at least 1, got {workers}")
-    reward_settings = {key: settings[key] for key in ("reward", "style", "timeout", "max_len", "buffer_len")}
-    base_options = check_reward_options(
-        reward_settings["reward"],
-        reward_settings["style"],
-        1,
-        reward_settings["timeout"],
-        reward_settings["max_len"],
-        reward_settings["buffer_len"],
-        settings.get("reward_options"),
-    )
+    options = ScoreSettings(**settings)
+    base_options = options.base_options(1)
     started = time.perf_counter()
     ray, started_here = start_ray(address, workers)
     tmp = output_dir.with_name(f"{output_dir.name}.tmp-{os.getpid()}")
+    totals = Totals(options.reward)
+    nodes: dict[str, int] = {}
     try:
-        refs, specs = [], []
-        for file_index, path in enumerate(paths):
-            spec = None
-            for batch in read_batches(path, BATCH_ROWS):
-                if spec is None:
-                    spec = resolve_spec(batch, base_options, True, **settings)
-                refs.append(ray.put(block_of(batch, file_index)))
-            specs.append(spec or resolve_spec(Batch(path, 0, records=[]), base_options, True, **settings))
-        _run_pipeline(ray, refs, [str(p) for p in paths], specs, tmp, workers, progress)
+        readers = max(1, workers or int(ray.cluster_resources().get("CPU", 1)))
+        tmp.mkdir()
+        tasks = []
+        for path in paths:
+            spec = options.spec_for(path, base_options, True)
+            for piece in plan_slices(path, readers * SLICES_PER_WORKER, readers):
+                tasks.append(Task(spec, piece, len(tasks), str(tmp), str(tmp / "part.parquet")))
+        for result, node in _run_tasks(ray, tasks, progress):
+            totals.merge(result)
+            nodes[node] = nodes.get(node, 0) + result.rows
+        for stray in tmp.glob("*.tmp-*"):
+            stray.unlink()  # a part a dead worker had begun (its task was run again)
         if output_dir.exists():
             output_dir.rmdir()
         os.replace(tmp, output_dir)
@@ -188,52 +130,42 @@ def score_with_ray(
     finally:
         if started_here:
             ray.shutdown()
-    totals = summary_from_output(output_dir, settings["reward"], Totals)
     seconds = time.perf_counter() - started
-    return totals.summary(seconds, input_path=", ".join(map(str, paths)), output_path=output_dir)
+    summary = totals.summary(seconds, input_path=", ".join(map(str, paths)), output_path=output_dir)
+    summary["nodes"] = nodes
+    return summary
 
 
-def _run_pipeline(
-    ray: Any, refs: list, files: list[str], specs: list[ScoreSpec], tmp: Path, workers: int | None, progress: bool
-) -> None:
-    import ray.data
+def score_task(task: Any) -> tuple[Any, str]:
+    """A Ray task: score one slice into its part; (the slice's totals, the id of the node it ran on)."""
+    import ray
 
-    quiet_data_context(progress)
-    if not refs:
-        tmp.mkdir()
-        return
-    actors = max(1, min(len(refs), workers or int(ray.cluster_resources().get("CPU", 1))))
-    dataset = ray.data.from_arrow_refs(refs)
-    scored = dataset.map_batches(
-        BlockScorer,
-        fn_constructor_args=(files, specs),
-        batch_size=None,  # one block (one batch of the reader) per call: its rows keep their numbers
-        batch_format="pyarrow",
-        compute=ray.data.ActorPoolStrategy(size=actors),
-        num_cpus=1,  # Ray Data restarts an actor that dies and scores its block again (max_restarts=-1 by default)
-    )
-    scored.write_parquet(str(tmp))
+    from mathreward.scoring.score_files import score_slice
+
+    try:
+        return score_slice(task), ray.get_runtime_context().get_node_id()
+    except (TableError, RewardBuildError) as exc:  # Ray may keep only the text of a worker's exception
+        raise RuntimeError(ERROR_MARK + json.dumps(_error_state(exc)) + ERROR_MARK) from None
 
 
-def summary_from_output(output_dir: Path, reward: str, totals_class: Any) -> Any:
-    """The summary counts, read back from the written parquet files (result columns and data sources)."""
-    import pyarrow.parquet as pq
+def _run_tasks(ray: Any, tasks: list[Any], progress: bool) -> Any:
+    """(totals, node id) of every task, in task order; the tasks go round-robin to the nodes with CPUs."""
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+    from tqdm import tqdm
 
-    from mathreward.scoring.batches import BatchResult
-
-    totals = totals_class(reward)
-    for path in sorted(output_dir.glob("*.parquet")):
-        handle = pq.ParquetFile(path)
-        names = handle.schema_arrow.names
-        wanted = [name for name in ("score", "correct", "pred", "status", "data_source") if name in names]
-        table = handle.read(columns=wanted)
-        columns = {name: table.column(name).to_pylist() for name in ("score", "correct", "pred", "status")}
-        sources = table.column("data_source").to_pylist() if "data_source" in names else [None] * table.num_rows
-        from collections import Counter
-
-        from mathreward.rewards.routing import route
-
-        names_used = [route(s) for s in sources] if reward == "routed" else [reward] * table.num_rows
-        routes = Counter(zip(("" if s is None else str(s) for s in sources), names_used, strict=True))
-        totals.add(BatchResult(columns, routes))
-    return totals
+    nodes = sorted(node["NodeID"] for node in ray.nodes() if node.get("Alive") and node["Resources"].get("CPU"))
+    remote = ray.remote(num_cpus=1, max_retries=3)(score_task)
+    refs = []
+    for index, task in enumerate(tasks):
+        options: dict[str, Any] = {}
+        if nodes:
+            options["scheduling_strategy"] = NodeAffinitySchedulingStrategy(nodes[index % len(nodes)], soft=True)
+        refs.append(remote.options(**options).remote(task))
+    rows = sum(max(0, task.piece.rows) for task in tasks) if all(task.piece.rows >= 0 for task in tasks) else None
+    with tqdm(total=rows, unit="rollout", desc="score --ray", disable=not progress, file=sys.stderr) as bar:
+        pending = list(refs)
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            for ref in done:
+                bar.update(ray.get(ref)[0].rows)
+    return [ray.get(ref) for ref in refs]

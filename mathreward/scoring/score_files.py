@@ -1,24 +1,82 @@
 """`mathreward score` on one machine: score files of rollouts with a reward from the registry.
 
 The output holds every input column plus ``score``, ``correct``, ``pred`` and ``status``, one row per input row, in
-input order. ``score_file`` is the library form the demo uses too. Rows are read in batches (parquet record batches,
-so memory stays flat), scored by ``--workers`` processes (``scoring.batches.score_batch``, default: every CPU) and
-written in order as they come back; ``--ray`` runs the same batches as a Ray Data pipeline (``scoring.ray_score``).
+input order. ``score_file`` is the library form the demo uses too.
+
+The parent only plans: it reads the head of each input to resolve its fields (``spec.resolve_spec``) and cuts the
+inputs into slices (``tables.plan_slices``: parquet row groups, row ranges of a parquet file written as one row
+group, jsonl byte ranges). Each worker process then reads its own slice in batches, scores them
+(``scoring.batches.score_batch``) and writes its own part file (``score_slice``); the parent counts progress and,
+when every part is written, joins the parts into the output (parquet row groups copied byte for byte, jsonl bytes
+appended) or, with ``output_parts``, renames the folder of parts into place. Memory stays flat: a worker holds one
+batch at a time. A failure anywhere (a bad row, a dead worker) removes the parts: no output is left.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mathreward.scoring.spec import DEFAULT_REWARD, ScoreError, check_reward_options, resolve_spec
 from mathreward.scoring.summary import Totals
+from mathreward.tables import Slice
 
-BATCH_ROWS = 8192  # rows read, shipped to a worker and written at a time
+BATCH_ROWS = 8192  # rows read, scored and written at a time
+SLICES_PER_WORKER = 4  # slices per worker where the file allows (balance: a slow slice does not hold up the end)
+HEAD_ROWS = 64  # rows read by the parent to resolve a file's fields
+
+
+@dataclass(frozen=True)
+class ScoreSettings:
+    """The options of a scoring run that every file's ``ScoreSpec`` is resolved from (see ``spec.resolve_spec``)."""
+
+    response_field: str = "response"
+    gold_field: str | None = None
+    prompt_field: str | None = None
+    data_source_field: str | None = "data_source"
+    extra_fields: dict[str, str | None] | None = None
+    reward: str = DEFAULT_REWARD
+    style: str | None = None
+    max_len: int | None = None
+    buffer_len: int | None = None
+    overlong_factor: float = 1.0
+    length_field: str | None = None
+    tokenizer: str | None = None
+    timeout: float = 5.0
+    chunk_size: int = 1024
+    reward_options: dict[str, Any] | None = field(default=None)
+
+    def base_options(self, workers: int | None) -> dict[str, Any]:
+        """The reward's keywords, checked against each other and the reward's factory."""
+        return check_reward_options(
+            self.reward, self.style, workers, self.timeout, self.max_len, self.buffer_len, self.reward_options
+        )
+
+    def spec_for(self, path: Path, base_options: dict[str, Any], in_pool: bool) -> Any:
+        """The ``ScoreSpec`` of one input file, its default fields picked from the file's first rows."""
+        from mathreward.tables import Batch, read_batches
+
+        skip = [self.response_field] if self.response_field not in (self.gold_field, self.length_field) else []
+        head = next(iter(read_batches(path, HEAD_ROWS, skip_columns=skip)), None)  # the fields, not the texts
+        return resolve_spec(head or Batch(path, 0, records=[]), base_options, in_pool, **asdict(self))
+
+
+@dataclass(frozen=True)
+class Task:
+    """One worker's job: score ``piece`` with ``spec`` and write part ``index`` of ``output`` into ``folder``."""
+
+    spec: Any
+    piece: Slice
+    index: int
+    folder: str
+    output: str
+    results_only: bool = False  # write only the result columns (the input's pages are copied by the parent)
 
 
 def score_file(
@@ -42,24 +100,19 @@ def score_file(
     chunk_size: int = 1024,
     progress: bool = True,
     reward_options: dict[str, Any] | None = None,
+    output_parts: bool = False,
 ) -> dict[str, Any]:
     """Score every rollout of ``input_path`` (one file or several, read in order) and write ``output_path``
     atomically; returns a summary dict.
 
-    ``workers`` scoring processes (None: the CPU count; 1: in this process) each take a batch of rows at a time.
-    Raises ``TableError`` (file/row/field problems) or ``ScoreError`` (options); either way no output file is left.
+    ``workers`` scoring processes (None: the CPU count; 1: in this process) each read, score and write their own
+    slices of the input. ``output_parts``: ``output_path`` is a new folder of part files (``part-00000.parquet``,
+    ... in input order; one dataset to Ray, Spark or ``pyarrow.dataset``) instead of one file.
+    Raises ``TableError`` (file/row/field problems) or ``ScoreError`` (options); either way no output is left.
     """
-    from tqdm import tqdm
+    from mathreward.tables import check_input, check_output_path, plan_slices
 
-    from mathreward.scoring.batches import result_types, score_batch
-    from mathreward.tables import TableWriter, check_input, check_output_path, read_batches
-
-    inputs = _as_paths(input_path)
-    workers = _check_workers(workers)
-    output_path = check_output_path(output_path)
-    for path in inputs:
-        check_input(path)
-    settings = dict(
+    settings = ScoreSettings(
         response_field=response_field,
         gold_field=gold_field,
         prompt_field=prompt_field,
@@ -76,54 +129,155 @@ def score_file(
         chunk_size=chunk_size,
         reward_options=reward_options,
     )
-    base_options = check_reward_options(reward, style, workers, timeout, max_len, buffer_len, reward_options)
+    inputs = _as_paths(input_path)
+    workers = _check_workers(workers)
+    output = Path(output_path)
+    if output_parts:
+        _check_parts_folder(output)
+    else:
+        output = check_output_path(output)
+    for path in inputs:
+        check_input(path)
+    base_options = settings.base_options(workers)
     started = time.perf_counter()
+    specs = [settings.spec_for(path, base_options, workers > 1) for path in inputs]
+    pieces = [
+        (spec, piece)
+        for spec, path in zip(specs, inputs, strict=True)
+        for piece in plan_slices(path, workers * SLICES_PER_WORKER, workers)
+    ]
+    folder = output.with_name(f"{output.name}.parts-{os.getpid()}")
+    shutil.rmtree(folder, ignore_errors=True)
+    if output_parts:  # jsonl parts for a folder named *.jsonl, else parquet parts
+        target = folder / ("part.jsonl" if output.suffix.lower() == ".jsonl" else "part.parquet")
+    else:
+        target = output
+    results_only = not output_parts and _copies_input_pages(inputs, output)
+    tasks = [
+        Task(spec, piece, index, str(folder), str(target), results_only) for index, (spec, piece) in enumerate(pieces)
+    ]
     totals = Totals(reward)
-    total = _total_rows(inputs)
-    if total is not None:
-        one_batch = total <= BATCH_ROWS
-    else:  # jsonl/json/csv: a small file holds one batch at most
-        one_batch = sum(path.stat().st_size for path in inputs) < 2**20
-    pool = _start_pool(workers) if workers > 1 and not one_batch else None  # one batch: no processes to start
-    specs: dict[Path, Any] = {}
     try:
-        with (
-            TableWriter(output_path, result_types()) as writer,
-            tqdm(
-                total=_total_rows(inputs),
-                unit="rollout",
-                desc="score",
-                disable=not progress,
-                file=sys.stderr,
-                delay=0.5,
-            ) as bar,
-        ):
-
-            def batches():
-                for path in inputs:
-                    for batch in read_batches(path, BATCH_ROWS):
-                        if path not in specs:
-                            specs[path] = resolve_spec(batch, base_options, pool is not None, **settings)
-                        yield batch
-
-            ahead = _read_ahead(batches(), 2 * workers)  # reading (Arrow, no GIL) overlaps scoring and writing
-            if pool is None:
-                results = ((batch, score_batch(specs[Path(batch.path)], batch)) for batch in ahead)
-            else:
-                results = _in_order(pool, ahead, specs, workers)
-            for batch, result in results:
-                writer.write(batch, result.columns)
-                totals.add(result)
-                bar.update(len(batch))
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+        folder.mkdir()
+        for result in _run_tasks(tasks, workers, _known_rows(tasks), progress):
+            totals.merge(result)
+        parts = [Path(task.folder) / _part_name(task) for task in tasks]
+        if output_parts:
+            os.replace(folder, output)
+        elif results_only:
+            _append_results(inputs[0], parts, folder, output)
         else:
-            from mathreward.scoring.batches import close_scorers
+            from mathreward.tables import join_parts
 
-            close_scorers()
+            join_parts(parts, output, [(task.piece.path, max(0, task.piece.first_row)) for task in tasks])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     seconds = time.perf_counter() - started
-    return totals.summary(seconds, input_path=", ".join(map(str, inputs)), output_path=output_path)
+    return totals.summary(seconds, input_path=", ".join(map(str, inputs)), output_path=output)
+
+
+def _copies_input_pages(inputs: list[Path], output: Path) -> bool:
+    """Whether the output can be the input's pages copied as they are plus the result columns: one parquet input
+    without result-named columns, parquet output."""
+    from mathreward.scoring.batches import RESULT_COLUMNS
+    from mathreward.tables import PARQUET_SUFFIXES, count_rows
+
+    if len(inputs) != 1 or inputs[0].suffix.lower() not in PARQUET_SUFFIXES:
+        return False
+    if output.suffix.lower() not in PARQUET_SUFFIXES or not count_rows(inputs[0]):
+        return False
+    import pyarrow.parquet as pq
+
+    return not set(RESULT_COLUMNS) & set(pq.ParquetFile(inputs[0]).schema_arrow.names)
+
+
+def _append_results(source: Path, parts: list[Path], folder: Path, output: Path) -> None:
+    """Write ``output``: the pages of ``source`` copied as they are, each row group with its result columns (cut
+    from the workers' result parts, in order, and encoded here: a few small columns) added."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from mathreward.parquet_parts import append_columns
+    from mathreward.tables import temp_path
+
+    metadata = pq.ParquetFile(source).metadata
+    sizes = [metadata.row_group(index).num_rows for index in range(metadata.num_row_groups)]
+    batches = (batch for part in parts for batch in pq.ParquetFile(part).iter_batches(65536, use_threads=False))
+    extras: list[Path] = []
+    held: list[Any] = []
+    held_rows = 0
+    for index, size in enumerate(sizes):
+        while held_rows < size:
+            batch = next(batches)
+            held.append(batch)
+            held_rows += batch.num_rows
+        table = pa.Table.from_batches(held)
+        extra = folder / f"results-{index:05d}.parquet"
+        pq.write_table(table.slice(0, size), extra, row_group_size=max(1, size))
+        extras.append(extra)
+        rest = table.slice(size)
+        held = rest.to_batches() if rest.num_rows else []
+        held_rows = rest.num_rows
+    tmp = temp_path(output)
+    try:
+        append_columns(source, extras, tmp)
+        os.replace(tmp, output)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _check_parts_folder(output: Path) -> None:
+    if output.exists() and (not output.is_dir() or any(output.iterdir())):
+        raise ScoreError(f"--output-parts writes a new folder: {output} already exists and is not empty")
+    if not output.parent.exists():
+        raise ScoreError(f"output folder {str(output.parent)!r} does not exist")
+    if output.exists():
+        output.rmdir()
+
+
+def _part_name(task: Task) -> str:
+    from mathreward.tables import PARQUET_SUFFIXES
+
+    suffix = ".parquet" if Path(task.output).suffix.lower() in PARQUET_SUFFIXES else ".jsonl"
+    return f"part-{task.index:05d}{suffix}"
+
+
+def score_slice(task: Task, progress: Any = None) -> Totals:
+    """Read ``task.piece``, score it batch by batch and write its part file; the counts for the summary.
+    ``progress``: a shared counter (``multiprocessing.Value``) the rows done are added to. A bad row raises
+    ``TableError`` with its row counted from the start of the file."""
+    import pyarrow as pa
+
+    from mathreward.scoring.batches import RESULT_COLUMNS, build_scorer, result_types, score_batch
+    from mathreward.tables import Batch, TableError, global_row_error, part_writer, read_slice, top_columns
+
+    totals = Totals(task.spec.reward)
+    types = result_types()
+    columns = None
+    if task.results_only:  # the fields the reward reads (prompts only when it judges them)
+        scorer = build_scorer(task.spec)
+        fields = [name for name in task.spec.fields() if name != task.spec.prompt_field or _uses_prompts(scorer)]
+        columns = top_columns(task.piece.path, fields)
+    try:
+        with part_writer(Path(task.folder), task.index, Path(task.output), types) as writer:
+            for batch in read_slice(task.piece, BATCH_ROWS, columns):
+                result = score_batch(task.spec, batch)
+                if task.results_only:
+                    arrays = [pa.array(result.columns[name], type=types[name]) for name in RESULT_COLUMNS]
+                    writer.write(Batch(batch.path, batch.start, arrow=pa.record_batch(arrays, names=RESULT_COLUMNS)))
+                else:
+                    writer.write(batch, result.columns)
+                totals.add(result)
+                if progress is not None:
+                    with progress.get_lock():
+                        progress.value += len(batch)
+    except TableError as exc:
+        raise global_row_error(exc, task.piece) from None
+    return totals
+
+
+def _uses_prompts(scorer: Any) -> bool:
+    return bool(getattr(getattr(scorer, "inner", scorer), "uses_prompts", True))
 
 
 def _as_paths(input_path: Any) -> list[Path]:
@@ -141,83 +295,69 @@ def _check_workers(workers: int | None) -> int:
     return workers if workers is not None else max(1, os.cpu_count() or 1)
 
 
-def _total_rows(inputs: list[Path]) -> int | None:
-    from mathreward.tables import count_rows
-
-    counts = [count_rows(path) for path in inputs]
-    return None if any(count is None for count in counts) else sum(counts)
+def _known_rows(tasks: list[Task]) -> int | None:
+    counts = [task.piece.rows for task in tasks]
+    return None if any(count < 0 for count in counts) else sum(counts)
 
 
-def _start_pool(workers: int) -> Any:
-    """Worker processes for the batches: forked (so rewards registered in this process exist there too) where the
-    platform allows, else spawned. A worker that dies breaks the pool: the run stops with an error, never hangs."""
+_counter: Any = None  # the shared progress counter, in a worker process
+
+
+def _init_worker(counter: Any) -> None:
+    global _counter
+    _counter = counter
+
+
+def _pool_task(task: Task) -> Totals:
+    return score_slice(task, _counter)
+
+
+def _run_tasks(tasks: list[Task], workers: int, total: int | None, progress: bool) -> Any:
+    """The tasks' totals (in task order) from ``workers`` processes (in this process for one worker or one task),
+    with a progress bar over the rows done."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
-
-
-def _read_ahead(items: Iterator[Any], depth: int) -> Iterator[Any]:
-    """The items of ``items``, produced by a background thread at most ``depth`` ahead; its error is raised here."""
-    import queue
-    import threading
-
-    done = object()
-    slots: queue.Queue = queue.Queue(maxsize=max(1, depth))
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for item in items:
-                while not stop.is_set():
-                    try:
-                        slots.put((item, None), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            slots.put((done, None))
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-            slots.put((done, exc))
-
-    thread = threading.Thread(target=produce, name="score-read-ahead", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item, error = slots.get()
-            if item is done:
-                if error is not None:
-                    raise error
-                return
-            yield item
-    finally:
-        stop.set()
-
-
-def _in_order(pool: Any, batches: Iterator[Any], specs: dict[Path, Any], workers: int) -> Iterator[tuple[Any, Any]]:
-    """(batch, result) in input order, with at most two batches per worker in flight (memory stays flat)."""
-    from collections import deque
-
-    from mathreward.scoring.batches import score_batch
-
-    pending: deque = deque()
-    for batch in batches:
-        spec = specs[Path(batch.path)]
-        pending.append((batch, pool.submit(score_batch, spec, batch.select(spec.fields()))))
-        while len(pending) >= 2 * workers:
-            done, future = pending.popleft()
-            yield done, _result(future)
-    while pending:
-        done, future = pending.popleft()
-        yield done, _result(future)
-
-
-def _result(future: Any) -> Any:
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, unit="rollout", desc="score", disable=not progress, file=sys.stderr, delay=0.5)
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    counter = context.Value("q", 0)
+    if workers == 1 or len(tasks) == 1:
+        from mathreward.scoring.batches import close_scorers
+
+        try:
+            for task in tasks:
+                before = counter.value
+                yield score_slice(task, counter)
+                bar.update(counter.value - before)
+        finally:
+            close_scorers()
+            bar.close()
+        return
+    import mathreward.verifiers  # noqa: F401 - imported once here, not in every forked worker
+
+    # forked where the platform allows, so rewards registered in this process exist in the workers too
+    pool = ProcessPoolExecutor(
+        min(workers, len(tasks)), mp_context=context, initializer=_init_worker, initargs=(counter,)
+    )
     try:
-        return future.result()
+        futures = [pool.submit(_pool_task, task) for task in tasks]
+        pending = set(futures)
+        shown = 0
+        while pending:
+            done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+            bar.update(counter.value - shown)
+            shown = counter.value
+            for future in done:
+                if future.exception() is not None:
+                    raise future.exception()  # type: ignore[misc]
+        for future in futures:
+            yield future.result()
     except BrokenProcessPool:
         raise ScoreError("a scoring worker process died (out of memory?); no output was written") from None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        bar.close()

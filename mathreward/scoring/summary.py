@@ -31,6 +31,16 @@ class Totals:
         self.routes.update(result.routes)
         self.hints.update(result.hints)
 
+    def merge(self, other: Totals) -> None:
+        """Add the counts of another ``Totals`` (a worker's)."""
+        self.rows += other.rows
+        self.judged += other.judged
+        self.correct += other.correct
+        self.score_sum += other.score_sum
+        self.statuses.update(other.statuses)
+        self.routes.update(other.routes)
+        self.hints.update(other.hints)
+
     def summary(self, seconds: float, **extra: Any) -> dict[str, Any]:
         """Accuracy (over rows that were judged), mean score, counts per status and per source, rollouts per second."""
         n = self.rows

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from functools import lru_cache
+from dataclasses import asdict
 
 from . import choices
-from .compare import NeedsSymbolic, Options, clean_cached, compare
+from .compare import Options, clean_cached
 from .deadline import ItemExpired, item_watch
 from .exact import Refused
 from .extraction import NO_ANSWER, PATH_LAST_NUMBER, Extraction, extract, read_gold, repair_matrix_rows
@@ -19,22 +18,10 @@ from .fast_lane import fast_verdicts
 from .guard import default_pool
 from .limits import RefusedInput
 from .turns import UNCLOSED_THINK, answer_region
+from .verdict import STATUSES, Verdict, exact_check, no_answer
+from .verdict import gold_text as _gold_text
 
-__all__ = ["Verdict", "verify", "verify_batch", "is_equivalent", "default_workers"]
-
-STATUSES = ("correct", "wrong", "no_answer", "timeout", "error")
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """The result of checking one response: ``correct``, the extracted answer ``pred`` (None when none was found),
-    ``status`` ("correct" | "wrong" | "no_answer" | "timeout" | "error") and a human-readable ``detail`` that starts
-    with the extraction path (``"path=boxed; ..."``)."""
-
-    correct: bool
-    pred: str | None
-    status: str
-    detail: str
+__all__ = ["STATUSES", "Verdict", "verify", "verify_batch", "is_equivalent", "default_workers"]
 
 
 def default_workers() -> int:
@@ -49,24 +36,7 @@ def _options(equivalence_options: dict) -> Options:
     return Options(**equivalence_options)
 
 
-@lru_cache(maxsize=4096)
-def _gold_text(gold: str) -> str:
-    return read_gold(gold)
-
-
-def _fast(pred_candidates: tuple[str, ...], gold: str, options: Options) -> tuple[str, str] | None:
-    """(status, reason) from the in-process path, or None when the symbolic path is needed."""
-    try:
-        outcome = compare(gold, pred_candidates, options)
-    except NeedsSymbolic:
-        return None
-    except (RefusedInput, Refused) as exc:
-        return "error", f"refused: {exc}"
-    except RecursionError:
-        return "error", "refused: nested too deeply"
-    except Exception as exc:  # noqa: BLE001 - a verifier bug must not lose the row
-        return "error", f"{type(exc).__name__}: {str(exc)[:200]}"
-    return ("correct" if outcome.equal else "wrong"), outcome.reason
+_fast = exact_check  # the in-process exact check (kept under its old name here)
 
 
 def verify_batch(
@@ -95,7 +65,7 @@ def verify_batch(
     if unclosed_think not in UNCLOSED_THINK:
         raise ValueError(f"unclosed_think must be one of {', '.join(UNCLOSED_THINK)}, got {unclosed_think!r}")
     options = _options(equivalence_options)
-    verdicts: list[Verdict | None] = fast_verdicts(responses, golds, style)  # common shapes; None = full path
+    verdicts: list[Verdict | None] = fast_verdicts(responses, golds, style, options)  # common shapes; None = full path
     rows = [row for row, verdict in enumerate(verdicts) if verdict is None]
     symbolic_rows: list[int] = []
     tasks: list[dict] = []
@@ -161,7 +131,7 @@ def _in_process(
     if extraction.answer is None:
         extraction = _choice_extraction(response, gold_text, style, unclosed_think)
     if extraction.answer is None:
-        return Verdict(False, None, "no_answer", f"path={extraction.path}; no final answer found")
+        return no_answer(extraction.path)
     if not gold_text:
         return Verdict(False, extraction.answer, "error", f"path={extraction.path}; empty gold answer")
     candidates = extraction.candidates if len(extraction.candidates) > 1 else (extraction.answer,)

@@ -1,22 +1,28 @@
-"""A fast lane for the commonest verification: an integer gold and a response that ends in ``Answer: <int>`` or
-``\\boxed{<int>}``.
+"""A fast lane for the commonest verifications: a response that ends in ``Answer: <number>`` or ``\\boxed{<number>}``,
+where the number is a plain integer, a plain decimal or a simple fraction (``-7``, ``34.0``, ``3/4``,
+``\\frac{3}{4}``), against a gold of the same kind.
 
-``fast_verdicts(responses, golds, style)`` gives, for each row, the exact ``Verdict`` the full path
+``fast_verdicts(responses, golds, style, options)`` gives, for each row, the exact ``Verdict`` the full path
 (``extraction.extract`` + ``compare.compare``) would give, or None when the row is not one of the shapes below; the
 caller then runs the full path for that row. The lane only answers when it is sure, so it bails out on anything
-unusual: any ``<`` in the response (think/answer tags, chat end-of-turn tokens), a second ``Answer:`` marker, the
-Chinese marker, a second box, a non-canonical integer (leading zeros, ``+``, ``-0``, more than 18 digits, non-ASCII
-digits), a trailing period, markdown around the keyword, or a response longer than the extraction tail.
+unusual: chat-template tokens, a ``<think>`` that never closes, ``<answer>`` tags, doubled backslashes, a second
+``Answer:`` marker, the Chinese marker, a second box, a non-canonical number (leading zeros, ``+``, ``-0``, more than
+18 digits, non-ASCII digits), a trailing period, markdown around the keyword other than bold, or a response longer than the extraction
+tail. A closed ``<think>...</think>`` block is cut off the way ``turns.answer_region`` does, and other ``<`` (an
+inequality in the reasoning) are read as text.
 
-Shapes answered (the final line, then only spaces, tabs and newlines):
+Shapes answered (the final line of the answer region, then only spaces, tabs and newlines):
 
-- styles ``dapo``, ``auto``, ``strict``: ``Answer: <int>`` at the start of the last line (path ``answer_line``);
-- styles ``boxed``, ``auto``, ``strict``: ``\\boxed{<int>}`` (optionally closed by ``$``, ``$$``, ``\\]`` or ``\\)`` and
-  a period) as the only box of the response, with no ``Answer:`` marker anywhere (path ``boxed``);
-- style ``dapo`` with no "answer" (any case) anywhere, style ``boxed`` with no box anywhere: ``no_answer``.
+- styles ``dapo``, ``auto``, ``strict``: ``Answer: <number>`` (or ``**Answer:** <number>``) as the last line, the only
+  marker of the region (path ``answer_line``; a box before it does not count in auto and strict: the later wins);
+- styles ``boxed``, ``auto``, ``strict``: ``\\boxed{<number>}`` (optionally closed by ``$``, ``$$``, ``\\]`` or ``\\)``
+  and a period) as the only box of the region, with no ``Answer:`` marker anywhere (path ``boxed``);
+- style ``dapo`` with no "answer" (any case) anywhere, styles ``boxed`` with no box anywhere and ``strict`` with
+  neither: ``no_answer``.
 
-The comparison reasons ("numeric" / "numeric mismatch") are taken from ``compare`` itself, once, so the details stay
-identical to the full path's.
+Two integers are compared as integers (the reasons "numeric" / "numeric mismatch" are taken from ``compare`` itself,
+once); anything with a decimal or a fraction goes through ``verdict.exact_check`` (the full path's own comparison,
+cached).
 """
 
 from __future__ import annotations
@@ -26,23 +32,37 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 
-from .compare import compare
-from .extraction import PATH_ANSWER_LINE, PATH_BOXED, TAIL_CHARS
+from .compare import Options, compare
+from .extraction import PATH_ANSWER_LINE, PATH_BOXED, PATH_NONE, TAIL_CHARS
+from .languages import MARKER_WORDS
+from .verdict import Verdict, exact_check, gold_text, no_answer
 
-__all__ = ["fast_verdicts", "fast_verdict", "disabled"]
+__all__ = ["disabled", "fast_verdict", "fast_verdicts"]
 
 _state = {"enabled": True}
 
-_INT = r"(?:-?[1-9][0-9]{0,17}|0)"  # canonical ASCII integers only
-_GOLD_RE = re.compile(_INT)
-_LINE_RE = re.compile(r"Answer:[ \t]*(" + _INT + r")\Z")  # the whole last line
-_BOX_RE = re.compile(r"\\boxed\{(" + _INT + r")\}(?:\$\$?|\\\]|\\\))?\.?\Z")  # the end of the last line
-_BOX_WINDOW = 40  # a box shape ends within this many characters of the end
-_COLON_RE = re.compile(
-    r"(?<![*_ \t])[*_ \t]*[:：]"
-)  # what may follow "answer" to make it an "Answer:" marker (generously)
+_INT = r"-?[1-9][0-9]{0,17}|0"  # canonical ASCII integers only
+_POS = r"[1-9][0-9]{0,17}"
+_DECIMAL = r"-?(?:[1-9][0-9]{0,17}|0)\.[0-9]{1,18}"  # "34.0", "-0.75": one leading digit group, digits after the point
+_NUMBER = (
+    r"(?:" + _INT + r"|" + _DECIMAL + r"|-?" + _POS + r"/" + _POS + r"|-?\\d?frac\{" + _POS + r"\}\{" + _POS + r"\})"
+)
+_INT_RE = re.compile(r"(?:" + _INT + r")")
+_NUMBER_RE = re.compile(_NUMBER)
+# the whole last line: "Answer: 34", "**Answer:** 34", "**Answer**: 34"
+_LINE_RE = re.compile(r"(?:Answer:|\*\*Answer(?::\*\*|\*\*:))[ \t]*(" + _NUMBER + r")\Z")
+_BOX_RE = re.compile(r"\\boxed\{(" + _NUMBER + r")\}(?:\$\$?|\\\]|\\\))?\.?\Z")  # the end of the last line
+_BOX_WINDOW = 80  # a box shape ends within this many characters of the end
+# what may follow "answer" to make it an "Answer:" marker (generously; control characters read as spaces there)
+_COLON_RE = re.compile(r"(?<![*_ \t\x00-\x08\x0b-\x1f\x7f-\x9f])[*_ \t\x00-\x08\x0b-\x1f\x7f-\x9f]*[:：]")
 _LINE_STYLES = frozenset({"dapo", "auto", "strict"})
 _BOX_STYLES = frozenset({"boxed", "auto", "strict"})
+# What follows "<" in a chat-template token (turns.strip_end_of_turn drops or cuts at them): the lane leaves those
+_TOKEN_TAILS = ("|", "｜", "s>", "/s>", "pad>", "eos>", "end_of_turn>", "start_of_turn>")
+_THINK_OPEN = "<think>"
+_OTHER_LABELS = tuple(word for word in MARKER_WORDS if word != "answer")  # "答" covers "答案"
+_THINK_CLOSE = "</think>"
+_DEFAULT_OPTIONS = Options()
 
 
 @lru_cache(maxsize=2)
@@ -64,77 +84,103 @@ def _markers(low: str, limit: int) -> int:
     return count
 
 
-def _one_marker(response: str) -> bool:
-    """Whether the response holds exactly one "Answer:" marker (the caller found one on the last line)."""
-    if "：" not in response and response.find(":") == response.rfind(":"):
+def _one_marker(text: str) -> bool:
+    """Whether the text holds exactly one "Answer:" marker (the caller found one on the last line)."""
+    if "：" not in text and text.find(":") == text.rfind(":"):
         return True  # every marker needs a colon: the last line's is the only one
-    return "答案" not in response and _markers(response.lower(), len(response) + 8) == 1
+    low = text.lower()
+    return not _other_label(low) and _markers(low, len(text) + 8) == 1
 
 
-def _no_marker(response: str) -> bool:
-    """Whether the response holds no "Answer:" marker at all."""
-    if "：" not in response and ":" not in response:
+def _no_marker(text: str) -> bool:
+    """Whether the text holds no "Answer:" marker at all."""
+    if "：" not in text and ":" not in text:
         return True
-    return "答案" not in response and _markers(response.lower(), len(response) + 8) == 0
+    low = text.lower()
+    return not _other_label(low) and _markers(low, len(text) + 8) == 0
 
 
-def fast_verdict(response: object, gold: object, style: str):
-    """The full path's ``Verdict`` for one row when it has a fast-lane shape, else None (see the module doc)."""
-    if type(response) is not str or type(gold) is not str or len(response) > TAIL_CHARS or "<" in response:
+def _other_label(low: str) -> bool:
+    """Whether ``low`` (lower-cased text) holds an answer label in another language (``答案``, ``Antwort``, ...):
+    those rows go to the full path, which reads them."""
+    return any(word in low for word in _OTHER_LABELS)
+
+
+def _region(response: str) -> str | None:
+    """The answer region of a response as ``turns.answer_region`` finds it, when that is simple: the text after a
+    closed ``</think>`` (or the whole text); None when chat tokens, an unclosed think, ``<answer>`` tags or doubled backslashes make it anything else."""
+    if "\\\\" in response:
+        return None  # turns.halve_backslashes may rewrite the text
+    pos = response.find("<")
+    if pos < 0:
+        return response
+    while pos >= 0:
+        after = response[pos + 1 : pos + 16]
+        if after.startswith(_TOKEN_TAILS) or after[:6].lower() == "answer" or after[:7].lower() == "/answer":
+            return None
+        pos = response.find("<", pos + 1)
+    close = response.rfind(_THINK_CLOSE)
+    if close >= 0 and close > response.rfind(_THINK_OPEN):
+        return response[close + len(_THINK_CLOSE) :]
+    return None if _THINK_OPEN in response else response
+
+
+def fast_verdict(response: object, gold: object, style: str, options: Options | None = None) -> Verdict | None:
+    """The full path's ``Verdict`` for one row when it has a fast-lane shape, else None (see the module doc).
+    ``options``: the equivalence options (None: the defaults)."""
+    if type(response) is not str or type(gold) is not str or len(response) > TAIL_CHARS:
         return None
-    text = response.rstrip(" \t\n")
+    region = _region(response)
+    if region is None:
+        return None
+    text = region.rstrip(" \t\n")
     line_start = text.rfind("\n") + 1
     if style in _LINE_STYLES:
         match = _LINE_RE.match(text, line_start)
         if match is not None:
-            if not _one_marker(response):
-                return None
-            if style != "dapo" and ("\\boxed" in response or "\\fbox" in response):
-                return None
-            return _verdict(match.group(1), gold, PATH_ANSWER_LINE)
+            if not _one_marker(region):
+                return None  # (a box before the line does not matter: the last of line and box wins in auto)
+            return _verdict(match.group(1), gold, PATH_ANSWER_LINE, options)
     if style in _BOX_STYLES:
         match = _BOX_RE.search(text, max(line_start, len(text) - _BOX_WINDOW))
         if match is not None:
-            if response.count("\\boxed") != 1 or "\\fbox" in response or not _no_marker(response):
+            if region.count("\\boxed") != 1 or "\\fbox" in region or not _no_marker(region):
                 return None
-            return _verdict(match.group(1), gold, PATH_BOXED)
-    if style == "dapo" and "答案" not in response and "answer" not in response.lower():
-        return _no_answer(style)  # no "Answer" anywhere: no answer line
-    if style == "boxed" and "\\boxed" not in response and "\\fbox" not in response:
-        return _no_answer(style)  # no box anywhere
+            return _verdict(match.group(1), gold, PATH_BOXED, options)
+    if not text:
+        return None  # an empty region: the full path says so its own way
+    if style == "dapo" and "答案" not in region and "answer" not in region.lower():
+        return no_answer(PATH_NONE)  # no "Answer" anywhere: no answer line
+    if style in ("boxed", "strict") and "\\boxed" not in region and "\\fbox" not in region:
+        if style == "boxed" or _no_marker(region):
+            return no_answer(PATH_NONE)  # no box anywhere (and for strict no marker either)
     return None
 
 
-@lru_cache(maxsize=4)
-def _no_answer(style: str):
-    """The full path's verdict for a response without any answer in ``style`` (its exact wording)."""
-    from .core import verify_batch
-
-    with disabled():
-        return verify_batch(["."], ["1"], style=style, workers=0)[0]
-
-
-@lru_cache(maxsize=1)
-def _verdict_class() -> type:
-    from .core import Verdict  # core imports this module, so not at the top
-
-    return Verdict
-
-
 @lru_cache(maxsize=65536)
-def _verdict(pred: str, gold: str, path: str):
-    """The Verdict of a canonical integer ``pred`` against ``gold`` (None unless ``gold`` is a canonical integer)."""
-    if not _GOLD_RE.fullmatch(gold):
+def _verdict(pred: str, gold: str, path: str, options: Options | None) -> Verdict | None:
+    """The Verdict of a plain number ``pred`` against ``gold`` (None unless the gold is a plain number too)."""
+    text = gold if _INT_RE.fullmatch(gold) else gold_text(gold)
+    if not _NUMBER_RE.fullmatch(text):
         return None
-    equal = int(pred) == int(gold)
-    return _verdict_class()(equal, pred, "correct" if equal else "wrong", f"path={path}; {_reason(equal)}")
+    if _INT_RE.fullmatch(pred) and _INT_RE.fullmatch(text):
+        equal = int(pred) == int(text)
+        return Verdict(equal, pred, "correct" if equal else "wrong", f"path={path}; {_reason(equal)}")
+    checked = exact_check((pred,), text, options or _DEFAULT_OPTIONS)
+    if checked is None:
+        return None
+    status, reason = checked
+    return Verdict(status == "correct", pred, status, f"path={path}; {reason}")
 
 
-def fast_verdicts(responses: Sequence[object], golds: Sequence[object], style: str) -> list:
+def fast_verdicts(
+    responses: Sequence[object], golds: Sequence[object], style: str, options: Options = _DEFAULT_OPTIONS
+) -> list[Verdict | None]:
     """One entry per row: the fast lane's ``Verdict``, or None where the full path must decide."""
     if not _state["enabled"] or (style not in _LINE_STYLES and style not in _BOX_STYLES):
         return [None] * len(responses)
-    return [fast_verdict(response, gold, style) for response, gold in zip(responses, golds, strict=True)]
+    key = None if options == _DEFAULT_OPTIONS else options  # the defaults: a cheaper cache key
+    return [fast_verdict(response, gold, style, key) for response, gold in zip(responses, golds, strict=True)]
 
 
 @contextmanager

@@ -1,0 +1,194 @@
+"""Workers own their I/O: slices of every input kind cover each row once and in order, parts join into the file one
+process writes, row numbers in errors stay those of the whole file, and ``--output-parts`` gives one dataset."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+
+from mathreward import tables
+from mathreward.parquet_parts import PartsDiffer, concat_parquet
+from mathreward.scoring.score_files import score_file
+from mathreward.tables import TableError, plan_slices, read_slice
+
+ENDINGS = [
+    "Answer: {g}",
+    "Answer: {w}",
+    "So $\\boxed{{{g}}}$.",
+    "<think>a < b</think>\nAnswer: {g}/4",
+    "<think>unfinished",
+]
+
+
+def _rows(n: int) -> list[dict]:
+    rows = []
+    for i in range(n):
+        g = i % 97
+        ending = ENDINGS[i % len(ENDINGS)].format(g=g, w=g + 1)
+        gold = f"\\frac{{{g}}}{{4}}" if "/4" in ending else str(g)
+        rows.append({"id": i, "response": f"Reasoning {i}.\n\n{ending}", "gold": gold})
+    return rows
+
+
+def _jsonl(path: Path, rows: list[dict], blank_every: int = 0) -> Path:
+    lines = []
+    for index, row in enumerate(rows):
+        lines.append(json.dumps(row) + "\n")
+        if blank_every and index % blank_every == 0:
+            lines.append("\n")
+    path.write_text("\ufeff" + "".join(lines), encoding="utf-8")
+    return path
+
+
+def _ids(piece_batches) -> list[int]:
+    return [row["id"] for batch in piece_batches for row in batch.to_records()]
+
+
+@pytest.mark.parametrize("parts", [1, 2, 3, 7, 50])
+def test_slices_cover_every_row_once_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parts: int) -> None:
+    monkeypatch.setattr(tables, "JSONL_MIN_SLICE_BYTES", 1)
+    rows = _rows(203)
+    groups = tmp_path / "groups.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), groups, row_group_size=17)
+    one = tmp_path / "one.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), one)
+    lines = _jsonl(tmp_path / "rows.jsonl", rows, blank_every=5)
+    for path, kind in ((groups, "groups"), (one, "rows" if parts > 1 else "groups"), (lines, "bytes")):
+        pieces = plan_slices(path, parts)
+        assert {piece.kind for piece in pieces} == {kind}
+        assert len(pieces) <= max(parts, 1)
+        ids = []
+        for piece in pieces:
+            batches = list(read_slice(piece, batch_size=10))
+            ids += _ids(batches)
+            if piece.first_row >= 0 and batches:
+                assert batches[0].start == piece.first_row  # row numbers count from the start of the file
+        assert ids == list(range(203)), (path.name, parts)
+
+
+def test_parquet_parts_join_byte_for_byte(tmp_path: Path) -> None:
+    table = pa.Table.from_pylist(_rows(100))
+    parts = []
+    for index, start in enumerate(range(0, 100, 30)):
+        part = tmp_path / f"p{index}.parquet"
+        pq.write_table(table.slice(start, 30), part, row_group_size=7, write_page_index=index == 1)
+        parts.append(part)
+    concat_parquet(parts, tmp_path / "joined.parquet")
+    joined = pq.ParquetFile(tmp_path / "joined.parquet")
+    assert joined.metadata.num_rows == 100 and joined.metadata.num_row_groups == 5 + 5 + 5 + 2
+    assert joined.read().equals(table)
+    assert pq.read_table(tmp_path / "joined.parquet", filters=[("id", ">=", 95)]).column("id").to_pylist() == [
+        95,
+        96,
+        97,
+        98,
+        99,
+    ]
+    pq.write_table(table.drop_columns(["gold"]), tmp_path / "other.parquet")
+    with pytest.raises(PartsDiffer):
+        concat_parquet([parts[0], tmp_path / "other.parquet"], tmp_path / "bad.parquet")
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".jsonl", ".json"])
+@pytest.mark.parametrize("source_kind", ["groups", "one_group", "jsonl"])
+def test_two_workers_write_what_one_process_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str, source_kind: str
+) -> None:
+    monkeypatch.setattr(tables, "JSONL_MIN_SLICE_BYTES", 1)
+    rows = _rows(600)
+    if source_kind == "jsonl":
+        source = _jsonl(tmp_path / "in.jsonl", rows, blank_every=7)
+    else:
+        source = tmp_path / "in.parquet"
+        pq.write_table(pa.Table.from_pylist(rows), source, row_group_size=50 if source_kind == "groups" else None)
+    one = score_file(source, tmp_path / f"one{suffix}", workers=1, progress=False)
+    two = score_file(source, tmp_path / f"two{suffix}", workers=2, progress=False)
+    assert (tmp_path / f"one{suffix}").read_bytes() == (tmp_path / f"two{suffix}").read_bytes() or (
+        suffix == ".parquet" and pq.read_table(tmp_path / "one.parquet").equals(pq.read_table(tmp_path / "two.parquet"))
+    )
+    out = tables.read_rows(tmp_path / f"two{suffix}")
+    assert [row["id"] for row in out] == list(range(600))
+    assert {row["status"] for row in out} == {"correct", "wrong", "no_answer"}
+    assert one["status_counts"] == two["status_counts"] and two["rows"] == 600
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([source.name, f"one{suffix}", f"two{suffix}"])
+
+
+@pytest.mark.parametrize("source_kind", ["groups", "one_group", "jsonl", "jsonl_syntax"])
+def test_a_bad_row_in_a_later_slice_names_its_row_in_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source_kind: str
+) -> None:
+    monkeypatch.setattr(tables, "JSONL_MIN_SLICE_BYTES", 1)
+    rows = [
+        {"id": row["id"], "response": row["response"], "reward_model": {"ground_truth": row["gold"]}}
+        for row in _rows(400)
+    ]
+    rows[345]["reward_model"] = None  # row 346 has no gold
+    if source_kind.startswith("jsonl"):
+        source = tmp_path / "in.jsonl"
+        lines = [json.dumps(row) + "\n" for row in rows]
+        if source_kind == "jsonl_syntax":
+            lines[345] = "{not json\n"
+        source.write_text("".join(lines), encoding="utf-8")
+    else:
+        source = tmp_path / "in.parquet"
+        pq.write_table(pa.Table.from_pylist(rows), source, row_group_size=50 if source_kind == "groups" else None)
+    errors = []
+    for workers in (1, 2):
+        with pytest.raises(TableError) as info:
+            score_file(source, tmp_path / f"out{workers}.parquet", workers=workers, progress=False)
+        errors.append(str(info.value))
+    assert errors[0] == errors[1]
+    expected = (
+        "row 346: invalid JSON" if source_kind == "jsonl_syntax" else "row 346: field 'reward_model.ground_truth'"
+    )
+    assert expected in errors[1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [source.name]  # no output, no parts
+
+
+def test_output_parts_is_one_dataset_in_input_order(tmp_path: Path) -> None:
+    rows = _rows(500)
+    source = tmp_path / "in.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), source, row_group_size=40)
+    score_file(source, tmp_path / "single.parquet", workers=1, progress=False)
+    summary = score_file(source, tmp_path / "parts", workers=2, progress=False, output_parts=True)
+    names = sorted(p.name for p in (tmp_path / "parts").iterdir())
+    assert len(names) > 2 and all(name.startswith("part-") and name.endswith(".parquet") for name in names)
+    dataset = ds.dataset(tmp_path / "parts", format="parquet").to_table()
+    assert dataset.equals(pq.read_table(tmp_path / "single.parquet"))
+    assert summary["rows"] == 500
+
+
+def test_jsonl_slices_without_rows_still_join(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tables, "JSONL_MIN_SLICE_BYTES", 1)
+    rows = _rows(6)
+    rows[2]["response"] += " padding" * 2000  # one long line: several byte slices start and end inside it
+    source = _jsonl(tmp_path / "in.jsonl", rows)
+    assert len(plan_slices(source, 8)) == 8
+    score_file(source, tmp_path / "one.parquet", workers=1, progress=False)
+    score_file(source, tmp_path / "two.parquet", workers=2, progress=False)
+    assert pq.read_table(tmp_path / "two.parquet").equals(pq.read_table(tmp_path / "one.parquet"))
+    assert pq.read_table(tmp_path / "two.parquet").column("id").to_pylist() == list(range(6))
+
+
+@pytest.mark.parametrize("row_group_size", [None, 90])
+def test_copied_input_pages_give_the_table_a_rewrite_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, row_group_size: int | None
+) -> None:
+    from mathreward.scoring import score_files
+
+    rows = [{**row, "prompt": [{"role": "user", "content": f"Q{row['id']}"}]} for row in _rows(500)]
+    source = tmp_path / "in.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), source, row_group_size=row_group_size)
+    score_file(source, tmp_path / "copied.parquet", workers=2, progress=False)
+    monkeypatch.setattr(score_files, "_copies_input_pages", lambda inputs, output: False)
+    score_file(source, tmp_path / "rewritten.parquet", workers=2, progress=False)
+    copied = pq.ParquetFile(tmp_path / "copied.parquet")
+    assert copied.metadata.num_row_groups == pq.ParquetFile(source).metadata.num_row_groups
+    assert copied.read().equals(pq.read_table(tmp_path / "rewritten.parquet"))
+    assert copied.schema_arrow == pq.read_schema(tmp_path / "rewritten.parquet")
+    assert copied.read().column("prompt").to_pylist() == [row["prompt"] for row in rows]
