@@ -126,6 +126,28 @@ def _evaluate(trainer: Any, prompts: list[str], golds: list[str], settings: Demo
     }
 
 
+def demo_config(preset: str, settings: DemoSettings, **overrides: Any) -> Any:
+    """The demo's ``RLConfig`` for ``preset``: the settings' sizes and budgets on CPU, ``overrides`` last."""
+    from mathreward.rl.presets import build_config
+
+    fields: dict[str, Any] = {
+        "steps": settings.rl_steps,
+        "batch_size": settings.batch_size,
+        "gen_batch_size": settings.batch_size,
+        "group_size": settings.group_size,
+        "max_new_tokens": settings.max_new_tokens,
+        "lr": settings.rl_lr,
+        "warmup_steps": 5,
+        "weight_decay": 0.0,
+        "max_num_gen_batches": settings.max_num_gen_batches,
+        "mini_batch_size": settings.mini_batch_size,
+        "ppo_epochs": settings.ppo_epochs,
+        "seed": settings.seed,
+        "device": "cpu",
+    }
+    return build_config(preset, **{**fields, **overrides})
+
+
 def run_rl(
     preset: str,
     start_dir: Path,
@@ -148,31 +170,12 @@ def run_rl(
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from mathreward.rl.curves import plot_curves
-    from mathreward.rl.presets import build_config
     from mathreward.rl.sampling import DynamicSamplingError
     from mathreward.rl.trainer import RLTrainer
 
     tokenizer = AutoTokenizer.from_pretrained(start_dir)
     model = AutoModelForCausalLM.from_pretrained(start_dir)
-    config = build_config(
-        preset,
-        steps=settings.rl_steps,
-        batch_size=settings.batch_size,
-        gen_batch_size=settings.batch_size,
-        group_size=settings.group_size,
-        max_new_tokens=settings.max_new_tokens,
-        lr=settings.rl_lr,
-        warmup_steps=5,
-        weight_decay=0.0,
-        max_num_gen_batches=settings.max_num_gen_batches,
-        mini_batch_size=settings.mini_batch_size,
-        ppo_epochs=settings.ppo_epochs,
-        track_ref_kl=True,
-        seed=settings.seed,
-        device="cpu",
-        reward=reward,
-        reward_kwargs=reward_kwargs,
-    )
+    config = demo_config(preset, settings, reward=reward, reward_kwargs=reward_kwargs)
     label = label or preset
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "metrics.jsonl").unlink(missing_ok=True)

@@ -26,6 +26,8 @@ class RLConfig:
     max_new_tokens: int = 256
     temperature: float = 1.0
     top_p: float = 1.0
+    sampler: str = "cached"  # "cached" (our KV-cached loop) | "hf" (transformers.generate, the reference)
+    rollout_logprobs: bool = True  # old log-probs from the sampler (no second forward) when no critic needs a pass
     # reward
     reward: str = "dapo"
     reward_kwargs: dict[str, Any] = field(default_factory=dict)
@@ -91,6 +93,8 @@ class RLConfig:
         ):
             if name not in registry:
                 raise ValueError(f"unknown setting {name!r}; choose from {sorted(registry)}")
+        if self.sampler not in ("cached", "hf"):
+            raise ValueError(f"sampler must be cached or hf, got {self.sampler!r}")
         if self.critic not in ("none", "separate", "head"):
             raise ValueError(f"critic must be none, separate or head, got {self.critic!r}")
         if self.advantage in ("gae", "vc-ppo", "vapo") and self.critic == "none":

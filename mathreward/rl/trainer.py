@@ -227,6 +227,7 @@ class RLTrainer:
                 top_p=cfg.top_p,
                 do_sample=do_sample,
                 add_special_tokens=self.add_special_tokens,
+                sampler=cfg.sampler,
             )
         responses = [s.response_text for s in samples]
         sample_golds = [s.gold for s in samples]
@@ -323,17 +324,15 @@ class RLTrainer:
 
         with torch.no_grad(), self._amp():
             need_old = num_updates > 1
+            shared_critic = self.critic is not None and self.critic.shared
+            old_logp = rollout_logp(samples, batch) if need_old and cfg.rollout_logprobs else None
             old_out = (
-                forward_response(
-                    self.policy,
-                    batch,
-                    temperature=cfg.temperature,
-                    with_hidden=self.critic is not None and self.critic.shared,
-                )
-                if need_old or (self.critic is not None and self.critic.shared)
+                forward_response(self.policy, batch, temperature=cfg.temperature, with_hidden=shared_critic)
+                if (need_old and old_logp is None) or shared_critic
                 else None
             )
-            old_logp = old_out["logp"] if need_old else None
+            if need_old and old_logp is None and old_out is not None:
+                old_logp = old_out["logp"]
             ref_logp = forward_response(self.ref, batch, temperature=cfg.temperature)["logp"] if self.ref else None
             values_full = bootstrap = None
             if self.critic is not None:
@@ -560,6 +559,18 @@ class RLTrainer:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         with open(self.out_dir / "metrics.jsonl", "a", encoding="utf-8") as handle:
             handle.write(json.dumps(record) + "\n")
+
+
+def rollout_logp(samples: Sequence[Sample], batch: Batch) -> torch.Tensor | None:
+    """The sampler's log-probs of the response tokens as a [N, T] tensor laid out like ``batch`` (0 on padding), or
+    ``None`` when a sample has none (``transformers.generate`` keeps none)."""
+    if any(s.logp is None for s in samples):
+        return None
+    out = torch.zeros(batch.response_mask.shape, dtype=torch.float32)
+    for row, sample in enumerate(samples):
+        if sample.logp:
+            out[row, : len(sample.logp)] = torch.tensor(sample.logp, dtype=torch.float32)
+    return out.to(batch.response_mask.device)
 
 
 def reward_verdict(result: Any) -> bool | None:
