@@ -35,7 +35,8 @@ def main() -> None:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from mathreward.rl import rollout, trainer as trainer_module
+    from mathreward.rl import rollout
+    from mathreward.rl import trainer as trainer_module
     from mathreward.rl.demo import DemoSettings, _problem_set, demo_config
 
     torch.set_num_threads(args.threads)

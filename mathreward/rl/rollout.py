@@ -12,6 +12,7 @@ from mathreward.rl.generation import sample_tokens
 
 SAMPLERS = ("cached", "hf")
 
+
 @dataclass
 class Sample:
     """One response to one prompt, unpadded."""

@@ -160,6 +160,13 @@ class RLTrainer:
         )
         self.policy_loss_fn = algos.get_policy_loss(config.policy_loss)
         self.out_dir = Path(out_dir) if out_dir is not None else None
+        self._sinks: list[Any] = []
+        if self.out_dir is not None:
+            from mathreward.rl.reporting import open_sinks
+
+            self._sinks = open_sinks(config.report_to, self.out_dir, self.out_dir.name, config.to_dict())
+        elif config.report_to not in ("none", ""):
+            raise ValueError("report_to needs an output folder (out_dir)")
         self.history: list[dict[str, Any]] = []
         self.step_count = 0
         self._order: list[int] = []
@@ -209,11 +216,13 @@ class RLTrainer:
         questions: Sequence[str] | None = None,
         references: Sequence[str | None] | None = None,
         with_reward: bool = True,
+        temperature: float | None = None,
     ) -> list[Sample]:
         """Sample responses and score them. Every sample gets ``score`` (the training reward, shaped), ``correct``
         (raw correctness from the verifier) and ``extras["verdict"]`` (the training reward's own pass/fail, see
         :func:`reward_verdict`). ``questions`` (default: the prompts) and ``references`` (anchor solutions) are what
-        a judge reward reads; ``with_reward=False`` (evaluation) skips a judge reward and runs only the verifier."""
+        a judge reward reads; ``with_reward=False`` (evaluation) skips a judge reward and runs only the verifier.
+        ``temperature`` overrides the config's sampling temperature (evaluation at a fixed temperature)."""
         cfg = self.config
         with self._amp():
             samples = generate_samples(
@@ -223,7 +232,7 @@ class RLTrainer:
                 list(golds),
                 group_size=group_size,
                 max_new_tokens=cfg.max_new_tokens,
-                temperature=cfg.temperature,
+                temperature=cfg.temperature if temperature is None else temperature,
                 top_p=cfg.top_p,
                 do_sample=do_sample,
                 add_special_tokens=self.add_special_tokens,
@@ -511,6 +520,7 @@ class RLTrainer:
 
             plot_curves(self.history, self.out_dir / "curves.png", title=f"{self.config.preset}")
             self.save(self.out_dir / "final")
+            self.close()
         return self.history
 
     @torch.no_grad()
@@ -522,8 +532,11 @@ class RLTrainer:
         samples_per_prompt: int = 1,
         greedy: bool = True,
         batch_prompts: int = 64,
+        temperature: float | None = None,
     ) -> dict[str, float]:
-        """Accuracy (raw correctness) and mean response length on held-out prompts, greedy or sampled."""
+        """Accuracy (raw correctness), no-answer rate, accuracy among answered responses (correctness apart from
+        the format) and mean response length on held-out prompts, greedy or sampled (at ``temperature``, default the
+        config's)."""
         results: list[Sample] = []
         for start in range(0, len(prompts), batch_prompts):
             results += self.generate(
@@ -532,11 +545,14 @@ class RLTrainer:
                 group_size=1 if greedy else samples_per_prompt,
                 do_sample=not greedy,
                 with_reward=False,
+                temperature=temperature,
             )
+        answered = [s for s in results if s.extras.get("status") != "no_answer"]
         return {
             "accuracy": _mean([float(bool(s.correct)) for s in results]),
             "response_length": _mean([len(s.response_ids) for s in results]),
             "no_answer": _mean([float(s.extras.get("status") == "no_answer") for s in results]),
+            "answered_accuracy": _mean([float(bool(s.correct)) for s in answered]),
         }
 
     def save(self, path: str | Path) -> Path:
@@ -559,6 +575,19 @@ class RLTrainer:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         with open(self.out_dir / "metrics.jsonl", "a", encoding="utf-8") as handle:
             handle.write(json.dumps(record) + "\n")
+        for sink in self._sinks:
+            sink.log(record, int(record.get("step") or self.step_count))
+
+    def log_heldout(self, step: int, metrics: dict[str, Any]) -> None:
+        """Log held-out evaluation ``metrics`` at ``step`` (``metrics.jsonl`` with a ``heldout/`` prefix, and every
+        ``report_to`` sink)."""
+        self._log({"step": step, **{f"heldout/{key}": value for key, value in metrics.items()}})
+
+    def close(self) -> None:
+        """Flush and close the ``report_to`` sinks (TensorBoard writers, wandb runs)."""
+        for sink in self._sinks:
+            sink.close()
+        self._sinks = []
 
 
 def rollout_logp(samples: Sequence[Sample], batch: Batch) -> torch.Tensor | None:
