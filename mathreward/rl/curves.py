@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ def plot_curves(
     path: str | Path,
     *,
     title: str = "",
-    extra: dict[str, Sequence[float]] | None = None,
+    extra: Mapping[str, Sequence[tuple[float, float]]] | None = None,
 ) -> Path:
     """Six panels (reward, accuracy, length, clip fraction, entropy, KL) against the step; returns ``path``.
 

@@ -242,7 +242,7 @@ def run_rl(
         trainer.history,
         out_dir / "curves.png",
         title=f"{label} on the toy task",
-        extra={"held-out (greedy)": [(c["step"], c["greedy_accuracy"]) for c in curve]},
+        extra={"held-out (greedy)": [(float(c["step"]), float(c["greedy_accuracy"])) for c in curve]},
     )
     plot_heldout_run(curve, out_dir / "heldout.png", title=f"{label}: held-out problems (verifier)")
     trainer.close()

@@ -80,7 +80,7 @@ class WandbSink:
 
     def __init__(self, out_dir: Path, run_name: str, config: dict[str, Any]) -> None:
         try:
-            import wandb
+            import wandb  # pyright: ignore[reportMissingImports]
         except ImportError as exc:
             raise RuntimeError("report_to wandb needs wandb: pip install wandb") from exc
         self.run = wandb.init(name=run_name, dir=str(out_dir), config=config, reinit=True)

@@ -153,7 +153,8 @@ class RLTrainer:
         if self.critic is not None:
             critic_params = [p for p in self.critic.parameters() if p.requires_grad]
             groups.append({"params": critic_params, "lr": config.value_lr or 10 * config.lr})
-        self.optimizer = torch.optim.AdamW(groups, weight_decay=config.weight_decay, betas=tuple(config.betas))
+        beta1, beta2 = config.betas
+        self.optimizer = torch.optim.AdamW(groups, weight_decay=config.weight_decay, betas=(beta1, beta2))
         warmup = max(config.warmup_steps, 0)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, lambda step: min(1.0, (step + 1) / warmup) if warmup else 1.0
@@ -254,6 +255,7 @@ class RLTrainer:
         checked = results
         if results is None or any(r.correct is None for r in results):
             checked = self.verifier.score(asked, responses, sample_golds, **fields)
+        assert checked is not None
         for index, sample in enumerate(samples):
             result = results[index] if results is not None else checked[index]
             sample.score = float(result.score)
@@ -280,7 +282,7 @@ class RLTrainer:
             groups.setdefault(sample.group, []).append(sample)
         return list(groups.values())
 
-    def collect(self) -> tuple[list[Sample], dict[str, float]]:
+    def collect(self) -> tuple[list[Sample], dict[str, Any]]:
         """One step's training samples (exactly ``batch_size`` prompt groups) and rollout metrics."""
         cfg = self.config
         generated: list[Sample] = []
@@ -313,6 +315,8 @@ class RLTrainer:
     # ------------------------------------------------------------------------------------------------ update
 
     def _values(self, batch: Batch, policy_hidden: torch.Tensor | None = None) -> torch.Tensor:
+        if self.critic is None:
+            raise ValueError("this preset has no critic")
         return self.critic(batch, policy_hidden).float()
 
     def step(self) -> dict[str, Any]:
@@ -449,7 +453,7 @@ class RLTrainer:
             nll = algos.positive_nll_loss(logp, mask, correct, agg=cfg.loss_agg)
             stats["nll_loss"] = nll.item()
             loss = loss + cfg.nll_coef * nll
-        if values is not None and returns is not None:
+        if values is not None and returns is not None and old_values is not None:
             v_loss, v_stats = algos.value_loss(values, old_values, returns, value_mask, clip_eps=cfg.value_clip)
             stats.update(value_loss=v_loss.item(), **v_stats)
             loss = loss + cfg.value_coef * v_loss
