@@ -118,12 +118,13 @@ def test_cached_sampler_samples_the_tokens_of_transformers_generate(coin_model, 
         runs[name] = generate_samples(
             model, tok, prompts[:6], golds[:6], group_size=4, max_new_tokens=8, sampler=sampler, **options
         )
-    # finished rows fed the pad token in the batch (as generate does) instead of leaving it: same tokens
+    # finished rows fed the pad token in the batch (as generate does) instead of leaving it, and the transformers
+    # forward instead of the lean Llama decode step: same tokens
     ids = tok(prompts[5], add_special_tokens=False, return_tensors="pt")["input_ids"]
     kept = {}
-    for drop in (True, False):
+    for drop, lean in ((True, True), (False, True), (True, False)):
         torch.manual_seed(7)
-        kept[drop] = sample_tokens(
+        kept[drop, lean] = sample_tokens(
             model,
             ids,
             torch.ones_like(ids),
@@ -132,12 +133,14 @@ def test_cached_sampler_samples_the_tokens_of_transformers_generate(coin_model, 
             pad_id=tok.pad_token_id,
             group_size=8,
             drop_finished=drop,
+            lean_decode=lean,
             do_sample=options.get("do_sample", True),
             temperature=options.get("temperature", 1.0),
             top_p=options.get("top_p", 1.0),
         )
-    assert torch.equal(kept[True].tokens, kept[False].tokens)
-    assert torch.allclose(kept[True].logp, kept[False].logp, atol=1e-5)
+    for variant in ((False, True), (True, False)):
+        assert torch.equal(kept[True, True].tokens, kept[variant].tokens)
+        assert torch.allclose(kept[True, True].logp, kept[variant].logp, atol=1e-5)
     tokens = {name: [s.response_ids for s in samples] for name, samples in runs.items()}
     assert tokens["cached"] == tokens["hf"]
     finished = [s.finished for s in runs["cached"]]

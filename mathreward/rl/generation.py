@@ -19,6 +19,8 @@ from typing import Any
 
 import torch
 
+from mathreward.rl import llama_decode
+
 
 @dataclass
 class Generated:
@@ -76,12 +78,15 @@ def sample_tokens(
     top_p: float = 1.0,
     drop_finished: bool = True,
     group_size: int = 1,
+    lean_decode: bool = True,
 ) -> Generated:
     """Sample up to ``max_new_tokens`` tokens after left-padded prompts with the model's KV cache (see the module
     docstring). ``do_sample=False`` is greedy. ``drop_finished=False`` keeps finished rows in the batch (fed the pad
     token, as ``generate`` does); the tokens are the same either way. ``group_size`` > 1 samples that many rows per
     prompt: each distinct prompt is read once and its cache repeated (rows ``i * group_size ...`` belong to prompt
-    ``i``), as ``generate`` on the prompts repeated ``group_size`` times."""
+    ``i``), as ``generate`` on the prompts repeated ``group_size`` times. Llama-architecture models decode with
+    :mod:`mathreward.rl.llama_decode` (the same numbers without ``transformers``' per-call machinery) unless
+    ``lean_decode=False``."""
     batch = input_ids.shape[0] * group_size
     device = input_ids.device
     tokens_out = torch.full((batch, max_new_tokens), pad_id, dtype=torch.long, device=device)
@@ -106,7 +111,9 @@ def sample_tokens(
     next_position = positions[:, -1:] + 1
     rows = torch.arange(batch, device=device)  # original row of each row still in the batch
     finished = torch.zeros(batch, dtype=torch.bool, device=device)  # (drop_finished=False) rows past their EOS
-    drop = drop_finished and _can_drop_rows(cache)
+    lean = lean_decode and llama_decode.supports(model)
+    decoder = llama_decode.LlamaDecoder(model, cache, mask, max_new_tokens) if lean else None
+    drop = drop_finished and (decoder is not None or _can_drop_rows(cache))
     steps = 0
     for step in range(max_new_tokens):
         logits = logits.float()
@@ -135,7 +142,10 @@ def sample_tokens(
                 break
             if not bool(keep.all()):
                 index = keep.nonzero().squeeze(1)
-                cache.batch_select_indices(index)
+                if decoder is not None:
+                    decoder.select(index)
+                else:
+                    cache.batch_select_indices(index)
                 rows, mask, next_position, chosen = rows[index], mask[index], next_position[index], chosen[index]
         else:
             finished = finished | ended
@@ -143,14 +153,17 @@ def sample_tokens(
                 break
         if step + 1 == max_new_tokens:
             break
-        mask = torch.cat([mask, mask.new_ones((mask.shape[0], 1))], dim=1)
-        output = model(
-            input_ids=chosen[:, None],
-            attention_mask=mask,
-            position_ids=next_position,
-            use_cache=True,
-            **{cache_arg: cache},
-        )
-        logits = output.logits[:, -1, :]
+        if decoder is not None:
+            logits = decoder.step(chosen, next_position)
+        else:
+            mask = torch.cat([mask, mask.new_ones((mask.shape[0], 1))], dim=1)
+            output = model(
+                input_ids=chosen[:, None],
+                attention_mask=mask,
+                position_ids=next_position,
+                use_cache=True,
+                **{cache_arg: cache},
+            )
+            logits = output.logits[:, -1, :]
         next_position = next_position + 1
     return Generated(tokens_out[:, :steps], logp_out[:, :steps])
