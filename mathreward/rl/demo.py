@@ -42,11 +42,12 @@ class DemoSettings:
     batch_size: int = 16
     group_size: int = 8
     max_new_tokens: int = 24
-    # The RL recipe from the sweep in the README ("What holds greedy accuracy"): sampling at T = 0.7 keeps greedy
-    # accuracy from dipping while the format is learnt; lr 1e-4 with Adam beta2 0.99 learns correctness fastest.
-    rl_lr: float = 1e-4
-    rl_temperature: float = 0.7
-    rl_betas: tuple[float, float] = (0.9, 0.99)
+    # The RL recipe from the sweep in the README ("What holds greedy accuracy still"): rollouts at T = 0.5 keep the
+    # training samples near the greedy mode, so greedy accuracy barely dips while the format is learnt and then rises
+    # (0.93 after 200 steps); at T = 1 every setting lost greedy accuracy for its first 50-100 steps.
+    rl_lr: float = 5e-5
+    rl_temperature: float = 0.5
+    rl_betas: tuple[float, float] = (0.9, 0.999)
     eval_samples: int = 4
     eval_temperature: float = 1.0  # held-out sampled accuracy at T = 1 whatever the training temperature
     eval_every: int = 25
