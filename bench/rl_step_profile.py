@@ -18,7 +18,7 @@ from pathlib import Path
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description="Where a demo RL step spends its time.")
     parser.add_argument("--policy", default="demo_out/policy", help="the demo's policy stage folder")
     parser.add_argument("--preset", default="dapo")
     parser.add_argument("--steps", type=int, default=8)

@@ -23,7 +23,9 @@ def read_scalars(folder: Path) -> dict[str, list[tuple[int, float]]]:
         offset = 0
         while offset < len(data):
             (length,) = struct.unpack("<Q", data[offset : offset + 8])
-            event = event_pb2.Event.FromString(data[offset + 12 : offset + 12 + length])
+            event = event_pb2.Event.FromString(  # pyright: ignore[reportAttributeAccessIssue]  (generated)
+                data[offset + 12 : offset + 12 + length]
+            )
             offset += 12 + length + 4
             for value in event.summary.value:
                 if value.HasField("simple_value"):
