@@ -281,7 +281,8 @@ def test_cli_rl_train_smoke_and_bad_input(coin_model, tmp_path) -> None:
     ]
     common = ["--model", str(folder), "--steps", "2", "--batch-size", "2", "--group-size", "4", "--max-new-tokens", "6"]
     result = subprocess.run(
-        [*cmd, *common, "--data", str(data), "--out", str(out), "--lr", "1e-3", "--max-num-gen-batches", "20"],
+        [*cmd, *common, "--data", str(data), "--out", str(out), "--lr", "1e-3", "--max-num-gen-batches", "20"]
+        + ["--report-to", "tensorboard"],
         cwd=REPO,
         env=ENV,
         capture_output=True,
@@ -293,6 +294,21 @@ def test_cli_rl_train_smoke_and_bad_input(coin_model, tmp_path) -> None:
     assert summary["steps"] == 2 and summary["preset"] == "dapo"
     assert len((out / "metrics.jsonl").read_text().splitlines()) == 2
     assert (out / "final" / "config.json").exists() and (out / "curves.png").exists()
+    from test_rl_reporting import read_scalars
+
+    assert [step for step, _ in read_scalars(out / "tensorboard")["train/reward"]] == [1, 2]
+
+    result = subprocess.run(
+        [*cmd, *common, "--data", str(data), "--out", str(tmp_path / "tb_run"), "--report-to", "tensorbored"],
+        cwd=REPO,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("mathreward rl train: unknown report_to ['tensorbored']")
+    assert not (tmp_path / "tb_run").exists()
 
     bad = tmp_path / "bad.parquet"
     rows = _verl_rows(contents[:2], golds[:2])
