@@ -18,9 +18,10 @@ import pytest
 import torch
 
 from mathreward.rl.demo import DemoSettings, supervised_warmup
+from mathreward.rl.generation import sample_tokens
 from mathreward.rl.presets import build_config
 from mathreward.rl.rollout import Sample, collate, forward_response, generate_samples
-from mathreward.rl.trainer import METRIC_KEYS, RLTrainer
+from mathreward.rl.trainer import METRIC_KEYS, RLTrainer, rollout_logp
 
 REPO = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "OMP_NUM_THREADS": "1"}  # tiny models: one thread avoids oversubscription on shared cores
@@ -101,6 +102,70 @@ def test_rollout_flags_and_logprobs_match_generation(coin_model) -> None:
     assert torch.allclose(ours[mask], ref[mask], atol=1e-4)
 
 
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"temperature": 0.7}, {"top_p": 0.8}, {"do_sample": False}],
+    ids=["t1", "t0.7", "top-p", "greedy"],
+)
+def test_cached_sampler_samples_the_tokens_of_transformers_generate(coin_model, options) -> None:
+    """Our KV-cached loop (one prompt read per group, finished rows leave the batch) and ``transformers.generate``
+    draw the same tokens under one seed; keeping finished rows in the batch changes nothing either."""
+    folder, prompts, golds = coin_model
+    model, tok = _load(folder)
+    runs = {}
+    for name, sampler in (("hf", "hf"), ("cached", "cached")):
+        torch.manual_seed(7)
+        runs[name] = generate_samples(
+            model, tok, prompts[:6], golds[:6], group_size=4, max_new_tokens=8, sampler=sampler, **options
+        )
+    # finished rows fed the pad token in the batch (as generate does) instead of leaving it, and the transformers
+    # forward instead of the lean Llama decode step: same tokens
+    ids = tok(prompts[5], add_special_tokens=False, return_tensors="pt")["input_ids"]
+    kept = {}
+    for drop, lean in ((True, True), (False, True), (True, False)):
+        torch.manual_seed(7)
+        kept[drop, lean] = sample_tokens(
+            model,
+            ids,
+            torch.ones_like(ids),
+            max_new_tokens=8,
+            eos_ids=[tok.eos_token_id],
+            pad_id=tok.pad_token_id,
+            group_size=8,
+            drop_finished=drop,
+            lean_decode=lean,
+            do_sample=options.get("do_sample", True),
+            temperature=options.get("temperature", 1.0),
+            top_p=options.get("top_p", 1.0),
+        )
+    for variant in ((False, True), (True, False)):
+        assert torch.equal(kept[True, True].tokens, kept[variant].tokens)
+        assert torch.allclose(kept[True, True].logp, kept[variant].logp, atol=1e-5)
+    tokens = {name: [s.response_ids for s in samples] for name, samples in runs.items()}
+    assert tokens["cached"] == tokens["hf"]
+    finished = [s.finished for s in runs["cached"]]
+    assert any(finished) and [s.finished for s in runs["hf"]] == finished
+    if options.get("do_sample", True):
+        assert len({tuple(t) for t in tokens["cached"]}) > 1  # sampling, not one repeated answer
+    # the sampler's log-probs are those of the training forward (logits / temperature)
+    samples = runs["cached"]
+    batch = collate(samples, tok.pad_token_id)
+    with torch.no_grad():
+        ref = forward_response(model, batch, temperature=options.get("temperature", 1.0))["logp"]
+    ours = rollout_logp(samples, batch)
+    assert ours is not None and rollout_logp(runs["hf"], batch) is None
+    assert torch.allclose(ours * batch.response_mask, ref * batch.response_mask, atol=1e-4)
+
+
+def test_unknown_sampler_is_refused(coin_model) -> None:
+    folder, prompts, golds = coin_model
+    model, tok = _load(folder)
+    with pytest.raises(ValueError, match="unknown sampler"):
+        generate_samples(model, tok, prompts[:1], golds[:1], group_size=1, max_new_tokens=2, sampler="vllm")
+    with pytest.raises(ValueError, match="sampler must be"):
+        build_config("dapo", sampler="vllm")
+
+
 def test_three_step_dapo_run_changes_weights_and_logs_every_metric(coin_model, tmp_path) -> None:
     folder, prompts, golds = coin_model
     model, tok = _load(folder)
@@ -108,6 +173,7 @@ def test_three_step_dapo_run_changes_weights_and_logs_every_metric(coin_model, t
     config = build_config(
         "dapo", steps=3, batch_size=4, group_size=4, max_new_tokens=6, lr=1e-3, max_num_gen_batches=20, device="cpu"
     )
+    config.report_to = "tensorboard"
     trainer = RLTrainer(model, tok, config, prompts, golds, out_dir=tmp_path)
     history = trainer.train()
     assert len(history) == 3
@@ -125,6 +191,26 @@ def test_three_step_dapo_run_changes_weights_and_logs_every_metric(coin_model, t
     reloaded, _ = _load(tmp_path / "final")
     assert all(torch.equal(a, b) for a, b in zip(reloaded.parameters(), model.parameters(), strict=True))
     assert json.loads((tmp_path / "final" / "rl_config.json").read_text())["preset"] == "dapo"
+    # the same records as TensorBoard scalars, one point per step
+    from test_rl_reporting import read_scalars
+
+    events = read_scalars(tmp_path / "tensorboard")
+    assert [step for step, _ in events["train/reward"]] == [1, 2, 3]
+    assert [v for _, v in events["train/accuracy"]] == pytest.approx([r["accuracy"] for r in lines])
+
+
+def test_evaluate_splits_format_from_correctness(coin_model) -> None:
+    """Held-out evaluation reports accuracy, no-answer rate and accuracy among answered responses, consistently."""
+    folder, prompts, golds = coin_model
+    model, tok = _load(folder)
+    config = build_config("dapo", group_size=4, max_new_tokens=6, device="cpu")
+    trainer = RLTrainer(model, tok, config, prompts, golds)
+    torch.manual_seed(0)
+    result = trainer.evaluate(prompts[:20], golds[:20], samples_per_prompt=4, greedy=False, temperature=1.5)
+    assert set(result) == {"accuracy", "response_length", "no_answer", "answered_accuracy"}
+    assert 0 < result["no_answer"] < 1  # at T 1.5 some responses miss the answer line
+    answered = 1 - result["no_answer"]
+    assert result["accuracy"] == pytest.approx(result["answered_accuracy"] * answered)
 
 
 @pytest.mark.parametrize("preset", ["grpo", "vapo", "t-ppo"])
@@ -195,7 +281,8 @@ def test_cli_rl_train_smoke_and_bad_input(coin_model, tmp_path) -> None:
     ]
     common = ["--model", str(folder), "--steps", "2", "--batch-size", "2", "--group-size", "4", "--max-new-tokens", "6"]
     result = subprocess.run(
-        [*cmd, *common, "--data", str(data), "--out", str(out), "--lr", "1e-3", "--max-num-gen-batches", "20"],
+        [*cmd, *common, "--data", str(data), "--out", str(out), "--lr", "1e-3", "--max-num-gen-batches", "20"]
+        + ["--report-to", "tensorboard"],
         cwd=REPO,
         env=ENV,
         capture_output=True,
@@ -207,6 +294,21 @@ def test_cli_rl_train_smoke_and_bad_input(coin_model, tmp_path) -> None:
     assert summary["steps"] == 2 and summary["preset"] == "dapo"
     assert len((out / "metrics.jsonl").read_text().splitlines()) == 2
     assert (out / "final" / "config.json").exists() and (out / "curves.png").exists()
+    from test_rl_reporting import read_scalars
+
+    assert [step for step, _ in read_scalars(out / "tensorboard")["train/reward"]] == [1, 2]
+
+    result = subprocess.run(
+        [*cmd, *common, "--data", str(data), "--out", str(tmp_path / "tb_run"), "--report-to", "tensorbored"],
+        cwd=REPO,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("mathreward rl train: unknown report_to ['tensorbored']")
+    assert not (tmp_path / "tb_run").exists()
 
     bad = tmp_path / "bad.parquet"
     rows = _verl_rows(contents[:2], golds[:2])

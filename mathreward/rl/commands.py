@@ -42,6 +42,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--prompt-field", default="prompt", help="prompt column (default: prompt)")
     train.add_argument("--gold-field", default="reward_model.ground_truth", help="gold answer column")
     train.add_argument("--save-every", type=int, help="checkpoint every N steps (default: only at the end)")
+    train.add_argument(
+        "--report-to",
+        help="also log to: tensorboard (event files in OUT/tensorboard), wandb, all (those installed) or none",
+    )
+    train.add_argument("--sampler", choices=("cached", "hf"), help="cached (default, our KV-cached loop) or hf")
     train.add_argument("--seed", type=int, help="random seed")
     train.add_argument("--device", help="auto (default), cpu, cuda, cuda:N")
     train.add_argument("--dtype", choices=("auto", "float32", "bfloat16", "float16"), help="model dtype")
@@ -185,6 +190,8 @@ def run(args: argparse.Namespace) -> int:
             reward=args.reward,
             reward_kwargs=reward_kwargs,
             save_every=args.save_every,
+            report_to=args.report_to,
+            sampler=args.sampler,
             seed=args.seed,
             device=args.device,
             dtype=args.dtype,
@@ -224,6 +231,8 @@ def run(args: argparse.Namespace) -> int:
         history = trainer.train()
     except DynamicSamplingError as exc:
         return _fail(str(exc), 1)
+    except RuntimeError as exc:  # a report_to sink whose package is missing
+        return _fail(str(exc))
     last = history[-1] if history else {}
     summary = {
         "preset": config.preset,

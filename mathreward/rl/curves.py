@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ def plot_curves(
     path: str | Path,
     *,
     title: str = "",
-    extra: dict[str, Sequence[float]] | None = None,
+    extra: Mapping[str, Sequence[tuple[float, float]]] | None = None,
 ) -> Path:
     """Six panels (reward, accuracy, length, clip fraction, entropy, KL) against the step; returns ``path``.
 
@@ -54,6 +54,45 @@ def plot_curves(
         ax.grid(alpha=0.3)
     if title:
         fig.suptitle(title)
+    fig.tight_layout()
+    tmp = path.with_name(path.name + ".tmp.png")
+    fig.savefig(tmp, dpi=90)
+    plt.close(fig)
+    tmp.replace(path)
+    return path
+
+
+HELDOUT_SERIES = (
+    ("greedy_accuracy", "greedy accuracy", "-", "o"),
+    ("sampled_accuracy", "sampled accuracy", "--", "s"),
+    ("sampled_answered_accuracy", "sampled accuracy among answered", ":", "^"),
+    ("sampled_no_answer", "sampled no-answer rate", "-.", "x"),
+)
+
+
+def plot_heldout_run(curve: Sequence[dict[str, Any]], path: str | Path, *, title: str = "") -> Path:
+    """One run's held-out evaluations over RL steps (``curve``: records with ``step`` and the keys of
+    :data:`HELDOUT_SERIES`): greedy and sampled accuracy, accuracy among answered responses (correctness apart from
+    the format) and the no-answer rate, as lines with markers at the evaluated steps."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    for key, label, style, marker in HELDOUT_SERIES:
+        points = [(c["step"], c[key]) for c in curve if c.get(key) is not None]
+        if points:
+            ax.plot(*zip(*points, strict=True), style, marker=marker, label=label)
+    ax.set_xlabel("RL step")
+    ax.set_ylabel("held-out share (verifier)")
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="center right")
+    if title:
+        ax.set_title(title, fontsize=10)
     fig.tight_layout()
     tmp = path.with_name(path.name + ".tmp.png")
     fig.savefig(tmp, dpi=90)

@@ -26,6 +26,8 @@ class RLConfig:
     max_new_tokens: int = 256
     temperature: float = 1.0
     top_p: float = 1.0
+    sampler: str = "cached"  # "cached" (our KV-cached loop) | "hf" (transformers.generate, the reference)
+    rollout_logprobs: bool = True  # old log-probs from the sampler (no second forward) when no critic needs a pass
     # reward
     reward: str = "dapo"
     reward_kwargs: dict[str, Any] = field(default_factory=dict)
@@ -74,6 +76,7 @@ class RLConfig:
     seed: int = 0
     # output
     save_every: int = 0  # checkpoint every N steps (0: only at the end)
+    report_to: str = "none"  # TRL's convention: "none", "all", or comma-separated "tensorboard,wandb"
     device: str = "auto"  # "auto" | "cpu" | "cuda" | "cuda:1" ...
     dtype: str = "auto"  # "auto" (bf16 on GPU when supported, else fp32) | "float32" | "bfloat16" | "float16"
 
@@ -91,6 +94,11 @@ class RLConfig:
         ):
             if name not in registry:
                 raise ValueError(f"unknown setting {name!r}; choose from {sorted(registry)}")
+        from mathreward.rl.reporting import resolve_report_to
+
+        resolve_report_to(self.report_to)
+        if self.sampler not in ("cached", "hf"):
+            raise ValueError(f"sampler must be cached or hf, got {self.sampler!r}")
         if self.critic not in ("none", "separate", "head"):
             raise ValueError(f"critic must be none, separate or head, got {self.critic!r}")
         if self.advantage in ("gae", "vc-ppo", "vapo") and self.critic == "none":

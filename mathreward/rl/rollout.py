@@ -8,6 +8,10 @@ from typing import Any
 
 import torch
 
+from mathreward.rl.generation import sample_tokens
+
+SAMPLERS = ("cached", "hf")
+
 
 @dataclass
 class Sample:
@@ -24,6 +28,7 @@ class Sample:
     score: float = 0.0
     correct: bool | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    logp: list[float] | None = None  # sampler's log-prob of each response token (logits / temperature), if kept
 
 
 @dataclass
@@ -95,12 +100,17 @@ def generate_samples(
     do_sample: bool = True,
     group_offset: int = 0,
     add_special_tokens: bool = False,
+    sampler: str = "cached",
 ) -> list[Sample]:
-    """Sample ``group_size`` responses for each prompt (``generate`` with sampling) and cut each at its first EOS.
+    """Sample ``group_size`` responses for each prompt and cut each at its first EOS.
 
-    A response is ``finished`` when it produced EOS (kept as its last token) and ``truncated`` when it used all
+    ``sampler``: ``cached`` (our KV-cached loop, :func:`mathreward.rl.generation.sample_tokens`; it also keeps each
+    token's log-prob in ``Sample.logp``) or ``hf`` (``transformers.generate``, the reference; same tokens under one
+    seed). A response is ``finished`` when it produced EOS (kept as its last token) and ``truncated`` when it used all
     ``max_new_tokens`` without EOS. Prompts are tokenised as given (the chat template is applied beforehand).
     """
+    if sampler not in SAMPLERS:
+        raise ValueError(f"unknown sampler {sampler!r}; choose from {sorted(SAMPLERS)}")
     device = next(model.parameters()).device
     eos_ids = _eos_ids(model, tokenizer)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos_ids[0]
@@ -114,17 +124,34 @@ def generate_samples(
         attention[row, width - len(ids) :] = 1
     was_training = model.training
     model.eval()
-    sampling = {"do_sample": True, "temperature": temperature, "top_p": top_p, "top_k": 0} if do_sample else {}
-    output = model.generate(
-        input_ids=input_ids.to(device),
-        attention_mask=attention.to(device),
-        max_new_tokens=max_new_tokens,
-        eos_token_id=eos_ids,
-        pad_token_id=pad_id,
-        **({"do_sample": False} if not do_sample else sampling),
-    )
+    logps = None
+    if sampler == "cached":
+        generated = sample_tokens(
+            model,
+            input_ids[::group_size].to(device),
+            attention[::group_size].to(device),
+            max_new_tokens=max_new_tokens,
+            eos_ids=eos_ids,
+            pad_id=pad_id,
+            do_sample=do_sample,
+            temperature=temperature,
+            top_p=top_p,
+            group_size=group_size,
+        )
+        responses = generated.tokens.cpu().tolist()
+        logps = generated.logp.cpu().tolist()
+    else:
+        sampling = {"do_sample": True, "temperature": temperature, "top_p": top_p, "top_k": 0} if do_sample else {}
+        output = model.generate(
+            input_ids=input_ids.to(device),
+            attention_mask=attention.to(device),
+            max_new_tokens=max_new_tokens,
+            eos_token_id=eos_ids,
+            pad_token_id=pad_id,
+            **({"do_sample": False} if not do_sample else sampling),
+        )
+        responses = output[:, width:].cpu().tolist()
     model.train(was_training)
-    responses = output[:, width:].cpu().tolist()
     samples = []
     for row, tokens in enumerate(responses):
         cut = next((i + 1 for i, tok in enumerate(tokens) if tok in eos_ids), None)
@@ -141,6 +168,7 @@ def generate_samples(
                 prompt_text=prompt_texts[prompt_index],
                 response_text=tokenizer.decode(tokens, skip_special_tokens=True),
                 gold=golds[prompt_index],
+                logp=logps[row][: len(tokens)] if logps is not None else None,
             )
         )
     return samples

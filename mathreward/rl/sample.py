@@ -44,7 +44,8 @@ def load_policy(model: str | Path, device: str = "auto", dtype: str = "auto") ->
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     tokenizer.padding_side = "left"
-    policy = AutoModelForCausalLM.from_pretrained(str(model), dtype=weights).to(where).eval()
+    policy = AutoModelForCausalLM.from_pretrained(str(model), dtype=weights)
+    policy = policy.to(where).eval()  # pyright: ignore[reportArgumentType]  (transformers' .to stub)
     return policy, tokenizer, where
 
 

@@ -153,13 +153,21 @@ class RLTrainer:
         if self.critic is not None:
             critic_params = [p for p in self.critic.parameters() if p.requires_grad]
             groups.append({"params": critic_params, "lr": config.value_lr or 10 * config.lr})
-        self.optimizer = torch.optim.AdamW(groups, weight_decay=config.weight_decay, betas=tuple(config.betas))
+        beta1, beta2 = config.betas
+        self.optimizer = torch.optim.AdamW(groups, weight_decay=config.weight_decay, betas=(beta1, beta2))
         warmup = max(config.warmup_steps, 0)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, lambda step: min(1.0, (step + 1) / warmup) if warmup else 1.0
         )
         self.policy_loss_fn = algos.get_policy_loss(config.policy_loss)
         self.out_dir = Path(out_dir) if out_dir is not None else None
+        self._sinks: list[Any] = []
+        if self.out_dir is not None:
+            from mathreward.rl.reporting import open_sinks
+
+            self._sinks = open_sinks(config.report_to, self.out_dir, self.out_dir.name, config.to_dict())
+        elif config.report_to not in ("none", ""):
+            raise ValueError("report_to needs an output folder (out_dir)")
         self.history: list[dict[str, Any]] = []
         self.step_count = 0
         self._order: list[int] = []
@@ -209,11 +217,13 @@ class RLTrainer:
         questions: Sequence[str] | None = None,
         references: Sequence[str | None] | None = None,
         with_reward: bool = True,
+        temperature: float | None = None,
     ) -> list[Sample]:
         """Sample responses and score them. Every sample gets ``score`` (the training reward, shaped), ``correct``
         (raw correctness from the verifier) and ``extras["verdict"]`` (the training reward's own pass/fail, see
         :func:`reward_verdict`). ``questions`` (default: the prompts) and ``references`` (anchor solutions) are what
-        a judge reward reads; ``with_reward=False`` (evaluation) skips a judge reward and runs only the verifier."""
+        a judge reward reads; ``with_reward=False`` (evaluation) skips a judge reward and runs only the verifier.
+        ``temperature`` overrides the config's sampling temperature (evaluation at a fixed temperature)."""
         cfg = self.config
         with self._amp():
             samples = generate_samples(
@@ -223,10 +233,11 @@ class RLTrainer:
                 list(golds),
                 group_size=group_size,
                 max_new_tokens=cfg.max_new_tokens,
-                temperature=cfg.temperature,
+                temperature=cfg.temperature if temperature is None else temperature,
                 top_p=cfg.top_p,
                 do_sample=do_sample,
                 add_special_tokens=self.add_special_tokens,
+                sampler=cfg.sampler,
             )
         responses = [s.response_text for s in samples]
         sample_golds = [s.gold for s in samples]
@@ -244,6 +255,7 @@ class RLTrainer:
         checked = results
         if results is None or any(r.correct is None for r in results):
             checked = self.verifier.score(asked, responses, sample_golds, **fields)
+        assert checked is not None
         for index, sample in enumerate(samples):
             result = results[index] if results is not None else checked[index]
             sample.score = float(result.score)
@@ -270,7 +282,7 @@ class RLTrainer:
             groups.setdefault(sample.group, []).append(sample)
         return list(groups.values())
 
-    def collect(self) -> tuple[list[Sample], dict[str, float]]:
+    def collect(self) -> tuple[list[Sample], dict[str, Any]]:
         """One step's training samples (exactly ``batch_size`` prompt groups) and rollout metrics."""
         cfg = self.config
         generated: list[Sample] = []
@@ -303,6 +315,8 @@ class RLTrainer:
     # ------------------------------------------------------------------------------------------------ update
 
     def _values(self, batch: Batch, policy_hidden: torch.Tensor | None = None) -> torch.Tensor:
+        if self.critic is None:
+            raise ValueError("this preset has no critic")
         return self.critic(batch, policy_hidden).float()
 
     def step(self) -> dict[str, Any]:
@@ -323,17 +337,15 @@ class RLTrainer:
 
         with torch.no_grad(), self._amp():
             need_old = num_updates > 1
+            shared_critic = self.critic is not None and self.critic.shared
+            old_logp = rollout_logp(samples, batch) if need_old and cfg.rollout_logprobs else None
             old_out = (
-                forward_response(
-                    self.policy,
-                    batch,
-                    temperature=cfg.temperature,
-                    with_hidden=self.critic is not None and self.critic.shared,
-                )
-                if need_old or (self.critic is not None and self.critic.shared)
+                forward_response(self.policy, batch, temperature=cfg.temperature, with_hidden=shared_critic)
+                if (need_old and old_logp is None) or shared_critic
                 else None
             )
-            old_logp = old_out["logp"] if need_old else None
+            if need_old and old_logp is None and old_out is not None:
+                old_logp = old_out["logp"]
             ref_logp = forward_response(self.ref, batch, temperature=cfg.temperature)["logp"] if self.ref else None
             values_full = bootstrap = None
             if self.critic is not None:
@@ -441,7 +453,7 @@ class RLTrainer:
             nll = algos.positive_nll_loss(logp, mask, correct, agg=cfg.loss_agg)
             stats["nll_loss"] = nll.item()
             loss = loss + cfg.nll_coef * nll
-        if values is not None and returns is not None:
+        if values is not None and returns is not None and old_values is not None:
             v_loss, v_stats = algos.value_loss(values, old_values, returns, value_mask, clip_eps=cfg.value_clip)
             stats.update(value_loss=v_loss.item(), **v_stats)
             loss = loss + cfg.value_coef * v_loss
@@ -512,6 +524,7 @@ class RLTrainer:
 
             plot_curves(self.history, self.out_dir / "curves.png", title=f"{self.config.preset}")
             self.save(self.out_dir / "final")
+            self.close()
         return self.history
 
     @torch.no_grad()
@@ -523,8 +536,11 @@ class RLTrainer:
         samples_per_prompt: int = 1,
         greedy: bool = True,
         batch_prompts: int = 64,
+        temperature: float | None = None,
     ) -> dict[str, float]:
-        """Accuracy (raw correctness) and mean response length on held-out prompts, greedy or sampled."""
+        """Accuracy (raw correctness), no-answer rate, accuracy among answered responses (correctness apart from
+        the format) and mean response length on held-out prompts, greedy or sampled (at ``temperature``, default the
+        config's)."""
         results: list[Sample] = []
         for start in range(0, len(prompts), batch_prompts):
             results += self.generate(
@@ -533,11 +549,14 @@ class RLTrainer:
                 group_size=1 if greedy else samples_per_prompt,
                 do_sample=not greedy,
                 with_reward=False,
+                temperature=temperature,
             )
+        answered = [s for s in results if s.extras.get("status") != "no_answer"]
         return {
             "accuracy": _mean([float(bool(s.correct)) for s in results]),
             "response_length": _mean([len(s.response_ids) for s in results]),
             "no_answer": _mean([float(s.extras.get("status") == "no_answer") for s in results]),
+            "answered_accuracy": _mean([float(bool(s.correct)) for s in answered]),
         }
 
     def save(self, path: str | Path) -> Path:
@@ -560,6 +579,31 @@ class RLTrainer:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         with open(self.out_dir / "metrics.jsonl", "a", encoding="utf-8") as handle:
             handle.write(json.dumps(record) + "\n")
+        for sink in self._sinks:
+            sink.log(record, int(record.get("step") or self.step_count))
+
+    def log_heldout(self, step: int, metrics: dict[str, Any]) -> None:
+        """Log held-out evaluation ``metrics`` at ``step`` (``metrics.jsonl`` with a ``heldout/`` prefix, and every
+        ``report_to`` sink)."""
+        self._log({"step": step, **{f"heldout/{key}": value for key, value in metrics.items()}})
+
+    def close(self) -> None:
+        """Flush and close the ``report_to`` sinks (TensorBoard writers, wandb runs)."""
+        for sink in self._sinks:
+            sink.close()
+        self._sinks = []
+
+
+def rollout_logp(samples: Sequence[Sample], batch: Batch) -> torch.Tensor | None:
+    """The sampler's log-probs of the response tokens as a [N, T] tensor laid out like ``batch`` (0 on padding), or
+    ``None`` when a sample has none (``transformers.generate`` keeps none)."""
+    if any(s.logp is None for s in samples):
+        return None
+    out = torch.zeros(batch.response_mask.shape, dtype=torch.float32)
+    for row, sample in enumerate(samples):
+        if sample.logp:
+            out[row, : len(sample.logp)] = torch.tensor(sample.logp, dtype=torch.float32)
+    return out.to(batch.response_mask.device)
 
 
 def reward_verdict(result: Any) -> bool | None:

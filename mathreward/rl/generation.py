@@ -1,0 +1,169 @@
+"""A KV-cached batched sampling loop for the embedded RL trainer (``transformers.generate`` stays the reference).
+
+One prefill over the left-padded prompts, then one forward per new token over the rows still running: rows that
+ended with EOS leave the batch (their KV cache rows are dropped), and the loop ends when every row has finished or
+``max_new_tokens`` is reached. Token choice follows ``generate`` exactly: temperature, then top-p (the same rule as
+``TopPLogitsWarper``), then ``torch.multinomial`` over the whole original batch (finished rows get a dummy
+distribution), so the random stream is consumed as ``generate`` consumes it and one seed gives the same tokens. The responses of one prompt share one read of it: the prompt's cache is
+repeated for its group.
+
+Besides the tokens it returns each sampled token's log-probability under ``logits / temperature`` (before top-p),
+which is what the trainer's old-policy pass would recompute; the trainer can reuse it instead of a second forward.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from mathreward.rl import llama_decode
+
+
+@dataclass
+class Generated:
+    """``tokens`` [B, T] (pad after EOS; T <= max_new_tokens, the longest row) and ``logp`` [B, T] of the sampled
+    tokens under logits / temperature (0 after EOS)."""
+
+    tokens: torch.Tensor
+    logp: torch.Tensor
+
+
+def top_p_filter(scores: torch.Tensor, top_p: float) -> torch.Tensor:
+    """Nucleus filtering as ``transformers``' ``TopPLogitsWarper``: drop the tokens whose ascending cumulative
+    probability is <= 1 - top_p (the most likely token always stays)."""
+    if top_p >= 1.0:
+        return scores
+    sorted_logits, sorted_indices = torch.sort(scores, descending=False)
+    cumulative = sorted_logits.softmax(dim=-1).cumsum(dim=-1)
+    remove = cumulative <= (1 - top_p)
+    remove[..., -1:] = False
+    remove = remove.scatter(1, sorted_indices, remove)
+    return scores.masked_fill(remove, -float("inf"))
+
+
+def _can_drop_rows(cache: Any) -> bool:
+    return hasattr(cache, "batch_select_indices")
+
+
+def _can_repeat_rows() -> bool:
+    from transformers import DynamicCache
+
+    return hasattr(DynamicCache, "batch_repeat_interleave")
+
+
+def _cache_argument(model: Any) -> str:
+    """The forward argument that takes the KV cache: ``cache`` in newer transformers, ``past_key_values`` before."""
+    return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+
+
+def _cache_of(output: Any) -> Any:
+    cache = getattr(output, "cache", None)
+    return cache if cache is not None else output.past_key_values
+
+
+@torch.no_grad()
+def sample_tokens(
+    model: Any,
+    input_ids: torch.Tensor,
+    attention_mask: torch.Tensor,
+    *,
+    max_new_tokens: int,
+    eos_ids: list[int],
+    pad_id: int,
+    do_sample: bool = True,
+    temperature: float = 1.0,
+    top_p: float = 1.0,
+    drop_finished: bool = True,
+    group_size: int = 1,
+    lean_decode: bool = True,
+) -> Generated:
+    """Sample up to ``max_new_tokens`` tokens after left-padded prompts with the model's KV cache (see the module
+    docstring). ``do_sample=False`` is greedy. ``drop_finished=False`` keeps finished rows in the batch (fed the pad
+    token, as ``generate`` does); the tokens are the same either way. ``group_size`` > 1 samples that many rows per
+    prompt: each distinct prompt is read once and its cache repeated (rows ``i * group_size ...`` belong to prompt
+    ``i``), as ``generate`` on the prompts repeated ``group_size`` times. Llama-architecture models decode with
+    :mod:`mathreward.rl.llama_decode` (the same numbers without ``transformers``' per-call machinery) unless
+    ``lean_decode=False``."""
+    batch = input_ids.shape[0] * group_size
+    device = input_ids.device
+    tokens_out = torch.full((batch, max_new_tokens), pad_id, dtype=torch.long, device=device)
+    logp_out = torch.zeros((batch, max_new_tokens), dtype=torch.float32, device=device)
+    eos = torch.tensor(eos_ids, dtype=torch.long, device=device)
+    mask = attention_mask.long()
+    if group_size > 1 and not _can_repeat_rows():  # older transformers: read each prompt group_size times
+        input_ids, mask, group_size = (
+            input_ids.repeat_interleave(group_size, 0),
+            mask.repeat_interleave(group_size, 0),
+            1,
+        )
+    positions = (mask.cumsum(-1) - 1).masked_fill(mask == 0, 1)
+    output = model(input_ids=input_ids, attention_mask=mask, position_ids=positions, use_cache=True, logits_to_keep=1)
+    cache = _cache_of(output)
+    cache_arg = _cache_argument(model)
+    logits = output.logits[:, -1, :]
+    if group_size > 1:
+        cache.batch_repeat_interleave(group_size)
+        mask, positions = mask.repeat_interleave(group_size, 0), positions.repeat_interleave(group_size, 0)
+        logits = logits.repeat_interleave(group_size, 0)
+    next_position = positions[:, -1:] + 1
+    rows = torch.arange(batch, device=device)  # original row of each row still in the batch
+    finished = torch.zeros(batch, dtype=torch.bool, device=device)  # (drop_finished=False) rows past their EOS
+    lean = lean_decode and llama_decode.supports(model)
+    decoder = llama_decode.LlamaDecoder(model, cache, mask, max_new_tokens) if lean else None
+    drop = drop_finished and (decoder is not None or _can_drop_rows(cache))
+    steps = 0
+    for step in range(max_new_tokens):
+        logits = logits.float()
+        scores = logits / temperature if do_sample and temperature != 1.0 else logits
+        logp_all = torch.log_softmax(logits / temperature if temperature != 1.0 else logits, dim=-1)
+        if do_sample:
+            probs = top_p_filter(scores, top_p).softmax(dim=-1)
+            if rows.numel() < batch:  # draw for the whole original batch: the random stream of generate
+                full = torch.ones((batch, probs.shape[-1]), dtype=probs.dtype, device=device)
+                full[rows] = probs
+                chosen = torch.multinomial(full, num_samples=1).squeeze(1)[rows]
+            else:
+                chosen = torch.multinomial(probs, num_samples=1).squeeze(1)
+        else:
+            chosen = scores.argmax(dim=-1)
+        if not drop:
+            chosen = chosen.masked_fill(finished, pad_id)
+        running = ~finished if not drop else torch.ones_like(chosen, dtype=torch.bool)
+        tokens_out[rows[running], step] = chosen[running]
+        logp_out[rows[running], step] = logp_all[running].gather(1, chosen[running, None]).squeeze(1)
+        steps = step + 1
+        ended = torch.isin(chosen, eos) & running
+        if drop:
+            keep = ~ended
+            if not bool(keep.any()):
+                break
+            if not bool(keep.all()):
+                index = keep.nonzero().squeeze(1)
+                if decoder is not None:
+                    decoder.select(index)
+                else:
+                    cache.batch_select_indices(index)
+                rows, mask, next_position, chosen = rows[index], mask[index], next_position[index], chosen[index]
+        else:
+            finished = finished | ended
+            if bool(finished.all()):
+                break
+        if step + 1 == max_new_tokens:
+            break
+        if decoder is not None:
+            logits = decoder.step(chosen, next_position)
+        else:
+            mask = torch.cat([mask, mask.new_ones((mask.shape[0], 1))], dim=1)
+            output = model(
+                input_ids=chosen[:, None],
+                attention_mask=mask,
+                position_ids=next_position,
+                use_cache=True,
+                **{cache_arg: cache},
+            )
+            logits = output.logits[:, -1, :]
+        next_position = next_position + 1
+    return Generated(tokens_out[:, :steps], logp_out[:, :steps])
