@@ -28,6 +28,7 @@ class RLConfig:
     top_p: float = 1.0
     sampler: str = "cached"  # "cached" (our KV-cached loop) | "hf" (transformers.generate, the reference)
     rollout_logprobs: bool = True  # old log-probs from the sampler (no second forward) when no critic needs a pass
+    share_prompts: bool = True  # training forwards read each distinct prompt once for its whole group (shared_prefix)
     # reward
     reward: str = "dapo"
     reward_kwargs: dict[str, Any] = field(default_factory=dict)

@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 
+from mathreward.rl import shared_prefix
 from mathreward.rl.generation import sample_tokens
 
 SAMPLERS = ("cached", "hf")
@@ -193,21 +194,38 @@ def forward_response(
     with_entropy: bool = False,
     entropy_grad: bool = False,
     with_hidden: bool = False,
+    share_prompts: bool = False,
 ) -> dict[str, torch.Tensor]:
     """One forward pass over prompt + response; returns per-response-token ``logp`` [N, T] (of the sampled tokens
     under logits / temperature), optionally ``entropy`` [N, T] and ``hidden`` [N, T + 1, H] (the last hidden state at
     positions P-1 .. P+T-1, i.e. the states s_0 .. s_T that values are read from). The entropy carries gradients
-    only when ``entropy_grad`` (an entropy bonus is used)."""
-    response_len = batch.response_len
-    output = model(
-        input_ids=batch.input_ids,
-        attention_mask=batch.attention_mask,
-        position_ids=batch.position_ids,
-        output_hidden_states=with_hidden,
-        logits_to_keep=response_len + 1,
-        use_cache=False,
-    )
-    logits = output.logits[:, :-1].float()
+    only when ``entropy_grad`` (an entropy bonus is used). ``share_prompts`` reads each distinct prompt once and
+    runs its rows' responses on its cache (:mod:`mathreward.rl.shared_prefix`; the same numbers up to rounding)."""
+    prompt_of_row = None
+    if share_prompts:
+        prompt_of_row = shared_prefix.distinct_prompts(batch.input_ids, batch.attention_mask, batch.prompt_len)
+    if prompt_of_row is not None and shared_prefix.worth_sharing(prompt_of_row):
+        logits, hidden = shared_prefix.response_logits(
+            model,
+            batch.input_ids,
+            batch.attention_mask,
+            batch.position_ids,
+            batch.prompt_len,
+            prompt_of_row,
+            with_hidden=with_hidden,
+        )
+    else:
+        output = model(
+            input_ids=batch.input_ids,
+            attention_mask=batch.attention_mask,
+            position_ids=batch.position_ids,
+            output_hidden_states=with_hidden,
+            logits_to_keep=batch.response_len + 1,
+            use_cache=False,
+        )
+        logits = output.logits[:, :-1]
+        hidden = output.hidden_states[-1][:, batch.prompt_len - 1 :] if with_hidden else None
+    logits = logits.float()
     if temperature != 1.0:
         logits = logits / temperature
     targets = batch.input_ids[:, batch.prompt_len :]
@@ -216,6 +234,6 @@ def forward_response(
     if with_entropy:
         with torch.set_grad_enabled(entropy_grad and torch.is_grad_enabled()):
             result["entropy"] = -(log_probs.exp() * log_probs).sum(-1)
-    if with_hidden:
-        result["hidden"] = output.hidden_states[-1][:, batch.prompt_len - 1 :]
+    if hidden is not None:
+        result["hidden"] = hidden
     return result

@@ -340,13 +340,23 @@ class RLTrainer:
             shared_critic = self.critic is not None and self.critic.shared
             old_logp = rollout_logp(samples, batch) if need_old and cfg.rollout_logprobs else None
             old_out = (
-                forward_response(self.policy, batch, temperature=cfg.temperature, with_hidden=shared_critic)
+                forward_response(
+                    self.policy,
+                    batch,
+                    temperature=cfg.temperature,
+                    with_hidden=shared_critic,
+                    share_prompts=cfg.share_prompts,
+                )
                 if (need_old and old_logp is None) or shared_critic
                 else None
             )
             if need_old and old_logp is None and old_out is not None:
                 old_logp = old_out["logp"]
-            ref_logp = forward_response(self.ref, batch, temperature=cfg.temperature)["logp"] if self.ref else None
+            ref_logp = (
+                forward_response(self.ref, batch, temperature=cfg.temperature, share_prompts=cfg.share_prompts)["logp"]
+                if self.ref
+                else None
+            )
             values_full = bootstrap = None
             if self.critic is not None:
                 values_full = self._values(batch, old_out.get("hidden") if old_out else None)
@@ -424,6 +434,7 @@ class RLTrainer:
                 with_entropy=True,
                 entropy_grad=cfg.entropy_coef > 0,
                 with_hidden=shared_head,
+                share_prompts=cfg.share_prompts,
             )
             values = self._values(batch, out.get("hidden"))[:, :-1] if self.critic is not None else None
         logp = out["logp"]
