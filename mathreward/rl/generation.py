@@ -129,13 +129,17 @@ def sample_tokens(
                 chosen = torch.multinomial(probs, num_samples=1).squeeze(1)
         else:
             chosen = scores.argmax(dim=-1)
-        if not drop:
+        picked = logp_all.gather(1, chosen[:, None]).squeeze(1)
+        if drop:  # every row in the batch is running
+            tokens_out[rows, step] = chosen
+            logp_out[rows, step] = picked
+            ended = torch.isin(chosen, eos)
+        else:  # rows past their EOS are fed (and keep) the pad token
             chosen = chosen.masked_fill(finished, pad_id)
-        running = ~finished if not drop else torch.ones_like(chosen, dtype=torch.bool)
-        tokens_out[rows[running], step] = chosen[running]
-        logp_out[rows[running], step] = logp_all[running].gather(1, chosen[running, None]).squeeze(1)
+            tokens_out[:, step] = chosen
+            logp_out[:, step] = picked.masked_fill(finished, 0.0)
+            ended = torch.isin(chosen, eos) & ~finished
         steps = step + 1
-        ended = torch.isin(chosen, eos) & running
         if drop:
             keep = ~ended
             if not bool(keep.any()):
