@@ -26,7 +26,8 @@ def main() -> None:
     parser.add_argument(
         "--baseline",
         action="store_true",
-        help="the step as it was: transformers.generate, a second forward for old log-probs, reference KL tracked",
+        help="the step as it was: transformers.generate, a second forward for old log-probs, reference KL tracked, "
+        "every row reads its own prompt in the update",
     )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", default=None, help="also write the shares here")
@@ -45,7 +46,11 @@ def main() -> None:
     tokenizer = AutoTokenizer.from_pretrained(policy / "warmup")
     model = AutoModelForCausalLM.from_pretrained(policy / "warmup")
     train = _problem_set(tokenizer, policy / "problems_train.parquet")
-    overrides = {"sampler": "hf", "rollout_logprobs": False, "track_ref_kl": True} if args.baseline else {}
+    overrides = (
+        {"sampler": "hf", "rollout_logprobs": False, "track_ref_kl": True, "share_prompts": False}
+        if args.baseline
+        else {}
+    )
     config = demo_config(args.preset, settings, **overrides)
     trainer = trainer_module.RLTrainer(model, tokenizer, config, train["prompts"], train["golds"])
 
