@@ -8,7 +8,8 @@ One step (``RLTrainer.step``) reads top to bottom like the papers' algorithm box
 3. advantages from the registered estimator (GRPO group-normalised, GAE, VC-PPO decoupled, VAPO length-adaptive;
    T-PPO bootstraps unfinished responses from V(s_T));
 4. ``ppo_epochs`` passes of mini-batch updates: clipped policy loss + optional KL, entropy, positive-example NLL and
-   clipped value loss; AdamW with gradient clipping.
+   clipped value loss; AdamW with gradient clipping. The forwards read each distinct prompt of a mini-batch once
+   (``share_prompts``, :mod:`mathreward.rl.shared_prefix`).
 
 Metrics go to ``metrics.jsonl`` and ``curves.png`` in the output folder; checkpoints use ``save_pretrained``.
 """
