@@ -54,12 +54,13 @@ def _can_repeat_rows() -> bool:
     return hasattr(DynamicCache, "batch_repeat_interleave")
 
 
-def _cache_argument(model: Any) -> str:
+def cache_argument(model: Any) -> str:
     """The forward argument that takes the KV cache: ``cache`` in newer transformers, ``past_key_values`` before."""
     return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
 
 
-def _cache_of(output: Any) -> Any:
+def cache_of(output: Any) -> Any:
+    """The KV cache a forward with ``use_cache=True`` returned (``cache`` or ``past_key_values``)."""
     cache = getattr(output, "cache", None)
     return cache if cache is not None else output.past_key_values
 
@@ -101,8 +102,8 @@ def sample_tokens(
         )
     positions = (mask.cumsum(-1) - 1).masked_fill(mask == 0, 1)
     output = model(input_ids=input_ids, attention_mask=mask, position_ids=positions, use_cache=True, logits_to_keep=1)
-    cache = _cache_of(output)
-    cache_arg = _cache_argument(model)
+    cache = cache_of(output)
+    cache_arg = cache_argument(model)
     logits = output.logits[:, -1, :]
     if group_size > 1:
         cache.batch_repeat_interleave(group_size)

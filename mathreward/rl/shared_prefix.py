@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from mathreward.rl.generation import _cache_argument, _cache_of
+from mathreward.rl.generation import cache_argument, cache_of
 
 
 def distinct_prompts(input_ids: torch.Tensor, attention_mask: torch.Tensor, prompt_len: int) -> torch.Tensor:
@@ -57,7 +57,7 @@ def response_logits(
         logits_to_keep=1,
         output_hidden_states=with_hidden,
     )
-    cache = _cache_of(prompt)
+    cache = cache_of(prompt)
     cache.batch_select_indices(prompt_of_row)  # each row reads its prompt's keys/values (gradients sum back)
     response = model(
         input_ids=input_ids[:, prompt_len:],
@@ -65,7 +65,7 @@ def response_logits(
         position_ids=position_ids[:, prompt_len:],
         use_cache=True,
         output_hidden_states=with_hidden,
-        **{_cache_argument(model): cache},
+        **{cache_argument(model): cache},
     )
     # The prompt's last column predicts the first response token; response column j predicts token j + 1.
     logits = torch.cat([prompt.logits[prompt_of_row, -1:], response.logits[:, :-1]], dim=1)
