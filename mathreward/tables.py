@@ -184,6 +184,8 @@ class Batch:
     def column(self, field: str, *, required: bool = True, default: Any = None) -> list[Any]:
         """The values of ``field``; a row without it raises ``TableError`` (or gives ``default``)."""
         values = self.values(field)
+        if _Missing not in set(map(type, values)):  # nothing missing (the common case): no per-row loop
+            return values
         for index, value in enumerate(values):
             if value is MISSING:
                 if required:
@@ -193,6 +195,9 @@ class Batch:
 
     def text_column(self, field: str, *, role: str, required: bool = True) -> list[str]:
         """``field`` as strings (see ``chat_text``): chat lists give their last ``role`` message, None gives ""."""
+        texts = self.values(field)
+        if set(map(type, texts)) <= {str}:  # plain strings only (the common case): nothing to convert
+            return texts
         texts = self.column(field, required=required, default=None)
         for index, value in enumerate(texts):
             if type(value) is not str:  # plain strings (the common case) stay as they are
