@@ -192,3 +192,38 @@ def test_copied_input_pages_give_the_table_a_rewrite_gives(
     assert copied.read().equals(pq.read_table(tmp_path / "rewritten.parquet"))
     assert copied.schema_arrow == pq.read_schema(tmp_path / "rewritten.parquet")
     assert copied.read().column("prompt").to_pylist() == [row["prompt"] for row in rows]
+
+
+def _grouped(path: Path, sizes: list[int]) -> Path:
+    """A parquet file with one row group of each size in ``sizes`` (0: an empty row group)."""
+    rows = _rows(sum(sizes))
+    table = pa.Table.from_pylist(rows)
+    with pq.ParquetWriter(path, table.schema) as writer:
+        start = 0
+        for size in sizes:
+            writer.write_table(table.slice(start, size), row_group_size=max(1, size))
+            start += size
+    assert pq.ParquetFile(path).metadata.num_row_groups == len(sizes)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("sizes", "parts", "expected"),
+    [
+        ([50] * 20, 2, [500, 500]),  # equal groups: equal halves (a greedy cut gave 3 + 3 + ... + 2 groups)
+        ([50] * 20, 8, [150, 100] * 4),  # each cut at the boundary nearest its mark (a tie: the later one)
+        ([50] * 20, 64, [50] * 20),  # more parts than groups: one group each
+        ([10, 10, 10, 100, 10], 3, [30, 100, 10]),
+        ([0, 40, 0, 0, 40, 0], 2, [40, 40]),  # empty groups add no empty slice
+        ([0, 0], 3, [0]),  # a file of empty groups: one slice of no row
+    ],
+)
+def test_group_slices_cut_near_even_shares(tmp_path: Path, sizes: list[int], parts: int, expected: list[int]) -> None:
+    path = _grouped(tmp_path / "g.parquet", sizes)
+    pieces = plan_slices(path, parts)
+    assert [piece.rows for piece in pieces] == expected
+    assert [piece.kind for piece in pieces] == ["groups"] * len(pieces)
+    ids = [row for piece in pieces for row in _ids(list(read_slice(piece, batch_size=7)))]
+    assert ids == list(range(sum(sizes)))
+    firsts = [piece.first_row for piece in pieces]
+    assert firsts == [sum(expected[:index]) for index in range(len(expected))]

@@ -28,7 +28,7 @@ from mathreward.scoring.summary import Totals
 from mathreward.tables import Slice
 
 BATCH_ROWS = 8192  # rows read, scored and written at a time
-SLICES_PER_WORKER = 4  # slices per worker where the file allows (balance: a slow slice does not hold up the end)
+SLICES_PER_WORKER = 16  # slices per worker where the file allows (balance: the last slices end close together)
 HEAD_ROWS = 64  # rows read by the parent to resolve a file's fields
 
 
