@@ -227,3 +227,52 @@ def test_group_slices_cut_near_even_shares(tmp_path: Path, sizes: list[int], par
     assert ids == list(range(sum(sizes)))
     firsts = [piece.first_row for piece in pieces]
     assert firsts == [sum(expected[:index]) for index in range(len(expected))]
+
+
+@pytest.mark.parametrize(
+    ("sizes", "per_group"),
+    [([17, 17, 5, 30], True), ([40], True), ([17, 0, 20], False)],  # an empty group: the parent cuts the results
+)
+def test_workers_write_one_result_file_per_row_group(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sizes: list[int], per_group: bool
+) -> None:
+    from mathreward.scoring import score_files
+
+    source = _grouped(tmp_path / "in.parquet", sizes)
+    seen: list[tuple[int, ...]] = []
+    monkeypatch.setattr(score_files, "BATCH_ROWS", 7)  # batches that cross row-group boundaries
+    monkeypatch.setattr(score_files, "SLICES_PER_WORKER", 1)  # one slice of every group (in this process)
+    real = score_files.score_slice
+
+    def recording(task: score_files.Task, progress: object = None) -> object:
+        seen.append(task.group_rows)
+        return real(task, progress)
+
+    monkeypatch.setattr(score_files, "score_slice", recording)
+    score_file(source, tmp_path / "groups.parquet", workers=1, progress=False)
+    assert seen == [tuple(sizes) if per_group else ()]
+    monkeypatch.setattr(score_files, "_piece_groups", lambda piece, sizes: ())  # the parent cuts the results
+    score_file(source, tmp_path / "cut.parquet", workers=1, progress=False)
+    assert (tmp_path / "groups.parquet").read_bytes() == (tmp_path / "cut.parquet").read_bytes()
+    out = pq.ParquetFile(tmp_path / "groups.parquet")
+    assert [out.metadata.row_group(i).num_rows for i in range(out.metadata.num_row_groups)] == sizes
+    table = out.read()
+    assert table.column("id").to_pylist() == list(range(sum(sizes)))
+    rewritten = tmp_path / "rewrite.jsonl"
+    score_file(source, rewritten, workers=1, progress=False)
+    expected = [json.loads(line) for line in rewritten.read_text().splitlines()]
+    assert table.select(["id", "score", "correct", "pred", "status"]).to_pylist() == [
+        {key: row[key] for key in ("id", "score", "correct", "pred", "status")} for row in expected
+    ]
+
+
+def test_group_results_refuse_a_short_slice(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    from mathreward.scoring.score_files import _GroupResults
+
+    results = _GroupResults(tmp_path, 3, (4, 2))
+    results.write(pa.record_batch([pa.array([1.0] * 5)], names=["score"]))
+    assert pq.read_table(tmp_path / "results-00003.parquet").num_rows == 4
+    with pytest.raises(RuntimeError, match="row group 4"):
+        results.close()
