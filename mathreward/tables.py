@@ -21,8 +21,10 @@ Used by every command that reads rows (``score``, ``curate``, ``rm``) and by the
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
+import itertools
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -184,6 +186,8 @@ class Batch:
     def column(self, field: str, *, required: bool = True, default: Any = None) -> list[Any]:
         """The values of ``field``; a row without it raises ``TableError`` (or gives ``default``)."""
         values = self.values(field)
+        if _Missing not in set(map(type, values)):  # nothing missing (the common case): no per-row loop
+            return values
         for index, value in enumerate(values):
             if value is MISSING:
                 if required:
@@ -193,6 +197,9 @@ class Batch:
 
     def text_column(self, field: str, *, role: str, required: bool = True) -> list[str]:
         """``field`` as strings (see ``chat_text``): chat lists give their last ``role`` message, None gives ""."""
+        texts = self.values(field)
+        if set(map(type, texts)) <= {str}:  # plain strings only (the common case): nothing to convert
+            return texts
         texts = self.column(field, required=required, default=None)
         for index, value in enumerate(texts):
             if type(value) is not str:  # plain strings (the common case) stay as they are
@@ -755,14 +762,22 @@ def _parquet_slices(path: Path, parts: int, readers: int) -> list[Slice]:
     sizes = [metadata.row_group(index).num_rows for index in range(metadata.num_row_groups)]
     total = sum(sizes)
     if len(sizes) > 1 or parts == 1 or total == 0:
-        slices, begin, first, target = [], 0, 0, total / parts if total else 1
-        for index in range(len(sizes)):
-            rows = sum(sizes[begin : index + 1])
-            if rows >= target or index == len(sizes) - 1:
-                slices.append(Slice(str(path), "groups", begin, index + 1, first, rows))
-                first += rows
-                begin = index + 1
-        return slices or [Slice(str(path), "groups", 0, 0, 0, 0)]
+        if not sizes:
+            return [Slice(str(path), "groups", 0, 0, 0, 0)]
+        ends = list(itertools.accumulate(sizes))  # rows up to the end of each group
+        cuts = {0, len(sizes)}
+        for index in range(1, parts):  # each cut at the group boundary nearest to an even share of the rows
+            mark = total * index / parts
+            after = bisect.bisect_left(ends, mark)  # the first group ending at or past the mark
+            nearest = after if after == 0 or ends[after] - mark <= mark - ends[after - 1] else after - 1
+            cuts.add(nearest + 1)
+        bounds = sorted(cuts)
+        starts = [0, *ends]
+        slices = [
+            Slice(str(path), "groups", lo, hi, starts[lo], starts[hi] - starts[lo])
+            for lo, hi in itertools.pairwise(bounds)
+        ]
+        return [piece for piece in slices if piece.rows] or slices[:1]
     bounds = [total * index // readers for index in range(readers + 1)]
     return [
         Slice(str(path), "rows", bounds[i], bounds[i + 1], bounds[i], bounds[i + 1] - bounds[i])

@@ -192,3 +192,87 @@ def test_copied_input_pages_give_the_table_a_rewrite_gives(
     assert copied.read().equals(pq.read_table(tmp_path / "rewritten.parquet"))
     assert copied.schema_arrow == pq.read_schema(tmp_path / "rewritten.parquet")
     assert copied.read().column("prompt").to_pylist() == [row["prompt"] for row in rows]
+
+
+def _grouped(path: Path, sizes: list[int]) -> Path:
+    """A parquet file with one row group of each size in ``sizes`` (0: an empty row group)."""
+    rows = _rows(sum(sizes))
+    table = pa.Table.from_pylist(rows)
+    with pq.ParquetWriter(path, table.schema) as writer:
+        start = 0
+        for size in sizes:
+            writer.write_table(table.slice(start, size), row_group_size=max(1, size))
+            start += size
+    assert pq.ParquetFile(path).metadata.num_row_groups == len(sizes)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("sizes", "parts", "expected"),
+    [
+        ([50] * 20, 2, [500, 500]),  # equal groups: equal halves (a greedy cut gave 3 + 3 + ... + 2 groups)
+        ([50] * 20, 8, [150, 100] * 4),  # each cut at the boundary nearest its mark (a tie: the later one)
+        ([50] * 20, 64, [50] * 20),  # more parts than groups: one group each
+        ([10, 10, 10, 100, 10], 3, [30, 100, 10]),
+        ([0, 40, 0, 0, 40, 0], 2, [40, 40]),  # empty groups add no empty slice
+        ([0, 0], 3, [0]),  # a file of empty groups: one slice of no row
+    ],
+)
+def test_group_slices_cut_near_even_shares(tmp_path: Path, sizes: list[int], parts: int, expected: list[int]) -> None:
+    path = _grouped(tmp_path / "g.parquet", sizes)
+    pieces = plan_slices(path, parts)
+    assert [piece.rows for piece in pieces] == expected
+    assert [piece.kind for piece in pieces] == ["groups"] * len(pieces)
+    ids = [row for piece in pieces for row in _ids(list(read_slice(piece, batch_size=7)))]
+    assert ids == list(range(sum(sizes)))
+    firsts = [piece.first_row for piece in pieces]
+    assert firsts == [sum(expected[:index]) for index in range(len(expected))]
+
+
+@pytest.mark.parametrize(
+    ("sizes", "per_group"),
+    [([17, 17, 5, 30], True), ([40], True), ([17, 0, 20], False)],  # an empty group: the parent cuts the results
+)
+def test_workers_write_one_result_file_per_row_group(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sizes: list[int], per_group: bool
+) -> None:
+    from mathreward.scoring import score_files
+
+    source = _grouped(tmp_path / "in.parquet", sizes)
+    seen: list[tuple[int, ...]] = []
+    monkeypatch.setattr(score_files, "BATCH_ROWS", 7)  # batches that cross row-group boundaries
+    monkeypatch.setattr(score_files, "SLICES_PER_WORKER", 1)  # one slice of every group (in this process)
+    real = score_files.score_slice
+
+    def recording(task: score_files.Task, progress: object = None) -> object:
+        seen.append(task.group_rows)
+        return real(task, progress)
+
+    monkeypatch.setattr(score_files, "score_slice", recording)
+    score_file(source, tmp_path / "groups.parquet", workers=1, progress=False)
+    assert seen == [tuple(sizes) if per_group else ()]
+    monkeypatch.setattr(score_files, "_piece_groups", lambda piece, sizes: ())  # the parent cuts the results
+    score_file(source, tmp_path / "cut.parquet", workers=1, progress=False)
+    assert (tmp_path / "groups.parquet").read_bytes() == (tmp_path / "cut.parquet").read_bytes()
+    out = pq.ParquetFile(tmp_path / "groups.parquet")
+    assert [out.metadata.row_group(i).num_rows for i in range(out.metadata.num_row_groups)] == sizes
+    table = out.read()
+    assert table.column("id").to_pylist() == list(range(sum(sizes)))
+    rewritten = tmp_path / "rewrite.jsonl"
+    score_file(source, rewritten, workers=1, progress=False)
+    expected = [json.loads(line) for line in rewritten.read_text().splitlines()]
+    assert table.select(["id", "score", "correct", "pred", "status"]).to_pylist() == [
+        {key: row[key] for key in ("id", "score", "correct", "pred", "status")} for row in expected
+    ]
+
+
+def test_group_results_refuse_a_short_slice(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    from mathreward.scoring.score_files import _GroupResults
+
+    results = _GroupResults(tmp_path, 3, (4, 2))
+    results.write(pa.record_batch([pa.array([1.0] * 5)], names=["score"]))
+    assert pq.read_table(tmp_path / "results-00003.parquet").num_rows == 4
+    with pytest.raises(RuntimeError, match="row group 4"):
+        results.close()

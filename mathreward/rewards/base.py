@@ -49,6 +49,13 @@ class Reward:
     ) -> list[RewardResult]:
         return self.score(prompts, responses, golds, **fields)
 
+    def score_columns(
+        self, prompts: Sequence[str] | None, responses: Sequence[str], golds: Sequence[str | None], **fields: Any
+    ) -> dict[str, list[Any]]:
+        """The batch's results as columns (``RESULT_FIELDS``: score, correct, pred, status), equal to ``score``'s
+        results read field by field; rewards that can skip building ``RewardResult`` objects override it."""
+        return result_columns(self.score(prompts, responses, golds, **fields))
+
     def score_one(self, prompt: str | None, response: str, gold: str | None, **fields: Any) -> RewardResult:
         """Score a single rollout; ``fields`` are scalar values for that row (wrapped into one-element lists)."""
         return self.score([prompt or ""], [response], [gold], **{key: [value] for key, value in fields.items()})[0]
@@ -58,6 +65,20 @@ class Reward:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
+
+
+RESULT_FIELDS = ("score", "correct", "pred", "status")  # the columns of ``Reward.score_columns``
+
+
+def result_columns(results: Sequence[RewardResult]) -> dict[str, list[Any]]:
+    """``RewardResult`` objects as the columns of ``Reward.score_columns`` (score a float, correct None or a bool,
+    status a string)."""
+    return {
+        "score": [float(r.score) for r in results],
+        "correct": [None if r.correct is None else bool(r.correct) for r in results],
+        "pred": [r.pred for r in results],
+        "status": [str(r.status) for r in results],
+    }
 
 
 def check_batch(

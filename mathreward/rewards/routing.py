@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from mathreward.rewards.base import Reward, RewardResult, check_batch
+from mathreward.rewards.base import RESULT_FIELDS, Reward, RewardResult, check_batch
 from mathreward.rewards.registry import build_reward
 
 __all__ = ["BOXED_SOURCES", "DAPO_SOURCES", "RoutedReward", "route"]
@@ -67,7 +67,17 @@ class RoutedReward(Reward):
         """The reward name of each of ``n`` rows."""
         if data_sources is None:
             return ["binary"] * n
-        return [route(source) for source in data_sources]
+        names: dict[Any, str] = {}  # a batch holds a few distinct sources: route each once
+        out = []
+        for source in data_sources:
+            try:
+                name = names[source]
+            except KeyError:
+                name = names[source] = route(source)
+            except TypeError:  # an unhashable value
+                name = route(source)
+            out.append(name)
+        return out
 
     def _reward(self, name: str) -> Reward:
         if name not in self._rewards:
@@ -99,6 +109,31 @@ class RoutedReward(Reward):
             for row, result in zip(rows, scored, strict=True):
                 results[row] = result
         return results  # type: ignore[return-value]
+
+    def score_columns(
+        self, prompts: Sequence[str] | None, responses: Sequence[str], golds: Sequence[str | None], **fields: Any
+    ) -> dict[str, list[Any]]:
+        """``score``'s results as columns: each route's reward gives its rows' columns (see ``Reward.score_columns``)."""
+        prompt_list = check_batch(prompts, responses, golds, fields)
+        groups: dict[str, list[int]] = {}
+        for row, name in enumerate(self.routes(fields.get("data_sources"), len(responses))):
+            groups.setdefault(name, []).append(row)
+        if len(groups) == 1:  # one route: no regrouping
+            return self._reward(next(iter(groups))).score_columns(prompt_list, responses, golds, **fields)
+        out: dict[str, list[Any]] = {key: [None] * len(responses) for key in RESULT_FIELDS}
+        for name, rows in groups.items():
+            picked = {
+                key: [value[i] for i in rows] if isinstance(value, (list, tuple)) else value
+                for key, value in fields.items()
+            }
+            columns = self._reward(name).score_columns(
+                [prompt_list[i] for i in rows], [responses[i] for i in rows], [golds[i] for i in rows], **picked
+            )
+            for key in RESULT_FIELDS:
+                column = out[key]
+                for row, value in zip(rows, columns[key], strict=True):
+                    column[row] = value
+        return out
 
     def close(self) -> None:
         """Close every routed reward built so far."""

@@ -21,7 +21,7 @@ def _as_text(value: Any) -> str:
 
 
 def _has_gold(gold: Any) -> bool:
-    return gold is not None and _as_text(gold).strip() != ""
+    return gold is not None and (gold if type(gold) is str else _as_text(gold)).strip() != ""
 
 
 class VerifierReward(Reward):
@@ -77,15 +77,7 @@ class VerifierReward(Reward):
     ) -> list[RewardResult]:
         """Verify every row with a gold answer through ``verify_batch``; rows keep their order."""
         check_batch(prompts, responses, golds, fields)
-        rows = [i for i, gold in enumerate(golds) if _has_gold(gold)]
-        texts = [_as_text(responses[i]) for i in rows]
-        gold_texts = [_as_text(golds[i]) for i in rows]
-        if self.budget is None:
-            verdicts = self._verify(texts, gold_texts) if rows else []
-        else:
-            verdicts = self._verify_within_budget(texts, gold_texts, self.budget)
-        if len(verdicts) != len(rows):
-            raise RuntimeError(f"verify_batch returned {len(verdicts)} verdicts for {len(rows)} rows")
+        rows, verdicts = self._verdicts(responses, golds)
         scored = dict(zip(rows, map(self._result, verdicts), strict=True))
         return [
             scored[i]
@@ -93,6 +85,49 @@ class VerifierReward(Reward):
             else RewardResult(self.no_gold_score, None, None, "no_gold", {"detail": "no gold answer given"})
             for i in range(len(responses))
         ]
+
+    def score_columns(
+        self, prompts: Sequence[str] | None, responses: Sequence[str], golds: Sequence[str | None], **fields: Any
+    ) -> dict[str, list[Any]]:
+        """``score``'s results as columns, built from the verdicts without a ``RewardResult`` per row."""
+        overridden = type(self).score is not VerifierReward.score or type(self)._result is not VerifierReward._result
+        if self.budget is not None or overridden:  # rows the budget did not reach, a subclass's own results
+            return super().score_columns(prompts, responses, golds, **fields)
+        check_batch(prompts, responses, golds, fields)
+        rows, verdicts = self._verdicts(responses, golds)
+        good, bad = self.correct_score, self.wrong_score
+        columns: dict[str, list[Any]] = {
+            "score": [good if v.correct else bad for v in verdicts],
+            "correct": [bool(v.correct) for v in verdicts],
+            "pred": [v.pred for v in verdicts],
+            "status": [v.status for v in verdicts],
+        }
+        if len(rows) == len(responses):
+            return columns
+        filled = {"score": self.no_gold_score, "correct": None, "pred": None, "status": "no_gold"}
+        out = {key: [value] * len(responses) for key, value in filled.items()}
+        for key, values in columns.items():
+            column = out[key]
+            for row, value in zip(rows, values, strict=True):
+                column[row] = value
+        return out
+
+    def _verdicts(self, responses: Sequence[str], golds: Sequence[str | None]) -> tuple[list[int], list[Any]]:
+        """The rows with a gold answer and their verdicts (None for rows the budget did not reach)."""
+        rows = [i for i, gold in enumerate(golds) if _has_gold(gold)]
+        if len(rows) == len(responses):
+            texts = [r if type(r) is str else _as_text(r) for r in responses]
+            gold_texts = [g if type(g) is str else _as_text(g) for g in golds]
+        else:
+            texts = [_as_text(responses[i]) for i in rows]
+            gold_texts = [_as_text(golds[i]) for i in rows]
+        if self.budget is None:
+            verdicts = self._verify(texts, gold_texts) if rows else []
+        else:
+            verdicts = self._verify_within_budget(texts, gold_texts, self.budget)
+        if len(verdicts) != len(rows):
+            raise RuntimeError(f"verify_batch returned {len(verdicts)} verdicts for {len(rows)} rows")
+        return rows, verdicts
 
     def _result(self, verdict: Any) -> RewardResult:
         """A verified row's result; None (the budget ran out before the row) scores wrong with status timeout."""

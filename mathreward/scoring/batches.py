@@ -14,11 +14,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from mathreward.rewards.base import RESULT_FIELDS
 from mathreward.tables import Batch, TableError
 
 __all__ = ["RESULT_COLUMNS", "BatchResult", "ScoreSpec", "build_scorer", "result_types", "score_batch"]
 
-RESULT_COLUMNS = ("score", "correct", "pred", "status")
+RESULT_COLUMNS = RESULT_FIELDS  # the reward's result columns, in output order
 HINT_SAMPLE = 16  # no_answer rows per batch checked for another answer format
 
 
@@ -110,7 +111,8 @@ def read_columns(spec: ScoreSpec, batch: Batch, prompts_needed: bool = True) -> 
     responses = batch.text_column(spec.response_field, role="assistant")
     golds: list[str | None] = [None] * n
     if spec.gold_field:
-        golds = [None if g is None else str(g) for g in batch.text_column(spec.gold_field, role="assistant")]
+        texts: list[Any] = batch.text_column(spec.gold_field, role="assistant")
+        golds = texts if set(map(type, texts)) <= {str} else [None if g is None else str(g) for g in texts]
     prompts = batch.text_column(spec.prompt_field, role="user") if spec.prompt_field and prompts_needed else [""] * n
     fields: dict[str, list[Any]] = {}
     if spec.data_source_field:
@@ -147,22 +149,19 @@ def _score_batch(spec: ScoreSpec, batch: Batch) -> BatchResult:
     scorer = build_scorer(spec)
     columns = read_columns(spec, batch, getattr(getattr(scorer, "inner", scorer), "uses_prompts", True))
     n = len(batch)
-    results: list[Any] = []
+    out: dict[str, list[Any]] = {name: [] for name in RESULT_COLUMNS}
     for begin in range(0, n, spec.chunk_size):
         end = min(n, begin + spec.chunk_size)
         fields = {key: values[begin:end] for key, values in columns["fields"].items()}
-        chunk = scorer.score(
+        chunk = scorer.score_columns(
             columns["prompts"][begin:end], columns["responses"][begin:end], columns["golds"][begin:end], **fields
         )
-        if len(chunk) != end - begin:
-            raise RuntimeError(f"reward {spec.reward!r} returned {len(chunk)} results for {end - begin} rows")
-        results.extend(chunk)
-    out = {
-        "score": [float(r.score) for r in results],
-        "correct": [None if r.correct is None else bool(r.correct) for r in results],
-        "pred": [r.pred for r in results],
-        "status": [str(r.status) for r in results],
-    }
+        for name in RESULT_COLUMNS:
+            if len(chunk[name]) != end - begin:
+                raise RuntimeError(
+                    f"reward {spec.reward!r} returned {len(chunk[name])} {name} values for {end - begin} rows"
+                )
+            out[name].extend(chunk[name])
     return BatchResult(out, _routes(spec, scorer, columns), _hints(columns["responses"], out["status"]))
 
 

@@ -28,7 +28,7 @@ from mathreward.scoring.summary import Totals
 from mathreward.tables import Slice
 
 BATCH_ROWS = 8192  # rows read, scored and written at a time
-SLICES_PER_WORKER = 4  # slices per worker where the file allows (balance: a slow slice does not hold up the end)
+SLICES_PER_WORKER = 16  # slices per worker where the file allows (balance: the last slices end close together)
 HEAD_ROWS = 64  # rows read by the parent to resolve a file's fields
 
 
@@ -77,6 +77,7 @@ class Task:
     folder: str
     output: str
     results_only: bool = False  # write only the result columns (the input's pages are copied by the parent)
+    group_rows: tuple[int, ...] = ()  # results_only, whole row groups: their sizes (one result file per group)
 
 
 def score_file(
@@ -153,8 +154,10 @@ def score_file(
     else:
         target = output
     results_only = not output_parts and _copies_input_pages(inputs, output)
+    sizes = _group_sizes(inputs[0]) if results_only else []
     tasks = [
-        Task(spec, piece, index, str(folder), str(target), results_only) for index, (spec, piece) in enumerate(pieces)
+        Task(spec, piece, index, str(folder), str(target), results_only, _piece_groups(piece, sizes))
+        for index, (spec, piece) in enumerate(pieces)
     ]
     totals = Totals(reward)
     try:
@@ -164,6 +167,8 @@ def score_file(
         parts = [Path(task.folder) / _part_name(task) for task in tasks]
         if output_parts:
             os.replace(folder, output)
+        elif results_only and all(task.group_rows for task in tasks):  # the workers wrote one file per group
+            _append_group_results(inputs[0], [_group_file(folder, group) for group in range(len(sizes))], output)
         elif results_only:
             _append_results(inputs[0], parts, folder, output)
         else:
@@ -189,6 +194,68 @@ def _copies_input_pages(inputs: list[Path], output: Path) -> bool:
     import pyarrow.parquet as pq
 
     return not set(RESULT_COLUMNS) & set(pq.ParquetFile(inputs[0]).schema_arrow.names)
+
+
+def _group_sizes(path: Path) -> list[int]:
+    import pyarrow.parquet as pq
+
+    metadata = pq.ParquetFile(path).metadata
+    return [metadata.row_group(index).num_rows for index in range(metadata.num_row_groups)]
+
+
+def _piece_groups(piece: Slice, sizes: list[int]) -> tuple[int, ...]:
+    """The sizes of the row groups a slice holds when its worker writes one result file per group: whole, non-empty
+    row groups only (else () and the parent cuts the results into groups itself)."""
+    if piece.kind != "groups" or not sizes or not all(sizes):
+        return ()
+    return tuple(sizes[piece.begin : piece.end])
+
+
+def _group_file(folder: Path, group: int) -> Path:
+    return folder / f"results-{group:05d}.parquet"
+
+
+def _append_group_results(source: Path, extras: list[Path], output: Path) -> None:
+    """Write ``output``: the pages of ``source`` copied as they are, with each row group's result file added."""
+    from mathreward.parquet_parts import append_columns
+    from mathreward.tables import temp_path
+
+    tmp = temp_path(output)
+    try:
+        append_columns(source, extras, tmp)
+        os.replace(tmp, output)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+class _GroupResults:
+    """Result batches of a slice of whole row groups, written as one single-group parquet file per row group."""
+
+    def __init__(self, folder: Path, first_group: int, sizes: tuple[int, ...]) -> None:
+        self.folder, self.group, self.sizes = folder, first_group, list(sizes)
+        self.held: list[Any] = []
+        self.rows = 0
+
+    def write(self, batch: Any) -> None:
+        """Add a result batch; every row group completed by it is written."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self.held.append(batch)
+        self.rows += batch.num_rows
+        while self.sizes and self.rows >= self.sizes[0]:
+            size = self.sizes.pop(0)
+            table = pa.Table.from_batches(self.held)
+            pq.write_table(table.slice(0, size), _group_file(self.folder, self.group), row_group_size=size)
+            rest = table.slice(size)
+            self.held = rest.to_batches() if rest.num_rows else []
+            self.rows = rest.num_rows
+            self.group += 1
+
+    def close(self) -> None:
+        """Check that the slice gave exactly its row groups' rows."""
+        if self.sizes or self.rows:
+            raise RuntimeError(f"results of row group {self.group} do not match its size")
 
 
 def _append_results(source: Path, parts: list[Path], folder: Path, output: Path) -> None:
@@ -259,18 +326,25 @@ def score_slice(task: Task, progress: Any = None) -> Totals:
         fields = [name for name in task.spec.fields() if name != task.spec.prompt_field or _uses_prompts(scorer)]
         columns = top_columns(task.piece.path, fields)
     try:
+        groups = _GroupResults(Path(task.folder), task.piece.begin, task.group_rows) if task.group_rows else None
         with part_writer(Path(task.folder), task.index, Path(task.output), types) as writer:
             for batch in read_slice(task.piece, BATCH_ROWS, columns):
                 result = score_batch(task.spec, batch)
                 if task.results_only:
                     arrays = [pa.array(result.columns[name], type=types[name]) for name in RESULT_COLUMNS]
-                    writer.write(Batch(batch.path, batch.start, arrow=pa.record_batch(arrays, names=RESULT_COLUMNS)))
+                    results = pa.record_batch(arrays, names=RESULT_COLUMNS)
+                    if groups is not None:
+                        groups.write(results)
+                    else:
+                        writer.write(Batch(batch.path, batch.start, arrow=results))
                 else:
                     writer.write(batch, result.columns)
                 totals.add(result)
                 if progress is not None:
                     with progress.get_lock():
                         progress.value += len(batch)
+        if groups is not None:
+            groups.close()
     except TableError as exc:
         raise global_row_error(exc, task.piece) from None
     return totals
