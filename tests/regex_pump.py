@@ -1,4 +1,4 @@
-"""Pumping compiled regular expressions for super-linear backtracking (used by test_verifiers_linear_regex.py).
+"""Pumping compiled regular expressions for super-linear backtracking (used by test_verifiers_deadline.py).
 
 ``collect_patterns(packages)`` imports every module of the given packages and gathers every compiled ``re.Pattern``
 they hold: module globals, class attributes, tuples/lists/dicts/sets of them (composed tables included), plus the
