@@ -199,6 +199,45 @@ def test_three_step_dapo_run_changes_weights_and_logs_every_metric(coin_model, t
     assert [v for _, v in events["train/accuracy"]] == pytest.approx([r["accuracy"] for r in lines])
 
 
+def test_temperature_ramp_sets_each_steps_rollout_and_training_temperature(coin_model) -> None:
+    """``temperature`` -> ``temperature_final`` over ``temperature_ramp_steps``: every step samples at its point of the
+    ramp, logs it, and its sampler log-probs are the policy's at that temperature (the ones the update compares)."""
+    folder, prompts, golds = coin_model
+    config = build_config("dapo", temperature=0.5, temperature_final=1.5, temperature_ramp_steps=2)
+    assert [config.rollout_temperature(step) for step in range(4)] == [0.5, 1.0, 1.5, 1.5]
+    assert build_config("dapo", temperature=0.7).rollout_temperature(50) == 0.7
+    assert build_config("dapo", temperature_final=0.9).rollout_temperature(0) == 0.9  # no ramp: at once
+    with pytest.raises(ValueError, match="temperature"):
+        build_config("dapo", temperature_final=0.0)
+    model, tok = _load(folder)
+    config = build_config(
+        "dapo",
+        steps=3,
+        batch_size=2,
+        group_size=4,
+        max_new_tokens=6,
+        lr=1e-3,
+        max_num_gen_batches=20,
+        device="cpu",
+        temperature=0.5,
+        temperature_final=1.5,
+        temperature_ramp_steps=2,
+    )
+    trainer = RLTrainer(model, tok, config, prompts, golds)
+    assert [record["temperature"] for record in trainer.train()] == [0.5, 1.0, 1.5]
+    trainer.step_count = 1
+    torch.manual_seed(0)
+    samples = trainer.generate(prompts[:3], golds[:3], group_size=4)
+    batch = collate(samples, tok.pad_token_id)
+    sampled = rollout_logp(samples, batch)
+    assert sampled is not None
+    with torch.no_grad():
+        at_ramp = forward_response(model, batch, temperature=1.0)["logp"] * batch.response_mask
+        at_start = forward_response(model, batch, temperature=0.5)["logp"] * batch.response_mask
+    assert torch.allclose(sampled, at_ramp, atol=1e-4)
+    assert not torch.allclose(sampled, at_start, atol=1e-2)
+
+
 def test_evaluate_splits_format_from_correctness(coin_model) -> None:
     """Held-out evaluation reports accuracy, no-answer rate and accuracy among answered responses, consistently."""
     folder, prompts, golds = coin_model

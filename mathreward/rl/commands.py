@@ -26,6 +26,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--group-size", type=int, help="responses per prompt")
     train.add_argument("--max-new-tokens", type=int, help="response length limit (T-PPO: the generation window)")
     train.add_argument("--temperature", type=float, help="sampling temperature")
+    train.add_argument("--temperature-final", type=float, help="ramp the sampling temperature to this value")
+    train.add_argument("--temperature-ramp-steps", type=int, help="steps of the linear temperature ramp")
     train.add_argument("--lr", type=float, help="policy learning rate")
     train.add_argument("--warmup-steps", type=int, help="linear learning-rate warm-up steps")
     train.add_argument("--kl-coef", type=float, help="KL-to-reference loss coefficient")
@@ -180,6 +182,8 @@ def run(args: argparse.Namespace) -> int:
             group_size=args.group_size,
             max_new_tokens=args.max_new_tokens,
             temperature=args.temperature,
+            temperature_final=args.temperature_final,
+            temperature_ramp_steps=args.temperature_ramp_steps,
             lr=args.lr,
             warmup_steps=args.warmup_steps,
             kl_coef=args.kl_coef,

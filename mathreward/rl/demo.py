@@ -37,20 +37,25 @@ class DemoSettings:
     sft_lr: float = 2e-3
     wrong_rate: float = 0.2
     format_error_rate: float = 0.4
-    rl_steps: int = 150
-    rl_time_budget_s: float = 110.0  # per preset, RL steps only (held-out evaluations not counted)
+    rl_steps: int = 400
+    # Wall-time budget of RL steps (held-out evaluations not counted) per lane: the runs go in two processes, one per
+    # core, DAPO then GRPO in one lane and the pairwise-reward run (its steps also run the judge) in the other. A run
+    # stops at ``rl_steps`` or when its lane's budget is spent; DAPO may use at most ``first_run_share`` of its lane's.
+    rl_lane_budget_s: float = 420.0
+    first_run_share: float = 0.6
     batch_size: int = 16
     group_size: int = 8
     max_new_tokens: int = 24
-    # The RL recipe from the sweep in the README ("What holds greedy accuracy still"): rollouts at T = 0.5 keep the
-    # training samples near the greedy mode, so greedy accuracy barely dips while the format is learnt and then rises
-    # (0.93 after 200 steps); at T = 1 every setting lost greedy accuracy for its first 50-100 steps.
-    rl_lr: float = 5e-5
-    rl_temperature: float = 0.5
+    # The RL recipe from the sweeps in the README ("What holds greedy accuracy still"): rollouts at T = 0.7 keep the
+    # training samples near the greedy mode, so greedy accuracy dips less while the format is learnt, and still train
+    # the tail that sampled accuracy at T = 1 needs; lr 1e-4 after a 25-update warm-up; about 400 steps.
+    rl_lr: float = 1e-4
+    rl_warmup_updates: int = 25
+    rl_temperature: float = 0.7
     rl_betas: tuple[float, float] = (0.9, 0.999)
     eval_samples: int = 4
     eval_temperature: float = 1.0  # held-out sampled accuracy at T = 1 whatever the training temperature
-    eval_every: int = 25
+    eval_every: int = 50
     max_num_gen_batches: int = 10
     mini_batch_size: int = 32  # responses per optimiser step: 4 updates per step of 16 x 8 (DAPO: 16 per step)
     ppo_epochs: int = 1
@@ -69,7 +74,8 @@ QUICK = DemoSettings(
     sft_steps=300,
     sft_lr=5e-3,
     rl_steps=3,
-    rl_time_budget_s=20.0,
+    rl_lane_budget_s=20.0,
+    rl_warmup_updates=5,
     batch_size=4,
     group_size=4,
     eval_samples=2,
@@ -151,7 +157,7 @@ def demo_config(preset: str, settings: DemoSettings, **overrides: Any) -> Any:
         "lr": settings.rl_lr,
         "temperature": settings.rl_temperature,
         "betas": settings.rl_betas,
-        "warmup_steps": 5,
+        "warmup_steps": settings.rl_warmup_updates,
         "weight_decay": 0.0,
         "max_num_gen_batches": settings.max_num_gen_batches,
         "mini_batch_size": settings.mini_batch_size,
@@ -176,8 +182,11 @@ def run_rl(
     references: list[str] | None = None,
     label: str | None = None,
     config_overrides: dict[str, Any] | None = None,
+    time_budget_s: float | None = None,
 ) -> dict[str, Any]:
-    """Train ``preset`` from the checkpoint in ``start_dir`` within the step and time budget; evaluate before/after.
+    """Train ``preset`` from the checkpoint in ``start_dir`` for ``settings.rl_steps`` steps or ``time_budget_s``
+    seconds of RL steps (default: the settings' lane budget), whichever ends first; evaluate before, every
+    ``settings.eval_every`` steps and after.
 
     ``reward`` / ``reward_kwargs`` replace the preset's reward (``pairwise`` with a reward-model folder); the judge reads
     ``questions`` and compares each response with its prompt's ``references`` (anchor solutions). Held-out accuracy
@@ -204,15 +213,13 @@ def run_rl(
     trainer = RLTrainer(
         model, tokenizer, config, train[0], train[1], out_dir=out_dir, questions=questions, references=references
     )
+    budget_s = settings.rl_lane_budget_s if time_budget_s is None else time_budget_s
     before = _evaluate(trainer, *heldout, settings)
     curve = [{"step": 0, **before}]
     started = time.perf_counter()
     eval_seconds = 0.0
     stopped = None
-    while (
-        trainer.step_count < settings.rl_steps
-        and time.perf_counter() - started - eval_seconds < settings.rl_time_budget_s
-    ):
+    while trainer.step_count < settings.rl_steps and time.perf_counter() - started - eval_seconds < budget_s:
         try:
             metrics = trainer.step()
         except DynamicSamplingError as exc:  # every group all right or all wrong: nothing left to learn from
@@ -441,10 +448,90 @@ def plot_heldout_curves(results: dict[str, dict[str, Any]], path: Path) -> None:
     plt.close(fig)
 
 
+@dataclass(frozen=True)
+class DemoRun:
+    """One RL run of the demo: its name, preset, whether the reward is the pairwise judge (else the preset's rule
+    reward) and the share of its lane's time budget it may use."""
+
+    label: str
+    preset: str
+    pairwise: bool = False
+    budget_share: float = 1.0
+
+
+def plan_lanes(settings: DemoSettings, with_pairwise: bool) -> list[list[DemoRun]]:
+    """The demo's RL runs in lanes, one process each, a lane's runs one after another: DAPO then GRPO with the rule
+    reward, and DAPO with the pairwise reward in a lane of its own (its steps cost about twice as much)."""
+    dapo = DemoRun("dapo", "dapo", budget_share=settings.first_run_share)
+    grpo = DemoRun("grpo", "grpo")
+    if not with_pairwise:
+        return [[dapo], [grpo]]
+    return [[dapo, grpo], [DemoRun("pairwise", "dapo", pairwise=True)]]
+
+
+def run_lane(lane: list[DemoRun], policy_dir: Path, out_dir: Path, settings: DemoSettings) -> dict[str, Any]:
+    """Run ``lane``'s runs one after another from the warm-up in ``policy_dir`` (a process of its own; one torch
+    thread); each run may use its share of what is left of the lane's time budget. Returns results by label."""
+    from transformers import AutoTokenizer
+
+    torch.set_num_threads(settings.threads)
+    start_dir = policy_dir / "warmup"
+    tokenizer = AutoTokenizer.from_pretrained(start_dir)
+    train = _problem_set(tokenizer, policy_dir / "problems_train.parquet")
+    heldout_set = _problem_set(tokenizer, policy_dir / "problems_heldout.parquet")
+    heldout = (heldout_set["prompts"], heldout_set["golds"])
+    rm_dir = out_dir.parent / "reward_models" / "pairwise_rm"
+    left = settings.rl_lane_budget_s
+    results: dict[str, Any] = {}
+    for run in lane:
+        judge: dict[str, Any] = {}
+        if run.pairwise:
+            print("RL with the dapo preset and reward=pairwise (the reward model against the reference solution)")
+            judge = {
+                "reward": "pairwise",
+                "reward_kwargs": {"model_path": str(rm_dir), "anchor": "reference", "device": "cpu"},
+                "questions": train["questions"],
+                "references": train["references"],
+                "label": "dapo+pairwise",
+            }
+        else:
+            print(f"RL with the {run.preset} preset", flush=True)
+        results[run.label] = run_rl(
+            run.preset,
+            start_dir,
+            out_dir / run.label,
+            (train["prompts"], train["golds"]),
+            heldout,
+            settings,
+            time_budget_s=run.budget_share * left,
+            **judge,
+        )
+        left = max(left - results[run.label]["rl_seconds"], 0.0)
+    return results
+
+
+def run_lanes(lanes: list[list[DemoRun]], policy_dir: Path, out_dir: Path, settings: DemoSettings) -> dict[str, Any]:
+    """Every lane in a process of its own (spawned: a fresh interpreter, no forked torch state), at the same time;
+    the results of all runs in plan order."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=len(lanes), mp_context=context) as pool:
+        futures = [pool.submit(run_lane, lane, policy_dir, out_dir, settings) for lane in lanes]
+        done = [future.result() for future in futures]
+    by_label = {label: result for lane_results in done for label, result in lane_results.items()}
+    order = [run.label for lane in lanes for run in lane]
+    return {label: by_label[label] for label in sorted(order, key=RUN_ORDER.index)}
+
+
+RUN_ORDER = ["dapo", "grpo", "pairwise"]
+
+
 def run_demo(out_dir: Path, quick: bool = False, settings: DemoSettings | None = None) -> dict[str, Any]:
     """From the shared warm-up (``out_dir/../policy``, made here when missing): DAPO and GRPO with the rule reward,
-    then DAPO with the pairwise reward model of the ``reward_models`` stage (``out_dir/../reward_models/pairwise_rm``,
-    when it is there), same start, same budget; returns the summary."""
+    and DAPO with the pairwise reward model of the ``reward_models`` stage (``out_dir/../reward_models/pairwise_rm``,
+    when it is there), same start, same recipe, in two processes (:func:`plan_lanes`); returns the summary."""
     settings = settings or (QUICK if quick else DemoSettings())
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -453,39 +540,13 @@ def run_demo(out_dir: Path, quick: bool = False, settings: DemoSettings | None =
     started = time.perf_counter()
     policy_dir = out_dir.parent / "policy"
     policy = prepare_policy(policy_dir, settings)
-    start_dir = policy_dir / "warmup"
-    from transformers import AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(start_dir)
-    train = _problem_set(tokenizer, policy_dir / "problems_train.parquet")
-    heldout_set = _problem_set(tokenizer, policy_dir / "problems_heldout.parquet")
-    heldout = (heldout_set["prompts"], heldout_set["golds"])
-    results = {}
-    for preset in ("dapo", "grpo"):
-        print(f"RL with the {preset} preset", flush=True)
-        results[preset] = run_rl(
-            preset, start_dir, out_dir / preset, (train["prompts"], train["golds"]), heldout, settings
-        )
     rm_dir = out_dir.parent / "reward_models" / "pairwise_rm"
-    if (rm_dir / "reward_model.json").exists():
-        print(
-            "RL with the dapo preset and reward=pairwise (the reward model against the reference solution)", flush=True
-        )
-        results["pairwise"] = run_rl(
-            "dapo",
-            start_dir,
-            out_dir / "pairwise",
-            (train["prompts"], train["golds"]),
-            heldout,
-            settings,
-            reward="pairwise",
-            reward_kwargs={"model_path": str(rm_dir), "anchor": "reference", "device": "cpu"},
-            questions=train["questions"],
-            references=train["references"],
-            label="dapo+pairwise",
-        )
-    else:
+    with_pairwise = (rm_dir / "reward_model.json").exists()
+    if not with_pairwise:
         print(f"no reward model at {rm_dir}: the pairwise-reward run is skipped (run the reward_models stage)")
+    lanes = plan_lanes(settings, with_pairwise)
+    print(f"RL runs in {len(lanes)} processes: " + "; ".join(" then ".join(r.label for r in lane) for lane in lanes))
+    results = run_lanes(lanes, policy_dir, out_dir, settings)
     plot_comparison(results, out_dir / "accuracy.png")
     plot_heldout_curves(
         {k: v for k, v in results.items() if k in ("dapo", "pairwise")}, out_dir / "heldout_dapo_vs_pairwise.png"
@@ -506,7 +567,8 @@ def run_demo(out_dir: Path, quick: bool = False, settings: DemoSettings | None =
         "model": policy["model"],
         "warmup": policy["warmup"],
         "warmup_reused": policy["reused"],
-        "heldout_problems": len(heldout[0]),
+        "heldout_problems": settings.heldout_problems,
+        "rl_lanes": [[run.label for run in lane] for lane in lanes],
         **{preset: {**result, **gains[preset]} for preset, result in results.items()},
         "gains_sampled_points": {preset: gain["gain_sampled_points"] for preset, gain in gains.items()},
         "plots": [

@@ -25,6 +25,10 @@ class RLConfig:
     group_size: int = 8  # responses per prompt
     max_new_tokens: int = 256
     temperature: float = 1.0
+    # Rollout temperature ramp: from ``temperature`` to ``temperature_final`` linearly over ``temperature_ramp_steps``
+    # steps (None: constant). The training log-probs of a step use that step's rollout temperature.
+    temperature_final: float | None = None
+    temperature_ramp_steps: int = 0
     top_p: float = 1.0
     sampler: str = "cached"  # "cached" (our KV-cached loop) | "hf" (transformers.generate, the reference)
     rollout_logprobs: bool = True  # old log-probs from the sampler (no second forward) when no critic needs a pass
@@ -106,9 +110,23 @@ class RLConfig:
             raise ValueError(f"advantage {self.advantage!r} needs a critic (critic='separate' or 'head')")
         if self.dynamic_sampling and self.group_size < 2:
             raise ValueError("dynamic sampling needs group_size >= 2")
+        if self.temperature <= 0 or (self.temperature_final is not None and self.temperature_final <= 0):
+            raise ValueError("temperature and temperature_final must be > 0")
+        if self.temperature_ramp_steps < 0:
+            raise ValueError("temperature_ramp_steps must be >= 0")
         if self.dual_clip is not None and self.dual_clip <= 1.0:
             raise ValueError("dual_clip must be > 1")
         return self
+
+    def rollout_temperature(self, step: int) -> float:
+        """The sampling temperature of RL step ``step`` (0-based): ``temperature``, moved linearly to
+        ``temperature_final`` over ``temperature_ramp_steps`` steps when that is set."""
+        if self.temperature_final is None:
+            return self.temperature
+        if self.temperature_ramp_steps <= 0:
+            return self.temperature_final
+        share = min(step / self.temperature_ramp_steps, 1.0)
+        return self.temperature + share * (self.temperature_final - self.temperature)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -50,6 +50,7 @@ METRIC_KEYS = (
     "nll_loss",
     "grad_norm",
     "lr",
+    "temperature",
     "num_samples",
     "num_gen_batches",
     "keep_rate",
@@ -175,6 +176,12 @@ class RLTrainer:
         self._rng = random.Random(config.seed)
 
     @property
+    def temperature(self) -> float:
+        """This step's rollout temperature (``RLConfig.rollout_temperature``), also the temperature of its training
+        log-probs."""
+        return self.config.rollout_temperature(self.step_count)
+
+    @property
     def verifier(self) -> Any:
         """The rule reward (``config.verifier``) that measures correctness where the training reward does not."""
         if self._verifier is None:
@@ -234,7 +241,7 @@ class RLTrainer:
                 list(golds),
                 group_size=group_size,
                 max_new_tokens=cfg.max_new_tokens,
-                temperature=cfg.temperature if temperature is None else temperature,
+                temperature=self.temperature if temperature is None else temperature,
                 top_p=cfg.top_p,
                 do_sample=do_sample,
                 add_special_tokens=self.add_special_tokens,
@@ -344,7 +351,7 @@ class RLTrainer:
                 forward_response(
                     self.policy,
                     batch,
-                    temperature=cfg.temperature,
+                    temperature=self.temperature,
                     with_hidden=shared_critic,
                     share_prompts=cfg.share_prompts,
                 )
@@ -354,7 +361,7 @@ class RLTrainer:
             if need_old and old_logp is None and old_out is not None:
                 old_logp = old_out["logp"]
             ref_logp = (
-                forward_response(self.ref, batch, temperature=cfg.temperature, share_prompts=cfg.share_prompts)["logp"]
+                forward_response(self.ref, batch, temperature=self.temperature, share_prompts=cfg.share_prompts)["logp"]
                 if self.ref
                 else None
             )
@@ -401,6 +408,7 @@ class RLTrainer:
                 for key, value in stats.items():
                     sums[key] = sums.get(key, 0.0) + value
         metrics.update({key: value / num_updates for key, value in sums.items()})
+        metrics["temperature"] = self.temperature
         self.step_count += 1
         metrics["step"] = self.step_count
         metrics["lr"] = self.optimizer.param_groups[0]["lr"]
@@ -431,7 +439,7 @@ class RLTrainer:
             out = forward_response(
                 self.policy,
                 batch,
-                temperature=cfg.temperature,
+                temperature=self.temperature,
                 with_entropy=True,
                 entropy_grad=cfg.entropy_coef > 0,
                 with_hidden=shared_head,
