@@ -42,7 +42,7 @@ class DemoSettings:
     # core, DAPO then GRPO in one lane and the pairwise-reward run (its steps also run the judge) in the other. A run
     # stops at ``rl_steps`` or when its lane's budget is spent; DAPO may use at most ``first_run_share`` of its lane's.
     rl_lane_budget_s: float = 420.0
-    first_run_share: float = 0.6
+    first_run_share: float = 0.5
     batch_size: int = 16
     group_size: int = 8
     max_new_tokens: int = 24
@@ -258,6 +258,9 @@ def run_rl(
     result = {"steps": trainer.step_count, "rl_seconds": round(rl_seconds, 1), "before": before, "after": after}
     result["eval_seconds"] = round(eval_seconds, 1)
     result["reward"] = config.reward
+    recipe_keys = ("temperature", "lr", "warmup_steps", "batch_size", "group_size", "mini_batch_size")
+    recipe_keys += ("dynamic_sampling", "eps_low", "eps_high", "loss_agg", "kl_coef")
+    result["recipe"] = {key: getattr(config, key) for key in recipe_keys}
     result["heldout_curve"] = curve
     disagreements = [m["reward_verifier_disagreement"] for m in trainer.history]
     if any(d is not None for d in disagreements):
@@ -457,13 +460,18 @@ class DemoRun:
     preset: str
     pairwise: bool = False
     budget_share: float = 1.0
+    overrides: tuple[tuple[str, Any], ...] = ()  # RLConfig fields set on top of the preset and the demo's recipe
 
 
 def plan_lanes(settings: DemoSettings, with_pairwise: bool) -> list[list[DemoRun]]:
     """The demo's RL runs in lanes, one process each, a lane's runs one after another: DAPO then GRPO with the rule
-    reward, and DAPO with the pairwise reward in a lane of its own (its steps cost about twice as much)."""
+    reward, and DAPO with the pairwise reward in a lane of its own (its steps cost about twice as much).
+
+    GRPO keeps its advantage, symmetric clip, sequence-mean loss and KL, and takes DAPO's dynamic sampling: without
+    it the groups whose responses are all right (most of them after 100 steps) fill half of each batch with zero
+    advantage, and plain GRPO stalls below DAPO (the README's sweep)."""
     dapo = DemoRun("dapo", "dapo", budget_share=settings.first_run_share)
-    grpo = DemoRun("grpo", "grpo")
+    grpo = DemoRun("grpo", "grpo", overrides=(("dynamic_sampling", True),))
     if not with_pairwise:
         return [[dapo], [grpo]]
     return [[dapo, grpo], [DemoRun("pairwise", "dapo", pairwise=True)]]
@@ -504,6 +512,7 @@ def run_lane(lane: list[DemoRun], policy_dir: Path, out_dir: Path, settings: Dem
             heldout,
             settings,
             time_budget_s=run.budget_share * left,
+            config_overrides=dict(run.overrides),
             **judge,
         )
         left = max(left - results[run.label]["rl_seconds"], 0.0)
