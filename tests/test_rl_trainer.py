@@ -238,6 +238,37 @@ def test_temperature_ramp_sets_each_steps_rollout_and_training_temperature(coin_
     assert not torch.allclose(sampled, at_start, atol=1e-2)
 
 
+def test_skip_zero_variance_passes_over_prompts_whose_last_group_had_no_signal(coin_model) -> None:
+    """Pre-rollout filtering: after a draw, exactly the prompts whose group came out all right or all wrong are
+    recorded, and while the skip probability is near 1 later draws pass over them and only them."""
+    from mathreward.rl.trainer import _verdict_or_score
+
+    folder, prompts, golds = coin_model
+    with pytest.raises(ValueError, match="skip_zero_variance"):
+        build_config("dapo", skip_zero_variance=1.0)
+    model, tok = _load(folder)
+    options = {"batch_size": 4, "group_size": 4, "max_new_tokens": 6, "max_num_gen_batches": 50, "device": "cpu"}
+    plain = RLTrainer(model, tok, build_config("dapo", **options), prompts, golds)
+    plain._draw_groups(len(prompts), [])
+    assert plain._zero_variance == set()  # off by default: no bookkeeping
+    trainer = RLTrainer(model, tok, build_config("dapo", skip_zero_variance=0.999999, **options), prompts, golds)
+    drawn: list[list[int]] = []
+    original = trainer._next_prompts
+    trainer._next_prompts = lambda count: drawn.append(original(count)) or drawn[-1]
+    torch.manual_seed(0)
+    groups = trainer._draw_groups(len(prompts), [])
+    indices = drawn[-1]
+    assert sorted(indices) == list(range(len(prompts)))  # nothing recorded yet: a whole pass, nothing skipped
+    uniform = {indices[g[0].group] for g in groups if len({_verdict_or_score(s) for s in g}) == 1}
+    assert 0 < len(uniform) < len(prompts)  # coin flips in groups of 4: some groups agree, most do not
+    assert trainer._zero_variance == uniform
+    later = original(2 * (len(prompts) - len(uniform)))
+    assert set(later) == set(range(len(prompts))) - uniform  # two passes over the rest, the recorded ones skipped
+    assert trainer._skipped == 2 * len(uniform)
+    record = trainer.step()
+    assert record["prompts_skipped"] == trainer._skipped and record["num_samples"] == 16
+
+
 def test_evaluate_splits_format_from_correctness(coin_model) -> None:
     """Held-out evaluation reports accuracy, no-answer rate and accuracy among answered responses, consistently."""
     folder, prompts, golds = coin_model

@@ -34,6 +34,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--ppo-epochs", type=int, help="passes over each batch")
     train.add_argument("--mini-batch-size", type=int, help="responses per optimiser step")
     train.add_argument("--max-num-gen-batches", type=int, help="dynamic sampling draw limit (0 = unlimited)")
+    train.add_argument(
+        "--skip-zero-variance", type=float, help="skip prompts whose last group was all right/wrong, this often"
+    )
     train.add_argument("--value-pretrain-steps", type=int, help="critic pretraining steps (VC-PPO / VAPO)")
     train.add_argument("--reward", help="reward name from the rewards registry (default: the preset's)")
     train.add_argument("--reward-model", help="pairwise reward model folder (--reward pairwise, preset pairwise-ppo)")
@@ -190,6 +193,7 @@ def run(args: argparse.Namespace) -> int:
             ppo_epochs=args.ppo_epochs,
             mini_batch_size=args.mini_batch_size,
             max_num_gen_batches=args.max_num_gen_batches,
+            skip_zero_variance=args.skip_zero_variance,
             value_pretrain_steps=args.value_pretrain_steps,
             reward=args.reward,
             reward_kwargs=reward_kwargs,

@@ -62,6 +62,10 @@ class RLConfig:
     # DAPO dynamic sampling
     dynamic_sampling: bool = False
     max_num_gen_batches: int = 10  # 0 = unlimited
+    # Pre-rollout filtering (as GRESO, arXiv 2506.02177): a prompt whose last group was all right or all wrong (zero
+    # advantage, dropped by dynamic sampling) is skipped with this probability when it comes up again, so late steps
+    # spend their generation on prompts that still teach something. 0 = off; < 1 so every prompt keeps a chance.
+    skip_zero_variance: float = 0.0
     # critic
     critic: str = "none"  # "none" | "separate" (copy of the initial policy + linear head) | "head" (head on the policy)
     value_coef: float = 0.5
@@ -112,6 +116,8 @@ class RLConfig:
             raise ValueError("dynamic sampling needs group_size >= 2")
         if self.temperature <= 0 or (self.temperature_final is not None and self.temperature_final <= 0):
             raise ValueError("temperature and temperature_final must be > 0")
+        if not 0.0 <= self.skip_zero_variance < 1.0:
+            raise ValueError("skip_zero_variance must be in [0, 1)")
         if self.temperature_ramp_steps < 0:
             raise ValueError("temperature_ramp_steps must be >= 0")
         if self.dual_clip is not None and self.dual_clip <= 1.0:

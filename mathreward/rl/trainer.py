@@ -54,6 +54,7 @@ METRIC_KEYS = (
     "num_samples",
     "num_gen_batches",
     "keep_rate",
+    "prompts_skipped",
     "step_time",
     "rollout_time",
 )
@@ -174,6 +175,8 @@ class RLTrainer:
         self.step_count = 0
         self._order: list[int] = []
         self._rng = random.Random(config.seed)
+        self._zero_variance: set[int] = set()  # prompts whose last group was all right or all wrong
+        self._skipped = 0  # prompts passed over by skip_zero_variance since the last step
 
     @property
     def temperature(self) -> float:
@@ -207,13 +210,29 @@ class RLTrainer:
     # ------------------------------------------------------------------------------------------------ rollout
 
     def _next_prompts(self, count: int) -> list[int]:
+        """The next ``count`` prompt indices of a shuffled pass over the prompts; with ``skip_zero_variance`` a prompt
+        whose last group had zero variance is passed over with that probability (it stays recorded)."""
         picked = []
+        skip = self.config.skip_zero_variance
         while len(picked) < count:
             if not self._order:
                 self._order = list(range(len(self.prompts)))
                 self._rng.shuffle(self._order)
-            picked.append(self._order.pop())
+            index = self._order.pop()
+            if skip and index in self._zero_variance and self._rng.random() < skip:
+                self._skipped += 1
+                continue
+            picked.append(index)
         return picked
+
+    def _record_variance(self, indices: list[int], groups: list[list[Sample]]) -> None:
+        """Remember which of the drawn prompts (``indices``, by each group's position) got a zero-variance group."""
+        for group in groups:
+            index = indices[group[0].group]
+            if len({_verdict_or_score(s) for s in group}) == 1:
+                self._zero_variance.add(index)
+            else:
+                self._zero_variance.discard(index)
 
     def generate(
         self,
@@ -288,12 +307,15 @@ class RLTrainer:
         groups: dict[int, list[Sample]] = {}
         for sample in samples:
             groups.setdefault(sample.group, []).append(sample)
+        if self.config.skip_zero_variance:
+            self._record_variance(indices, list(groups.values()))
         return list(groups.values())
 
     def collect(self) -> tuple[list[Sample], dict[str, Any]]:
         """One step's training samples (exactly ``batch_size`` prompt groups) and rollout metrics."""
         cfg = self.config
         generated: list[Sample] = []
+        self._skipped = 0
         if cfg.dynamic_sampling:
             result = dynamic_sample(
                 lambda: self._draw_groups(cfg.gen_batch_size or cfg.batch_size, generated),
@@ -317,6 +339,7 @@ class RLTrainer:
             "num_samples": len(samples),
             "num_gen_batches": draws,
             "keep_rate": keep_rate,
+            "prompts_skipped": self._skipped,
         }
         return samples, metrics
 
