@@ -27,7 +27,7 @@ def test_quick_demo_chain_shares_the_warmup_and_reports_every_key(tmp_path) -> N
     summary = json.loads((out / "summary.json").read_text())
     assert list(summary) == ["policy", "reward_models", "rl"]  # the policy stage is pulled in, in order
     assert summary["rl"]["warmup_reused"] is True  # made once by the policy stage, reused by the RL stage
-    assert summary["rl"]["rl_lanes"] == [["dapo", "grpo"], ["pairwise"]]  # two processes, the judge run alone
+    assert summary["rl"]["rl_runs_at_once"] == ["dapo", "grpo", "pairwise"]  # one process each
     rm = summary["reward_models"]
     assert rm["policy"] == str(out / "policy" / "warmup")
     for key in ("pairwise_accuracy", "bt_accuracy", "position_consistency"):

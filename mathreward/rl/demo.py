@@ -38,11 +38,10 @@ class DemoSettings:
     wrong_rate: float = 0.2
     format_error_rate: float = 0.4
     rl_steps: int = 400
-    # Wall-time budget of RL steps (held-out evaluations not counted) per lane: the runs go in two processes, one per
-    # core, DAPO then GRPO in one lane and the pairwise-reward run (its steps also run the judge) in the other. A run
-    # stops at ``rl_steps`` or when its lane's budget is spent; DAPO may use at most ``first_run_share`` of its lane's.
-    rl_lane_budget_s: float = 420.0
-    first_run_share: float = 0.5
+    # Wall-time budget of each run's RL steps (held-out evaluations not counted): a run stops at ``rl_steps`` or when
+    # it is spent. The runs go at the same time, one process each: on 2 cores the three share both cores, so none
+    # waits for another.
+    rl_time_budget_s: float = 420.0
     batch_size: int = 16
     group_size: int = 8
     max_new_tokens: int = 24
@@ -77,7 +76,7 @@ QUICK = DemoSettings(
     sft_steps=300,
     sft_lr=5e-3,
     rl_steps=3,
-    rl_lane_budget_s=20.0,
+    rl_time_budget_s=20.0,
     rl_warmup_updates=5,
     batch_size=4,
     group_size=4,
@@ -189,7 +188,7 @@ def run_rl(
     time_budget_s: float | None = None,
 ) -> dict[str, Any]:
     """Train ``preset`` from the checkpoint in ``start_dir`` for ``settings.rl_steps`` steps or ``time_budget_s``
-    seconds of RL steps (default: the settings' lane budget), whichever ends first; evaluate before, every
+    seconds of RL steps (default: ``settings.rl_time_budget_s``), whichever ends first; evaluate before, every
     ``settings.eval_every`` steps and after.
 
     ``reward`` / ``reward_kwargs`` replace the preset's reward (``pairwise`` with a reward-model folder); the judge reads
@@ -217,7 +216,7 @@ def run_rl(
     trainer = RLTrainer(
         model, tokenizer, config, train[0], train[1], out_dir=out_dir, questions=questions, references=references
     )
-    budget_s = settings.rl_lane_budget_s if time_budget_s is None else time_budget_s
+    budget_s = settings.rl_time_budget_s if time_budget_s is None else time_budget_s
     before = _evaluate(trainer, *heldout, settings)
     curve = [{"step": 0, **before}]
     started = time.perf_counter()
@@ -458,32 +457,30 @@ def plot_heldout_curves(results: dict[str, dict[str, Any]], path: Path) -> None:
 @dataclass(frozen=True)
 class DemoRun:
     """One RL run of the demo: its name, preset, whether the reward is the pairwise judge (else the preset's rule
-    reward) and the share of its lane's time budget it may use."""
+    reward) and the ``RLConfig`` fields it sets on top of the preset and the demo's recipe."""
 
     label: str
     preset: str
     pairwise: bool = False
-    budget_share: float = 1.0
-    overrides: tuple[tuple[str, Any], ...] = ()  # RLConfig fields set on top of the preset and the demo's recipe
+    overrides: tuple[tuple[str, Any], ...] = ()
 
 
-def plan_lanes(settings: DemoSettings, with_pairwise: bool) -> list[list[DemoRun]]:
-    """The demo's RL runs in lanes, one process each, a lane's runs one after another: DAPO then GRPO with the rule
-    reward, and DAPO with the pairwise reward in a lane of its own (its steps cost about twice as much).
+def plan_runs(with_pairwise: bool) -> list[DemoRun]:
+    """The demo's RL runs: DAPO and GRPO with the rule reward, and DAPO with the pairwise reward when there is a
+    reward model.
 
     GRPO keeps its advantage, symmetric clip, sequence-mean loss and KL, and takes DAPO's dynamic sampling: without
     it the groups whose responses are all right (most of them after 100 steps) fill half of each batch with zero
     advantage, and plain GRPO stalls below DAPO (the README's sweep)."""
-    dapo = DemoRun("dapo", "dapo", budget_share=settings.first_run_share)
-    grpo = DemoRun("grpo", "grpo", overrides=(("dynamic_sampling", True),))
-    if not with_pairwise:
-        return [[dapo], [grpo]]
-    return [[dapo, grpo], [DemoRun("pairwise", "dapo", pairwise=True)]]
+    runs = [DemoRun("dapo", "dapo"), DemoRun("grpo", "grpo", overrides=(("dynamic_sampling", True),))]
+    if with_pairwise:
+        runs.append(DemoRun("pairwise", "dapo", pairwise=True))
+    return runs
 
 
-def run_lane(lane: list[DemoRun], policy_dir: Path, out_dir: Path, settings: DemoSettings) -> dict[str, Any]:
-    """Run ``lane``'s runs one after another from the warm-up in ``policy_dir`` (a process of its own; one torch
-    thread); each run may use its share of what is left of the lane's time budget. Returns results by label."""
+def run_one(run: DemoRun, policy_dir: Path, out_dir: Path, settings: DemoSettings) -> dict[str, Any]:
+    """``run`` from the warm-up in ``policy_dir``, in a process of its own with one torch thread (see
+    :func:`run_rl`); the pairwise judge is ``out_dir/../reward_models/pairwise_rm``."""
     from transformers import AutoTokenizer
 
     torch.set_num_threads(settings.threads)
@@ -491,60 +488,44 @@ def run_lane(lane: list[DemoRun], policy_dir: Path, out_dir: Path, settings: Dem
     tokenizer = AutoTokenizer.from_pretrained(start_dir)
     train = _problem_set(tokenizer, policy_dir / "problems_train.parquet")
     heldout_set = _problem_set(tokenizer, policy_dir / "problems_heldout.parquet")
-    heldout = (heldout_set["prompts"], heldout_set["golds"])
-    rm_dir = out_dir.parent / "reward_models" / "pairwise_rm"
-    left = settings.rl_lane_budget_s
-    results: dict[str, Any] = {}
-    for run in lane:
-        judge: dict[str, Any] = {}
-        if run.pairwise:
-            print("RL with the dapo preset and reward=pairwise (the reward model against the reference solution)")
-            judge = {
-                "reward": "pairwise",
-                "reward_kwargs": {"model_path": str(rm_dir), "anchor": "reference", "device": "cpu"},
-                "questions": train["questions"],
-                "references": train["references"],
-                "label": "dapo+pairwise",
-            }
-        else:
-            print(f"RL with the {run.preset} preset", flush=True)
-        results[run.label] = run_rl(
-            run.preset,
-            start_dir,
-            out_dir / run.label,
-            (train["prompts"], train["golds"]),
-            heldout,
-            settings,
-            time_budget_s=run.budget_share * left,
-            config_overrides=dict(run.overrides),
-            **judge,
-        )
-        left = max(left - results[run.label]["rl_seconds"], 0.0)
-    return results
+    judge: dict[str, Any] = {}
+    if run.pairwise:
+        rm_dir = out_dir.parent / "reward_models" / "pairwise_rm"
+        judge = {
+            "reward": "pairwise",
+            "reward_kwargs": {"model_path": str(rm_dir), "anchor": "reference", "device": "cpu"},
+            "questions": train["questions"],
+            "references": train["references"],
+            "label": "dapo+pairwise",
+        }
+    return run_rl(
+        run.preset,
+        start_dir,
+        out_dir / run.label,
+        (train["prompts"], train["golds"]),
+        (heldout_set["prompts"], heldout_set["golds"]),
+        settings,
+        config_overrides=dict(run.overrides),
+        **judge,
+    )
 
 
-def run_lanes(lanes: list[list[DemoRun]], policy_dir: Path, out_dir: Path, settings: DemoSettings) -> dict[str, Any]:
-    """Every lane in a process of its own (spawned: a fresh interpreter, no forked torch state), at the same time;
-    the results of all runs in plan order."""
+def run_all(runs: list[DemoRun], policy_dir: Path, out_dir: Path, settings: DemoSettings) -> dict[str, Any]:
+    """Every run at the same time, each in a process of its own (spawned: a fresh interpreter, no forked torch
+    state); on fewer cores than runs they share the cores. Results by label, in ``runs`` order."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=len(lanes), mp_context=context) as pool:
-        futures = [pool.submit(run_lane, lane, policy_dir, out_dir, settings) for lane in lanes]
-        done = [future.result() for future in futures]
-    by_label = {label: result for lane_results in done for label, result in lane_results.items()}
-    order = [run.label for lane in lanes for run in lane]
-    return {label: by_label[label] for label in sorted(order, key=RUN_ORDER.index)}
-
-
-RUN_ORDER = ["dapo", "grpo", "pairwise"]
+    with ProcessPoolExecutor(max_workers=len(runs), mp_context=context) as pool:
+        futures = [pool.submit(run_one, run, policy_dir, out_dir, settings) for run in runs]
+        return {run.label: future.result() for run, future in zip(runs, futures, strict=True)}
 
 
 def run_demo(out_dir: Path, quick: bool = False, settings: DemoSettings | None = None) -> dict[str, Any]:
     """From the shared warm-up (``out_dir/../policy``, made here when missing): DAPO and GRPO with the rule reward,
     and DAPO with the pairwise reward model of the ``reward_models`` stage (``out_dir/../reward_models/pairwise_rm``,
-    when it is there), same start, same recipe, in two processes (:func:`plan_lanes`); returns the summary."""
+    when it is there), same start, same recipe, at the same time (:func:`run_all`); returns the summary."""
     settings = settings or (QUICK if quick else DemoSettings())
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -557,9 +538,9 @@ def run_demo(out_dir: Path, quick: bool = False, settings: DemoSettings | None =
     with_pairwise = (rm_dir / "reward_model.json").exists()
     if not with_pairwise:
         print(f"no reward model at {rm_dir}: the pairwise-reward run is skipped (run the reward_models stage)")
-    lanes = plan_lanes(settings, with_pairwise)
-    print(f"RL runs in {len(lanes)} processes: " + "; ".join(" then ".join(r.label for r in lane) for lane in lanes))
-    results = run_lanes(lanes, policy_dir, out_dir, settings)
+    runs = plan_runs(with_pairwise)
+    print(f"RL: {', '.join(run.label for run in runs)} at the same time, one process each", flush=True)
+    results = run_all(runs, policy_dir, out_dir, settings)
     plot_comparison(results, out_dir / "accuracy.png")
     plot_heldout_curves(
         {k: v for k, v in results.items() if k in ("dapo", "pairwise")}, out_dir / "heldout_dapo_vs_pairwise.png"
@@ -581,7 +562,7 @@ def run_demo(out_dir: Path, quick: bool = False, settings: DemoSettings | None =
         "warmup": policy["warmup"],
         "warmup_reused": policy["reused"],
         "heldout_problems": settings.heldout_problems,
-        "rl_lanes": [[run.label for run in lane] for lane in lanes],
+        "rl_runs_at_once": [run.label for run in runs],
         **{preset: {**result, **gains[preset]} for preset, result in results.items()},
         "gains_sampled_points": {preset: gain["gain_sampled_points"] for preset, gain in gains.items()},
         "plots": [
