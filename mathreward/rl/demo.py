@@ -55,7 +55,7 @@ class DemoSettings:
     eval_samples: int = 4
     eval_temperature: float = 1.0  # held-out sampled accuracy at T = 1 whatever the training temperature
     eval_every: int = 50
-    max_num_gen_batches: int = 10
+    max_num_gen_batches: int = 20  # late steps need 4-6 draws of 16 prompts; 10 stopped a run at step 352
     # Late in a run most prompts come back all right: pass over those whose last group had no signal 9 times in 10
     # (pre-rollout filtering), so a step needs 1-2 generation draws instead of 5-10.
     skip_zero_variance: float = 0.9
