@@ -109,32 +109,38 @@ def sample_tokens(
         cache.batch_repeat_interleave(group_size)
         mask, positions = mask.repeat_interleave(group_size, 0), positions.repeat_interleave(group_size, 0)
         logits = logits.repeat_interleave(group_size, 0)
-    next_position = positions[:, -1:] + 1
+    # position of each row's token at every step (rows that leave the batch leave this table too)
+    step_positions = positions[:, -1:] + 1 + torch.arange(max_new_tokens, device=device)
     rows = torch.arange(batch, device=device)  # original row of each row still in the batch
     finished = torch.zeros(batch, dtype=torch.bool, device=device)  # (drop_finished=False) rows past their EOS
     lean = lean_decode and llama_decode.supports(model)
     decoder = llama_decode.LlamaDecoder(model, cache, mask, max_new_tokens) if lean else None
     drop = drop_finished and (decoder is not None or _can_drop_rows(cache))
+    whole = True  # (drop) every row is still in the batch
+    draw_from = None  # (drop, once rows left) the whole batch's distributions: rows that left keep a stale one
     steps = 0
     for step in range(max_new_tokens):
         logits = logits.float()
-        scores = logits / temperature if do_sample and temperature != 1.0 else logits
-        logp_all = torch.log_softmax(logits / temperature if temperature != 1.0 else logits, dim=-1)
+        scaled = logits / temperature if temperature != 1.0 else logits
+        logp_all = torch.log_softmax(scaled, dim=-1)
         if do_sample:
-            probs = top_p_filter(scores, top_p).softmax(dim=-1)
-            if rows.numel() < batch:  # draw for the whole original batch: the random stream of generate
-                full = torch.ones((batch, probs.shape[-1]), dtype=probs.dtype, device=device)
-                full[rows] = probs
-                chosen = torch.multinomial(full, num_samples=1).squeeze(1)[rows]
+            probs = top_p_filter(scaled, top_p).softmax(dim=-1)
+            if not whole:  # draw for the whole original batch: the random stream of generate
+                assert draw_from is not None
+                chosen = torch.multinomial(draw_from.index_copy_(0, rows, probs), num_samples=1).squeeze(1)[rows]
             else:
                 chosen = torch.multinomial(probs, num_samples=1).squeeze(1)
         else:
-            chosen = scores.argmax(dim=-1)
+            chosen = logits.argmax(dim=-1)
         picked = logp_all.gather(1, chosen[:, None]).squeeze(1)
         if drop:  # every row in the batch is running
-            tokens_out[rows, step] = chosen
-            logp_out[rows, step] = picked
-            ended = torch.isin(chosen, eos)
+            if whole:
+                tokens_out[:, step] = chosen
+                logp_out[:, step] = picked
+            else:
+                tokens_out[rows, step] = chosen
+                logp_out[rows, step] = picked
+            ended = chosen == eos_ids[0] if len(eos_ids) == 1 else torch.isin(chosen, eos)
         else:  # rows past their EOS are fed (and keep) the pad token
             chosen = chosen.masked_fill(finished, pad_id)
             tokens_out[:, step] = chosen
@@ -142,22 +148,26 @@ def sample_tokens(
             ended = torch.isin(chosen, eos) & ~finished
         steps = step + 1
         if drop:
-            keep = ~ended
-            if not bool(keep.any()):
+            count = int(ended.sum())
+            if count == rows.numel():
                 break
-            if not bool(keep.all()):
-                index = keep.nonzero().squeeze(1)
+            if count:
+                index = (~ended).nonzero().squeeze(1)
                 if decoder is not None:
                     decoder.select(index)
                 else:
                     cache.batch_select_indices(index)
-                rows, mask, next_position, chosen = rows[index], mask[index], next_position[index], chosen[index]
+                rows, mask, step_positions, chosen = rows[index], mask[index], step_positions[index], chosen[index]
+                if whole and do_sample:
+                    draw_from = torch.ones((batch, logits.shape[-1]), dtype=torch.float32, device=device)
+                whole = False
         else:
             finished = finished | ended
             if bool(finished.all()):
                 break
         if step + 1 == max_new_tokens:
             break
+        next_position = step_positions[:, step : step + 1]
         if decoder is not None:
             logits = decoder.step(chosen, next_position)
         else:
@@ -170,5 +180,4 @@ def sample_tokens(
                 **{cache_arg: cache},
             )
             logits = output.logits[:, -1, :]
-        next_position = next_position + 1
     return Generated(tokens_out[:, :steps], logp_out[:, :steps])

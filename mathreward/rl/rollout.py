@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from mathreward.rl import shared_prefix
+from mathreward.rl import llama_train, shared_prefix
 from mathreward.rl.generation import sample_tokens
 
 SAMPLERS = ("cached", "hf")
@@ -205,7 +205,12 @@ def forward_response(
     prompt_of_row = None
     if share_prompts:
         prompt_of_row = shared_prefix.distinct_prompts(batch.input_ids, batch.attention_mask, batch.prompt_len)
-    if prompt_of_row is not None and shared_prefix.worth_sharing(prompt_of_row):
+    hidden = None
+    if prompt_of_row is not None and not with_hidden and llama_train.supports(model):
+        logits = llama_train.response_logits(
+            model, batch.input_ids, batch.attention_mask, batch.position_ids, batch.prompt_len, prompt_of_row
+        )
+    elif prompt_of_row is not None and shared_prefix.worth_sharing(prompt_of_row):
         logits, hidden = shared_prefix.response_logits(
             model,
             batch.input_ids,

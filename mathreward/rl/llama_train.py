@@ -1,0 +1,166 @@
+"""A lean shared-prompt training forward for Llama-architecture causal LMs (the policy update's forward).
+
+The same arithmetic as ``transformers``' Llama forward on the trainer's layout (left-padded prompts, right-padded
+responses), without its per-call machinery (mask and cache objects, output classes, hooks), and in fewer operations:
+the query/key/value projections (and gate/up) are one product on weights concatenated in the graph, with the RMSNorm
+weight and the attention scale folded in; queries and keys get the rotary embedding together from a table; attention
+is ``F.scaled_dot_product_attention``. As :mod:`mathreward.rl.shared_prefix`, each distinct prompt runs once and its
+keys/values are indexed out to the rows that share it (the indexing's backward sums the rows' gradients), and the
+output head runs once over the response positions. Logits, and so losses and every parameter's gradient, are those of
+the model's own forward up to float rounding (``tests/test_rl_lean_llama.py``). Other architectures, dropout in
+attention, or rotary variants whose table depends on the sequence length keep the model's own forward.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from mathreward.rl.llama_decode import _ROPE_TYPES, rms_normalize
+
+
+def supports(model: Any) -> bool:
+    """True for a Llama-architecture model this forward reproduces (in train or eval mode)."""
+    config = getattr(model, "config", None)
+    inner = getattr(model, "model", None)
+    rotary = getattr(inner, "rotary_emb", None)
+    return (
+        getattr(config, "model_type", None) == "llama"
+        and inner is not None
+        and rotary is not None
+        and getattr(rotary, "rope_type", "default") in _ROPE_TYPES
+        and hasattr(getattr(inner, "norm", None), "variance_epsilon")
+        and hasattr(model, "lm_head")
+        and not (model.training and getattr(config, "attention_dropout", 0.0))
+    )
+
+
+def _rotary_tables(model: Any, positions: torch.Tensor, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+    """cos and signed sin [*positions.shape, 1, D] so that rotary(x) = x * cos + flip_halves(x) * sin (the sign of
+    ``rotate_half`` folded into the sine)."""
+    inner = model.model
+    reach = int(positions.max()) + 1
+    cos, sin = inner.rotary_emb(inner.embed_tokens.weight[:1, None].to(dtype), torch.arange(reach)[None].to(positions))
+    half = sin.shape[-1] // 2
+    sin = torch.cat([-sin[0, :, :half], sin[0, :, half:]], dim=-1)
+    return cos[0][positions].unsqueeze(-2), sin[positions].unsqueeze(-2)
+
+
+def _flip_halves(x: torch.Tensor) -> torch.Tensor:
+    return x.unflatten(-1, (2, -1)).flip(-2).flatten(-2)
+
+
+class _Weights:
+    """A layer's weights for one forward: the RMSNorm weights and the attention scale folded into the fused
+    projections (differentiable: the products and concatenations are part of the graph)."""
+
+    def __init__(self, layer: Any) -> None:
+        attn, mlp = layer.self_attn, layer.mlp
+        self.dim = attn.head_dim
+        self.heads = attn.q_proj.weight.shape[0] // self.dim
+        self.kv_heads = attn.k_proj.weight.shape[0] // self.dim
+        self.eps1 = _eps(layer.input_layernorm)
+        self.eps2 = _eps(layer.post_attention_layernorm)
+        q, k, v = attn.q_proj, attn.k_proj, attn.v_proj
+        self.qkv = torch.cat([q.weight * attn.scaling, k.weight, v.weight]) * layer.input_layernorm.weight
+        self.qkv_bias = (
+            torch.cat([_bias(q) * attn.scaling, _bias(k), _bias(v)])
+            if any(m.bias is not None for m in (q, k, v))
+            else None
+        )
+        self.o, self.o_bias = attn.o_proj.weight, attn.o_proj.bias
+        gate, up = mlp.gate_proj, mlp.up_proj
+        self.gate_up = torch.cat([gate.weight, up.weight]) * layer.post_attention_layernorm.weight
+        self.gate_up_bias = (
+            torch.cat([_bias(gate), _bias(up)]) if gate.bias is not None or up.bias is not None else None
+        )
+        self.down, self.down_bias = mlp.down_proj.weight, mlp.down_proj.bias
+        self.act = mlp.act_fn
+
+
+def _bias(linear: Any) -> torch.Tensor:
+    return linear.bias if linear.bias is not None else linear.weight.new_zeros(linear.weight.shape[0])
+
+
+def _eps(norm: Any) -> torch.Tensor:
+    return torch.tensor(norm.variance_epsilon, dtype=torch.float32, device=norm.weight.device)
+
+
+def _layer(
+    w: _Weights,
+    hidden: torch.Tensor,
+    cos: torch.Tensor,
+    sin: torch.Tensor,
+    mask: torch.Tensor,
+    past: tuple[torch.Tensor, torch.Tensor] | None,
+) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+    """One decoder layer over ``hidden`` [B, L, H]; ``past`` keys/values [B, kv_heads, P, D] come before these
+    positions. Returns the new hidden states and this pass's keys/values."""
+    batch, length, _ = hidden.shape
+    heads, kv_heads, dim = w.heads, w.kv_heads, w.dim
+    qkv = F.linear(rms_normalize(hidden, w.eps1), w.qkv, w.qkv_bias).view(batch, length, heads + 2 * kv_heads, dim)
+    qk = qkv[:, :, : heads + kv_heads]
+    qk = qk * cos + _flip_halves(qk) * sin
+    q = qk[:, :, :heads].transpose(1, 2)
+    k = qk[:, :, heads:].transpose(1, 2)
+    v = qkv[:, :, heads + kv_heads :].transpose(1, 2)
+    keys, values = k, v
+    if past is not None:
+        keys, values = torch.cat([past[0], k], dim=2), torch.cat([past[1], v], dim=2)
+    if heads != kv_heads:
+        keys = keys.repeat_interleave(heads // kv_heads, dim=1)
+        values = values.repeat_interleave(heads // kv_heads, dim=1)
+    out = F.scaled_dot_product_attention(q, keys, values, attn_mask=mask, scale=1.0)  # the scale is in the weights
+    hidden = hidden + F.linear(out.transpose(1, 2).reshape(batch, length, heads * dim), w.o, w.o_bias)
+    gate, up = F.linear(rms_normalize(hidden, w.eps2), w.gate_up, w.gate_up_bias).chunk(2, dim=-1)
+    hidden = hidden + F.linear(w.act(gate) * up, w.down, w.down_bias)
+    return hidden, (k, v)
+
+
+def response_logits(
+    model: Any,
+    input_ids: torch.Tensor,
+    attention_mask: torch.Tensor,
+    position_ids: torch.Tensor,
+    prompt_len: int,
+    prompt_of_row: torch.Tensor,
+) -> torch.Tensor:
+    """Logits [N, T, V] predicting each of the T response columns (columns ``prompt_len`` on), as
+    :func:`mathreward.rl.shared_prefix.response_logits`; ``prompt_of_row`` maps each row to its distinct prompt."""
+    inner = model.model
+    count = int(prompt_of_row.max()) + 1
+    rows = prompt_of_row.numel()
+    first = torch.full((count,), rows, dtype=torch.long, device=prompt_of_row.device)
+    first = first.scatter_reduce(0, prompt_of_row, torch.arange(rows, device=first.device), "amin")
+    weight = inner.embed_tokens.weight
+    cos, sin = _rotary_tables(model, position_ids, weight.dtype)
+    prompt_valid = attention_mask[:, :prompt_len].bool()
+    # prompt pass: causal over its valid tokens; a padding query sees itself only (its output is never read)
+    causal = torch.ones((prompt_len, prompt_len), dtype=torch.bool, device=input_ids.device).tril()
+    eye = torch.eye(prompt_len, dtype=torch.bool, device=input_ids.device)
+    prompt_mask = (causal & prompt_valid[first][:, None, None, :]) | eye
+    # response pass: every valid prompt key, then causal over the response (its padding only follows a response)
+    response_len = input_ids.shape[1] - prompt_len
+    response_causal = torch.ones((response_len, response_len), dtype=torch.bool, device=input_ids.device).tril()
+    response_mask = torch.cat(
+        [
+            prompt_valid[:, None, None, :].expand(-1, 1, response_len, -1),
+            response_causal[None, None].expand(rows, 1, -1, -1),
+        ],
+        dim=-1,
+    )
+    layers = [_Weights(layer) for layer in inner.layers]
+    prompt_hidden = F.embedding(input_ids[first, :prompt_len], weight)
+    hidden = F.embedding(input_ids[:, prompt_len:], weight)
+    prompt_cos, prompt_sin = cos[first, :prompt_len], sin[first, :prompt_len]
+    response_cos, response_sin = cos[:, prompt_len:], sin[:, prompt_len:]
+    for w in layers:
+        prompt_hidden, (keys, values) = _layer(w, prompt_hidden, prompt_cos, prompt_sin, prompt_mask, None)
+        past = (keys.index_select(0, prompt_of_row), values.index_select(0, prompt_of_row))
+        hidden, _ = _layer(w, hidden, response_cos, response_sin, response_mask, past)
+    # the prompt's last column predicts response token 0; response column j predicts token j + 1
+    final = torch.cat([prompt_hidden[:, -1:].index_select(0, prompt_of_row), hidden[:, :-1]], dim=1)
+    final = rms_normalize(final, _eps(inner.norm)) * inner.norm.weight
+    return F.linear(final, model.lm_head.weight, model.lm_head.bias)
