@@ -1,0 +1,158 @@
+"""The lean Llama paths equal ``transformers``' Llama forward on seeded tiny models: the decode step's logits (fused
+and separate projections, grouped-query attention, biases, left padding, rows leaving the batch), and the shared-prompt
+training forward's logits and every parameter gradient. Also: mini-batches of whole prompt groups."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from mathreward.rl import llama_decode, llama_train
+from mathreward.rl.generation import cache_of
+from mathreward.rl.rollout import Sample, collate
+from mathreward.rl.shared_prefix import distinct_prompts, group_order
+
+VOCAB = 89
+
+
+def _llama(*, gqa: bool, bias: bool, tied: bool = False):
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    config = LlamaConfig(
+        vocab_size=VOCAB,
+        hidden_size=32,
+        intermediate_size=48,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2 if gqa else 4,
+        max_position_embeddings=64,
+        attention_bias=bias,
+        mlp_bias=bias,
+        tie_word_embeddings=tied,
+        pad_token_id=0,
+        bos_token_id=1,
+        eos_token_id=2,
+    )
+    model = LlamaForCausalLM(config).float()
+    if bias:  # nn.Linear biases start at zero in transformers' init: give them values that matter
+        with torch.no_grad():
+            for name, param in model.named_parameters():
+                if name.endswith("bias"):
+                    param.normal_(0.0, 0.5)
+    return model
+
+
+MODELS = {
+    "gqa-bias": {"gqa": True, "bias": True},
+    "mha-tied": {"gqa": False, "bias": False, "tied": True},
+}
+
+
+@pytest.mark.parametrize("fuse", [True, False], ids=["fused", "separate"])
+@pytest.mark.parametrize("kind", list(MODELS))
+def test_decode_step_logits_equal_the_model_forward(kind, fuse, monkeypatch) -> None:
+    torch.set_num_threads(1)
+    model = _llama(**MODELS[kind]).eval()
+    if not fuse:
+        monkeypatch.setattr(llama_decode, "_FUSE_LIMIT", 0)
+    assert llama_decode.supports(model)
+    rng = torch.Generator().manual_seed(1)
+    lengths = [3, 7, 5, 7]
+    width = max(lengths)
+    ids = torch.zeros((4, width), dtype=torch.long)
+    mask = torch.zeros_like(ids)
+    for row, length in enumerate(lengths):  # left-padded prompts
+        ids[row, width - length :] = torch.randint(3, VOCAB, (length,), generator=rng)
+        mask[row, width - length :] = 1
+    positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    fed = torch.randint(3, VOCAB, (4, 6), generator=rng)
+    with torch.no_grad():
+        prefill = model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True)
+        decoder = llama_decode.LlamaDecoder(model, cache_of(prefill), mask, max_new_tokens=7)
+        assert decoder.mask is not None  # the padded prompts are masked
+        rows = torch.arange(4)
+        for step in range(6):
+            if step == 3:  # rows 0 and 2 leave the batch
+                rows = torch.tensor([1, 3])
+                decoder.select(torch.tensor([1, 3]))
+            ours = decoder.step(fed[rows, step], (positions[rows, -1:] + 1 + step))
+            full_ids = torch.cat([ids, fed[:, : step + 1]], dim=1)[rows]
+            full_mask = torch.cat([mask, torch.ones((4, step + 1), dtype=torch.long)], dim=1)[rows]
+            full_positions = (full_mask.cumsum(-1) - 1).clamp(min=0)
+            ref = model(input_ids=full_ids, attention_mask=full_mask, position_ids=full_positions).logits[:, -1]
+            assert ours.shape == ref.shape
+            assert torch.allclose(ours, ref, atol=2e-5, rtol=0), (step, (ours - ref).abs().max())
+
+
+def _samples() -> list[Sample]:
+    """Three prompts of 2-8 tokens, three responses each of 1-6 tokens (right-padded)."""
+    rng = torch.Generator().manual_seed(4)
+    samples = []
+    for group, prompt_len in enumerate((4, 8, 2)):
+        prompt = torch.randint(3, VOCAB, (prompt_len,), generator=rng).tolist()
+        for _ in range(3):
+            length = int(torch.randint(1, 7, (1,), generator=rng))
+            response = torch.randint(3, VOCAB, (length,), generator=rng).tolist()
+            samples.append(Sample(prompt, response, False, False, group, "", "", None))
+    return samples
+
+
+@pytest.mark.parametrize("kind", list(MODELS))
+def test_training_forward_logits_and_gradients_equal_the_model_forward(kind) -> None:
+    torch.set_num_threads(1)
+    model = _llama(**MODELS[kind]).train()
+    assert llama_train.supports(model)
+    batch = collate(_samples(), pad_id=0)
+    batch = batch.select(torch.randperm(9, generator=torch.Generator().manual_seed(5))[:7])  # groups cut and mixed
+    weights = torch.randn((7, batch.response_len, VOCAB), generator=torch.Generator().manual_seed(6))
+    mask = batch.response_mask.bool()
+
+    def run(lean: bool):
+        model.zero_grad(set_to_none=True)
+        if lean:
+            prompt_of_row = distinct_prompts(batch.input_ids, batch.attention_mask, batch.prompt_len)
+            logits = llama_train.response_logits(
+                model, batch.input_ids, batch.attention_mask, batch.position_ids, batch.prompt_len, prompt_of_row
+            )
+        else:
+            out = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask, position_ids=batch.position_ids)
+            logits = out.logits[:, batch.prompt_len - 1 : -1]
+        (logits * weights)[mask].sum().backward()
+        grads = {name: p.grad.detach().clone() for name, p in model.named_parameters() if p.grad is not None}
+        return logits.detach(), grads
+
+    ref_logits, ref_grads = run(lean=False)
+    logits, grads = run(lean=True)
+    assert logits.shape == ref_logits.shape
+    assert torch.allclose(logits[mask], ref_logits[mask], atol=1e-5, rtol=0)
+    assert grads.keys() == ref_grads.keys() and len(grads) == len(list(model.parameters()))
+    for name, grad in ref_grads.items():
+        assert grad.abs().max() > 0, name  # every parameter takes part
+        assert torch.allclose(grads[name], grad, atol=1e-5, rtol=1e-4), (name, (grads[name] - grad).abs().max())
+
+
+def test_training_forward_declines_attention_dropout_and_other_architectures() -> None:
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    model = _llama(gqa=True, bias=False)
+    model.config.attention_dropout = 0.1
+    assert not llama_train.supports(model.train()) and llama_train.supports(model.eval())
+    assert not llama_decode.supports(model.train())
+    gpt2 = GPT2LMHeadModel(GPT2Config(vocab_size=VOCAB, n_embd=16, n_layer=1, n_head=2, n_positions=32))
+    assert not llama_train.supports(gpt2) and not llama_decode.supports(gpt2.eval())
+
+
+def test_group_order_keeps_groups_whole_and_repeats_under_a_seed() -> None:
+    groups = torch.tensor([3, 3, 3, 0, 0, 0, 7, 7, 7, 1, 1, 1])
+    orders = []
+    for seed in (0, 0, 1):
+        torch.manual_seed(seed)
+        orders.append(group_order(groups))
+    order = orders[0]
+    assert sorted(order.tolist()) == list(range(12))
+    for start in range(0, 12, 3):  # every mini-batch of 3 rows is one whole group, its rows in their order
+        chunk = order[start : start + 3]
+        assert len(set(groups[chunk].tolist())) == 1 and chunk.tolist() == sorted(chunk.tolist())
+    assert torch.equal(orders[0], orders[1])
+    assert not torch.equal(orders[0], orders[2])  # another seed, another order of the groups
