@@ -65,7 +65,6 @@ def cache_of(output: Any) -> Any:
     return cache if cache is not None else output.past_key_values
 
 
-@torch.no_grad()
 def sample_tokens(
     model: Any,
     input_ids: torch.Tensor,
@@ -87,7 +86,41 @@ def sample_tokens(
     prompt: each distinct prompt is read once and its cache repeated (rows ``i * group_size ...`` belong to prompt
     ``i``), as ``generate`` on the prompts repeated ``group_size`` times. Llama-architecture models decode with
     :mod:`mathreward.rl.llama_decode` (the same numbers without ``transformers``' per-call machinery) unless
-    ``lean_decode=False``."""
+    ``lean_decode=False``. Runs in ``torch.inference_mode`` (less per-operation bookkeeping than ``no_grad``); the
+    returned tensors are ordinary ones."""
+    with torch.inference_mode():
+        generated = _sample(
+            model,
+            input_ids,
+            attention_mask,
+            max_new_tokens=max_new_tokens,
+            eos_ids=eos_ids,
+            pad_id=pad_id,
+            do_sample=do_sample,
+            temperature=temperature,
+            top_p=top_p,
+            drop_finished=drop_finished,
+            group_size=group_size,
+            lean_decode=lean_decode,
+        )
+    return Generated(generated.tokens.clone(), generated.logp.clone())
+
+
+def _sample(
+    model: Any,
+    input_ids: torch.Tensor,
+    attention_mask: torch.Tensor,
+    *,
+    max_new_tokens: int,
+    eos_ids: list[int],
+    pad_id: int,
+    do_sample: bool,
+    temperature: float,
+    top_p: float,
+    drop_finished: bool,
+    group_size: int,
+    lean_decode: bool,
+) -> Generated:
     batch = input_ids.shape[0] * group_size
     device = input_ids.device
     tokens_out = torch.full((batch, max_new_tokens), pad_id, dtype=torch.long, device=device)
@@ -118,6 +151,7 @@ def sample_tokens(
     drop = drop_finished and (decoder is not None or _can_drop_rows(cache))
     whole = True  # (drop) every row is still in the batch
     draw_from = None  # (drop, once rows left) the whole batch's distributions: rows that left keep a stale one
+    whole_steps: list[tuple[torch.Tensor, torch.Tensor]] = []  # (drop) tokens and log-probs while every row runs
     steps = 0
     for step in range(max_new_tokens):
         logits = logits.float()
@@ -134,9 +168,8 @@ def sample_tokens(
             chosen = logits.argmax(dim=-1)
         picked = logp_all.gather(1, chosen[:, None]).squeeze(1)
         if drop:  # every row in the batch is running
-            if whole:
-                tokens_out[:, step] = chosen
-                logp_out[:, step] = picked
+            if whole:  # written in one go when the first row leaves or at the end
+                whole_steps.append((chosen, picked))
             else:
                 tokens_out[rows, step] = chosen
                 logp_out[rows, step] = picked
@@ -158,8 +191,10 @@ def sample_tokens(
                 else:
                     cache.batch_select_indices(index)
                 rows, mask, step_positions, chosen = rows[index], mask[index], step_positions[index], chosen[index]
-                if whole and do_sample:
-                    draw_from = torch.ones((batch, logits.shape[-1]), dtype=torch.float32, device=device)
+                if whole:
+                    _write_steps(tokens_out, logp_out, whole_steps)
+                    if do_sample:
+                        draw_from = torch.ones((batch, logits.shape[-1]), dtype=torch.float32, device=device)
                 whole = False
         else:
             finished = finished | ended
@@ -180,4 +215,15 @@ def sample_tokens(
                 **{cache_arg: cache},
             )
             logits = output.logits[:, -1, :]
+    if whole:
+        _write_steps(tokens_out, logp_out, whole_steps)
     return Generated(tokens_out[:, :steps], logp_out[:, :steps])
+
+
+def _write_steps(
+    tokens_out: torch.Tensor, logp_out: torch.Tensor, steps: list[tuple[torch.Tensor, torch.Tensor]]
+) -> None:
+    """Write the first ``len(steps)`` columns (every row) from the steps' (tokens, log-probs)."""
+    if steps:
+        tokens_out[:, : len(steps)] = torch.stack([tokens for tokens, _ in steps], dim=1)
+        logp_out[:, : len(steps)] = torch.stack([logp for _, logp in steps], dim=1)
