@@ -156,3 +156,46 @@ def test_group_order_keeps_groups_whole_and_repeats_under_a_seed() -> None:
         assert len(set(groups[chunk].tolist())) == 1 and chunk.tolist() == sorted(chunk.tolist())
     assert torch.equal(orders[0], orders[1])
     assert not torch.equal(orders[0], orders[2])  # another seed, another order of the groups
+
+
+@pytest.mark.parametrize("do_sample", [True, False], ids=["sampled", "greedy"])
+def test_sampler_with_rows_leaving_samples_the_tokens_of_generate(do_sample, monkeypatch) -> None:
+    """Rows that end early wait in the batch until half of it has ended, then leave: the tokens (and log-probs) are
+    generate's, and those of a run that keeps every row."""
+    from mathreward.rl.generation import sample_tokens
+
+    torch.set_num_threads(1)
+    model = _llama(gqa=True, bias=True).eval()
+    with torch.no_grad():  # make EOS (id 2) likely so that rows end at different steps
+        model.lm_head.bias = torch.nn.Parameter(torch.zeros(VOCAB))
+        model.lm_head.bias[2] = 3.5 if do_sample else 0.0
+    selects = []
+    original = llama_decode.LlamaDecoder.select
+    monkeypatch.setattr(
+        llama_decode.LlamaDecoder, "select", lambda self, index: (selects.append(index.numel()), original(self, index))
+    )
+    ids = torch.tensor([[0, 0, 5, 6, 7], [8, 9, 10, 11, 12], [0, 13, 14, 15, 16]])
+    mask = (torch.arange(5) >= torch.tensor([[2], [0], [1]])).long()
+    runs = {}
+    for drop in (True, False):
+        torch.manual_seed(11)
+        runs[drop] = sample_tokens(
+            model, ids, mask, max_new_tokens=24, eos_ids=[2], pad_id=0, do_sample=do_sample, group_size=6,
+            drop_finished=drop,
+        )  # fmt: skip
+    torch.manual_seed(11)
+    options = {"do_sample": True, "temperature": 1.0, "top_p": 1.0, "top_k": 0} if do_sample else {"do_sample": False}
+    reference = model.generate(
+        input_ids=ids.repeat_interleave(6, 0), attention_mask=mask.repeat_interleave(6, 0), max_new_tokens=24,
+        eos_token_id=2, pad_token_id=0, **options,
+    )[:, 5:]  # fmt: skip
+    tokens = runs[True].tokens
+    assert torch.equal(tokens, reference[:, : tokens.shape[1]]) and torch.equal(tokens, runs[False].tokens)
+    assert torch.allclose(runs[True].logp, runs[False].logp, atol=1e-6)
+    ends = [(row == 2).nonzero()[0].item() if (row == 2).any() else None for row in tokens]
+    if do_sample:
+        assert selects, "no row left the batch: the test does not exercise dropping"
+        assert len({end for end in ends if end is not None}) > 3  # rows ended at many different steps
+    for row, end in zip(tokens, ends, strict=True):  # padding (and log-prob 0) after a row's EOS
+        if end is not None:
+            assert (row[end + 1 :] == 0).all()

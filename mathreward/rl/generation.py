@@ -144,14 +144,16 @@ def _sample(
         logits = logits.repeat_interleave(group_size, 0)
     # position of each row's token at every step (rows that leave the batch leave this table too)
     step_positions = positions[:, -1:] + 1 + torch.arange(max_new_tokens, device=device)
-    rows = torch.arange(batch, device=device)  # original row of each row still in the batch
-    finished = torch.zeros(batch, dtype=torch.bool, device=device)  # (drop_finished=False) rows past their EOS
+    rows = torch.arange(batch, device=device)  # original row of each row in the batch
+    finished = torch.zeros(batch, dtype=torch.bool, device=device)  # rows past their EOS
     lean = lean_decode and llama_decode.supports(model)
     decoder = llama_decode.LlamaDecoder(model, cache, mask, max_new_tokens) if lean else None
     drop = drop_finished and (decoder is not None or _can_drop_rows(cache))
-    whole = True  # (drop) every row is still in the batch
-    draw_from = None  # (drop, once rows left) the whole batch's distributions: rows that left keep a stale one
-    whole_steps: list[tuple[torch.Tensor, torch.Tensor]] = []  # (drop) tokens and log-probs while every row runs
+    compacted = False  # some rows have left the batch
+    draw_from = None  # (once rows left) the whole batch's distributions: rows that left keep a stale one
+    record: list[
+        tuple[torch.Tensor | None, torch.Tensor, torch.Tensor]
+    ] = []  # per step: rows (None: all), tokens, logp
     steps = 0
     for step in range(max_new_tokens):
         logits = logits.float()
@@ -159,49 +161,33 @@ def _sample(
         logp_all = torch.log_softmax(scaled, dim=-1)
         if do_sample:
             probs = top_p_filter(scaled, top_p).softmax(dim=-1)
-            if not whole:  # draw for the whole original batch: the random stream of generate
-                assert draw_from is not None
+            if draw_from is not None:  # draw for the whole original batch: the random stream of generate
                 chosen = torch.multinomial(draw_from.index_copy_(0, rows, probs), num_samples=1).squeeze(1)[rows]
             else:
                 chosen = torch.multinomial(probs, num_samples=1).squeeze(1)
         else:
             chosen = logits.argmax(dim=-1)
-        picked = logp_all.gather(1, chosen[:, None]).squeeze(1)
-        if drop:  # every row in the batch is running
-            if whole:  # written in one go when the first row leaves or at the end
-                whole_steps.append((chosen, picked))
-            else:
-                tokens_out[rows, step] = chosen
-                logp_out[rows, step] = picked
-            ended = chosen == eos_ids[0] if len(eos_ids) == 1 else torch.isin(chosen, eos)
-        else:  # rows past their EOS are fed (and keep) the pad token
+        if not drop_finished:  # rows past their EOS are fed the pad token, as generate does
             chosen = chosen.masked_fill(finished, pad_id)
-            tokens_out[:, step] = chosen
-            logp_out[:, step] = picked.masked_fill(finished, 0.0)
-            ended = torch.isin(chosen, eos) & ~finished
+        record.append((rows if compacted else None, chosen, logp_all.gather(1, chosen[:, None]).squeeze(1)))
+        finished = finished | (chosen == eos_ids[0] if len(eos_ids) == 1 else torch.isin(chosen, eos))
         steps = step + 1
-        if drop:
-            count = int(ended.sum())
-            if count == rows.numel():
-                break
-            if count:
-                index = (~ended).nonzero().squeeze(1)
-                if decoder is not None:
-                    decoder.select(index)
-                else:
-                    cache.batch_select_indices(index)
-                rows, mask, step_positions, chosen = rows[index], mask[index], step_positions[index], chosen[index]
-                if whole:
-                    _write_steps(tokens_out, logp_out, whole_steps)
-                    if do_sample:
-                        draw_from = torch.ones((batch, logits.shape[-1]), dtype=torch.float32, device=device)
-                whole = False
-        else:
-            finished = finished | ended
-            if bool(finished.all()):
-                break
-        if step + 1 == max_new_tokens:
+        done = int(finished.sum())
+        if done == finished.numel() or step + 1 == max_new_tokens:
             break
+        # Finished rows stay in the batch (their tokens are discarded) until half of it has finished: a smaller batch
+        # saves little per step on a small model, and dropping rows costs copies of every key/value buffer.
+        if drop and 2 * done >= finished.numel():
+            index = (~finished).nonzero().squeeze(1)
+            if decoder is not None:
+                decoder.select(index)
+            else:
+                cache.batch_select_indices(index)
+            rows, mask, step_positions = rows[index], mask[index], step_positions[index]
+            chosen, finished = chosen[index], finished[index]
+            compacted = True
+            if draw_from is None and do_sample:
+                draw_from = torch.ones((batch, logits.shape[-1]), dtype=torch.float32, device=device)
         next_position = step_positions[:, step : step + 1]
         if decoder is not None:
             logits = decoder.step(chosen, next_position)
@@ -215,15 +201,26 @@ def _sample(
                 **{cache_arg: cache},
             )
             logits = output.logits[:, -1, :]
-    if whole:
-        _write_steps(tokens_out, logp_out, whole_steps)
-    return Generated(tokens_out[:, :steps], logp_out[:, :steps])
+    _write_steps(tokens_out, logp_out, record)
+    # tokens after a row's first EOS (sampled while it waited in the batch) become padding, their log-probs 0
+    tokens, logp = tokens_out[:, :steps], logp_out[:, :steps]
+    is_eos = torch.isin(tokens, eos)
+    after = (is_eos.cumsum(1) - is_eos.long()) > 0
+    return Generated(tokens.masked_fill(after, pad_id), logp.masked_fill(after, 0.0))
 
 
 def _write_steps(
-    tokens_out: torch.Tensor, logp_out: torch.Tensor, steps: list[tuple[torch.Tensor, torch.Tensor]]
+    tokens_out: torch.Tensor,
+    logp_out: torch.Tensor,
+    record: list[tuple[torch.Tensor | None, torch.Tensor, torch.Tensor]],
 ) -> None:
-    """Write the first ``len(steps)`` columns (every row) from the steps' (tokens, log-probs)."""
-    if steps:
-        tokens_out[:, : len(steps)] = torch.stack([tokens for tokens, _ in steps], dim=1)
-        logp_out[:, : len(steps)] = torch.stack([logp for _, logp in steps], dim=1)
+    """Write each step's tokens and log-probs into column ``step``: the steps of the whole batch stacked in one go,
+    the later ones at their rows."""
+    whole = [step for step, (rows, _, _) in enumerate(record) if rows is None]  # a prefix of the steps
+    if whole:
+        tokens_out[:, : len(whole)] = torch.stack([record[step][1] for step in whole], dim=1)
+        logp_out[:, : len(whole)] = torch.stack([record[step][2] for step in whole], dim=1)
+    for step in range(len(whole), len(record)):
+        rows, tokens, logp = record[step]
+        tokens_out[rows, step] = tokens
+        logp_out[rows, step] = logp
