@@ -199,3 +199,42 @@ def test_sampler_with_rows_leaving_samples_the_tokens_of_generate(do_sample, mon
     for row, end in zip(tokens, ends, strict=True):  # padding (and log-prob 0) after a row's EOS
         if end is not None:
             assert (row[end + 1 :] == 0).all()
+
+
+@pytest.mark.parametrize("entropy_grad", [False, True], ids=["logp", "logp+entropy"])
+def test_token_logp_entropy_values_and_gradients_equal_autograd(entropy_grad) -> None:
+    from mathreward.rl.token_logp import token_logp_entropy
+
+    rng = torch.Generator().manual_seed(8)
+    logits = (3 * torch.randn((3, 5, VOCAB), generator=rng)).requires_grad_()
+    targets = torch.randint(0, VOCAB, (3, 5), generator=rng)
+    g, h = torch.randn((3, 5), generator=rng), torch.randn((3, 5), generator=rng)
+
+    log_probs = torch.log_softmax(logits, dim=-1)
+    ref_logp = log_probs.gather(-1, targets[..., None]).squeeze(-1)
+    ref_entropy = -(log_probs.exp() * log_probs).sum(-1)
+    ((ref_logp * g).sum() + ((ref_entropy * h).sum() if entropy_grad else 0)).backward()
+    ref_grad, logits.grad = logits.grad, None
+
+    logp, entropy = token_logp_entropy(logits, targets, entropy_grad=entropy_grad)
+    assert entropy.requires_grad == entropy_grad
+    ((logp * g).sum() + ((entropy * h).sum() if entropy_grad else 0)).backward()
+    assert torch.allclose(logp, ref_logp, atol=1e-5) and torch.allclose(entropy, ref_entropy, atol=1e-5)
+    assert logits.grad is not None and torch.allclose(logits.grad, ref_grad, atol=1e-6)
+    with torch.no_grad():  # no graph: the same values
+        plain = token_logp_entropy(logits, targets)
+    assert torch.equal(plain[0], logp.detach()) and torch.equal(plain[1], entropy.detach())
+
+
+def test_draw_one_is_torch_multinomials_draw() -> None:
+    from mathreward.rl.generation import draw_one
+
+    probs = torch.rand((7, VOCAB), generator=torch.Generator().manual_seed(9)).pow(3)
+    probs[:, :10] = 0.0  # tokens that may never be drawn
+    probs = probs / probs.sum(-1, keepdim=True)
+    for seed in range(5):
+        torch.manual_seed(seed)
+        ours, after = draw_one(probs), torch.rand(2)
+        torch.manual_seed(seed)
+        assert torch.equal(ours, torch.multinomial(probs, 1).squeeze(1)) and torch.equal(after, torch.rand(2))
+        assert (ours >= 10).all()

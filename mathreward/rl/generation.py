@@ -3,7 +3,7 @@
 One prefill over the left-padded prompts, then one forward per new token over the rows still running: rows that
 ended with EOS leave the batch (their KV cache rows are dropped), and the loop ends when every row has finished or
 ``max_new_tokens`` is reached. Token choice follows ``generate`` exactly: temperature, then top-p (the same rule as
-``TopPLogitsWarper``), then ``torch.multinomial`` over the whole original batch (finished rows get a dummy
+``TopPLogitsWarper``), then ``torch.multinomial``'s draw (:func:`draw_one`) over the whole original batch (finished rows get a dummy
 distribution), so the random stream is consumed as ``generate`` consumes it and one seed gives the same tokens. The responses of one prompt share one read of it: the prompt's cache is
 repeated for its group.
 
@@ -42,6 +42,38 @@ def top_p_filter(scores: torch.Tensor, top_p: float) -> torch.Tensor:
     remove[..., -1:] = False
     remove = remove.scatter(1, sorted_indices, remove)
     return scores.masked_fill(remove, -float("inf"))
+
+
+def _exponential_argmax(probs: torch.Tensor) -> torch.Tensor:
+    q = torch.empty_like(probs).exponential_()
+    return torch.div(probs, q, out=q).argmax(dim=-1)
+
+
+_SAME_AS_MULTINOMIAL: dict[str, bool] = {}
+
+
+def draw_one(probs: torch.Tensor) -> torch.Tensor:
+    """One token per row of ``probs`` [B, V], the draw of ``torch.multinomial(probs, 1)`` with the same random
+    numbers: PyTorch draws one sample as argmax(probs / q), q ~ Exp(1) over the whole tensor. Doing that here skips
+    multinomial's input validation (a reduction and a sync per token). Checked once per device type against
+    ``torch.multinomial`` on a forked random state; where they differ (another PyTorch), ``torch.multinomial`` is used."""
+    kind = probs.device.type
+    if kind not in _SAME_AS_MULTINOMIAL:
+        with torch.random.fork_rng(devices=[probs.device] if kind == "cuda" else []):
+            sample = torch.rand((16, 97), device=probs.device, dtype=probs.dtype).pow(4)
+            state = torch.random.get_rng_state() if kind == "cpu" else torch.cuda.get_rng_state(probs.device)
+            reference = torch.multinomial(sample, num_samples=1).squeeze(1)
+            after_reference = torch.rand(3, device=probs.device)
+            if kind == "cpu":
+                torch.random.set_rng_state(state)
+            else:
+                torch.cuda.set_rng_state(state, probs.device)
+            ours = _exponential_argmax(sample)
+            same = torch.equal(ours, reference) and torch.equal(torch.rand(3, device=probs.device), after_reference)
+        _SAME_AS_MULTINOMIAL[kind] = bool(same)
+    if _SAME_AS_MULTINOMIAL[kind]:
+        return _exponential_argmax(probs)
+    return torch.multinomial(probs, num_samples=1).squeeze(1)
 
 
 def _can_drop_rows(cache: Any) -> bool:
@@ -162,9 +194,9 @@ def _sample(
         if do_sample:
             probs = top_p_filter(scaled, top_p).softmax(dim=-1)
             if draw_from is not None:  # draw for the whole original batch: the random stream of generate
-                chosen = torch.multinomial(draw_from.index_copy_(0, rows, probs), num_samples=1).squeeze(1)[rows]
+                chosen = draw_one(draw_from.index_copy_(0, rows, probs))[rows]
             else:
-                chosen = torch.multinomial(probs, num_samples=1).squeeze(1)
+                chosen = draw_one(probs)
         else:
             chosen = logits.argmax(dim=-1)
         if not drop_finished:  # rows past their EOS are fed the pad token, as generate does

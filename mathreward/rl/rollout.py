@@ -10,6 +10,7 @@ import torch
 
 from mathreward.rl import llama_train, shared_prefix
 from mathreward.rl.generation import sample_tokens
+from mathreward.rl.token_logp import token_logp_entropy
 
 SAMPLERS = ("cached", "hf")
 
@@ -234,12 +235,10 @@ def forward_response(
     logits = logits.float()
     if temperature != 1.0:
         logits = logits / temperature
-    targets = batch.input_ids[:, batch.prompt_len :]
-    log_probs = torch.log_softmax(logits, dim=-1)
-    result = {"logp": log_probs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)}
+    logp, entropy = token_logp_entropy(logits, batch.input_ids[:, batch.prompt_len :], entropy_grad=entropy_grad)
+    result = {"logp": logp}
     if with_entropy:
-        with torch.set_grad_enabled(entropy_grad and torch.is_grad_enabled()):
-            result["entropy"] = -(log_probs.exp() * log_probs).sum(-1)
+        result["entropy"] = entropy
     if hidden is not None:
         result["hidden"] = hidden
     return result
