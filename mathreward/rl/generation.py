@@ -170,16 +170,17 @@ def _sample(
     cache = cache_of(output)
     cache_arg = cache_argument(model)
     logits = output.logits[:, -1, :]
+    lean = lean_decode and llama_decode.supports(model)
     if group_size > 1:
-        cache.batch_repeat_interleave(group_size)
+        if not lean:  # the lean decoder copies each prompt's cache to its rows itself
+            cache.batch_repeat_interleave(group_size)
         mask, positions = mask.repeat_interleave(group_size, 0), positions.repeat_interleave(group_size, 0)
         logits = logits.repeat_interleave(group_size, 0)
     # position of each row's token at every step (rows that leave the batch leave this table too)
     step_positions = positions[:, -1:] + 1 + torch.arange(max_new_tokens, device=device)
     rows = torch.arange(batch, device=device)  # original row of each row in the batch
     finished = torch.zeros(batch, dtype=torch.bool, device=device)  # rows past their EOS
-    lean = lean_decode and llama_decode.supports(model)
-    decoder = llama_decode.LlamaDecoder(model, cache, mask, max_new_tokens) if lean else None
+    decoder = llama_decode.LlamaDecoder(model, cache, mask, max_new_tokens, group_size) if lean else None
     drop = drop_finished and (decoder is not None or _can_drop_rows(cache))
     compacted = False  # some rows have left the batch
     draw_from = None  # (once rows left) the whole batch's distributions: rows that left keep a stale one

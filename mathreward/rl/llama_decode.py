@@ -116,7 +116,11 @@ def rotation_table(model: Any, length: int, device: torch.device) -> torch.Tenso
 class LlamaDecoder:
     """Key/value buffers for ``max_new_tokens`` more positions after a prefill, and the decode step over them."""
 
-    def __init__(self, model: Any, cache: Any, attention_mask: torch.Tensor, max_new_tokens: int) -> None:
+    def __init__(
+        self, model: Any, cache: Any, attention_mask: torch.Tensor, max_new_tokens: int, group_size: int = 1
+    ) -> None:
+        """``cache``: the prefill's cache of the distinct prompts; with ``group_size`` > 1 each prompt's keys and
+        values are copied to its ``group_size`` rows here (``attention_mask`` is the rows' mask)."""
         inner = model.model
         fuse = sum(p.numel() for p in inner.layers.parameters()) <= _FUSE_LIMIT
         self.embed = inner.embed_tokens
@@ -128,11 +132,11 @@ class LlamaDecoder:
         self.values: list[torch.Tensor] = []  # [B, kv_heads, reach, D]
         for index in range(len(self.layers)):
             keys, values = _layer_kv(cache, index)
-            batch, heads, length, dim = keys.shape
-            k = keys.new_empty((batch, heads, dim, reach))
-            v = values.new_empty((batch, heads, reach, values.shape[-1]))
-            k[..., :length] = keys.transpose(-1, -2)
-            v[:, :, :length] = values
+            prompts, heads, length, dim = keys.shape
+            k = keys.new_empty((prompts * group_size, heads, dim, reach))
+            v = values.new_empty((prompts * group_size, heads, reach, values.shape[-1]))
+            k.view(prompts, group_size, heads, dim, reach)[..., :length] = keys.transpose(-1, -2)[:, None]
+            v.view(prompts, group_size, heads, reach, -1)[:, :, :, :length] = values[:, None]
             self.keys_t.append(k)
             self.values.append(v)
         dtype = self.values[0].dtype if self.values else self.embed.weight.dtype
