@@ -185,7 +185,7 @@ def test_sampler_with_rows_leaving_samples_the_tokens_of_generate(do_sample, mon
         )  # fmt: skip
     torch.manual_seed(11)
     options = {"do_sample": True, "temperature": 1.0, "top_p": 1.0, "top_k": 0} if do_sample else {"do_sample": False}
-    reference = model.generate(
+    reference = model.generate(  # pyright: ignore[reportAttributeAccessIssue]
         input_ids=ids.repeat_interleave(6, 0), attention_mask=mask.repeat_interleave(6, 0), max_new_tokens=24,
         eos_token_id=2, pad_token_id=0, **options,
     )[:, 5:]  # fmt: skip
@@ -215,6 +215,7 @@ def test_token_logp_entropy_values_and_gradients_equal_autograd(entropy_grad) ->
     ref_entropy = -(log_probs.exp() * log_probs).sum(-1)
     ((ref_logp * g).sum() + ((ref_entropy * h).sum() if entropy_grad else 0)).backward()
     ref_grad, logits.grad = logits.grad, None
+    assert ref_grad is not None
 
     logp, entropy = token_logp_entropy(logits, targets, entropy_grad=entropy_grad)
     assert entropy.requires_grad == entropy_grad

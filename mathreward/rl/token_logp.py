@@ -14,7 +14,9 @@ from typing import Any
 import torch
 
 
-def _passes(logits: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, ...]:
+def _passes(
+    logits: torch.Tensor, targets: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """log-softmax, its exponential, the taken tokens' log-probs and the entropies."""
     log_probs = torch.log_softmax(logits, dim=-1)
     probs = log_probs.exp()
@@ -56,6 +58,7 @@ def token_logp_entropy(
     """``logp`` [N, T] of ``targets`` [N, T] under ``logits`` [N, T, V] (float) and the entropy [N, T] of each
     position's distribution; the entropy carries gradients only with ``entropy_grad``."""
     if not (torch.is_grad_enabled() and logits.requires_grad):
-        return _passes(logits, targets)[2:]
+        _, _, logp, entropy = _passes(logits, targets)
+        return logp, entropy
     logp, entropy = _TokenLogpEntropy.apply(logits, targets, entropy_grad)
     return logp, entropy
