@@ -135,7 +135,8 @@ class LlamaDecoder:
             prompts, heads, length, dim = keys.shape
             k = keys.new_empty((prompts * group_size, heads, dim, reach))
             v = values.new_empty((prompts * group_size, heads, reach, values.shape[-1]))
-            k.view(prompts, group_size, heads, dim, reach)[..., :length] = keys.transpose(-1, -2)[:, None]
+            # transposed once per prompt (contiguous), then copied to its rows in runs of contiguous positions
+            k.view(prompts, group_size, heads, dim, reach)[..., :length] = keys.transpose(-1, -2).contiguous()[:, None]
             v.view(prompts, group_size, heads, reach, -1)[:, :, :, :length] = values[:, None]
             self.keys_t.append(k)
             self.values.append(v)
