@@ -90,7 +90,7 @@ def time_trl(folder: Path, questions, args, out_dir: Path, between=None) -> list
     TRL step (outside its timing), so that our steps interleave with TRL's and both see the same machine load."""
     from datasets import Dataset
     from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
-    from trl import GRPOConfig, GRPOTrainer
+    from trl import GRPOConfig, GRPOTrainer  # pyright: ignore[reportPrivateImportUsage]
 
     from mathreward.rewards.trl import reward_func
 
@@ -150,7 +150,7 @@ def time_trl(folder: Path, questions, args, out_dir: Path, between=None) -> list
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=4)

@@ -239,3 +239,10 @@ def test_draw_one_is_torch_multinomials_draw() -> None:
         torch.manual_seed(seed)
         assert torch.equal(ours, torch.multinomial(probs, 1).squeeze(1)) and torch.equal(after, torch.rand(2))
         assert (ours >= 10).all()
+
+
+def test_training_forward_leaves_larger_models_to_their_own_forward(monkeypatch) -> None:
+    model = _llama(gqa=True, bias=False).train()
+    assert llama_train.supports(model)
+    monkeypatch.setattr(llama_train, "_FUSE_LIMIT", 1000)  # below this model's layer parameters
+    assert not llama_train.supports(model)

@@ -7,8 +7,9 @@ weight and the attention scale folded in; queries and keys get the rotary embedd
 is ``F.scaled_dot_product_attention``. As :mod:`mathreward.rl.shared_prefix`, each distinct prompt runs once and its
 keys/values are indexed out to the rows that share it (the indexing's backward sums the rows' gradients), and the
 output head runs once over the response positions. Logits, and so losses and every parameter's gradient, are those of
-the model's own forward up to float rounding (``tests/test_rl_lean_llama.py``). Other architectures, dropout in
-attention, or rotary variants whose table depends on the sequence length keep the model's own forward.
+the model's own forward up to float rounding (``tests/test_rl_lean_llama.py``). Other architectures, larger models
+(the fused weights are extra copies), dropout in attention, or rotary variants whose table depends on the sequence
+length keep the model's own forward.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from mathreward.rl.llama_decode import _ROPE_TYPES, rms_normalize
+from mathreward.rl.llama_decode import _FUSE_LIMIT, _ROPE_TYPES, rms_normalize
 
 
 def supports(model: Any) -> bool:
-    """True for a Llama-architecture model this forward reproduces (in train or eval mode)."""
+    """True for a Llama-architecture model (up to 64M parameters in its layers) this forward reproduces, in train or
+    eval mode."""
     config = getattr(model, "config", None)
     inner = getattr(model, "model", None)
     rotary = getattr(inner, "rotary_emb", None)
@@ -34,6 +36,8 @@ def supports(model: Any) -> bool:
         and hasattr(getattr(inner, "norm", None), "variance_epsilon")
         and hasattr(model, "lm_head")
         and not (model.training and getattr(config, "attention_dropout", 0.0))
+        # the fused weights are copies kept for the backward: worth it for the small models this loop trains on CPU
+        and sum(p.numel() for p in inner.layers.parameters()) <= _FUSE_LIMIT
     )
 
 
