@@ -1,11 +1,12 @@
 """A KV-cached batched sampling loop for the embedded RL trainer (``transformers.generate`` stays the reference).
 
-One prefill over the left-padded prompts, then one forward per new token over the rows still running: rows that
-ended with EOS leave the batch (their KV cache rows are dropped), and the loop ends when every row has finished or
-``max_new_tokens`` is reached. Token choice follows ``generate`` exactly: temperature, then top-p (the same rule as
-``TopPLogitsWarper``), then ``torch.multinomial``'s draw (:func:`draw_one`) over the whole original batch (finished rows get a dummy
-distribution), so the random stream is consumed as ``generate`` consumes it and one seed gives the same tokens. The responses of one prompt share one read of it: the prompt's cache is
-repeated for its group.
+One prefill over the distinct left-padded prompts (the responses of one prompt share one read of it: its cache is
+copied to its group's rows), then one forward per new token. Rows that ended with EOS wait in the batch (their tokens
+are discarded) until half of the batch has ended, then leave it (their KV cache rows are dropped); the loop ends when
+every row has finished or ``max_new_tokens`` is reached. Token choice follows ``generate`` exactly: temperature, then
+top-p (the same rule as ``TopPLogitsWarper``), then ``torch.multinomial``'s draw (:func:`draw_one`) over the whole
+original batch (rows that left get a stale distribution), so the random stream is consumed as ``generate`` consumes it
+and one seed gives the same tokens.
 
 Besides the tokens it returns each sampled token's log-probability under ``logits / temperature`` (before top-p),
 which is what the trainer's old-policy pass would recompute; the trainer can reuse it instead of a second forward.

@@ -202,7 +202,8 @@ def forward_response(
     under logits / temperature), optionally ``entropy`` [N, T] and ``hidden`` [N, T + 1, H] (the last hidden state at
     positions P-1 .. P+T-1, i.e. the states s_0 .. s_T that values are read from). The entropy carries gradients
     only when ``entropy_grad`` (an entropy bonus is used). ``share_prompts`` reads each distinct prompt once and
-    runs its rows' responses on its cache (:mod:`mathreward.rl.shared_prefix`; the same numbers up to rounding)."""
+    runs its rows' responses on its keys/values (the same numbers up to rounding): :mod:`mathreward.rl.llama_train`
+    for Llama-architecture models (unless ``with_hidden``), :mod:`mathreward.rl.shared_prefix` for the others."""
     prompt_of_row = None
     if share_prompts:
         prompt_of_row = shared_prefix.distinct_prompts(batch.input_ids, batch.attention_mask, batch.prompt_len)
