@@ -8,6 +8,12 @@ one update per batch. TRL is configured as close to DAPO as it allows: ``loss_ty
 off so both sides do the same amount of generation per step (it draws extra batches only when groups are uniform).
 
     python bench/rl_step_bench.py [--steps 6] [--warmup 2] [--batch-size 4] [--group-size 8] [--max-new-tokens 64]
+                                  [--sequential]
+
+By default the two trainers take turns, one of our steps after each of TRL's (a TRL callback runs it, outside TRL's
+timing), so that load from other jobs on a shared machine falls on both alike; a TRL step is timed from its
+``on_step_begin`` to its ``on_step_end``. ``--sequential`` runs all of TRL's steps first, then ours, and times a TRL
+step until the next one begins (its per-step logging included), as the first versions of this bench did.
 
 Prints seconds per step for each and the ratio ours / TRL (target: <= 0.5).
 """
@@ -41,7 +47,8 @@ def build_model(folder: Path, hidden: int, layers: int):
     return questions
 
 
-def time_ours(folder: Path, questions, args) -> list[float]:
+def build_ours(folder: Path, questions, args):
+    """Our DAPO trainer on the bench model (dynamic sampling off, see the module docstring)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from mathreward.rl.data import render_prompt
@@ -60,20 +67,30 @@ def time_ours(folder: Path, questions, args) -> list[float]:
         device="cpu",
     )
     prompts = [render_prompt(tok, q) for q, _ in questions]
-    trainer = RLTrainer(model, tok, config, prompts, [g for _, g in questions])
-    times, rollout = [], []
-    for _ in range(args.warmup + args.steps):
+    return RLTrainer(model, tok, config, prompts, [g for _, g in questions])
+
+
+class OursTimer:
+    """Runs and times our steps: ``step()`` appends (seconds, rollout seconds) of one step."""
+
+    def __init__(self, trainer) -> None:
+        self.trainer = trainer
+        self.times: list[float] = []
+        self.rollout: list[float] = []
+
+    def step(self) -> None:
         started = time.perf_counter()
-        metrics = trainer.step()
-        times.append(time.perf_counter() - started)
-        rollout.append(metrics["rollout_time"])
-    return times[args.warmup :], rollout[args.warmup :]
+        metrics = self.trainer.step()
+        self.times.append(time.perf_counter() - started)
+        self.rollout.append(metrics["rollout_time"])
 
 
-def time_trl(folder: Path, questions, args, out_dir: Path) -> list[float]:
+def time_trl(folder: Path, questions, args, out_dir: Path, between=None) -> list[float]:
+    """TRL's seconds per step (from ``on_step_begin`` to ``on_step_end``); ``between()``, if given, runs after each
+    TRL step (outside its timing), so that our steps interleave with TRL's and both see the same machine load."""
     from datasets import Dataset
     from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
-    from trl import GRPOConfig, GRPOTrainer
+    from trl import GRPOConfig, GRPOTrainer  # pyright: ignore[reportPrivateImportUsage]
 
     from mathreward.rewards.trl import reward_func
 
@@ -82,9 +99,16 @@ def time_trl(folder: Path, questions, args, out_dir: Path) -> list[float]:
     dataset = Dataset.from_list([{"prompt": [{"role": "user", "content": q}], "gold": g} for q, g in questions])
     stamps: list[float] = []
 
+    durations: list[float] = []
+
     class StepTimer(TrainerCallback):
         def on_step_begin(self, *_, **__):
             stamps.append(time.perf_counter())
+
+        def on_step_end(self, *_, **__):
+            durations.append(time.perf_counter() - stamps[-1])
+            if between is not None:
+                between()
 
         def on_train_end(self, *_, **__):
             stamps.append(time.perf_counter())
@@ -120,12 +144,13 @@ def time_trl(folder: Path, questions, args, out_dir: Path) -> list[float]:
         callbacks=[StepTimer()],
     )
     trainer.train()
-    durations = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
+    if between is None:  # back to back: each step until the next one begins (includes TRL's per-step logging)
+        durations = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
     return durations[args.warmup :]
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=4)
@@ -134,6 +159,11 @@ def main() -> int:
     parser.add_argument("--hidden", type=int, default=64)
     parser.add_argument("--layers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--sequential",
+        action="store_true",
+        help="all TRL steps, then all of ours (default: interleaved, one of ours after each of TRL's)",
+    )
     args = parser.parse_args()
 
     import torch
@@ -143,13 +173,20 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "model"
         questions = build_model(folder, args.hidden, args.layers)
-        trl_times = time_trl(folder, questions, args, Path(tmp) / "trl_out")
-        ours_times, ours_rollout = time_ours(folder, questions, args)
+        ours = OursTimer(build_ours(folder, questions, args))
+        if args.sequential:  # TRL's steps, then ours
+            trl_times = time_trl(folder, questions, args, Path(tmp) / "trl_out")
+            for _ in range(args.warmup + args.steps):
+                ours.step()
+        else:  # one of our steps after each of TRL's: machine load drifts alike for both
+            trl_times = time_trl(folder, questions, args, Path(tmp) / "trl_out", between=ours.step)
+        ours_times, ours_rollout = ours.times[args.warmup :], ours.rollout[args.warmup :]
     ours, theirs = statistics.median(ours_times), statistics.median(trl_times)
     rollout = statistics.median(ours_rollout)
     print(
         f"setup: tiny Llama {args.layers}x{args.hidden}, {args.batch_size} prompts x {args.group_size} responses, "
-        f"{args.max_new_tokens} new tokens, {args.threads} thread(s), median of {args.steps} steps after {args.warmup} warm-up"
+        f"{args.max_new_tokens} new tokens, {args.threads} thread(s), median of {args.steps} steps after {args.warmup} warm-up, "
+        f"{'sequential' if args.sequential else 'interleaved'}"
     )
     print(f"ours (dapo preset):       {ours:.3f} s/step  {[round(t, 3) for t in ours_times]}")
     print(f"TRL GRPOTrainer (dapo):   {theirs:.3f} s/step  {[round(t, 3) for t in trl_times]}")

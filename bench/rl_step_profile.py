@@ -27,7 +27,7 @@ def main() -> None:
         "--baseline",
         action="store_true",
         help="the step as it was: transformers.generate, a second forward for old log-probs, reference KL tracked, "
-        "every row reads its own prompt in the update",
+        "every row reads its own prompt in the update (mini-batches are whole prompt groups either way)",
     )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", default=None, help="also write the shares here")

@@ -8,8 +8,9 @@ from typing import Any
 
 import torch
 
-from mathreward.rl import shared_prefix
+from mathreward.rl import llama_train, shared_prefix
 from mathreward.rl.generation import sample_tokens
+from mathreward.rl.token_logp import token_logp_entropy
 
 SAMPLERS = ("cached", "hf")
 
@@ -201,11 +202,17 @@ def forward_response(
     under logits / temperature), optionally ``entropy`` [N, T] and ``hidden`` [N, T + 1, H] (the last hidden state at
     positions P-1 .. P+T-1, i.e. the states s_0 .. s_T that values are read from). The entropy carries gradients
     only when ``entropy_grad`` (an entropy bonus is used). ``share_prompts`` reads each distinct prompt once and
-    runs its rows' responses on its cache (:mod:`mathreward.rl.shared_prefix`; the same numbers up to rounding)."""
+    runs its rows' responses on its keys/values (the same numbers up to rounding): :mod:`mathreward.rl.llama_train`
+    for Llama-architecture models (unless ``with_hidden``), :mod:`mathreward.rl.shared_prefix` for the others."""
     prompt_of_row = None
     if share_prompts:
         prompt_of_row = shared_prefix.distinct_prompts(batch.input_ids, batch.attention_mask, batch.prompt_len)
-    if prompt_of_row is not None and shared_prefix.worth_sharing(prompt_of_row):
+    hidden = None
+    if prompt_of_row is not None and not with_hidden and llama_train.supports(model):
+        logits = llama_train.response_logits(
+            model, batch.input_ids, batch.attention_mask, batch.position_ids, batch.prompt_len, prompt_of_row
+        )
+    elif prompt_of_row is not None and shared_prefix.worth_sharing(prompt_of_row):
         logits, hidden = shared_prefix.response_logits(
             model,
             batch.input_ids,
@@ -229,12 +236,10 @@ def forward_response(
     logits = logits.float()
     if temperature != 1.0:
         logits = logits / temperature
-    targets = batch.input_ids[:, batch.prompt_len :]
-    log_probs = torch.log_softmax(logits, dim=-1)
-    result = {"logp": log_probs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)}
+    logp, entropy = token_logp_entropy(logits, batch.input_ids[:, batch.prompt_len :], entropy_grad=entropy_grad)
+    result = {"logp": logp}
     if with_entropy:
-        with torch.set_grad_enabled(entropy_grad and torch.is_grad_enabled()):
-            result["entropy"] = -(log_probs.exp() * log_probs).sum(-1)
+        result["entropy"] = entropy
     if hidden is not None:
         result["hidden"] = hidden
     return result

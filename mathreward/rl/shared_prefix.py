@@ -26,6 +26,19 @@ def distinct_prompts(input_ids: torch.Tensor, attention_mask: torch.Tensor, prom
     return torch.unique(key, dim=0, return_inverse=True)[1]
 
 
+def group_order(group_of_row: torch.Tensor) -> torch.Tensor:
+    """A random order of the rows that keeps each group's rows together: the groups in a random order (the global
+    torch generator, so seeded runs repeat), each group's rows in their own order. Mini-batches cut from it hold
+    whole groups when their size is a multiple of the group size."""
+    groups, group_index = torch.unique(group_of_row, return_inverse=True)
+    rank = torch.empty_like(group_index)
+    rank[torch.randperm(groups.numel(), device=group_of_row.device)] = torch.arange(
+        groups.numel(), device=group_of_row.device
+    )
+    # stable sort on the groups' random ranks keeps rows of a group in their order
+    return torch.sort(rank[group_index], stable=True)[1]
+
+
 def worth_sharing(prompt_of_row: torch.Tensor) -> bool:
     """True when some prompt is read by more than one row (otherwise the plain forward does less work)."""
     return int(prompt_of_row.max()) + 1 < prompt_of_row.numel()

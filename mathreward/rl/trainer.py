@@ -28,7 +28,7 @@ from typing import Any
 
 import torch
 
-from mathreward.rl import algos
+from mathreward.rl import algos, shared_prefix
 from mathreward.rl.critic import Critic
 from mathreward.rl.presets import RLConfig
 from mathreward.rl.rollout import Batch, Sample, collate, forward_response, generate_samples
@@ -414,8 +414,10 @@ class RLTrainer:
             old_values = inputs.values
 
         sums: dict[str, float] = {}
+        row_groups = torch.tensor([s.group for s in samples], device=self.device)
         for _ in range(cfg.ppo_epochs):
-            order = torch.randperm(n, device=self.device)
+            # mini-batches of whole prompt groups (verl counts its mini-batch in prompts): each reads its prompts once
+            order = shared_prefix.group_order(row_groups)
             for start in range(0, n, mini):
                 idx = order[start : start + mini]
                 stats = self._update(
