@@ -103,6 +103,7 @@ def test_training_forward_logits_and_gradients_equal_the_model_forward(kind) -> 
     torch.set_num_threads(1)
     model = _llama(**MODELS[kind]).train()
     assert llama_train.supports(model)
+    assert llama_train._Weights(model.model.layers[0]).silu  # the SwiGLU function (its own backward) is what runs
     batch = collate(_samples(), pad_id=0)
     batch = batch.select(torch.randperm(9, generator=torch.Generator().manual_seed(5))[:7])  # groups cut and mixed
     weights = torch.randn((7, batch.response_len, VOCAB), generator=torch.Generator().manual_seed(6))

@@ -90,7 +90,8 @@ class _Weights:
         )
         self.down, self.down_bias = mlp.down_proj.weight, mlp.down_proj.bias
         self.act = mlp.act_fn
-        self.silu = isinstance(mlp.act_fn, torch.nn.SiLU)
+        # transformers' SiLUActivation or torch's SiLU: both F.silu
+        self.silu = isinstance(mlp.act_fn, torch.nn.SiLU) or type(mlp.act_fn).__name__ == "SiLUActivation"
 
 
 class _Mask:
