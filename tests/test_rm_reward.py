@@ -70,3 +70,36 @@ def test_bad_options_are_refused(rm) -> None:
         PairwiseReward(model=rm, output="logit")
     with pytest.raises(ValueError, match="golds"):
         PairwiseReward(model=rm).score(PROMPTS, RESPONSES, GOLDS[:2])
+
+
+def test_answer_gate_fails_unanswered_responses_without_a_judgement(rm) -> None:
+    """With ``answer_gate="dapo"`` a response without an `Answer:` line gets p = 0 and fails the verdict; the judge
+    scores only the answered ones, exactly as without the gate; the gate never calls the model on gated rows."""
+    responses = ["2+3 = 5\nAnswer: 5", "2+3 = 5\nSo the total is 5.", "Answer: 6", "The answer is 8."]
+    prompts, golds = PROMPTS[:2] + PROMPTS[3:4] * 2, ["5", "5", "8", "8"]
+    references = ["2+3 = 5\nAnswer: 5"] * 2 + ["4+4 = 8\nAnswer: 8"] * 2
+    fields = {"references": references, "group_ids": [0, 0, 1, 1]}
+    plain = PairwiseReward(model=rm, anchor="reference").score(prompts, responses, golds, **fields)
+    gate = PairwiseReward(model=rm, anchor="reference", answer_gate="dapo")
+    judged: list[str] = []
+    original = rm.prob_batch
+    rm.prob_batch = lambda prompts, responses, *rest, **kw: (
+        judged.extend(responses)
+        or original(  # type: ignore[method-assign]
+            prompts, responses, *rest, **kw
+        )
+    )
+    try:
+        gated = gate.score(prompts, responses, golds, **fields)
+    finally:
+        rm.prob_batch = original  # type: ignore[method-assign]
+    assert judged == [responses[0], responses[2]]
+    assert [r.extras["anchor"] for r in gated] == ["reference", "gate", "reference", "gate"]
+    for row in (1, 3):
+        assert gated[row].score == -1.0 and gated[row].extras["p_win"] == 0.0
+        assert gated[row].extras["judged_correct"] is False
+    for row in (0, 2):
+        assert gated[row].score == pytest.approx(plain[row].score, abs=1e-6)
+        assert gated[row].extras["judged_correct"] == plain[row].extras["judged_correct"]
+    with pytest.raises(ValueError, match="answer_gate"):
+        PairwiseReward(model=rm, answer_gate="latex")

@@ -6,6 +6,11 @@ Anchor rules, per row:
   group). The anchor response itself gets p = 0.5 by symmetry without calling the model.
 The score is p (``output="prob"``) or 2p - 1 (``output="centered"``, the default: 0 means "as good as the anchor").
 
+``answer_gate`` (an extraction style such as ``"dapo"``; default off) is a format gate, as rule-based format rewards
+are paired with reward models: a response with no final answer in that style gets p = 0 (score -1 centered) and fails
+the verdict without a judgement; the judge still decides every answered response. Under long RL the judge alone lets
+the policy drift to answers without the answer line (the README's RL sweep); the gate closes that door.
+
 Against a reference anchor (a correct solution) a correct response ties (p near 0.5) and a wrong one loses (p near
 0), so ``extras["judged_correct"]`` = p >= ``verdict_threshold`` (default 0.25, halfway) is the judge's own pass/fail:
 the RL trainer's dynamic sampling filters on it, and its disagreement with the verifier is logged.
@@ -35,10 +40,15 @@ class PairwiseReward(Reward):
         batch_size: int = 16,
         device: str | None = None,
         verdict_threshold: float = 0.25,
+        answer_gate: str | None = None,
         *,
         model=None,
     ) -> None:
         """Load the model from ``model_path`` (a folder or hub id), or use an already built ``PairwiseRM``."""
+        from mathreward.verifiers.extraction import STYLES
+
+        if answer_gate is not None and answer_gate not in STYLES:
+            raise ValueError(f"answer_gate must be one of {STYLES} or None, got {answer_gate!r}")
         if anchor not in ANCHORS:
             raise ValueError(f"anchor must be one of {ANCHORS}, got {anchor!r}")
         if output not in OUTPUTS:
@@ -54,6 +64,15 @@ class PairwiseReward(Reward):
         self.output = output
         self.batch_size = batch_size
         self.verdict_threshold = float(verdict_threshold)
+        self.answer_gate = answer_gate
+
+    def _unanswered(self, responses: Sequence[str]) -> set[int]:
+        """Rows the answer gate fails: no final answer in the ``answer_gate`` style (none without a gate)."""
+        if self.answer_gate is None:
+            return set()
+        from mathreward.verifiers.extraction import extract_answer
+
+        return {i for i, text in enumerate(responses) if extract_answer(text, self.answer_gate) is None}
 
     def _to_score(self, p: float) -> float:
         return 2.0 * p - 1.0 if self.output == "centered" else p
@@ -74,9 +93,12 @@ class PairwiseReward(Reward):
         kinds: list[str] = [""] * n
         todo: list[int] = []
         anchors: list[str] = [""] * n
+        gated = self._unanswered(responses)
         for i in range(n):
             reference = references[i]
-            if self.anchor == "reference" and isinstance(reference, str) and reference.strip():
+            if i in gated:
+                p_win[i], kinds[i] = 0.0, "gate"  # no final answer: loses without a judgement
+            elif self.anchor == "reference" and isinstance(reference, str) and reference.strip():
                 anchors[i], kinds[i] = reference, "reference"
                 todo.append(i)
             elif first_of_group[group_ids[i]] == i:
@@ -104,6 +126,7 @@ class PairwiseReward(Reward):
                     "p_win": float(p),
                     "anchor": kind,
                     **({"judged_correct": p >= self.verdict_threshold} if kind == "reference" else {}),
+                    **({"judged_correct": False} if kind == "gate" else {}),
                 },
             )
             for p, kind in zip(p_win, kinds, strict=True)

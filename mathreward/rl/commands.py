@@ -41,6 +41,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--reward", help="reward name from the rewards registry (default: the preset's)")
     train.add_argument("--reward-model", help="pairwise reward model folder (--reward pairwise, preset pairwise-ppo)")
     train.add_argument(
+        "--answer-gate", help="pairwise reward: responses with no final answer in this style (e.g. dapo) score -1"
+    )
+    train.add_argument(
         "--reference-field",
         help="column with a reference solution, the pairwise reward's anchor (default: 'Answer: GOLD', the DAPO format)",
     )
@@ -173,6 +176,8 @@ def run(args: argparse.Namespace) -> int:
     except DataError as exc:
         return _fail(str(exc))
     reward_kwargs = {"model_path": args.reward_model} if args.reward_model else None
+    if reward_kwargs is not None and args.answer_gate:
+        reward_kwargs["answer_gate"] = args.answer_gate
     pairwise = args.reward == "pairwise" or (args.preset == "pairwise-ppo" and not args.reward)
     if pairwise and not args.reward_model:
         return _fail("--reward-model PATH is required for the pairwise reward (and the pairwise-ppo preset)")

@@ -493,7 +493,7 @@ def run_one(run: DemoRun, policy_dir: Path, out_dir: Path, settings: DemoSetting
         rm_dir = out_dir.parent / "reward_models" / "pairwise_rm"
         judge = {
             "reward": "pairwise",
-            "reward_kwargs": {"model_path": str(rm_dir), "anchor": "reference", "device": "cpu"},
+            "reward_kwargs": {"model_path": str(rm_dir), "anchor": "reference", "device": "cpu", "answer_gate": "dapo"},
             "questions": train["questions"],
             "references": train["references"],
             "label": "dapo+pairwise",
