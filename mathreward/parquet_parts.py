@@ -394,17 +394,17 @@ class ColumnAppender:
         if index >= len(self.groups):
             raise PartsDiffer(f"more extra parts than the {len(self.groups)} row groups")
         extra_fields = read_footer(extra)[0]
+        extra_groups = _field(extra_fields, _FILE_ROW_GROUPS)
+        extra_group = extra_groups[2][1] if extra_groups is not None else []
+        rows = _field(self.groups[index], 3)
+        if len(extra_group) != 1 or rows is None or _field(extra_group[0], 3) != [3, _I64, rows[2]]:
+            raise PartsDiffer(f"extra part {index} does not hold one row group of {rows and rows[2]} rows")
         if self.first_extra is None:
             import pyarrow.parquet as pq
 
             self.first_extra = (pq.read_schema(extra), extra_fields)
         elif _field(extra_fields, _FILE_SCHEMA) != _field(self.first_extra[1], _FILE_SCHEMA):
             raise PartsDiffer("the extra parts' schemas differ")
-        extra_groups = _field(extra_fields, _FILE_ROW_GROUPS)
-        extra_group = extra_groups[2][1] if extra_groups is not None else []
-        rows = _field(self.groups[index], 3)
-        if len(extra_group) != 1 or rows is None or _field(extra_group[0], 3) != [3, _I64, rows[2]]:
-            raise PartsDiffer(f"extra part {index} does not hold one row group of {rows and rows[2]} rows")
         self.pages()
         assert self.copied is not None
         first, chunks = self.copied

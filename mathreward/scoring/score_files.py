@@ -266,6 +266,10 @@ def _append_results(appender: ColumnAppender, parts: list[Path], folder: Path) -
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from mathreward.scoring.batches import RESULT_COLUMNS, result_types
+
+    types = result_types()
+    empty = pa.schema([(name, types[name]) for name in RESULT_COLUMNS]).empty_table()  # an empty row group's
     batches = (batch for part in parts for batch in pq.ParquetFile(part).iter_batches(65536, use_threads=False))
     held: list[Any] = []
     held_rows = 0
@@ -275,7 +279,7 @@ def _append_results(appender: ColumnAppender, parts: list[Path], folder: Path) -
             batch = next(batches)
             held.append(batch)
             held_rows += batch.num_rows
-        table = pa.Table.from_batches(held)
+        table = pa.Table.from_batches(held) if held else empty
         extra = folder / f"results-{index:05d}.parquet"
         pq.write_table(table.slice(0, size), extra, row_group_size=max(1, size))
         appender.add(extra)
