@@ -167,3 +167,26 @@ def test_column_appender_refuses_extras_that_do_not_fit(tmp_path: Path) -> None:
     with pytest.raises(PartsDiffer, match="1 extra parts for 2 row groups"):
         append_columns(source, [four], tmp_path / "b.parquet")
     assert not (tmp_path / "b.parquet").exists()  # checked before anything is written
+
+
+def test_a_scoring_process_allocates_with_malloc_and_converts_without_pandas() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, importlib.util\n"
+        "from mathreward.scoring.score_files import setup_scoring_process\n"
+        "setup_scoring_process()\n"
+        "import pyarrow as pa\n"
+        "assert pa.default_memory_pool().backend_name == 'system', pa.default_memory_pool().backend_name\n"
+        "assert pa.array(['7', None, '3/4']).to_pylist() == ['7', None, '3/4']\n"
+        "assert pa.array([1.5, None]).type == pa.float64()\n"
+        "assert 'pandas' not in sys.modules\n"
+        "if importlib.util.find_spec('pandas') is not None:\n"
+        "    import pandas\n"  # still importable, and Arrow still converts its frames
+        "    assert pa.Table.from_pandas(pandas.DataFrame({'a': [1, 2]})).column('a').to_pylist() == [1, 2]\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "ok\n"

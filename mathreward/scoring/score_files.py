@@ -14,6 +14,7 @@ batch at a time. A failure anywhere (a bad row, a dead worker) removes the parts
 
 from __future__ import annotations
 
+import importlib.abc
 import os
 import shutil
 import sys
@@ -373,21 +374,41 @@ def _known_rows(tasks: list[Task]) -> int | None:
 _counter: Any = None  # the shared progress counter, in a worker process
 
 
-def use_system_allocator() -> None:
-    """Have Arrow allocate from the C library's ``malloc`` in this process, for a process that only scores (a
-    worker, the ``mathreward score`` command). Arrow's default, mimalloc, maps its memory in large segments the
-    kernel backs with huge pages: each batch's buffers then cost page faults that zero 2 MB at a time, and on a
-    virtual machine with two processes faulting at once about 0.3 CPU-s per 100K rows (a third of the time a
-    worker spends decoding); ``malloc`` reuses its memory and faults small pages (measured: ~1 CPU-s of 1M rows)."""
+def setup_scoring_process() -> None:
+    """Set up a process that only scores (a pool worker, the ``mathreward score`` command), for two start-up and
+    per-row costs a scoring process need not pay:
+
+    - Arrow allocates from the C library's ``malloc``. Its default, mimalloc, maps memory in large segments the
+      kernel backs with huge pages, so each batch's buffers cost page faults that zero 2 MB at a time; on a virtual
+      machine with two processes faulting at once that was ~1-2 CPU-s per 1M rows (``malloc``: ~0.3).
+    - Arrow converts Python lists without importing pandas. The first conversion in a process imports pandas (~300
+      modules, 0.1-0.3 s in each worker) only to ask whether the values are pandas objects; a scoring process never
+      passes any. pandas stays importable; Arrow then takes pandas objects as plain sequences."""
     import pyarrow as pa
 
     pa.set_memory_pool(pa.system_memory_pool())
+    if "pandas" not in sys.modules:
+        blocker = _NoPandas()
+        sys.meta_path.insert(0, blocker)
+        try:
+            pa.array([0])  # Arrow looks for pandas once per process: now, and finds none
+        finally:
+            sys.meta_path.remove(blocker)
+
+
+class _NoPandas(importlib.abc.MetaPathFinder):
+    """An import finder under which pandas cannot be imported."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name == "pandas" or name.startswith("pandas."):
+            raise ModuleNotFoundError(f"No module named {name!r} (not loaded by a scoring process)", name=name)
+        return None
 
 
 def _init_worker(counter: Any) -> None:
     global _counter
     _counter = counter
-    use_system_allocator()
+    setup_scoring_process()
 
 
 def _pool_task(task: Task) -> Totals:
