@@ -190,3 +190,22 @@ def test_a_scoring_process_allocates_with_malloc_and_converts_without_pandas() -
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "ok\n"
+
+
+def test_row_ranges_of_one_row_group_are_longer_first(tmp_path: Path) -> None:
+    """Each reader of a one-group file decodes every row up to the end of its range: the earlier ranges are longer
+    so that all end together (the share of decoding in a row's time: ``tables.DECODE_SHARE``)."""
+    from mathreward import tables
+
+    source = _grouped(tmp_path / "one.parquet", [1000])
+    assert tables.DECODE_SHARE == 0.17
+    assert [piece.rows for piece in tables.plan_slices(source, 32, 2)] == [546, 454]  # 1000 / (2 - 0.17)
+    four = tables.plan_slices(source, 64, 4)
+    assert [piece.rows for piece in four] == [324, 268, 223, 185]
+    ends = [piece.begin + piece.rows for piece in four]
+    keep = 1 - tables.DECODE_SHARE
+    assert ends == [round(1000 * (1 - keep**i) / (1 - keep**4)) for i in range(1, 5)]
+    assert [piece.first_row for piece in four] == [0, *ends[:-1]]
+    work = [end * tables.DECODE_SHARE + piece.rows * keep for end, piece in zip(ends, four, strict=True)]
+    assert max(work) - min(work) < 1.0  # decoding up to its end plus scoring its own rows: the same for each
+    assert [piece.rows for piece in tables.plan_slices(source, 16, 1)] == [1000]
