@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PartsDiffer", "append_columns", "concat_parquet", "read_footer"]
+__all__ = ["ColumnAppender", "PartsDiffer", "append_columns", "concat_parquet", "read_footer"]
 
 MAGIC = b"PAR1"
 _STOP, _TRUE, _FALSE, _BYTE, _I16, _I32, _I64, _DOUBLE, _BINARY, _LIST, _SET, _MAP, _STRUCT = range(13)
@@ -330,36 +330,88 @@ def _sum_meta(chunks: list[Any], fid: int) -> int:
 def append_columns(source: str | os.PathLike, extras: Sequence[str | os.PathLike], output: str | os.PathLike) -> Path:
     """Write ``output``: every row group of the parquet file ``source`` with the columns of ``extras[g]`` (a parquet
     file of one row group with as many rows as row group ``g``) added after its own. The pages of both are copied
-    byte for byte; only the footer is new. Raises ``PartsDiffer`` when the extras do not fit."""
-    import base64
+    byte for byte; only the footer is new. Raises ``PartsDiffer`` when the extras do not fit (nothing is written)."""
+    groups = _field(read_footer(source)[0], _FILE_ROW_GROUPS)
+    if len(groups[2][1] if groups is not None else []) != len(extras) or not extras:
+        raise PartsDiffer(f"{len(extras)} extra parts for {len(groups[2][1] if groups is not None else [])} row groups")
+    schemas = [_field(read_footer(extra)[0], _FILE_SCHEMA) for extra in extras]
+    if any(schema != schemas[0] for schema in schemas[1:]):
+        raise PartsDiffer("the extra parts' schemas differ")
+    with ColumnAppender(source, output) as appender:
+        for extra in extras:
+            appender.add(extra)
+        appender.finish()
+    return Path(output)
 
-    import pyarrow.parquet as pq
 
-    output = Path(output)
-    meta, _start = read_footer(source)
-    found = _field(meta, _FILE_ROW_GROUPS)
-    groups = found[2][1] if found is not None else []
-    if len(groups) != len(extras) or not groups:
-        raise PartsDiffer(f"{len(extras)} extra parts for {len(groups)} row groups")
-    extra_meta = [read_footer(extra)[0] for extra in extras]
-    extra_schema = _field(extra_meta[0], _FILE_SCHEMA)
-    for other in extra_meta[1:]:
-        if _field(other, _FILE_SCHEMA) != extra_schema:
+class ColumnAppender:
+    """``append_columns`` one row group at a time, for extras that come one after another (a scoring run's results,
+    appended while later row groups are still being scored): ``pages()`` copies the next row group's own pages
+    (early, before its extra exists: they come first), ``add(extra)`` adds its extra's columns after them (copying
+    its pages first if ``pages()`` was not called), ``finish()`` writes the footer once every row group has its
+    extra. The output is byte for byte what ``append_columns`` writes. Use it as a context manager: the files are
+    closed on the way out; ``output`` is left for the caller to rename or remove."""
+
+    def __init__(self, source: str | os.PathLike, output: str | os.PathLike) -> None:
+        self.source = Path(source)
+        self.meta, _start = read_footer(source)
+        found = _field(self.meta, _FILE_ROW_GROUPS)
+        self.groups: list[Any] = found[2][1] if found is not None else []
+        if not self.groups:
+            raise PartsDiffer(f"{source}: no row group to add columns to")
+        self.merged: list[Any] = []
+        self.copied: tuple[int, list[Any]] | None = None  # (first byte, chunks) of the next group's own pages
+        self.first_extra: tuple[Any, list[list[Any]]] | None = None  # (its Arrow schema, its footer)
+        self.handle = open(source, "rb")  # noqa: SIM115 - closed by close()
+        self.out = open(output, "wb")  # noqa: SIM115
+        self.out.write(MAGIC)
+
+    def __enter__(self) -> ColumnAppender:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close both files (the output as far as it got)."""
+        self.handle.close()
+        self.out.close()
+
+    @property
+    def done(self) -> int:
+        """The row groups written with their extras so far."""
+        return len(self.merged)
+
+    def pages(self) -> None:
+        """Copy the own pages of the next row group (once; nothing when every group is written)."""
+        if self.copied is None and self.done < len(self.groups):
+            first = self.out.tell()
+            self.copied = (first, _copy_chunks(self.groups[self.done], self.handle, self.out))
+
+    def add(self, extra: str | os.PathLike) -> None:
+        """Add the columns of ``extra`` (one row group, as many rows as the next row group) to the next row group."""
+        index = self.done
+        if index >= len(self.groups):
+            raise PartsDiffer(f"more extra parts than the {len(self.groups)} row groups")
+        extra_fields = read_footer(extra)[0]
+        extra_groups = _field(extra_fields, _FILE_ROW_GROUPS)
+        extra_group = extra_groups[2][1] if extra_groups is not None else []
+        rows = _field(self.groups[index], 3)
+        if len(extra_group) != 1 or rows is None or _field(extra_group[0], 3) != [3, _I64, rows[2]]:
+            raise PartsDiffer(f"extra part {index} does not hold one row group of {rows and rows[2]} rows")
+        if self.first_extra is None:
+            import pyarrow.parquet as pq
+
+            self.first_extra = (pq.read_schema(extra), extra_fields)
+        elif _field(extra_fields, _FILE_SCHEMA) != _field(self.first_extra[1], _FILE_SCHEMA):
             raise PartsDiffer("the extra parts' schemas differ")
-    merged_groups = []
-    with open(source, "rb") as handle, open(output, "wb") as out:
-        out.write(MAGIC)
-        for index, (group, extra, extra_fields) in enumerate(zip(groups, extras, extra_meta, strict=True)):
-            extra_groups = _field(extra_fields, _FILE_ROW_GROUPS)
-            extra_group = extra_groups[2][1] if extra_groups is not None else []
-            rows = _field(group, 3)
-            if len(extra_group) != 1 or rows is None or _field(extra_group[0], 3) != [3, _I64, rows[2]]:
-                raise PartsDiffer(f"extra part {index} does not hold one row group of {rows and rows[2]} rows")
-            first = out.tell()
-            chunks = _copy_chunks(group, handle, out)
-            with open(extra, "rb") as extra_handle:
-                chunks += _copy_chunks(extra_group[0], extra_handle, out)
-            merged = [
+        self.pages()
+        assert self.copied is not None
+        first, chunks = self.copied
+        with open(extra, "rb") as extra_handle:
+            chunks += _copy_chunks(extra_group[0], extra_handle, self.out)
+        self.merged.append(
+            [
                 [1, _LIST, (_STRUCT, chunks)],
                 [2, _I64, _sum_meta(chunks, _META_TOTAL_UNCOMPRESSED)],
                 [3, _I64, rows[2]],
@@ -367,12 +419,25 @@ def append_columns(source: str | os.PathLike, extras: Sequence[str | os.PathLike
                 [6, _I64, _sum_meta(chunks, _META_TOTAL_COMPRESSED)],
                 [7, _I16, index],
             ]
-            merged_groups.append(merged)
-        fields = [list(field) for field in meta]
+        )
+        self.copied = None
+
+    def finish(self) -> None:
+        """Write the footer: the source's, with the extras' columns added to the schema and every row group's
+        chunks at their new offsets."""
+        import base64
+
+        import pyarrow.parquet as pq
+
+        if self.done != len(self.groups) or self.first_extra is None:
+            raise PartsDiffer(f"{self.done} extra parts for {len(self.groups)} row groups")
+        extra_arrow, extra_meta = self.first_extra
+        extra_schema = _field(extra_meta, _FILE_SCHEMA)
+        fields = [list(field) for field in self.meta]
         extra_elements = extra_schema[2][1] if extra_schema is not None else []
         for field in fields:
             if field[0] == _FILE_ROW_GROUPS:
-                field[2] = (_STRUCT, merged_groups)
+                field[2] = (_STRUCT, self.merged)
             elif field[0] == _FILE_SCHEMA:
                 elements = [list(element) for element in field[2][1]]
                 root = [list(item) for item in elements[0]]
@@ -382,11 +447,11 @@ def append_columns(source: str | os.PathLike, extras: Sequence[str | os.PathLike
                         item[2] += extra_root.get(_SCHEMA_CHILDREN, 0)
                 field[2] = (_STRUCT, [root, *elements[1:], *extra_elements[1:]])
             elif field[0] == _FILE_COLUMN_ORDERS:
-                orders = _field(extra_meta[0], _FILE_COLUMN_ORDERS)
+                orders = _field(extra_meta, _FILE_COLUMN_ORDERS)
                 field[2] = (field[2][0], field[2][1] + (orders[2][1] if orders is not None else []))
             elif field[0] == _FILE_KEY_VALUES:
-                schema = pq.ParquetFile(source).schema_arrow
-                for extra_field in pq.ParquetFile(extras[0]).schema_arrow:
+                schema = pq.ParquetFile(self.source).schema_arrow
+                for extra_field in extra_arrow:
                     schema = schema.append(extra_field)
                 text = base64.b64encode(schema.serialize().to_pybytes())
                 items = [item for item in field[2][1] if _field(item, 1) != [1, _BINARY, b"ARROW:schema"]]
@@ -394,7 +459,7 @@ def append_columns(source: str | os.PathLike, extras: Sequence[str | os.PathLike
                 field[2] = (field[2][0], items)
         writer = _Writer()
         writer.struct(fields)
-        out.write(writer.out)
-        out.write(struct.pack("<I", len(writer.out)))
-        out.write(MAGIC)
-    return output
+        self.out.write(writer.out)
+        self.out.write(struct.pack("<I", len(writer.out)))
+        self.out.write(MAGIC)
+        self.out.flush()

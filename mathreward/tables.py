@@ -714,6 +714,7 @@ def _table_with_json_fallback(records: list[dict]) -> Any:
 # ----------------------------------------------------------------------------------------------- slices and parts
 
 JSONL_MIN_SLICE_BYTES = 4 << 20  # a jsonl slice is at least this long
+DECODE_SHARE = 0.17  # of the time to score a parquet row, the part spent decoding it (measured: 0.13 routed, 0.2 dapo)
 
 
 @dataclass(frozen=True)
@@ -778,12 +779,21 @@ def _parquet_slices(path: Path, parts: int, readers: int) -> list[Slice]:
             for lo, hi in itertools.pairwise(bounds)
         ]
         return [piece for piece in slices if piece.rows] or slices[:1]
-    bounds = [total * index // readers for index in range(readers + 1)]
+    bounds = _row_range_bounds(total, readers)
     return [
         Slice(str(path), "rows", bounds[i], bounds[i + 1], bounds[i], bounds[i + 1] - bounds[i])
         for i in range(readers)
         if bounds[i + 1] > bounds[i]
     ]
+
+
+def _row_range_bounds(total: int, readers: int) -> list[int]:
+    """The bounds of ``readers`` row ranges of one row group, longer first, so that readers that each decode every
+    row up to the end of their range (and score only their own) end together: with ``a = 1 - DECODE_SHARE``, range
+    ``i`` ends at ``total * (1 - a**i) / (1 - a**readers)`` (each reader then decodes ``d`` per row up to its end and
+    scores ``s`` per row of its own, the same ``end * d + rows * s`` for all; even ranges as the share goes to 0)."""
+    keep = 1.0 - DECODE_SHARE
+    return [round(total * (1.0 - keep**index) / (1.0 - keep**readers)) for index in range(readers + 1)]
 
 
 def read_slice(piece: Slice, batch_size: int = 8192, columns: Sequence[str] | None = None) -> Iterator[Batch]:

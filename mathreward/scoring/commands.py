@@ -162,7 +162,7 @@ def _add_score(subparsers: argparse._SubParsersAction) -> None:
 
 def run_score(args: argparse.Namespace) -> int:
     """Score the file(s); prints a summary, returns 0, or prints one error line and returns 1."""
-    from mathreward.scoring.score_files import score_file
+    from mathreward.scoring.score_files import score_file, setup_scoring_process
     from mathreward.scoring.summary import format_summary
     from mathreward.tables import TableError
 
@@ -191,6 +191,7 @@ def run_score(args: argparse.Namespace) -> int:
 
             summary = score_with_ray(args.input, args.output, address=args.ray_address, **common)
         else:
+            setup_scoring_process()  # this process only scores (and forks the workers)
             summary = score_file(args.input, args.output, output_parts=args.output_parts, **common)
     except (TableError, ScoreError) as exc:
         print(f"mathreward score: {exc}", file=sys.stderr)

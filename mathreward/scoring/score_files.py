@@ -14,18 +14,21 @@ batch at a time. A failure anywhere (a bad row, a dead worker) removes the parts
 
 from __future__ import annotations
 
+import importlib.abc
 import os
 import shutil
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mathreward.parquet_parts import ColumnAppender
 from mathreward.scoring.spec import DEFAULT_REWARD, ScoreError, check_reward_options, resolve_spec
 from mathreward.scoring.summary import Totals
-from mathreward.tables import Slice
+from mathreward.tables import Slice, temp_path
 
 BATCH_ROWS = 8192  # rows read, scored and written at a time
 SLICES_PER_WORKER = 16  # slices per worker where the file allows (balance: the last slices end close together)
@@ -160,23 +163,36 @@ def score_file(
         for index, (spec, piece) in enumerate(pieces)
     ]
     totals = Totals(reward)
+    streamed = results_only and all(task.group_rows for task in tasks)  # each group's results as its slice ends
+    tmp = temp_path(output)
     try:
         folder.mkdir()
-        for result in _run_tasks(tasks, workers, _known_rows(tasks), progress):
-            totals.merge(result)
-        parts = [Path(task.folder) / _part_name(task) for task in tasks]
+        with ExitStack() as stack:
+            appender = stack.enter_context(ColumnAppender(inputs[0], tmp)) if results_only else None
+            runs = _run_tasks(tasks, workers, _known_rows(tasks), progress, appender.pages if appender else None)
+            for task, result in zip(tasks, runs, strict=True):  # in task order, each as soon as it and those before end
+                totals.merge(result)
+                if appender is not None and streamed:  # copied while the workers score the later slices
+                    for group in range(task.piece.begin, task.piece.end):
+                        appender.add(_group_file(folder, group))
+                        _group_file(folder, group).unlink()
+                    appender.pages()  # the next group's own pages come first: copied before its results exist
+            parts = [Path(task.folder) / _part_name(task) for task in tasks]
+            if appender is not None and not streamed:
+                _append_results(appender, parts, folder)
+            if appender is not None:
+                appender.finish()
         if output_parts:
             os.replace(folder, output)
-        elif results_only and all(task.group_rows for task in tasks):  # the workers wrote one file per group
-            _append_group_results(inputs[0], [_group_file(folder, group) for group in range(len(sizes))], output)
-        elif results_only:
-            _append_results(inputs[0], parts, folder, output)
+        elif appender is not None:
+            os.replace(tmp, output)
         else:
             from mathreward.tables import join_parts
 
             join_parts(parts, output, [(task.piece.path, max(0, task.piece.first_row)) for task in tasks])
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        tmp.unlink(missing_ok=True)
     seconds = time.perf_counter() - started
     return totals.summary(seconds, input_path=", ".join(map(str, inputs)), output_path=output)
 
@@ -215,19 +231,6 @@ def _group_file(folder: Path, group: int) -> Path:
     return folder / f"results-{group:05d}.parquet"
 
 
-def _append_group_results(source: Path, extras: list[Path], output: Path) -> None:
-    """Write ``output``: the pages of ``source`` copied as they are, with each row group's result file added."""
-    from mathreward.parquet_parts import append_columns
-    from mathreward.tables import temp_path
-
-    tmp = temp_path(output)
-    try:
-        append_columns(source, extras, tmp)
-        os.replace(tmp, output)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 class _GroupResults:
     """Result batches of a slice of whole row groups, written as one single-group parquet file per row group."""
 
@@ -258,39 +261,33 @@ class _GroupResults:
             raise RuntimeError(f"results of row group {self.group} do not match its size")
 
 
-def _append_results(source: Path, parts: list[Path], folder: Path, output: Path) -> None:
-    """Write ``output``: the pages of ``source`` copied as they are, each row group with its result columns (cut
-    from the workers' result parts, in order, and encoded here: a few small columns) added."""
+def _append_results(appender: ColumnAppender, parts: list[Path], folder: Path) -> None:
+    """Add to each remaining row group of ``appender`` its result columns: cut from the workers' result parts, in
+    order (slices of row ranges, or around empty row groups), and encoded here (a few small columns)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from mathreward.parquet_parts import append_columns
-    from mathreward.tables import temp_path
+    from mathreward.scoring.batches import RESULT_COLUMNS, result_types
 
-    metadata = pq.ParquetFile(source).metadata
-    sizes = [metadata.row_group(index).num_rows for index in range(metadata.num_row_groups)]
+    types = result_types()
+    empty = pa.schema([(name, types[name]) for name in RESULT_COLUMNS]).empty_table()  # an empty row group's
     batches = (batch for part in parts for batch in pq.ParquetFile(part).iter_batches(65536, use_threads=False))
-    extras: list[Path] = []
     held: list[Any] = []
     held_rows = 0
-    for index, size in enumerate(sizes):
+    for index, group in enumerate(appender.groups[appender.done :], start=appender.done):
+        size = next(value for fid, _kind, value in group if fid == 3)  # the row group's num_rows
         while held_rows < size:
             batch = next(batches)
             held.append(batch)
             held_rows += batch.num_rows
-        table = pa.Table.from_batches(held)
+        table = pa.Table.from_batches(held) if held else empty
         extra = folder / f"results-{index:05d}.parquet"
         pq.write_table(table.slice(0, size), extra, row_group_size=max(1, size))
-        extras.append(extra)
+        appender.add(extra)
+        extra.unlink()
         rest = table.slice(size)
         held = rest.to_batches() if rest.num_rows else []
         held_rows = rest.num_rows
-    tmp = temp_path(output)
-    try:
-        append_columns(source, extras, tmp)
-        os.replace(tmp, output)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _check_parts_folder(output: Path) -> None:
@@ -377,18 +374,53 @@ def _known_rows(tasks: list[Task]) -> int | None:
 _counter: Any = None  # the shared progress counter, in a worker process
 
 
+def setup_scoring_process() -> None:
+    """Set up a process that only scores (a pool worker, the ``mathreward score`` command), for two start-up and
+    per-row costs a scoring process need not pay:
+
+    - Arrow allocates from the C library's ``malloc``. Its default, mimalloc, maps memory in large segments the
+      kernel backs with huge pages, so each batch's buffers cost page faults that zero 2 MB at a time; on a virtual
+      machine with two processes faulting at once that was ~1-2 CPU-s per 1M rows (``malloc``: ~0.3).
+    - Arrow converts Python lists without importing pandas. The first conversion in a process imports pandas (~300
+      modules, 0.1-0.3 s in each worker) only to ask whether the values are pandas objects; a scoring process never
+      passes any. pandas stays importable; Arrow then takes pandas objects as plain sequences."""
+    import pyarrow as pa
+
+    pa.set_memory_pool(pa.system_memory_pool())
+    if "pandas" not in sys.modules:
+        blocker = _NoPandas()
+        sys.meta_path.insert(0, blocker)
+        try:
+            pa.array([0])  # Arrow looks for pandas once per process: now, and finds none
+        finally:
+            sys.meta_path.remove(blocker)
+
+
+class _NoPandas(importlib.abc.MetaPathFinder):
+    """An import finder under which pandas cannot be imported."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name == "pandas" or name.startswith("pandas."):
+            raise ModuleNotFoundError(f"No module named {name!r} (not loaded by a scoring process)", name=name)
+        return None
+
+
 def _init_worker(counter: Any) -> None:
     global _counter
     _counter = counter
+    setup_scoring_process()
 
 
 def _pool_task(task: Task) -> Totals:
     return score_slice(task, _counter)
 
 
-def _run_tasks(tasks: list[Task], workers: int, total: int | None, progress: bool) -> Any:
-    """The tasks' totals (in task order) from ``workers`` processes (in this process for one worker or one task),
-    with a progress bar over the rows done."""
+def _run_tasks(
+    tasks: list[Task], workers: int, total: int | None, progress: bool, started: Callable[[], None] | None = None
+) -> Any:
+    """The tasks' totals, in task order, each as soon as its task and every one before it have ended, from
+    ``workers`` processes (in this process for one worker or one task), with a progress bar over the rows done.
+    ``started``: called once the tasks are under way (work of the caller's that can overlap with theirs)."""
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
@@ -403,10 +435,13 @@ def _run_tasks(tasks: list[Task], workers: int, total: int | None, progress: boo
         from mathreward.scoring.batches import close_scorers
 
         try:
+            if started is not None:
+                started()
             for task in tasks:
                 before = counter.value
-                yield score_slice(task, counter)
+                result = score_slice(task, counter)
                 bar.update(counter.value - before)
+                yield result
         finally:
             close_scorers()
             bar.close()
@@ -419,16 +454,20 @@ def _run_tasks(tasks: list[Task], workers: int, total: int | None, progress: boo
     )
     try:
         futures = [pool.submit(_pool_task, task) for task in tasks]
+        if started is not None:
+            started()
         pending = set(futures)
         shown = 0
-        while pending:
-            done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+        for future in futures:
+            while not future.done():
+                done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+                bar.update(counter.value - shown)
+                shown = counter.value
+                for finished in done:
+                    if finished.exception() is not None:
+                        raise finished.exception()  # type: ignore[misc]
             bar.update(counter.value - shown)
             shown = counter.value
-            for future in done:
-                if future.exception() is not None:
-                    raise future.exception()  # type: ignore[misc]
-        for future in futures:
             yield future.result()
     except BrokenProcessPool:
         raise ScoreError("a scoring worker process died (out of memory?); no output was written") from None
