@@ -20,8 +20,8 @@ _ROPE_TYPES = ("default", "linear", "llama3")  # rotary tables that do not depen
 _FUSE_LIMIT = 1 << 26  # concatenate the projections of models up to this many parameters (a copy per generation)
 
 
-def supports(model: Any) -> bool:
-    """True for a Llama-architecture model in eval mode whose modules this step knows."""
+def known_llama(model: Any) -> bool:
+    """True for a Llama-architecture model whose modules the lean decode and training forwards know."""
     config = getattr(model, "config", None)
     inner = getattr(model, "model", None)
     rotary = getattr(inner, "rotary_emb", None)
@@ -32,8 +32,12 @@ def supports(model: Any) -> bool:
         and getattr(rotary, "rope_type", "default") in _ROPE_TYPES
         and hasattr(getattr(inner, "norm", None), "variance_epsilon")
         and hasattr(model, "lm_head")
-        and not model.training
     )
+
+
+def supports(model: Any) -> bool:
+    """True for a Llama-architecture model in eval mode whose modules this step knows."""
+    return known_llama(model) and not model.training
 
 
 def _layer_kv(cache: Any, index: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -19,25 +19,17 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from mathreward.rl.llama_decode import _FUSE_LIMIT, _ROPE_TYPES, rms_normalize
+from mathreward.rl.llama_decode import _FUSE_LIMIT, known_llama, rms_normalize
 
 
 def supports(model: Any) -> bool:
     """True for a Llama-architecture model (up to 64M parameters in its layers) this forward reproduces, in train or
     eval mode."""
-    config = getattr(model, "config", None)
-    inner = getattr(model, "model", None)
-    rotary = getattr(inner, "rotary_emb", None)
     return (
-        getattr(config, "model_type", None) == "llama"
-        and inner is not None
-        and rotary is not None
-        and getattr(rotary, "rope_type", "default") in _ROPE_TYPES
-        and hasattr(getattr(inner, "norm", None), "variance_epsilon")
-        and hasattr(model, "lm_head")
-        and not (model.training and getattr(config, "attention_dropout", 0.0))
+        known_llama(model)
+        and not (model.training and getattr(model.config, "attention_dropout", 0.0))
         # the fused weights are copies kept for the backward: worth it for the small models this loop trains on CPU
-        and sum(p.numel() for p in inner.layers.parameters()) <= _FUSE_LIMIT
+        and sum(p.numel() for p in model.model.layers.parameters()) <= _FUSE_LIMIT
     )
 
 
