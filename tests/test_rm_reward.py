@@ -103,3 +103,25 @@ def test_answer_gate_fails_unanswered_responses_without_a_judgement(rm) -> None:
         assert gated[row].extras["judged_correct"] == plain[row].extras["judged_correct"]
     with pytest.raises(ValueError, match="answer_gate"):
         PairwiseReward(model=rm, answer_gate="latex")
+
+
+def test_identical_rows_are_judged_once_with_the_same_result(rm) -> None:
+    calls: list[int] = []
+
+    class CountingRM:
+        def prob_batch(self, prompts, responses_a, responses_b, references, *, batch_size=16):
+            calls.append(len(prompts))
+            return rm.prob_batch(prompts, responses_a, responses_b, references, batch_size=batch_size)
+
+    prompts = ["What is 2+3?"] * 4 + ["What is 4+4?"] * 2
+    responses = ["Answer: 5", "Answer: 6", "Answer: 5", "Answer: 5", "Answer: 8", "Answer: 8"]
+    golds = ["5"] * 4 + ["8"] * 2
+    references = ["2+3 = 5. Answer: 5"] * 4 + ["4+4 = 8. Answer: 8"] * 2
+    reward = PairwiseReward(model=CountingRM(), anchor="reference", output="prob")
+    results = reward.score(prompts, responses, golds, references=references, group_ids=[0, 0, 0, 0, 1, 1])
+    assert calls == [3]  # (2+3, "Answer: 5"), (2+3, "Answer: 6"), (4+4, "Answer: 8")
+    expected = PairwiseReward(model=rm, anchor="reference", output="prob").score(
+        prompts, responses, golds, references=references
+    )
+    assert [r.score for r in results] == pytest.approx([r.score for r in expected], abs=1e-6)
+    assert results[0].score == results[2].score == results[3].score and results[4].score == results[5].score

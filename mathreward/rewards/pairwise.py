@@ -14,6 +14,9 @@ the policy drift to answers without the answer line (the README's RL sweep); the
 Against a reference anchor (a correct solution) a correct response ties (p near 0.5) and a wrong one loses (p near
 0), so ``extras["judged_correct"]`` = p >= ``verdict_threshold`` (default 0.25, halfway) is the judge's own pass/fail:
 the RL trainer's dynamic sampling filters on it, and its disagreement with the verifier is logged.
+
+Identical rows (same prompt, response, anchor and gold) are judged once per call: late in RL most of a group's
+responses are the same short answer.
 """
 
 from __future__ import annotations
@@ -107,15 +110,21 @@ class PairwiseReward(Reward):
                 anchors[i], kinds[i] = responses[first_of_group[group_ids[i]]], "first"
                 todo.append(i)
         if todo:
+            # One judgement per distinct (prompt, response, anchor, gold): RL groups repeat the same short answer.
+            slot_of: dict[tuple[str, str, str, str | None], int] = {}
+            slots = [
+                slot_of.setdefault((prompt_list[i], responses[i], anchors[i], golds[i]), len(slot_of)) for i in todo
+            ]
+            distinct = list(slot_of)
             probs = self.model.prob_batch(
-                [prompt_list[i] for i in todo],
-                [responses[i] for i in todo],
-                [anchors[i] for i in todo],
-                [golds[i] for i in todo],
+                [key[0] for key in distinct],
+                [key[1] for key in distinct],
+                [key[2] for key in distinct],
+                [key[3] for key in distinct],
                 batch_size=self.batch_size,
             )
-            for i, p in zip(todo, probs, strict=True):
-                p_win[i] = p
+            for i, slot in zip(todo, slots, strict=True):
+                p_win[i] = probs[slot]
         return [
             RewardResult(
                 score=self._to_score(float(p)),
