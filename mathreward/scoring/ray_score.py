@@ -140,8 +140,9 @@ def score_task(task: Any) -> tuple[Any, str]:
     """A Ray task: score one slice into its part; (the slice's totals, the id of the node it ran on)."""
     import ray
 
-    from mathreward.scoring.score_files import score_slice
+    from mathreward.scoring.score_files import score_slice, setup_scoring_process
 
+    setup_scoring_process()  # as in a local pool worker: Arrow on malloc, no pandas import on the first conversion
     try:
         return score_slice(task), ray.get_runtime_context().get_node_id()
     except (TableError, RewardBuildError) as exc:  # Ray may keep only the text of a worker's exception
