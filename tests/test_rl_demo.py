@@ -46,4 +46,9 @@ def test_quick_demo_chain_shares_the_warmup_and_reports_every_key(tmp_path) -> N
     assert summary["rl"]["pairwise"]["before"] == summary["rl"]["dapo"]["before"]  # same start, same evaluation
     for name in ("accuracy.png", "heldout_dapo_vs_pairwise.png", "dapo/curves.png", "pairwise/curves.png"):
         assert (out / "rl" / name).stat().st_size > 10_000
+    listed = {Path(plot).relative_to(out / "rl").as_posix() for plot in summary["rl"]["plots"]}
+    runs = ("dapo", "grpo", "pairwise")
+    assert listed == {"accuracy.png", "heldout_dapo_vs_pairwise.png"} | {
+        f"{run}/{plot}" for run in runs for plot in ("curves.png", "heldout.png")
+    }
     assert (out / "reward_models" / "pairwise_rm" / "reward_model.json").exists()

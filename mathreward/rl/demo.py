@@ -567,7 +567,12 @@ def run_demo(out_dir: Path, quick: bool = False, settings: DemoSettings | None =
         "gains_sampled_points": {preset: gain["gain_sampled_points"] for preset, gain in gains.items()},
         "plots": [
             str(out_dir / name)
-            for name in ("accuracy.png", "heldout_dapo_vs_pairwise.png", "dapo/curves.png", "grpo/curves.png")
+            for name in (
+                "accuracy.png",
+                "heldout_dapo_vs_pairwise.png",
+                *(f"{label}/{plot}" for label in results for plot in ("curves.png", "heldout.png")),
+            )
+            if (out_dir / name).exists()
         ],
         "seconds": round(time.perf_counter() - started, 1),
     }
