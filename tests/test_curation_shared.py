@@ -8,8 +8,8 @@ import re
 from mathreward.curation.curate import curate
 from mathreward.curation.dedup import Dedup
 from mathreward.curation.loading import load_records
-from mathreward.curation.normalise import dedup_key
 from mathreward.curation.pipeline import Context, run_steps
+from mathreward.curation.problem_text import dedup_key
 from mathreward.curation.steps import GoldAnswer, Normalise
 
 

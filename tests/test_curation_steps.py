@@ -11,8 +11,13 @@ import pytest
 from mathreward.curation.decontam import Decontaminate
 from mathreward.curation.dedup import Dedup
 from mathreward.curation.loading import CurationError, load_records
-from mathreward.curation.normalise import language_of, normalise_problem, strip_choice_options, strip_format_sentences
 from mathreward.curation.pipeline import Context, run_steps
+from mathreward.curation.problem_text import (
+    language_of,
+    normalise_problem,
+    strip_choice_options,
+    strip_format_sentences,
+)
 from mathreward.curation.report import build_report, summary_lines, write_report
 from mathreward.curation.steps import Classify, GoldAnswer, IntegerTransform, Normalise
 from mathreward.curation.writer import DAPO_TEMPLATE, render_prompt, write_parquet

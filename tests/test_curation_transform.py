@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from mathreward.curation import templates
+from mathreward.curation import rewrite_rules
 from mathreward.curation.answers import classify, last_boxed, parse_number
+from mathreward.curation.rewrite_rules import Rewrite, build_rewrite, problem_variables, substitute, verify_rewrite
 from mathreward.curation.steps import Classify, IntegerTransform
-from mathreward.curation.templates import Rewrite, build_rewrite, problem_variables, substitute, verify_rewrite
 
 PROBLEM = "Compute the value described."
 
@@ -227,14 +227,14 @@ def test_verification_catches_wrong_rewrites(rewrite, answer, problem, message):
 
 
 def test_a_buggy_rule_is_rejected_never_written(monkeypatch):
-    original = templates._rule_for
+    original = rewrite_rules._rule_for
 
     def off_by_one(dec):
         rewrite = original(dec)
         values = tuple((name, value + 1 if i == 0 else value) for i, (name, value) in enumerate(rewrite.values))
         return Rewrite(rewrite.rule, rewrite.form, values, rewrite.coprime, rewrite.squarefree, rewrite.asked)
 
-    monkeypatch.setattr(templates, "_rule_for", off_by_one)
+    monkeypatch.setattr(rewrite_rules, "_rule_for", off_by_one)
     record = run_transform("\\frac{3}{4}")
     assert record["reject"] == "verification_failed" and "gt" not in record
     assert "rebuilt value 4/4" in record["reject_detail"] or "gcd" in record["reject_detail"]

@@ -105,7 +105,7 @@ def test_reward_verdict_and_disagreement_by_hand() -> None:
 def test_pairwise_reward_drives_two_rl_steps_with_the_verifier_watching(policy_and_rm, tmp_path) -> None:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from mathreward.rl.sample import question_text
+    from mathreward.rl.sample_rollouts import question_text
     from mathreward.rl.toy_task import problem_rows
 
     policy, rm, _, problems = policy_and_rm

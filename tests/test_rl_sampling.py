@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from mathreward.rl.sampling import DynamicSamplingError, dynamic_sample, has_mixed_accuracy
+from mathreward.rl.dynamic_sampling import DynamicSamplingError, dynamic_sample, has_mixed_accuracy
 
 
 def make_draw(patterns):

@@ -11,10 +11,10 @@ import torch
 
 from mathreward.reward_models.calibration import fit_temperature, golden_section_min, nll
 from mathreward.reward_models.encoding import encode_left_padded
+from mathreward.reward_models.judge_prompt import JudgeTemplate
 from mathreward.reward_models.metrics import ece, pairwise_accuracy, position_consistency
 from mathreward.reward_models.pairwise_model import PairwiseRM, order_probability
 from mathreward.reward_models.synthetic import arithmetic_pairs, corpus_texts
-from mathreward.reward_models.template import JudgeTemplate
 from mathreward.reward_models.tiny_lm import build_tiny_causal_lm, train_tokenizer
 
 PAIRS = arithmetic_pairs(12, seed=2, kind="mixed")

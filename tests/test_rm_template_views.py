@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mathreward.reward_models.template import TEMPLATES, JudgeTemplate, named_template
+from mathreward.reward_models.judge_prompt import TEMPLATES, JudgeTemplate, named_template
 
 DAPO_STYLE = (
     "Solve the math problem. The last line of your response should be of the form Answer: $Answer.\n\n"

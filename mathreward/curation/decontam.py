@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from mathreward.curation.loading import load_records
-from mathreward.curation.normalise import normalise_problem
+from mathreward.curation.problem_text import normalise_problem
 from mathreward.curation.steps import Step
 
 _TOKEN = re.compile(r"[a-z0-9]+|[^\sa-z0-9]")

@@ -20,8 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from mathreward.curation.answers import INT64_MAX, INT64_MIN, NotNumeric, classify, parse_number, value_of
+from mathreward.curation.rewrite_rules import form_letters, problem_variables, substitute
 from mathreward.curation.steps import Step
-from mathreward.curation.templates import form_letters, problem_variables, substitute
 
 SYSTEM_PROMPT = (
     "You turn competition math problems into problems whose answer is a single integer. Reply with JSON only."

@@ -12,14 +12,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from mathreward.curation.answers import INT64_MAX, INT64_MIN, classify, last_boxed
-from mathreward.curation.normalise import (
+from mathreward.curation.problem_text import (
     dedup_key,
     language_of,
     normalise_problem,
     strip_choice_options,
     strip_format_sentences,
 )
-from mathreward.curation.templates import build_rewrite, verify_rewrite
+from mathreward.curation.rewrite_rules import build_rewrite, verify_rewrite
 
 
 @dataclass

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the lazy names' definitions, for editors and type checkers; at run time imported on first use
     from mathreward.reward_models.bt_model import BTRewardModel
     from mathreward.reward_models.data import PreferencePair, load_pairs
+    from mathreward.reward_models.judge_prompt import JudgeTemplate
     from mathreward.reward_models.loading import load_reward_model
     from mathreward.reward_models.pairwise_model import PairwiseRM
-    from mathreward.reward_models.template import JudgeTemplate
 
 _LAZY = {
     "PairwiseRM": "mathreward.reward_models.pairwise_model",
@@ -21,7 +21,7 @@ _LAZY = {
     "load_reward_model": "mathreward.reward_models.loading",
     "PreferencePair": "mathreward.reward_models.data",
     "load_pairs": "mathreward.reward_models.data",
-    "JudgeTemplate": "mathreward.reward_models.template",
+    "JudgeTemplate": "mathreward.reward_models.judge_prompt",
 }
 
 __all__ = ["BTRewardModel", "JudgeTemplate", "PairwiseRM", "PreferencePair", "load_pairs", "load_reward_model"]

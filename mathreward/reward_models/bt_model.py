@@ -57,7 +57,7 @@ class BTRewardModel:
         response_lines: int | None = None,
         question_view: str = "full",
     ):
-        from mathreward.reward_models.template import JudgeTemplate
+        from mathreward.reward_models.judge_prompt import JudgeTemplate
 
         self.model = model
         self.tokenizer = tokenizer

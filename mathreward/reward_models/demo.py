@@ -38,7 +38,7 @@ class RMDemoSettings:
     batch_size: int = 16
     max_length: int = 256
     val_split: float = 0.15  # share of training pairs used to fit the temperature
-    template: str = "reference-before"  # judge prompt (see reward_models/template.py)
+    template: str = "reference-before"  # judge prompt (see reward_models/judge_prompt.py)
     response_lines: int | None = 1  # the judge (and the BT baseline) read the last N lines of each response
     question_view: str = "problem"
     letter_loss: str = "two-letter"  # cross-entropy over the two verdict letters (what the reward reads)

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from mathreward.reward_models.encoding import encode_left_padded, fit_responses
+from mathreward.reward_models.judge_prompt import JudgeTemplate
 from mathreward.reward_models.runtime import (
     load_tokenizer,
     pick_device,
@@ -20,7 +21,6 @@ from mathreward.reward_models.runtime import (
     read_rm_config,
     write_rm_config,
 )
-from mathreward.reward_models.template import JudgeTemplate
 
 
 def order_probability(diff_ab: np.ndarray, diff_ba: np.ndarray, temperature: float = 1.0) -> np.ndarray:

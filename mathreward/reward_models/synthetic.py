@@ -70,7 +70,7 @@ def arithmetic_pairs(
 
 def corpus_texts(pairs: list[PreferencePair]) -> list[str]:
     """Texts to train a small tokenizer on: the judge templates filled with the pairs."""
-    from mathreward.reward_models.template import JudgeTemplate
+    from mathreward.reward_models.judge_prompt import JudgeTemplate
 
     template = JudgeTemplate()
     texts = []

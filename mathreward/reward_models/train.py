@@ -49,7 +49,7 @@ class TrainConfig:
     resume: str | None = None
     save_every: int = 0
     letter_loss: str = "full-vocab"
-    template: str = "default"  # judge template name (pairwise objective), see reward_models/template.py
+    template: str = "default"  # judge template name (pairwise objective), see reward_models/judge_prompt.py
     response_lines: int | None = None  # the judge reads only the last N lines of each response (None: all)
     question_view: str = "full"  # "problem": the judge reads the problem without DAPO's format instructions
     progress: bool = True
@@ -137,7 +137,7 @@ def train_reward_model(pairs: list[PreferencePair], config: TrainConfig) -> dict
     source = config.resume or config.model
     tokenizer = load_tokenizer(source)
     model = objective.build_model(source, tokenizer)
-    from mathreward.reward_models.template import named_template
+    from mathreward.reward_models.judge_prompt import named_template
 
     template = named_template(config.template, response_lines=config.response_lines, question_view=config.question_view)
     wrapper = objective.wrap(model, tokenizer, config.max_length, template)

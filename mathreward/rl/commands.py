@@ -86,7 +86,7 @@ def _add_sample_parser(sub: argparse._SubParsersAction) -> None:
 def run_sample(args: argparse.Namespace) -> int:
     """Sample rollouts and write them atomically; one error line and exit 2 on bad input."""
     from mathreward.rl.data import DataError, PromptSet, load_prompt_parquet
-    from mathreward.rl.sample import load_policy, sample_rollouts
+    from mathreward.rl.sample_rollouts import load_policy, sample_rollouts
     from mathreward.tables import TableError, write_rows
 
     def fail(message: str) -> int:
@@ -168,8 +168,8 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from mathreward.rl.data import DataError, load_prompt_parquet, render_prompt
+    from mathreward.rl.dynamic_sampling import DynamicSamplingError
     from mathreward.rl.presets import build_config
-    from mathreward.rl.sampling import DynamicSamplingError
 
     try:
         data = load_prompt_parquet(args.data, prompt_field=args.prompt_field, gold_field=args.gold_field)
@@ -225,7 +225,7 @@ def run(args: argparse.Namespace) -> int:
     prompts = [render_prompt(tokenizer, prompt) for prompt in data.prompts]
     questions = references = None
     if config.reward == "pairwise":  # the judge reads the problem and compares each response with an anchor
-        from mathreward.rl.sample import question_text
+        from mathreward.rl.sample_rollouts import question_text
 
         questions = [question_text(prompt) for prompt in data.prompts]
         try:

@@ -197,7 +197,7 @@ def run_rl(
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from mathreward.rl.curves import plot_curves, plot_heldout_run
-    from mathreward.rl.sampling import DynamicSamplingError
+    from mathreward.rl.dynamic_sampling import DynamicSamplingError
     from mathreward.rl.trainer import RLTrainer
 
     tokenizer = AutoTokenizer.from_pretrained(start_dir)
@@ -310,7 +310,7 @@ def _fingerprint(settings: DemoSettings) -> dict[str, Any]:
 def judge_corpus(problems: list[Problem], responses: list[str]) -> list[str]:
     """A few judge texts (the pairwise RM's templates filled with toy problems) for the tokenizer's training corpus,
     so the judge prompt is as compact in tokens as the task texts are."""
-    from mathreward.reward_models.template import TEMPLATES, named_template
+    from mathreward.reward_models.judge_prompt import TEMPLATES, named_template
 
     texts = []
     for name in TEMPLATES:
@@ -415,7 +415,7 @@ def run_policy_demo(out_dir: Path, quick: bool = False) -> dict[str, Any]:
 def _problem_set(tokenizer: Any, path: Path) -> dict[str, list]:
     """Rendered prompts, golds, judge questions and anchor solutions of a curated-schema problems parquet."""
     from mathreward.rl.data import render_prompt
-    from mathreward.rl.sample import question_text
+    from mathreward.rl.sample_rollouts import question_text
     from mathreward.tables import read_rows
 
     rows = read_rows(path)

@@ -30,9 +30,9 @@ import torch
 
 from mathreward.rl import algos, shared_prefix
 from mathreward.rl.critic import Critic
+from mathreward.rl.dynamic_sampling import dynamic_sample
 from mathreward.rl.presets import RLConfig
 from mathreward.rl.rollout import Batch, Sample, collate, forward_response, generate_samples
-from mathreward.rl.sampling import dynamic_sample
 
 METRIC_KEYS = (
     "step",
