@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from mathreward.rl import llama_decode, llama_train
-from mathreward.rl.generation import cache_of
+from mathreward.rl.engine import llama_decode, llama_train
+from mathreward.rl.engine.generation import cache_of
+from mathreward.rl.engine.shared_prefix import distinct_prompts, group_order
 from mathreward.rl.rollout import Sample, collate
-from mathreward.rl.shared_prefix import distinct_prompts, group_order
 
 VOCAB = 89
 
@@ -55,7 +55,7 @@ def test_decode_step_logits_equal_the_model_forward(kind, fuse, monkeypatch) -> 
     torch.set_num_threads(1)
     model = _llama(**MODELS[kind]).eval()
     if not fuse:
-        monkeypatch.setattr(llama_decode, "_FUSE_LIMIT", 0)
+        monkeypatch.setattr(llama_decode, "FUSE_LIMIT", 0)
     assert llama_decode.supports(model)
     rng = torch.Generator().manual_seed(1)
     lengths = [3, 7, 5, 7]
@@ -163,7 +163,7 @@ def test_group_order_keeps_groups_whole_and_repeats_under_a_seed() -> None:
 def test_sampler_with_rows_leaving_samples_the_tokens_of_generate(do_sample, monkeypatch) -> None:
     """Rows that end early wait in the batch until half of it has ended, then leave: the tokens (and log-probs) are
     generate's, and those of a run that keeps every row."""
-    from mathreward.rl.generation import sample_tokens
+    from mathreward.rl.engine.generation import sample_tokens
 
     torch.set_num_threads(1)
     model = _llama(gqa=True, bias=True).eval()
@@ -204,7 +204,7 @@ def test_sampler_with_rows_leaving_samples_the_tokens_of_generate(do_sample, mon
 
 @pytest.mark.parametrize("entropy_grad", [False, True], ids=["logp", "logp+entropy"])
 def test_token_logp_entropy_values_and_gradients_equal_autograd(entropy_grad) -> None:
-    from mathreward.rl.token_logp import token_logp_entropy
+    from mathreward.rl.engine.token_logp import token_logp_entropy
 
     rng = torch.Generator().manual_seed(8)
     logits = (3 * torch.randn((3, 5, VOCAB), generator=rng)).requires_grad_()
@@ -229,7 +229,7 @@ def test_token_logp_entropy_values_and_gradients_equal_autograd(entropy_grad) ->
 
 
 def test_draw_one_is_torch_multinomials_draw() -> None:
-    from mathreward.rl.generation import draw_one
+    from mathreward.rl.engine.generation import draw_one
 
     probs = torch.rand((7, VOCAB), generator=torch.Generator().manual_seed(9)).pow(3)
     probs[:, :10] = 0.0  # tokens that may never be drawn
@@ -245,5 +245,5 @@ def test_draw_one_is_torch_multinomials_draw() -> None:
 def test_training_forward_leaves_larger_models_to_their_own_forward(monkeypatch) -> None:
     model = _llama(gqa=True, bias=False).train()
     assert llama_train.supports(model)
-    monkeypatch.setattr(llama_train, "_FUSE_LIMIT", 1000)  # below this model's layer parameters
+    monkeypatch.setattr(llama_train, "FUSE_LIMIT", 1000)  # below this model's layer parameters
     assert not llama_train.supports(model)

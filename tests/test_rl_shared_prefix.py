@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 import torch
 
+from mathreward.rl.engine.shared_prefix import distinct_prompts, worth_sharing
 from mathreward.rl.rollout import Sample, collate, forward_response
-from mathreward.rl.shared_prefix import distinct_prompts, worth_sharing
 
 VOCAB = 97
 

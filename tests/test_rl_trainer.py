@@ -18,7 +18,7 @@ import pytest
 import torch
 
 from mathreward.rl.demo import DemoSettings, supervised_warmup
-from mathreward.rl.generation import sample_tokens
+from mathreward.rl.engine.generation import sample_tokens
 from mathreward.rl.presets import build_config
 from mathreward.rl.rollout import Sample, collate, forward_response, generate_samples
 from mathreward.rl.trainer import METRIC_KEYS, RLTrainer, rollout_logp

@@ -8,9 +8,9 @@ from typing import Any
 
 import torch
 
-from mathreward.rl import llama_train, shared_prefix
-from mathreward.rl.generation import sample_tokens
-from mathreward.rl.token_logp import token_logp_entropy
+from mathreward.rl.engine import llama_train, shared_prefix
+from mathreward.rl.engine.generation import sample_tokens
+from mathreward.rl.engine.token_logp import token_logp_entropy
 
 SAMPLERS = ("cached", "hf")
 
@@ -106,7 +106,7 @@ def generate_samples(
 ) -> list[Sample]:
     """Sample ``group_size`` responses for each prompt and cut each at its first EOS.
 
-    ``sampler``: ``cached`` (our KV-cached loop, :func:`mathreward.rl.generation.sample_tokens`; it also keeps each
+    ``sampler``: ``cached`` (our KV-cached loop, :func:`mathreward.rl.engine.generation.sample_tokens`; it also keeps each
     token's log-prob in ``Sample.logp``) or ``hf`` (``transformers.generate``, the reference; same tokens under one
     seed). A response is ``finished`` when it produced EOS (kept as its last token) and ``truncated`` when it used all
     ``max_new_tokens`` without EOS. Prompts are tokenised as given (the chat template is applied beforehand).
@@ -202,8 +202,8 @@ def forward_response(
     under logits / temperature), optionally ``entropy`` [N, T] and ``hidden`` [N, T + 1, H] (the last hidden state at
     positions P-1 .. P+T-1, i.e. the states s_0 .. s_T that values are read from). The entropy carries gradients
     only when ``entropy_grad`` (an entropy bonus is used). ``share_prompts`` reads each distinct prompt once and
-    runs its rows' responses on its keys/values (the same numbers up to rounding): :mod:`mathreward.rl.llama_train`
-    for Llama-architecture models (unless ``with_hidden``), :mod:`mathreward.rl.shared_prefix` for the others."""
+    runs its rows' responses on its keys/values (the same numbers up to rounding): :mod:`mathreward.rl.engine.llama_train`
+    for Llama-architecture models (unless ``with_hidden``), :mod:`mathreward.rl.engine.shared_prefix` for the others."""
     prompt_of_row = None
     if share_prompts:
         prompt_of_row = shared_prefix.distinct_prompts(batch.input_ids, batch.attention_mask, batch.prompt_len)

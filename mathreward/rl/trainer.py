@@ -9,7 +9,7 @@ One step (``RLTrainer.step``) reads top to bottom like the papers' algorithm box
    T-PPO bootstraps unfinished responses from V(s_T));
 4. ``ppo_epochs`` passes of mini-batch updates: clipped policy loss + optional KL, entropy, positive-example NLL and
    clipped value loss; AdamW with gradient clipping. The forwards read each distinct prompt of a mini-batch once
-   (``share_prompts``, :mod:`mathreward.rl.shared_prefix`).
+   (``share_prompts``, :mod:`mathreward.rl.engine.shared_prefix`).
 
 Metrics go to ``metrics.jsonl`` and ``curves.png`` in the output folder; checkpoints use ``save_pretrained``.
 """
@@ -28,9 +28,10 @@ from typing import Any
 
 import torch
 
-from mathreward.rl import algos, shared_prefix
+from mathreward.rl import algos
 from mathreward.rl.critic import Critic
 from mathreward.rl.dynamic_sampling import dynamic_sample
+from mathreward.rl.engine import shared_prefix
 from mathreward.rl.presets import RLConfig
 from mathreward.rl.rollout import Batch, Sample, collate, forward_response, generate_samples
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import torch
 
-from mathreward.rl import llama_decode
+from mathreward.rl.engine import llama_decode
 
 
 @dataclass
@@ -118,7 +118,7 @@ def sample_tokens(
     token, as ``generate`` does); the tokens are the same either way. ``group_size`` > 1 samples that many rows per
     prompt: each distinct prompt is read once and its cache repeated (rows ``i * group_size ...`` belong to prompt
     ``i``), as ``generate`` on the prompts repeated ``group_size`` times. Llama-architecture models decode with
-    :mod:`mathreward.rl.llama_decode` (the same numbers without ``transformers``' per-call machinery) unless
+    :mod:`mathreward.rl.engine.llama_decode` (the same numbers without ``transformers``' per-call machinery) unless
     ``lean_decode=False``. Runs in ``torch.inference_mode`` (less per-operation bookkeeping than ``no_grad``); the
     returned tensors are ordinary ones."""
     with torch.inference_mode():

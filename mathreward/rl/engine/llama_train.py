@@ -4,7 +4,7 @@ The same arithmetic as ``transformers``' Llama forward on the trainer's layout (
 responses), without its per-call machinery (mask and cache objects, output classes, hooks), and in fewer operations:
 the query/key/value projections (and gate/up) are one product on weights concatenated in the graph, with the RMSNorm
 weight and the attention scale folded in; queries and keys get the rotary embedding together from a table; attention
-is ``F.scaled_dot_product_attention``. As :mod:`mathreward.rl.shared_prefix`, each distinct prompt runs once and its
+is ``F.scaled_dot_product_attention``. As :mod:`mathreward.rl.engine.shared_prefix`, each distinct prompt runs once and its
 keys/values are indexed out to the rows that share it (the indexing's backward sums the rows' gradients), and the
 output head runs once over the response positions. Logits, and so losses and every parameter's gradient, are those of
 the model's own forward up to float rounding (``tests/test_rl_lean_llama.py``). Other architectures, larger models
@@ -19,7 +19,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from mathreward.rl.llama_decode import _FUSE_LIMIT, known_llama, rms_normalize
+from mathreward.rl.engine.llama_decode import FUSE_LIMIT, known_llama, rms_normalize
 
 
 def supports(model: Any) -> bool:
@@ -29,7 +29,7 @@ def supports(model: Any) -> bool:
         known_llama(model)
         and not (model.training and getattr(model.config, "attention_dropout", 0.0))
         # the fused weights are copies kept for the backward: worth it for the small models this loop trains on CPU
-        and sum(p.numel() for p in model.model.layers.parameters()) <= _FUSE_LIMIT
+        and sum(p.numel() for p in model.model.layers.parameters()) <= FUSE_LIMIT
     )
 
 
@@ -180,7 +180,7 @@ def response_logits(
     prompt_of_row: torch.Tensor,
 ) -> torch.Tensor:
     """Logits [N, T, V] predicting each of the T response columns (columns ``prompt_len`` on), as
-    :func:`mathreward.rl.shared_prefix.response_logits`; ``prompt_of_row`` maps each row to its distinct prompt."""
+    :func:`mathreward.rl.engine.shared_prefix.response_logits`; ``prompt_of_row`` maps each row to its distinct prompt."""
     inner = model.model
     count = int(prompt_of_row.max()) + 1
     rows = prompt_of_row.numel()

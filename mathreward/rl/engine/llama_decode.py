@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 _ROPE_TYPES = ("default", "linear", "llama3")  # rotary tables that do not depend on the sequence length
-_FUSE_LIMIT = 1 << 26  # concatenate the projections of models up to this many parameters (a copy per generation)
+FUSE_LIMIT = 1 << 26  # concatenate the projections of models up to this many parameters (a copy per generation)
 
 
 def known_llama(model: Any) -> bool:
@@ -126,7 +126,7 @@ class LlamaDecoder:
         """``cache``: the prefill's cache of the distinct prompts; with ``group_size`` > 1 each prompt's keys and
         values are copied to its ``group_size`` rows here (``attention_mask`` is the rows' mask)."""
         inner = model.model
-        fuse = sum(p.numel() for p in inner.layers.parameters()) <= _FUSE_LIMIT
+        fuse = sum(p.numel() for p in inner.layers.parameters()) <= FUSE_LIMIT
         self.embed = inner.embed_tokens
         self.layers = [_Layer(layer, fuse) for layer in inner.layers]
         self.head = _Projection(inner.norm, model.lm_head, fuse=fuse)

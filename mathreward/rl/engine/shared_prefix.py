@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from mathreward.rl.generation import cache_argument, cache_of
+from mathreward.rl.engine.generation import cache_argument, cache_of
 
 
 def distinct_prompts(input_ids: torch.Tensor, attention_mask: torch.Tensor, prompt_len: int) -> torch.Tensor:
