@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from mathreward.devices import inference_dtype, resolve_device
+from mathreward.reward_models.checkpoint_files import load_tokenizer, read_rm_config, write_rm_config
 from mathreward.reward_models.encoding import encode_left_padded
-from mathreward.reward_models.runtime import load_tokenizer, pick_device, pick_dtype, read_rm_config, write_rm_config
 
 BT_WITH_REFERENCE = "Question: {prompt}\nReference answer: {reference}\nResponse: {response}\nEnd of response."
 BT_WITHOUT_REFERENCE = "Question: {prompt}\nResponse: {response}\nEnd of response."
@@ -72,12 +73,12 @@ class BTRewardModel:
         """Load a folder written by ``mathreward rm train --objective bt``."""
         from transformers import AutoModelForSequenceClassification
 
-        device = pick_device(device)
+        device = resolve_device(device)
         config = read_rm_config(path)
         if config.get("objective") != "bt":
             raise ValueError(f"{path}: not a Bradley-Terry reward model (objective {config.get('objective')!r})")
         tokenizer = load_tokenizer(path)
-        model = AutoModelForSequenceClassification.from_pretrained(str(path), dtype=pick_dtype(device, dtype))
+        model = AutoModelForSequenceClassification.from_pretrained(str(path), dtype=inference_dtype(device, dtype))
         model.to(device).eval()
         return cls(
             model,

@@ -7,8 +7,8 @@ from pathlib import Path
 import torch
 
 from mathreward.reward_models.bt_model import BTRewardModel
+from mathreward.reward_models.checkpoint_files import read_rm_config
 from mathreward.reward_models.pairwise_model import PairwiseRM
-from mathreward.reward_models.runtime import read_rm_config
 
 
 def load_reward_model(

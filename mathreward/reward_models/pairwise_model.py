@@ -12,15 +12,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mathreward.reward_models.encoding import encode_left_padded, fit_responses
-from mathreward.reward_models.judge_prompt import JudgeTemplate
-from mathreward.reward_models.runtime import (
+from mathreward.devices import inference_dtype, resolve_device
+from mathreward.reward_models.checkpoint_files import (
     load_tokenizer,
-    pick_device,
-    pick_dtype,
     read_rm_config,
     write_rm_config,
 )
+from mathreward.reward_models.encoding import encode_left_padded, fit_responses
+from mathreward.reward_models.judge_prompt import JudgeTemplate
 
 
 def order_probability(diff_ab: np.ndarray, diff_ba: np.ndarray, temperature: float = 1.0) -> np.ndarray:
@@ -62,12 +61,12 @@ class PairwiseRM:
         """
         from transformers import AutoModelForCausalLM
 
-        device = pick_device(device)
+        device = resolve_device(device)
         config = read_rm_config(path_or_hub_id) if Path(str(path_or_hub_id)).is_dir() else {}
         if config.get("objective", "pairwise") != "pairwise":
             raise ValueError(f"{path_or_hub_id}: is a {config['objective']!r} reward model, not a pairwise one")
         tokenizer = load_tokenizer(path_or_hub_id)
-        model = AutoModelForCausalLM.from_pretrained(str(path_or_hub_id), dtype=pick_dtype(device, dtype))
+        model = AutoModelForCausalLM.from_pretrained(str(path_or_hub_id), dtype=inference_dtype(device, dtype))
         # transformers' PreTrainedModel.to is decorated with functools.wraps, whose typeshed type (_Wrapped) has no
         # __get__: pyright sees it unbound and takes `device` for `self`. At run time it is an ordinary method.
         model.to(device).eval()  # pyright: ignore[reportArgumentType]

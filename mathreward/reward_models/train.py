@@ -21,10 +21,10 @@ import numpy as np
 import torch
 
 from mathreward.reward_models.calibration import fit_temperature
+from mathreward.reward_models.checkpoint_files import load_tokenizer, write_rm_config
 from mathreward.reward_models.data import PreferencePair, split_pairs
 from mathreward.reward_models.objectives import get_objective
 from mathreward.reward_models.pairwise_model import order_probability
-from mathreward.reward_models.runtime import load_tokenizer, write_rm_config
 
 STATE_NAME = "trainer_state.pt"
 

@@ -32,14 +32,10 @@ def load_policy(model: str | Path, device: str = "auto", dtype: str = "auto") ->
     """
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from mathreward.rl.trainer import resolve_device
+    from mathreward.devices import inference_dtype, resolve_device
 
     where = resolve_device(device)
-    if dtype == "auto":
-        bf16 = where.type == "cuda" and torch.cuda.is_bf16_supported()
-        weights = torch.bfloat16 if bf16 else (torch.float16 if where.type == "cuda" else torch.float32)
-    else:
-        weights = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[dtype]
+    weights = inference_dtype(where, dtype)
     tokenizer = AutoTokenizer.from_pretrained(str(model))
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token

@@ -28,6 +28,7 @@ from typing import Any
 
 import torch
 
+from mathreward.devices import resolve_device, training_dtypes
 from mathreward.rl import algos
 from mathreward.rl.critic import Critic
 from mathreward.rl.dynamic_sampling import dynamic_sample
@@ -59,24 +60,6 @@ METRIC_KEYS = (
     "step_time",
     "rollout_time",
 )
-
-
-def resolve_device(name: str) -> torch.device:
-    """``auto`` -> the first CUDA device when available, else CPU."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
-def resolve_dtype(name: str, device: torch.device) -> tuple[torch.dtype, torch.dtype | None]:
-    """(weight dtype, autocast dtype). ``auto``: float32 weights with bfloat16 autocast on a GPU that supports it
-    (mixed precision: small learning rates such as DAPO's 1e-6 still move fp32 weights), plain float32 on CPU.
-    An explicit dtype puts the weights in that dtype without autocast."""
-    if name == "auto":
-        if device.type == "cuda" and torch.cuda.is_bf16_supported():
-            return torch.float32, torch.bfloat16
-        return torch.float32, None
-    return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[name], None
 
 
 def seed_everything(seed: int) -> None:
@@ -129,7 +112,7 @@ class RLTrainer:
             raise ValueError("prompts and golds must be non-empty lists of the same length")
         seed_everything(config.seed)
         self.device = resolve_device(config.device)
-        self.dtype, self.autocast_dtype = resolve_dtype(config.dtype, self.device)
+        self.dtype, self.autocast_dtype = training_dtypes(config.dtype, self.device)
         self.policy = model.to(device=self.device, dtype=self.dtype)
         self.policy.train()
         self.tokenizer = tokenizer
