@@ -7,6 +7,9 @@ Two synthetic workloads, generated with a fixed seed:
       but different form from the gold a third of the time, wrong a third of the time;
   (c) (informative) boxed polynomial answers, which need sympy: our symbolic path in a guarded worker process.
 math-verify gets each gold as ``$gold$`` (it reads LaTeX only inside math delimiters). Prints items/s for both verifiers, the ratio, and how often the two agree.
+Ours is called one response at a time (``verify``, the way verl's reward loop calls it), on the main thread and from a
+helper thread (where no CPU timer can be armed); ``verify_batch`` on the same rows is printed beside it, so the cost of
+one call against one row of a batch shows as ``call/row``.
 
     python bench/verify_bench.py [--dapo 3000] [--boxed 400] [--seed 0]
 """
@@ -107,11 +110,22 @@ def _time(fn, items) -> tuple[float, list[bool]]:
     return time.perf_counter() - started, results
 
 
+def _in_thread(fn, items) -> tuple[float, list[bool]]:
+    """``_time`` run from a helper thread (no signal timer can be armed there)."""
+    import threading
+
+    box: dict = {}
+    thread = threading.Thread(target=lambda: box.setdefault("out", _time(fn, items)))
+    thread.start()
+    thread.join()
+    return box["out"]
+
+
 def run_case(name: str, items: list[tuple[str, str]]) -> dict:
     from math_verify import parse
     from math_verify import verify as mv_verify
 
-    from mathreward.verifiers import verify
+    from mathreward.verifiers import verify, verify_batch
 
     def ours(response: str, gold: str) -> bool:
         return verify(response, gold).correct
@@ -123,7 +137,11 @@ def run_case(name: str, items: list[tuple[str, str]]) -> dict:
     ours(*items[0])  # import-time work out of the timing, for both
     theirs(*items[0])
     our_time, our_results = _time(ours, items)
+    thread_time, _thread_results = _in_thread(ours, items)
     their_time, their_results = _time(theirs, items)
+    started = time.perf_counter()
+    verify_batch([r for r, _ in items], [g for _, g in items], workers=1)
+    batch_time = time.perf_counter() - started
     agree = sum(a == b for a, b in zip(our_results, their_results, strict=True)) / len(items)
     row = {
         "case": name,
@@ -131,6 +149,8 @@ def run_case(name: str, items: list[tuple[str, str]]) -> dict:
         "ours_per_s": len(items) / our_time,
         "math_verify_per_s": len(items) / their_time,
         "ratio": their_time / our_time,
+        "thread_ratio": their_time / thread_time,
+        "batch_per_s": len(items) / batch_time,
         "agreement": agree,
         "ours_correct": sum(our_results),
         "math_verify_correct": sum(their_results),
@@ -138,7 +158,9 @@ def run_case(name: str, items: list[tuple[str, str]]) -> dict:
     print(
         f"{name:<22} items={row['items']:>5}  ours={row['ours_per_s']:>9.0f}/s  "
         f"math-verify={row['math_verify_per_s']:>7.0f}/s  ratio={row['ratio']:>6.1f}x  "
-        f"agreement={100 * agree:.2f}%  correct ours/mv={row['ours_correct']}/{row['math_verify_correct']}"
+        f"agreement={100 * agree:.2f}%  correct ours/mv={row['ours_correct']}/{row['math_verify_correct']}\n"
+        f"{'':<22} helper thread: ratio={row['thread_ratio']:>6.1f}x  verify_batch={row['batch_per_s']:>9.0f}/s  "
+        f"call/row={row['batch_per_s'] / row['ours_per_s']:.2f}"
     )
     return row
 

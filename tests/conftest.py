@@ -19,3 +19,15 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session", autouse=True)
+def verifier_workers_ready(request: pytest.FixtureRequest) -> None:
+    """Start the verifier's worker pool once per session, before any test, when a test of the verifiers runs: one
+    ``verify`` call charges worker start-up to its own deadline, so a short deadline in the first symbolic test of a
+    session on a loaded machine would otherwise read as a timeout."""
+    names = {Path(str(item.fspath)).name for item in request.session.items}
+    if any(name.startswith(("test_verif", "test_extraction")) for name in names):
+        from mathreward.verifiers.guard import default_pool
+
+        default_pool().warm_up(1)

@@ -269,3 +269,56 @@ def test_every_math_gold_verifies_against_itself(shared_data: Path, template: st
     verdicts = verify_batch([template.format(g) for g in golds], golds, workers=2)
     failures = [(g, v.pred, v.detail) for g, v in zip(golds, verdicts, strict=True) if v.status != "correct"]
     assert failures == []
+
+
+# --------------------------------------------------------------------------------------------------- one call
+
+
+FRESH_PROCESS = """
+import json, sys, time
+from mathreward.verifiers import verify
+started = time.monotonic()
+first = verify("Answer: x^2+2x+1", "(x+1)^2", timeout=0.2)
+first_s = time.monotonic() - started
+second = verify("Answer: x^2+2x+1", "(x+1)^2", timeout=120)
+print(json.dumps({"first": first.status, "first_s": first_s, "second": second.status}))
+"""
+
+
+def test_the_first_symbolic_call_of_a_fresh_process_keeps_its_deadline() -> None:
+    """Worker start-up is inside the deadline of one ``verify`` call (issue 28): in a fresh process a 0.2 s call
+    returns in time (``timeout`` while the pool starts), and the pool goes on starting for the next call."""
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", FRESH_PROCESS], capture_output=True, text=True, timeout=240, env=dict(os.environ)
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["first"] in {"timeout", "correct"}
+    assert found["first_s"] < 0.2 + 1.5
+    assert found["second"] == "correct"
+
+
+def test_a_fast_lane_call_arms_no_timer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One ``verify`` of a fast-lane shape costs what one row of a batch costs: no signal handler, no CPU timer;
+    a row the lane leaves still gets the watch."""
+    armed: list[float] = []
+    real = verifier_core.item_watch
+
+    def counting(budget: float):
+        armed.append(budget)
+        return real(budget)
+
+    monkeypatch.setattr(verifier_core, "item_watch", counting)
+    assert verify("Work.\n\nAnswer: 34", "34").status == "correct"
+    assert verify("Work.\n\nAnswer: 35", "34").status == "wrong"
+    assert verify_batch(["\\boxed{7}", "Answer: 8"], ["7", "8"]) == [
+        verify("\\boxed{7}", "7"),
+        verify("Answer: 8", "8"),
+    ]
+    assert armed == []
+    assert verify("The answer is $\\frac{1}{2}$ cm.", "\\frac12", timeout=3).status == "correct"
+    assert armed == [3]

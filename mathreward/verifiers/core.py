@@ -5,6 +5,7 @@ worker processes with a per-item deadline.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import asdict
 
@@ -54,19 +55,45 @@ def verify_batch(
     Extraction and the exact fast path run in this process; rows that need sympy go to a pool of worker processes
     (``workers``; None = min(cpu_count, 4); 0 = one guard worker, items one after another) with a per-item deadline of
     ``timeout`` seconds enforced from outside: a hung item is killed and gets "timeout", a crashed worker gives
-    "error", and the batch goes on. ``equivalence_options``: ``float_rounding``, ``percent_as_fraction``.
-    ``unclosed_think``: a response whose ``<think>`` never closes has no answer ("no_answer", the default) or is read
+    "error", and the batch goes on; worker start-up (once per process) is not charged to a row (``verify`` charges it
+    to its call). Only rows the fast lane leaves arm the CPU-time watch. ``equivalence_options``: ``float_rounding``,
+    ``percent_as_fraction``. ``unclosed_think``: a response whose ``<think>`` never closes has no answer ("no_answer", the default) or is read
     as if the tag were not there ("read").
     """
     if len(responses) != len(golds):
         raise ValueError(f"verify_batch: {len(responses)} responses but {len(golds)} golds")
+    options = _checked_options(style, unclosed_think, equivalence_options)
+    verdicts: list[Verdict | None] = fast_verdicts(responses, golds, style, options)  # common shapes; None = full path
+    rows = [row for row, verdict in enumerate(verdicts) if verdict is None]
+    if rows:
+        count = 1 if workers == 0 else (default_workers() if workers is None else workers)
+        _full_path(responses, golds, rows, verdicts, style, unclosed_think, options, timeout, count, None)
+    return [v for v in verdicts if v is not None]
+
+
+def _checked_options(style: str, unclosed_think: str, equivalence_options: dict) -> Options:
+    """The equivalence options after checking the style and ``unclosed_think`` (ValueError / TypeError)."""
     if style not in STYLES_ACCEPTED:
         raise ValueError(f"unknown extraction style {style!r}; choose from {', '.join(STYLES_ACCEPTED)}")
     if unclosed_think not in UNCLOSED_THINK:
         raise ValueError(f"unclosed_think must be one of {', '.join(UNCLOSED_THINK)}, got {unclosed_think!r}")
-    options = _options(equivalence_options)
-    verdicts: list[Verdict | None] = fast_verdicts(responses, golds, style, options)  # common shapes; None = full path
-    rows = [row for row, verdict in enumerate(verdicts) if verdict is None]
+    return _options(equivalence_options)
+
+
+def _full_path(
+    responses: Sequence[str],
+    golds: Sequence[str],
+    rows: list[int],
+    verdicts: list[Verdict | None],
+    style: str,
+    unclosed_think: str,
+    options: Options,
+    timeout: float,
+    workers: int,
+    deadline: float | None,
+) -> None:
+    """Fill ``verdicts[row]`` for the rows the fast lane left: in this process under the CPU-time watch (armed only
+    here), sympy in the guarded workers; ``deadline`` (monotonic seconds) bounds worker start-up too."""
     symbolic_rows: list[int] = []
     tasks: list[dict] = []
     budgets: list[float] = []
@@ -105,18 +132,17 @@ def verify_batch(
             }
         )
         budgets.append(timeout)
-    if tasks:
-        count = 1 if workers == 0 else (default_workers() if workers is None else workers)
-        results = default_pool().run(tasks, budgets, workers=count)
-        for row, result in zip(symbolic_rows, results, strict=True):
-            if "verdict" in result:
-                verdicts[row] = Verdict(**result["verdict"])
-                continue
-            if result.get("status") == "timeout" and not paths[row]:
-                verdicts[row] = Verdict(False, None, "timeout", f"path=none; exceeded {timeout:g}s")
-                continue
-            verdicts[row] = _from_worker(result, preds[row], paths[row] or "none", timeout)
-    return [v for v in verdicts if v is not None]
+    if not tasks:
+        return
+    results = default_pool().run(tasks, budgets, workers=workers, deadline=deadline)
+    for row, result in zip(symbolic_rows, results, strict=True):
+        if "verdict" in result:
+            verdicts[row] = Verdict(**result["verdict"])
+            continue
+        if result.get("status") == "timeout" and not paths[row]:
+            verdicts[row] = Verdict(False, None, "timeout", f"path=none; exceeded {timeout:g}s")
+            continue
+        verdicts[row] = _from_worker(result, preds[row], paths[row] or "none", timeout)
 
 
 def _in_process(
@@ -195,17 +221,17 @@ def verify(
     unclosed_think: str = "no_answer",
     **equivalence_options,
 ) -> Verdict:
-    """Check one response against its gold answer (see ``verify_batch``); returns within ``timeout`` seconds of
-    checking work whatever the input (worker start-up, once per process, is not counted)."""
-    return verify_batch(
-        [response],
-        [gold],
-        style=style,
-        timeout=timeout,
-        workers=0,
-        unclosed_think=unclosed_think,
-        **equivalence_options,
-    )[0]
+    """Check one response against its gold answer (see ``verify_batch``); returns within ``timeout`` seconds of the
+    call whatever the input, worker start-up included (a symbolic check whose workers are not ready in time answers
+    "timeout"). A response of a fast-lane shape costs what one row of a batch costs: no timer is armed for it."""
+    options = _checked_options(style, unclosed_think, equivalence_options)
+    verdict = fast_verdicts((response,), (gold,), style, options)[0]
+    if verdict is not None:
+        return verdict
+    deadline = time.monotonic() + timeout
+    verdicts: list[Verdict | None] = [None]
+    _full_path((response,), (gold,), [0], verdicts, style, unclosed_think, options, timeout, 1, deadline)
+    return verdicts[0] or Verdict(False, None, "error", "path=none; no verdict")
 
 
 def is_equivalent(
@@ -219,6 +245,7 @@ def is_equivalent(
     """True when the answer ``pred`` equals the gold answer ``gold`` (both answer texts, no extraction beyond
     unwrapping ``$..$``/``\\boxed{}``). A check that times out or fails counts as not equivalent."""
     options = Options(float_rounding=float_rounding, percent_as_fraction=percent_as_fraction)
+    deadline = time.monotonic() + timeout
     with item_watch(timeout) as watch:
         if watch is not None:
             try:
@@ -233,7 +260,7 @@ def is_equivalent(
             task = {"op": "compare", "gold": gold_text, "preds": [pred_text], "options": asdict(options)}
         else:  # not interruptible here: the whole check runs in a worker process
             task = {"op": "equivalent", "gold": gold, "pred": pred, "options": asdict(options)}
-    result = default_pool().run([task], timeout, workers=1)[0]
+    result = default_pool().run([task], max(0.05, deadline - time.monotonic()), workers=1, deadline=deadline)[0]
     return result.get("status") == "ok" and bool(result.get("equal"))
 
 

@@ -8,8 +8,9 @@ nor ``fork``: workers come from a *zygote*, a plain subprocess (``python -c``) t
 once and then forks a ready worker on request (a few milliseconds), handing it a socket the parent passed over
 (``socket.send_fds``). Where that is not available, workers are plain subprocesses started one by one.
 
-Start-up (the zygote importing sympy, a second or two, once per process) is not charged to any task's deadline but
-is bounded by ``STARTUP_TIMEOUT``.
+Start-up (the zygote importing sympy, a second or two, once per process) is bounded by ``STARTUP_TIMEOUT``. A caller
+with a deadline of its own (``run(..., deadline=...)``: one ``verify`` call) charges start-up to it: when the pool
+is not ready in time its tasks answer ``"timeout"`` and the zygote goes on starting for the next call.
 """
 
 from __future__ import annotations
@@ -32,6 +33,13 @@ STARTUP_TIMEOUT = 60.0
 # Workers import the package under its one name, from the same environment (inherited) as the parent.
 _BOOT = "from mathreward.verifiers import _worker; _worker."
 _MAX_SEND_RETRIES = 3
+
+
+class _NotReady:
+    """What ``_Zygote.spawn`` gives when the zygote is alive but still starting at the caller's deadline."""
+
+
+NOT_READY = _NotReady()
 
 
 def _env() -> dict:
@@ -182,15 +190,25 @@ class _Zygote:
         return line.decode()
 
     def wait_ready(self, timeout: float) -> bool:
-        with self.lock:
+        """Whether the zygote said it is ready, waiting at most ``timeout`` seconds (a partial line is kept)."""
+        if not self.lock.acquire(timeout=max(0.0, timeout)):
+            return False
+        try:
             if not self.ready:
-                self.ready = self._read_line(time.monotonic() + timeout) == "ready"
+                line = self._read_line(time.monotonic() + timeout)
+                self.ready = line == "ready"
+                if line is None and self.alive():
+                    return False  # not ready yet (the next call reads on)
             return self.ready
+        finally:
+            self.lock.release()
 
-    def spawn(self) -> _ForkedWorker | None:
-        """A new ready worker, or None when the zygote is gone."""
-        if not self.wait_ready(STARTUP_TIMEOUT):
-            return None
+    def spawn(self, ready_by: float | None = None) -> _ForkedWorker | _NotReady | None:
+        """A new ready worker, or None when the zygote is gone; ``NOT_READY`` when it is still starting at
+        ``ready_by`` (monotonic seconds; None: wait up to ``STARTUP_TIMEOUT``)."""
+        limit = STARTUP_TIMEOUT if ready_by is None else min(STARTUP_TIMEOUT, ready_by - time.monotonic())
+        if not self.wait_ready(limit):
+            return NOT_READY if ready_by is not None and self.alive() and not self.ready else None
         with self.lock:
             ours, theirs = socket.socketpair()
             try:
@@ -271,8 +289,9 @@ class WorkerPool:
         self.on_dispatch = None  # optional callable(pid, task_index), called when a task is handed to a worker
 
     # -- workers
-    def _new_worker(self):
-        """A new worker (ready when it comes from the zygote), or None."""
+    def _new_worker(self, ready_by: float | None = None):
+        """A new worker (ready when it comes from the zygote), or None; ``NOT_READY`` when the zygote is still
+        starting at ``ready_by`` (monotonic seconds; None: wait for it)."""
         if self._use_zygote:
             for _attempt in range(2):
                 with self._zygote_lock:
@@ -285,7 +304,7 @@ class WorkerPool:
                             self._use_zygote = False
                             break
                     zygote = self._zygote
-                worker = zygote.spawn()
+                worker = zygote.spawn(ready_by)
                 if worker is not None:
                     return worker
                 with self._zygote_lock:
@@ -301,8 +320,9 @@ class WorkerPool:
         """Start the zygote and ``count`` workers now instead of on the first symbolic check."""
         self._release(self._acquire(count, time.monotonic() + STARTUP_TIMEOUT))
 
-    def _acquire(self, count: int, wait_until: float) -> list:
-        """Take up to ``count`` workers (at least one unless ``wait_until`` passes), starting new ones as needed."""
+    def _acquire(self, count: int, wait_until: float, ready_by: float | None = None) -> list:
+        """Take up to ``count`` workers (at least one unless ``wait_until`` passes), starting new ones as needed;
+        workers still starting at ``ready_by`` (None: ``STARTUP_TIMEOUT`` from now) are not waited for."""
         with self._cond:
             while True:
                 _poll_idle(self._idle)
@@ -318,10 +338,13 @@ class WorkerPool:
                 if remaining <= 0:
                     return []
                 self._cond.wait(remaining)
-        started = [w for w in (self._new_worker() for _ in range(fresh)) if w is not None]
-        ready = _wait_ready(started, time.monotonic() + STARTUP_TIMEOUT)
+        made = [self._new_worker(ready_by) for _ in range(fresh)]
+        started = [w for w in made if w is not None and w is not NOT_READY]
+        ready = _wait_ready(started, time.monotonic() + STARTUP_TIMEOUT if ready_by is None else ready_by)
         with self._cond:
             self._live -= fresh - len(ready)
+            if fresh > len(ready):
+                self._cond.notify_all()
         return ready + taken
 
     def _release(self, workers: list) -> None:
@@ -360,11 +383,15 @@ class WorkerPool:
                 self._zygote = None
 
     # -- running tasks
-    def run(self, tasks: list[dict], timeout: float | list[float], workers: int = 1) -> list[dict]:
+    def run(
+        self, tasks: list[dict], timeout: float | list[float], workers: int = 1, deadline: float | None = None
+    ) -> list[dict]:
         """Run ``tasks`` (JSON-able dicts with an ``op``) with a per-task deadline; results in task order.
 
         ``timeout`` is seconds per task (one number, or one per task). A task past its deadline gets
         ``{"status": "timeout"}`` and its worker is killed and replaced; a worker that dies gives ``"error"``.
+        ``deadline`` (monotonic seconds): the caller's own end, start-up included; no task runs past it, and when no
+        worker is ready by then every task answers ``"timeout"``.
         ``self.on_dispatch(pid, index)``, when set, is called as a task is handed to a worker (diagnostics; the
         tests use it to kill a worker mid-batch).
         """
@@ -373,8 +400,11 @@ class WorkerPool:
         timeouts = timeout if isinstance(timeout, list) else [timeout] * len(tasks)
         results: list[dict | None] = [None] * len(tasks)
         want = max(1, min(workers, len(tasks)))
-        pool = self._acquire(want, time.monotonic() + max(timeouts) + STARTUP_TIMEOUT)
+        wait_until = time.monotonic() + max(timeouts) + STARTUP_TIMEOUT if deadline is None else deadline
+        pool = self._acquire(want, wait_until, deadline)
         if not pool:
+            if deadline is not None and time.monotonic() >= deadline - 0.01:
+                return [{"status": "timeout", "error": "verifier workers not ready in time"} for _ in tasks]
             return [{"status": "error", "error": "no verifier worker could start"} for _ in tasks]
         idle = deque(w for w in pool if w.ready)
         starting = [w for w in pool if not w.ready]
@@ -397,7 +427,8 @@ class WorkerPool:
                             pending.appendleft(index)
                         self._add(self._replace(worker), idle, starting)
                         continue
-                    busy[worker] = (index, time.monotonic() + max(0.0, timeouts[index]))
+                    ends = time.monotonic() + max(0.0, timeouts[index])
+                    busy[worker] = (index, ends if deadline is None else min(ends, deadline))
                     if self.on_dispatch is not None:
                         self.on_dispatch(worker.pid, index)
                 if not busy and not idle and pending:
@@ -405,14 +436,14 @@ class WorkerPool:
                         for index in pending:
                             results[index] = {"status": "error", "error": "no verifier worker left"}
                         break
-                    ready = _wait_ready(starting, time.monotonic() + STARTUP_TIMEOUT)
+                    ready = _wait_ready(starting, time.monotonic() + STARTUP_TIMEOUT if deadline is None else deadline)
                     with self._cond:
                         self._live -= len(starting) - len(ready)
                     starting = []
                     idle.extend(ready)
                     continue
                 now = time.monotonic()
-                wait = min(deadline for _, deadline in busy.values()) - now if busy else 0.05
+                wait = min(ends for _, ends in busy.values()) - now if busy else 0.05
                 readable, _, _ = select.select(list(busy) + starting, [], [], max(0.0, wait))
                 for worker in readable:
                     try:
@@ -443,8 +474,8 @@ class WorkerPool:
                             idle.append(worker)
                             break
                 now = time.monotonic()
-                for worker, (index, deadline) in list(busy.items()):
-                    if now >= deadline:
+                for worker, (index, ends) in list(busy.items()):
+                    if now >= ends:
                         del busy[worker]
                         self.kills += 1
                         results[index] = {"status": "timeout", "error": f"no answer within {timeouts[index]:g}s"}
