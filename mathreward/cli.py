@@ -105,16 +105,20 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
+    from mathreward.signals import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, raise_on_sigterm
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    raise_on_sigterm()  # SIGTERM (timeout, Slurm, Kubernetes) stops a command as Ctrl-C does: nothing left behind
     try:
         return int(args.func(args) or 0)
-    except KeyboardInterrupt:
-        print("mathreward: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        stopped = isinstance(exc, Terminated)
+        print(f"mathreward: {'terminated' if stopped else 'interrupted'}", file=sys.stderr)
+        return EXIT_TERMINATED if stopped else EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader of our output went away (e.g. `| head`): stop quietly, as Unix tools do.
         import os

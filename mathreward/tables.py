@@ -488,8 +488,11 @@ def check_output_path(path: str | os.PathLike, *, suffixes: Sequence[str] = WRIT
 
 
 def temp_path(path: Path) -> Path:
-    """The temporary sibling a file is written to before the atomic rename."""
-    return path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    """The temporary sibling a file is written to before the atomic rename (``<name>.tmp-<pid>``; dead runs'
+    leftovers for the same file are removed first: see ``temp_files``)."""
+    from mathreward.temp_files import temp_sibling
+
+    return temp_sibling(path)
 
 
 class TableWriter:

@@ -74,9 +74,11 @@ def write_parquet(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from mathreward.tables import temp_path
+
     path = Path(path)
     table = pa.Table.from_pylist(to_rows(records, template, data_source), schema=schema())
-    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    tmp = temp_path(path)
     try:
         pq.write_table(table, tmp, compression="zstd", row_group_size=8192)
         os.replace(tmp, path)

@@ -29,6 +29,7 @@ from typing import Any
 from mathreward.ray_support import RAY_INSTALL_HINT, import_ray, start_ray
 from mathreward.scoring.batches import RewardBuildError
 from mathreward.tables import READ_SUFFIXES, TableError
+from mathreward.temp_files import temp_sibling
 
 __all__ = ["RAY_INSTALL_HINT", "expand_inputs", "import_ray", "score_task", "score_with_ray"]
 
@@ -102,7 +103,7 @@ def score_with_ray(
     base_options = options.base_options(1)
     started = time.perf_counter()
     ray, started_here = start_ray(address, workers)
-    tmp = output_dir.with_name(f"{output_dir.name}.tmp-{os.getpid()}")
+    tmp = temp_sibling(output_dir)  # dead runs' leftovers for this output are removed here
     totals = Totals(options.reward)
     nodes: dict[str, int] = {}
     try:
@@ -121,8 +122,10 @@ def score_with_ray(
         if output_dir.exists():
             output_dir.rmdir()
         os.replace(tmp, output_dir)
-    except Exception as exc:
+    except BaseException as exc:  # Ctrl-C and SIGTERM too: no temporary folder is left
         shutil.rmtree(tmp, ignore_errors=True)
+        if not isinstance(exc, Exception):
+            raise
         found = _user_error(exc)
         if found is not None and found is not exc:
             raise found from None

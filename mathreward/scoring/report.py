@@ -23,7 +23,9 @@ def write_text_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename (no partial file on failure)."""
     import os
 
-    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    from mathreward.tables import temp_path
+
+    tmp = temp_path(path)
     try:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)

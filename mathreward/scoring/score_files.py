@@ -28,7 +28,9 @@ from typing import Any
 from mathreward.parquet_parts import ColumnAppender
 from mathreward.scoring.spec import DEFAULT_REWARD, ScoreError, check_reward_options, resolve_spec
 from mathreward.scoring.summary import Totals
+from mathreward.signals import stop_processes, worker_start
 from mathreward.tables import Slice, temp_path
+from mathreward.temp_files import temp_sibling
 
 BATCH_ROWS = 8192  # rows read, scored and written at a time
 SLICES_PER_WORKER = 16  # slices per worker where the file allows (balance: the last slices end close together)
@@ -150,7 +152,7 @@ def score_file(
         for spec, path in zip(specs, inputs, strict=True)
         for piece in plan_slices(path, workers * SLICES_PER_WORKER, workers)
     ]
-    folder = output.with_name(f"{output.name}.parts-{os.getpid()}")
+    folder = temp_sibling(output, "parts")  # dead runs' leftovers for this output are removed here
     shutil.rmtree(folder, ignore_errors=True)
     if output_parts:  # jsonl parts for a folder named *.jsonl, else parquet parts
         target = folder / ("part.jsonl" if output.suffix.lower() == ".jsonl" else "part.parquet")
@@ -165,6 +167,7 @@ def score_file(
     totals = Totals(reward)
     streamed = results_only and all(task.group_rows for task in tasks)  # each group's results as its slice ends
     tmp = temp_path(output)
+    runs = None
     try:
         folder.mkdir()
         with ExitStack() as stack:
@@ -191,6 +194,8 @@ def score_file(
 
             join_parts(parts, output, [(task.piece.path, max(0, task.piece.first_row)) for task in tasks])
     finally:
+        if runs is not None:
+            runs.close()  # on a failure here: the workers stop before their folder goes
         shutil.rmtree(folder, ignore_errors=True)
         tmp.unlink(missing_ok=True)
     seconds = time.perf_counter() - started
@@ -405,8 +410,9 @@ class _NoPandas(importlib.abc.MetaPathFinder):
         return None
 
 
-def _init_worker(counter: Any) -> None:
+def _init_worker(counter: Any, parent_pid: int) -> None:
     global _counter
+    worker_start(parent_pid)  # never outlives the parent, whatever kills it
     _counter = counter
     setup_scoring_process()
 
@@ -450,7 +456,7 @@ def _run_tasks(
 
     # forked where the platform allows, so rewards registered in this process exist in the workers too
     pool = ProcessPoolExecutor(
-        min(workers, len(tasks)), mp_context=context, initializer=_init_worker, initargs=(counter,)
+        min(workers, len(tasks)), mp_context=context, initializer=_init_worker, initargs=(counter, os.getpid())
     )
     try:
         futures = [pool.submit(_pool_task, task) for task in tasks]
@@ -471,6 +477,9 @@ def _run_tasks(
             yield future.result()
     except BrokenProcessPool:
         raise ScoreError("a scoring worker process died (out of memory?); no output was written") from None
+    except BaseException:  # a failed task, Ctrl-C, SIGTERM: the workers stop now, not after their slices
+        stop_processes(list((getattr(pool, "_processes", None) or {}).values()))  # the stdlib has no public way
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         bar.close()

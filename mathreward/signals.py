@@ -1,0 +1,98 @@
+"""How a run stops: SIGTERM as SIGINT, and worker processes that never outlive the process that started them.
+
+- ``raise_on_sigterm()`` (the command line, at start): SIGTERM raises ``Terminated`` in the main thread, a
+  ``KeyboardInterrupt``, so every ``finally`` that tidies up after Ctrl-C (workers stopped, temporary files removed)
+  runs for ``timeout``, Slurm and Kubernetes too; the command then exits 143.
+- ``die_with_parent(parent_pid)`` (a worker, first thing): the kernel kills the worker when its parent dies, however
+  it dies (Linux ``PR_SET_PDEATHSIG``; elsewhere a thread that watches ``getppid``), and a worker whose parent is
+  already gone stops at once.
+- ``stop_processes(processes)``: kill workers outright and reap them (a parent that stops does not wait for their
+  tasks to end).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = ["Terminated", "die_with_parent", "raise_on_sigterm", "stop_processes", "worker_start"]
+
+EXIT_TERMINATED = 128 + signal.SIGTERM  # 143: the exit status of a command stopped by SIGTERM
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+PARENT_POLL_SECONDS = 0.5  # where the kernel cannot watch the parent, a thread looks this often
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: raised where SIGINT raises ``KeyboardInterrupt`` (and caught wherever that is)."""
+
+
+def _raise_terminated(_signum: int, _frame: Any) -> None:
+    raise Terminated
+
+
+def raise_on_sigterm() -> None:
+    """Make SIGTERM raise ``Terminated`` in the main thread (a no-op elsewhere: only the main thread can)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_terminated)
+
+
+def _set_parent_death_signal() -> bool:
+    """Ask the kernel for SIGKILL when the parent dies; whether it could."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent_pid: int) -> None:
+    import time
+
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """In a worker process: end when the process ``parent_pid`` (the one that started it) ends, however it ends.
+
+    Call it first thing in the worker. The parent's death is noticed by the kernel where it can (Linux), else by a
+    daemon thread; a parent already gone before the call (the worker started just as it died) ends the worker now.
+    """
+    if not _set_parent_death_signal():
+        threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="watch-parent").start()
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+def worker_start(parent_pid: int) -> None:
+    """The start of a pool worker: dies with its parent, leaves SIGINT and SIGTERM to it (the parent stops the
+    workers; a Ctrl-C that reaches the whole process group does not print a traceback from every worker)."""
+    die_with_parent(parent_pid)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def stop_processes(processes: Iterable[Any], wait: float = 5.0) -> None:
+    """Kill ``processes`` (``multiprocessing.Process`` objects) at once and reap them, each waited for ``wait`` s
+    at most."""
+    processes = list(processes)
+    for process in processes:
+        try:
+            process.kill()
+        except (OSError, ValueError, AttributeError):
+            pass
+    for process in processes:
+        try:
+            process.join(wait)
+        except (OSError, ValueError, AssertionError):
+            pass
