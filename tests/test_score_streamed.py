@@ -12,8 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from mathreward.parquet_parts import ColumnAppender, PartsDiffer, append_columns
+from mathreward.rewards.base import RESULT_FIELDS
 from mathreward.scoring import score_files
-from mathreward.scoring.batches import RESULT_COLUMNS
 from mathreward.scoring.score_files import score_file
 from mathreward.tables import TableError
 
@@ -46,7 +46,7 @@ def _result_files(scored: Path, folder: Path) -> list[Path]:
     handle = pq.ParquetFile(scored)
     files = []
     for group in range(handle.metadata.num_row_groups):
-        table = handle.read_row_group(group, columns=list(RESULT_COLUMNS))
+        table = handle.read_row_group(group, columns=list(RESULT_FIELDS))
         path = folder / f"extra-{group}.parquet"
         pq.write_table(table, path, row_group_size=max(1, table.num_rows))
         files.append(path)
@@ -100,7 +100,7 @@ def test_jsonl_input_keeps_the_path_that_writes_every_column(tmp_path: Path) -> 
     table = pq.read_table(tmp_path / "two.parquet")
     assert table.equals(pq.read_table(tmp_path / "one.parquet"))
     assert table.column("id").to_pylist() == list(range(120))
-    assert table.column_names == ["id", "response", "gold", "note", *RESULT_COLUMNS]
+    assert table.column_names == ["id", "response", "gold", "note", *RESULT_FIELDS]
 
 
 @pytest.mark.parametrize("workers", [1, 2])

@@ -1,7 +1,7 @@
 """Score batches of rollout rows: the unit of work of ``mathreward score``, run in-process, in a local worker pool
 or in Ray workers (``scoring.ray_score``).
 
-``ScoreSpec`` says what to read (fields, already resolved) and which reward to build; ``score_batch(spec, batch)``
+``ScoreSpec`` (``scoring.spec``) says what to read (fields, already resolved) and which reward to build; ``score_batch(spec, batch)``
 reads the batch's columns, scores them with the reward (built once per process and kept), and returns the result
 columns (``score``, ``correct``, ``pred``, ``status``) with per-batch statistics for the summary. A bad row (missing
 field, a value of the wrong shape) raises ``TableError`` naming the file, row and field, wherever it runs.
@@ -15,44 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mathreward.rewards.base import RESULT_FIELDS
+from mathreward.scoring.spec import ScoreSpec
 from mathreward.tables import Batch, TableError
 
-__all__ = ["RESULT_COLUMNS", "BatchResult", "ScoreSpec", "build_scorer", "result_types", "score_batch"]
+__all__ = ["BatchResult", "build_scorer", "score_batch"]
 
-RESULT_COLUMNS = RESULT_FIELDS  # the reward's result columns, in output order
 HINT_SAMPLE = 16  # no_answer rows per batch checked for another answer format
-
-
-def result_types() -> dict[str, Any]:
-    """Arrow types of the result columns (one schema for every batch)."""
-    import pyarrow as pa
-
-    return {"score": pa.float64(), "correct": pa.bool_(), "pred": pa.string(), "status": pa.string()}
-
-
-@dataclass(frozen=True)
-class ScoreSpec:
-    """Everything a worker needs to score a batch (picklable; fields are dotted paths)."""
-
-    reward: str = "routed"
-    options: tuple[tuple[str, Any], ...] = ()
-    response_field: str = "response"
-    gold_field: str | None = None
-    prompt_field: str | None = None
-    data_source_field: str | None = None
-    length_field: str | None = None
-    extra_fields: tuple[tuple[str, str], ...] = ()
-    max_len: int | None = None
-    buffer_len: int | None = None
-    overlong_factor: float = 1.0
-    tokenizer: str | None = None
-    chunk_size: int = 1024
-
-    def fields(self) -> list[str]:
-        """Every input field the spec reads."""
-        names = [self.response_field, self.gold_field, self.prompt_field, self.data_source_field, self.length_field]
-        names += [name for _key, name in self.extra_fields]
-        return [name for name in names if name]
 
 
 @dataclass
@@ -149,14 +117,14 @@ def _score_batch(spec: ScoreSpec, batch: Batch) -> BatchResult:
     scorer = build_scorer(spec)
     columns = read_columns(spec, batch, getattr(getattr(scorer, "inner", scorer), "uses_prompts", True))
     n = len(batch)
-    out: dict[str, list[Any]] = {name: [] for name in RESULT_COLUMNS}
+    out: dict[str, list[Any]] = {name: [] for name in RESULT_FIELDS}
     for begin in range(0, n, spec.chunk_size):
         end = min(n, begin + spec.chunk_size)
         fields = {key: values[begin:end] for key, values in columns["fields"].items()}
         chunk = scorer.score_columns(
             columns["prompts"][begin:end], columns["responses"][begin:end], columns["golds"][begin:end], **fields
         )
-        for name in RESULT_COLUMNS:
+        for name in RESULT_FIELDS:
             if len(chunk[name]) != end - begin:
                 raise RuntimeError(
                     f"reward {spec.reward!r} returned {len(chunk[name])} {name} values for {end - begin} rows"

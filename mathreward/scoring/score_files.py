@@ -205,7 +205,7 @@ def score_file(
 def _copies_input_pages(inputs: list[Path], output: Path) -> bool:
     """Whether the output can be the input's pages copied as they are plus the result columns: one parquet input
     without result-named columns, parquet output."""
-    from mathreward.scoring.batches import RESULT_COLUMNS
+    from mathreward.rewards.base import RESULT_FIELDS
     from mathreward.tables import PARQUET_SUFFIXES, count_rows
 
     if len(inputs) != 1 or inputs[0].suffix.lower() not in PARQUET_SUFFIXES:
@@ -214,7 +214,7 @@ def _copies_input_pages(inputs: list[Path], output: Path) -> bool:
         return False
     import pyarrow.parquet as pq
 
-    return not set(RESULT_COLUMNS) & set(pq.ParquetFile(inputs[0]).schema_arrow.names)
+    return not set(RESULT_FIELDS) & set(pq.ParquetFile(inputs[0]).schema_arrow.names)
 
 
 def _group_sizes(path: Path) -> list[int]:
@@ -272,10 +272,11 @@ def _append_results(appender: ColumnAppender, parts: list[Path], folder: Path) -
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from mathreward.scoring.batches import RESULT_COLUMNS, result_types
+    from mathreward.rewards.base import RESULT_FIELDS
+    from mathreward.scoring.spec import result_types
 
     types = result_types()
-    empty = pa.schema([(name, types[name]) for name in RESULT_COLUMNS]).empty_table()  # an empty row group's
+    empty = pa.schema([(name, types[name]) for name in RESULT_FIELDS]).empty_table()  # an empty row group's
     batches = (batch for part in parts for batch in pq.ParquetFile(part).iter_batches(65536, use_threads=False))
     held: list[Any] = []
     held_rows = 0
@@ -317,7 +318,9 @@ def score_slice(task: Task, progress: Any = None) -> Totals:
     ``TableError`` with its row counted from the start of the file."""
     import pyarrow as pa
 
-    from mathreward.scoring.batches import RESULT_COLUMNS, build_scorer, result_types, score_batch
+    from mathreward.rewards.base import RESULT_FIELDS
+    from mathreward.scoring.batches import build_scorer, score_batch
+    from mathreward.scoring.spec import result_types
     from mathreward.tables import Batch, TableError, global_row_error, part_writer, read_slice, top_columns
 
     totals = Totals(task.spec.reward)
@@ -333,8 +336,8 @@ def score_slice(task: Task, progress: Any = None) -> Totals:
             for batch in read_slice(task.piece, BATCH_ROWS, columns):
                 result = score_batch(task.spec, batch)
                 if task.results_only:
-                    arrays = [pa.array(result.columns[name], type=types[name]) for name in RESULT_COLUMNS]
-                    results = pa.record_batch(arrays, names=RESULT_COLUMNS)
+                    arrays = [pa.array(result.columns[name], type=types[name]) for name in RESULT_FIELDS]
+                    results = pa.record_batch(arrays, names=RESULT_FIELDS)
                     if groups is not None:
                         groups.write(results)
                     else:

@@ -5,13 +5,45 @@ Shared by the single-machine path (``scoring.score_files``) and the Ray path (``
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 DEFAULT_GOLD_FIELDS = ("reward_model.ground_truth", "gold", "answer", "ground_truth")
 DEFAULT_LENGTH_FIELDS = ("response_length", "response_lengths", "num_tokens")
 STYLE_CHOICES = ("auto", "strict", "dapo", "boxed")
-RESULT_COLUMNS = ("score", "correct", "pred", "status")
 DEFAULT_REWARD = "routed"
+
+
+def result_types() -> dict[str, Any]:
+    """Arrow types of the result columns (``rewards.base.RESULT_FIELDS``; one schema for every batch)."""
+    import pyarrow as pa
+
+    return {"score": pa.float64(), "correct": pa.bool_(), "pred": pa.string(), "status": pa.string()}
+
+
+@dataclass(frozen=True)
+class ScoreSpec:
+    """Everything a worker needs to score a batch (picklable; fields are dotted paths)."""
+
+    reward: str = "routed"
+    options: tuple[tuple[str, Any], ...] = ()
+    response_field: str = "response"
+    gold_field: str | None = None
+    prompt_field: str | None = None
+    data_source_field: str | None = None
+    length_field: str | None = None
+    extra_fields: tuple[tuple[str, str], ...] = ()
+    max_len: int | None = None
+    buffer_len: int | None = None
+    overlong_factor: float = 1.0
+    tokenizer: str | None = None
+    chunk_size: int = 1024
+
+    def fields(self) -> list[str]:
+        """Every input field the spec reads."""
+        names = [self.response_field, self.gold_field, self.prompt_field, self.data_source_field, self.length_field]
+        names += [name for _key, name in self.extra_fields]
+        return [name for name in names if name]
 
 
 class ScoreError(ValueError):
@@ -54,9 +86,8 @@ def resolve_spec(
     timeout: float,
     chunk_size: int,
     reward_options: dict[str, Any] | None,
-) -> Any:
+) -> ScoreSpec:
     """The ``ScoreSpec`` for a file, its default fields picked from the file's first batch."""
-    from mathreward.scoring.batches import ScoreSpec
     from mathreward.tables import TableError
 
     if chunk_size < 1:
