@@ -257,3 +257,21 @@ def test_report_counts_and_plot(tmp_path):
     assert files[2].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert json.loads(files[1].read_text())["reason"] == "free_text"
     assert any("coverage: 1/2" in line for line in summary_lines(report))
+
+
+def test_console_lists_every_reject_reason_or_counts_the_rest():
+    rejects = {f"reason_{i:02d}": 20 - i for i in range(14)}
+    report = {
+        "rows_in": 200,
+        "rows_out": 10,
+        "steps": {"transform": {"in": 200, "out": 10, "rejects": rejects}},
+        "answer_kinds": {"integer": 10},
+        "transforms_written": {},
+        "coverage": {"share": None},
+    }
+    (line,) = [line for line in summary_lines(report) if line.startswith("  transform ")]
+    shown = [f"reason_{i:02d} {20 - i}" for i in range(12)]
+    assert line.endswith(", ".join(shown) + ", +2 more (15 rows; see report.json)")
+    report["steps"]["transform"]["rejects"] = {"free_text": 3, "equation": 1}
+    (line,) = [line for line in summary_lines(report) if line.startswith("  transform ")]
+    assert line.endswith("free_text 3, equation 1")

@@ -19,7 +19,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from mathreward.curation.answers import INT64_MAX, INT64_MIN, NotNumeric, classify, parse_number, value_of
+from mathreward.curation.answers import INT64_MAX, INT64_MIN, classify, value_of
 from mathreward.curation.rewrite_rules import form_letters, problem_variables, substitute
 from mathreward.curation.steps import Step
 
@@ -272,16 +272,11 @@ def _rebuild_matches(original: str, rebuilt: str) -> str:
     kind = classify(original).kind
     if kind in ("text", "choice", "unparseable", "empty"):
         return "unverifiable"
-    try:
-        import sympy
+    original_value, rebuilt_value = value_of(original), value_of(rebuilt)
+    if original_value is not None and rebuilt_value is not None:
+        return "ok" if original_value == rebuilt_value else "mismatch"
+    from mathreward.verifiers import is_equivalent
 
-        return "ok" if sympy.expand(parse_number(rebuilt) - value_of(original)) == 0 else "mismatch"
-    except (NotNumeric, ZeroDivisionError, ValueError, TypeError, RecursionError):
-        pass
-    try:
-        from mathreward.verifiers import is_equivalent
-    except ImportError:
-        return "unverifiable"
     try:
         return "ok" if is_equivalent(original, rebuilt, timeout=5.0) else "mismatch"
     except Exception:  # noqa: BLE001 - a comparison failure means we cannot vouch for the rewrite

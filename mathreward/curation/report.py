@@ -105,6 +105,19 @@ def _plot(report: dict, path: Path) -> Path:
     return path
 
 
+CONSOLE_REASONS = 12  # reasons listed per line on the console; the rest are counted in "+N more"
+
+
+def counts_text(counts: dict[str, int], limit: int = CONSOLE_REASONS) -> str:
+    """``"a 5, b 3, +2 more (3 rows)"``: the largest counts first, every one of them or a count of the rest."""
+    items = sorted(counts.items(), key=lambda item: -item[1])
+    text = ", ".join(f"{key} {count}" for key, count in items[:limit])
+    rest = items[limit:]
+    if rest:
+        text += f", +{len(rest)} more ({sum(count for _, count in rest)} rows; see report.json)"
+    return text
+
+
 def summary_lines(report: dict) -> list[str]:
     """A one-screen terminal summary."""
     lines = [
@@ -112,9 +125,8 @@ def summary_lines(report: dict) -> list[str]:
         + (f" in {report['seconds']} s ({report['rows_per_second']} rows/s)" if "seconds" in report else "")
     ]
     for name, step in report["steps"].items():
-        top = ", ".join(f"{k} {v}" for k, v in list(step["rejects"].items())[:4])
-        lines.append(f"  {name:<14} {step['in']:>7} -> {step['out']:<7} {top}")
-    lines.append("  answer kinds: " + ", ".join(f"{k} {v}" for k, v in list(report["answer_kinds"].items())[:8]))
+        lines.append(f"  {name:<14} {step['in']:>7} -> {step['out']:<7} {counts_text(step['rejects'])}".rstrip())
+    lines.append("  answer kinds: " + counts_text(report["answer_kinds"]))
     lines.append("  transforms written: " + ", ".join(f"{k} {v}" for k, v in report["transforms_written"].items()))
     cov = report["coverage"]
     if cov["share"] is not None:

@@ -1,9 +1,10 @@
 """Integer rewrite templates: turn a non-integer gold answer into DAPO's "in the form ..., provide the value of ..."
 
 Each rule builds a :class:`Rewrite` — the answer's form in LaTeX with letters, the letters' values, and the
-conditions the sentence states (positive, relatively prime, square-free). :func:`verify_rewrite` then checks the
-rewrite independently: it substitutes the values into the form text, parses that with the exact parser, compares
-with the original answer's value, and checks every stated condition. Nothing unverified is ever written.
+conditions the sentence states (positive, relatively prime, square-free, not a perfect power).
+:func:`verify_rewrite` then checks the rewrite independently: it substitutes the values into the form text, reads
+that with the verifiers' exact reader (``verifiers.exact_value``, as the original answer is read), compares the two
+values, and checks every stated condition. Nothing unverified is ever written.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from mathreward.curation.answers import INT64_MAX, Classified, Decomposition, NotNumeric, parse_number, value_of
+from mathreward.curation.answers import INT64_MAX, INT64_MIN, Classified, Decomposition, read_answer
+from mathreward.verifiers.exact import Value
 
 LETTER_SETS: dict[int, tuple[tuple[str, ...], ...]] = {
     1: (("k",), ("m",), ("n",), ("p",), ("q",), ("r",), ("s",), ("t",), ("u",), ("v",), ("w",)),
@@ -237,6 +239,7 @@ def _rename(rewrite: Rewrite, mapping: dict[str, str]) -> Rewrite:
         squarefree=tuple(mapping[n] for n in rewrite.squarefree),
         asked=tuple(mapping[n] for n in rewrite.asked),
         base=rewrite.base,
+        extra_conditions=tuple(sub(condition) for condition in rewrite.extra_conditions),
     )
 
 
@@ -266,6 +269,10 @@ def build_rewrite(classified: Classified, problem: str) -> tuple[Rewrite | None,
                     "",
                 )
         return None, "letter_clash"
+    if classified.power is not None and (
+        classified.integer is None or not INT64_MIN <= classified.integer <= INT64_MAX
+    ):
+        return _power_rewrite(classified.power, avoid)
     if classified.decomposition is None:
         return None, f"no_rule:{classified.kind}"
     template = _rule_for(classified.decomposition)
@@ -275,6 +282,36 @@ def build_rewrite(classified: Classified, problem: str) -> tuple[Rewrite | None,
         return None, "trivial_rewrite"
     if classified.kind == "decimal":
         template = replace(template, rule="decimal")
+    chosen = choose_letters(template, avoid)
+    if chosen is None:
+        return None, "letter_clash"
+    return chosen, ""
+
+
+def perfect_power_root(n: int) -> tuple[int, int]:
+    """``n = r**k`` with ``r`` not itself a perfect power and ``k`` largest; returns (r, k). For n >= 2."""
+    for k in range(n.bit_length(), 1, -1):
+        r = round(n ** (1 / k))
+        for candidate in (r - 1, r, r + 1):
+            if candidate >= 2 and candidate**k == n:
+                return candidate, k
+    return n, 1
+
+
+def _power_rewrite(power: tuple[int, int], avoid: set[str]) -> tuple[Rewrite | None, str]:
+    """An integer too large for int64 written as ``b^e``: the form ``m^{n}`` with m not a perfect power (so the
+    form is unique), asked for m + n."""
+    base, exponent = power
+    if base < 2 or exponent < 2:
+        return None, "integer_power_beyond_int64"
+    root, k = perfect_power_root(base)
+    template = Rewrite(
+        "integer_power",
+        "L0^{L1}",
+        (("L0", root), ("L1", exponent * k)),
+        asked=("L0", "L1"),
+        extra_conditions=("L0 is not a perfect power",),
+    )
     chosen = choose_letters(template, avoid)
     if chosen is None:
         return None, "letter_clash"
@@ -316,9 +353,8 @@ def form_letters(form: str) -> set[str]:
 
 
 def verify_rewrite(rewrite: Rewrite, original_answer: str, problem: str | None = None) -> tuple[bool, str]:
-    """Check a rewrite: rebuilt value == original value exactly, stated conditions hold, answer fits int64."""
-    import sympy
-
+    """Check a rewrite: rebuilt value == original value exactly (both read by ``verifiers.exact_value``), stated
+    conditions hold, answer fits int64."""
     values = dict(rewrite.values)
     if len(values) != len(rewrite.values):
         return False, "duplicate letters"
@@ -336,30 +372,48 @@ def verify_rewrite(rewrite: Rewrite, original_answer: str, problem: str | None =
     for name in rewrite.squarefree:
         if not _squarefree(values[name]):
             return False, f"{name} is not square-free"
-    try:
-        original = value_of(original_answer)
-    except (NotNumeric, ZeroDivisionError, ValueError, TypeError, RecursionError) as exc:
-        if rewrite.base is None:
-            return False, f"original not rebuildable: {exc}"
-        original = None
+    original = read_answer(original_answer)
     if rewrite.base is not None:
-        (letter,) = rewrite.letters
-        digits = str(values[letter])
-        if any(int(ch) >= rewrite.base for ch in digits):
-            return False, "digit out of range for the base"
-        from mathreward.curation.answers import clean_answer
+        return _verify_base_numeral(rewrite, values, original.text)
+    rebuilt = read_answer(substitute(rewrite.form, values))
+    if rewrite.rule == "integer_power":
+        return _verify_power(rewrite, values, original.power, rebuilt.power)
+    if original.value is None:
+        return False, f"original not rebuildable: {original.detail or original.kind}"
+    if rebuilt.value is None:
+        return False, f"form does not read as a number after substitution: {rebuilt.detail or rebuilt.kind}"
+    if rebuilt.value != original.value:
+        return False, f"rebuilt value {_show(rebuilt.value)} != original {_show(original.value)}"
+    return True, "ok"
 
-        text = clean_answer(original_answer).text
-        match = re.match(r"^\{?(\d+)\}?_\{?(\d{1,2})\}?$", text)
-        if not match or int(match.group(2)) != rewrite.base:
-            return False, "original is not a base numeral of that base"
-        if int(match.group(1), rewrite.base) != int(digits, rewrite.base):
-            return False, "rebuilt numeral differs from the original"
-        return True, "ok"
-    try:
-        rebuilt = parse_number(substitute(rewrite.form, values))
-    except (NotNumeric, ZeroDivisionError, ValueError, TypeError, RecursionError) as exc:
-        return False, f"form does not parse after substitution: {exc}"
-    if sympy.expand(rebuilt - original) != 0:
-        return False, f"rebuilt value {rebuilt} != original {original}"
+
+def _show(value: Value) -> str:
+    fraction = value.as_fraction()
+    return str(fraction) if fraction is not None else repr(value.terms)
+
+
+def _verify_base_numeral(rewrite: Rewrite, values: dict[str, int], original: str) -> tuple[bool, str]:
+    (letter,) = rewrite.letters
+    digits = str(values[letter])
+    if rewrite.base is None or any(int(ch) >= rewrite.base for ch in digits):
+        return False, "digit out of range for the base"
+    match = re.match(r"^\{?(\d+)\}?_\{?(\d{1,2})\}?$", original.replace(" ", ""))
+    if not match or int(match.group(2)) != rewrite.base:
+        return False, "original is not a base numeral of that base"
+    if int(match.group(1), rewrite.base) != int(digits, rewrite.base):
+        return False, "rebuilt numeral differs from the original"
+    return True, "ok"
+
+
+def _verify_power(
+    rewrite: Rewrite, values: dict[str, int], original: tuple[int, int] | None, rebuilt: tuple[int, int] | None
+) -> tuple[bool, str]:
+    base_letter = rewrite.letters[0]
+    if perfect_power_root(values[base_letter])[1] != 1:
+        return False, f"{base_letter} is a perfect power"
+    if original is None or rebuilt is None:
+        return False, "original or rebuilt answer is not a power of integers"
+    root, k = perfect_power_root(original[0]) if original[0] >= 2 else (original[0], 1)
+    if (root, original[1] * k) != rebuilt:
+        return False, f"rebuilt power {rebuilt} != original {original}"
     return True, "ok"

@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from mathreward.curation.answers import INT64_MAX, INT64_MIN, classify, last_boxed
+from mathreward.curation.answers import INT64_MAX, INT64_MIN, classify
 from mathreward.curation.problem_text import (
     dedup_key,
     language_of,
@@ -19,7 +19,8 @@ from mathreward.curation.problem_text import (
     strip_choice_options,
     strip_format_sentences,
 )
-from mathreward.curation.rewrite_rules import build_rewrite, verify_rewrite
+from mathreward.curation.rewrite_rules import build_rewrite, problem_variables, verify_rewrite
+from mathreward.verifiers import extract, parse_answer
 
 
 @dataclass
@@ -72,28 +73,12 @@ class GoldAnswer(Step):
         return record
 
 
-_EXTRACT: list = []
-
-
 def boxed_answer(solution: str) -> str | None:
-    """The solution's final boxed answer: ``verifiers.extract(..., style="boxed")`` when the verifiers provide it
-    (several boxes in the final line come back joined with ", ", so they are later rejected as multiple answers),
-    else the last balanced ``\\boxed{}``."""
+    """The solution's final boxed answer, as ``verifiers.extract(..., style="boxed")`` reads it (several boxes in
+    the final line come back joined with ", ", so they are later rejected as multiple answers)."""
     if not solution:
         return None
-    if not _EXTRACT:
-        try:
-            from mathreward.verifiers import extract
-        except ImportError:
-            extract = None
-        _EXTRACT.append(extract)
-    extract = _EXTRACT[0]
-    if extract is None:
-        return last_boxed(solution)
-    try:
-        return extract(solution, style="boxed").answer
-    except Exception:  # noqa: BLE001 - fall back to our own reader rather than lose the row
-        return last_boxed(solution)
+    return extract(solution, style="boxed").answer
 
 
 class Normalise(Step):
@@ -145,9 +130,9 @@ NUMERIC_KINDS = {"integer", "fraction", "decimal", "radical", "pi_multiple", "ba
 class Classify(Step):
     """Label the answer (integer, fraction, radical, ..., text, unparseable) and the problem (proof, parts).
 
-    Our exact parser decides (it also yields the decomposition the rules need, in ~0.1 ms). With
-    ``use_verifiers=True`` answers it gives up on also get ``verifiers.parse_answer``'s label as a second opinion
-    (``verifier_kind``); that is off by default because it costs ~3 ms a call and a worker process for expressions.
+    The verifiers' exact reader decides (``verifiers.exact_value``; it also yields the value the rules decompose).
+    With ``use_verifiers=True`` answers it gives up on also get ``verifiers.parse_answer``'s symbolic label as a
+    second opinion (``verifier_kind``); that is off by default because it costs a worker process for expressions.
     """
 
     name = "classify"
@@ -156,7 +141,7 @@ class Classify(Step):
         self.use_verifiers = use_verifiers
 
     def process_row(self, record: dict) -> dict:
-        classified = classify(record["answer"])
+        classified = classify(record["answer"], problem_variables(record["problem"]))
         record["kind"] = classified.kind
         if self.use_verifiers and classified.kind == "unparseable":
             # second opinion from the verifiers' parser (about 3 ms a call, so only where ours gave up)
@@ -175,24 +160,9 @@ class Classify(Step):
         return record
 
 
-_PARSE_ANSWER: list = []
-
-
-def _verifier_kind(answer: str) -> str | None:
-    """The verifiers package's kind for an answer when that package provides parse_answer (else None)."""
-    if not _PARSE_ANSWER:
-        try:
-            from mathreward.verifiers import parse_answer
-        except ImportError:
-            parse_answer = None
-        _PARSE_ANSWER.append(parse_answer)
-    parse_answer = _PARSE_ANSWER[0]
-    if parse_answer is None:
-        return None
-    try:
-        return parse_answer(answer).kind
-    except Exception:  # noqa: BLE001 - classification is advisory; a failure must not stop the run
-        return "unparseable"
+def _verifier_kind(answer: str) -> str:
+    """The verifiers' kind for an answer with the symbolic reader allowed (a guarded worker process)."""
+    return parse_answer(answer).kind
 
 
 _REJECT_BY_KIND = {
@@ -224,19 +194,19 @@ class IntegerTransform(Step):
             if flag in record.get("flags", ()):
                 record["reject"] = flag
                 return record
-        classified = classify(record["answer"])
+        classified = classify(record["answer"], problem_variables(record["problem"]))
         if kind == "integer":
             value = classified.integer
-            if value is None:  # the rewrite parser does not read it as an integer after all
-                record["reject"] = _REJECT_BY_KIND["unparseable"]
-            elif value in self.placeholders:
-                record["reject"] = "placeholder_answer"
-            elif not INT64_MIN <= value <= INT64_MAX:
-                record["reject"] = "beyond_int64"
-            else:
-                record["gt"] = str(value)
-                record["transform"] = "keep"
-            return record
+            if value is not None and INT64_MIN <= value <= INT64_MAX:
+                if value in self.placeholders:
+                    record["reject"] = "placeholder_answer"
+                else:
+                    record["gt"] = str(value)
+                    record["transform"] = "keep"
+                return record
+            if classified.power is None:  # too large for int64 and not a power the rules can rewrite
+                record["reject"] = "beyond_int64" if value is not None else _REJECT_BY_KIND["unparseable"]
+                return record
         if kind in _REJECT_BY_KIND and not (self.llm_enabled and kind in LLM_ELIGIBLE):
             record["reject"] = _REJECT_BY_KIND[kind]
             return record

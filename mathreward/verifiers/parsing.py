@@ -20,7 +20,7 @@ from .exact import Refused, Value
 from .limits import RefusedInput, check_answer
 from .structure import relation_split
 
-__all__ = ["ParsedAnswer", "parse_answer", "KINDS"]
+__all__ = ["ParsedAnswer", "parse_answer", "value_kind", "KINDS"]
 
 KINDS = (
     "integer",
@@ -44,7 +44,7 @@ _CHOICE_RE = re.compile(r"^\(?([A-E])\)?$")
 _BASE_NUMERAL_RE = re.compile(r"^\{?([0-9A-Fa-f]{1,40})\}?_\{?(\d{1,2})\}?$")  # "1011_2", "{43}_{5}"
 _LETTER_RE = re.compile(r"[A-Za-z]")
 _COMMAND_RE = re.compile(r"\\[A-Za-z]+")
-_PLAIN_DECIMAL_RE = re.compile(r"^[+-]?(?:\d+\.\d*|\.\d+)$")
+_DECIMAL_WRITTEN_RE = re.compile(r"\d\.\d|(?<![\d.])\.\d|\d[eE][+-]?\d")
 
 
 @dataclass(frozen=True)
@@ -66,25 +66,34 @@ def _to_sympy(value: Value):
     return total
 
 
-def _numeric_kind(text: str, value: Value, percent: bool) -> ParsedAnswer:
+def value_kind(text: str, value: Value) -> str:
+    """The kind of a numeric value as written: integer, fraction, decimal (written with a decimal point or in
+    scientific notation), radical ((a + b sqrt(r)) / d), pi_multiple ((a + b pi) / d) or expression (any other
+    exact value)."""
     fraction = value.as_fraction()
     if fraction is not None:
-        if percent:
-            return ParsedAnswer("decimal", text, fraction / 100)
         if fraction.denominator == 1:
-            return ParsedAnswer("integer", text, fraction)
-        plain = text.replace(",", "").replace(" ", "")
-        if _PLAIN_DECIMAL_RE.match(plain) or "e" in plain.lower():
-            return ParsedAnswer("decimal", text, fraction)
-        return ParsedAnswer("fraction", text, fraction)
+            return "integer"
+        if _DECIMAL_WRITTEN_RE.search(text) and "\\frac" not in text and "/" not in text:
+            return "decimal"
+        return "fraction"
     radicands = {radicand for radicand, _ in value.terms if radicand != 1}
     pi_powers = {pi_power for _, pi_power in value.terms if pi_power != 0}
-    pis = bool(pi_powers)
     if pi_powers == {1} and not radicands:
-        return ParsedAnswer("pi_multiple", text, _to_sympy(value))  # (a + b pi) / d
-    if len(radicands) == 1 and not pis:
-        return ParsedAnswer("radical", text, _to_sympy(value))  # (a + b sqrt(r)) / d: one square root
-    return ParsedAnswer("expression", text, _to_sympy(value))
+        return "pi_multiple"
+    if len(radicands) == 1 and not pi_powers:
+        return "radical"
+    return "expression"
+
+
+def _numeric_kind(text: str, value: Value, percent: bool) -> ParsedAnswer:
+    if percent and value.is_rational():
+        fraction = value.as_fraction()
+        return ParsedAnswer("decimal", text, fraction / 100 if fraction is not None else None)
+    kind = value_kind(text, value)
+    if kind in ("integer", "fraction", "decimal"):
+        return ParsedAnswer(kind, text, value.as_fraction())
+    return ParsedAnswer(kind, text, _to_sympy(value))
 
 
 def _shape_kind(node: tuple) -> str | None:
