@@ -144,8 +144,12 @@ def zygote_main(control_fd: int) -> None:
             break
         if not fds:
             continue
+        zygote = os.getpid()
         pid = os.fork()
         if pid == 0:
+            from mathreward.signals import die_with_parent
+
+            die_with_parent(zygote)  # a task still running when the zygote goes (its parent died) stops too
             control.close()
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             channel = socket.socket(fileno=fds[0])
