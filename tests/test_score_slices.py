@@ -51,7 +51,7 @@ def _ids(piece_batches) -> list[int]:
 
 @pytest.mark.parametrize("parts", [1, 2, 3, 7, 50])
 def test_slices_cover_every_row_once_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parts: int) -> None:
-    monkeypatch.setattr(tables, "JSONL_MIN_SLICE_BYTES", 1)
+    monkeypatch.setattr(tables.slices, "JSONL_MIN_SLICE_BYTES", 1)
     rows = _rows(203)
     groups = tmp_path / "groups.parquet"
     pq.write_table(pa.Table.from_pylist(rows), groups, row_group_size=17)
@@ -99,7 +99,7 @@ def test_parquet_parts_join_byte_for_byte(tmp_path: Path) -> None:
 def test_two_workers_write_what_one_process_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str, source_kind: str
 ) -> None:
-    monkeypatch.setattr(tables, "JSONL_MIN_SLICE_BYTES", 1)
+    monkeypatch.setattr(tables.slices, "JSONL_MIN_SLICE_BYTES", 1)
     rows = _rows(600)
     if source_kind == "jsonl":
         source = _jsonl(tmp_path / "in.jsonl", rows, blank_every=7)
@@ -122,7 +122,7 @@ def test_two_workers_write_what_one_process_writes(
 def test_a_bad_row_in_a_later_slice_names_its_row_in_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source_kind: str
 ) -> None:
-    monkeypatch.setattr(tables, "JSONL_MIN_SLICE_BYTES", 1)
+    monkeypatch.setattr(tables.slices, "JSONL_MIN_SLICE_BYTES", 1)
     rows = [
         {"id": row["id"], "response": row["response"], "reward_model": {"ground_truth": row["gold"]}}
         for row in _rows(400)
@@ -164,7 +164,7 @@ def test_output_parts_is_one_dataset_in_input_order(tmp_path: Path) -> None:
 
 
 def test_jsonl_slices_without_rows_still_join(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tables, "JSONL_MIN_SLICE_BYTES", 1)
+    monkeypatch.setattr(tables.slices, "JSONL_MIN_SLICE_BYTES", 1)
     rows = _rows(6)
     rows[2]["response"] += " padding" * 2000  # one long line: several byte slices start and end inside it
     source = _jsonl(tmp_path / "in.jsonl", rows)
