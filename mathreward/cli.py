@@ -118,13 +118,29 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as exc:
         stopped = isinstance(exc, Terminated)
         print(f"mathreward: {'terminated' if stopped else 'interrupted'}", file=sys.stderr)
-        return EXIT_TERMINATED if stopped else EXIT_INTERRUPTED
+        code = EXIT_TERMINATED if stopped else EXIT_INTERRUPTED
+        if argv is None:  # the program itself: every cleanup has run, and no thread may hold it up now
+            _exit_now(code)
+        return code
     except BrokenPipeError:
         # The reader of our output went away (e.g. `| head`): stop quietly, as Unix tools do.
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+
+
+def _exit_now(code: int) -> None:
+    """End the process with ``code`` without waiting for threads still blocked (an LLM request, a socket): the
+    ``finally`` blocks that remove temporary files and stop workers have run by the time a stop reaches ``main``."""
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -58,8 +58,10 @@ def curate(
         context = Context(num_proc=num_proc, progress=progress)
     try:
         result = run_steps(records, steps, context)
-    finally:
-        context.close()
+    except BaseException:  # a failure, Ctrl-C, SIGTERM: the workers end now
+        context.close(abort=True)
+        raise
+    context.close()
     if output is not None:
         write_parquet(result.kept, output, template, data_source)
     report = build_report(

@@ -180,8 +180,13 @@ class LLMRewrite(Step):
 
     def run(self, records: list[dict], context) -> list[dict]:
         todo = [r for r in records if r.get("needs_llm")]
-        with ThreadPoolExecutor(self.concurrency) as pool:
+        pool = ThreadPoolExecutor(self.concurrency)
+        try:
             outcomes = list(context.progress(pool.map(self.rewrite, todo), "llm_rewrite", total=len(todo)))
+        except BaseException:  # Ctrl-C, SIGTERM: the run stops without waiting for the requests in flight
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
         verified = 0
         for record, outcome in zip(todo, outcomes, strict=True):
             record.pop("needs_llm", None)

@@ -47,9 +47,13 @@ class Context:
         if self.num_proc == 1 or len(records) < 2 * CHUNK:
             return [step.process_row(record) for record in self.progress(records, step.name)]
         if self._pool is None:
+            import os
+
             from multiprocess.pool import Pool
 
-            self._pool = Pool(self.num_proc)
+            from mathreward.signals import worker_start
+
+            self._pool = Pool(self.num_proc, initializer=worker_start, initargs=(os.getpid(),))
         chunks = [records[i : i + CHUNK] for i in range(0, len(records), CHUNK)]
         out: list[dict] = []
         bar = self._bar(step.name, total=len(records)) if self.show_progress else None
@@ -65,9 +69,13 @@ class Context:
         """Attach report details to a step."""
         self.notes.setdefault(step_name, {}).update(extra)
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
+        """Let the workers finish and end (``abort``: end them now, e.g. on Ctrl-C or SIGTERM)."""
         if self._pool is not None:
-            self._pool.close()
+            if abort:
+                self._pool.terminate()
+            else:
+                self._pool.close()
             self._pool.join()
             self._pool = None
 
@@ -119,7 +127,7 @@ class RayContext(Context):
             raise RuntimeError(f"Ray returned {len(out)} rows for {len(records)}")
         return out
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
         if self._started:
             self._ray.shutdown()
             self._started = False
