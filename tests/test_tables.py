@@ -67,6 +67,13 @@ def test_chat_text_takes_the_last_message_of_the_role() -> None:
         "Answer: 1"
     )
     assert chat_text(None) == ""
+    assert chat_text("abc", role="assistant") == "abc"
+    assert chat_text({"role": "assistant", "content": "x"}, role="assistant") == "x"
+    # a message without a role counts as one of the asked role; with none of the role, the last message
+    untagged = [{"role": "user", "content": "q"}, {"content": "a"}]
+    assert chat_text(untagged, role="assistant") == "a"
+    assert chat_text(untagged, role="user") == "a"
+    assert chat_text([{"role": "system", "content": "s"}, {"role": "user", "content": "u"}], role="assistant") == "u"
     assert chat_text(42) == "42"
     assert chat_text(["a", "b"]) == "b"
     with pytest.raises(ValueError, match="neither chat messages nor strings"):

@@ -7,7 +7,7 @@ import pickle
 import pytest
 
 from mathreward.rewards import Reward, RewardResult, build_reward
-from mathreward.rewards.trl import completion_text, reward_func
+from mathreward.rewards.trl import reward_func
 
 
 class RecordingReward(Reward):
@@ -57,12 +57,6 @@ def test_lengths_from_completion_ids_reach_overlong_and_pickling() -> None:
     assert clone.__name__ == "overlong" and clone(
         prompts=["q"], completions=["Answer: 2"], answer=["2"], completion_ids=[[1] * 8]
     ) == [0.5]
-
-
-def test_completion_text_shapes() -> None:
-    assert completion_text("abc") == "abc"
-    assert completion_text([{"role": "assistant", "content": "x"}]) == "x"
-    assert completion_text(None) == ""
 
 
 def test_grpo_trainer_two_steps_calls_our_reward(tmp_path) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from mathreward import tables
 from mathreward.tables import MISSING as _MISSING
-from mathreward.tables import TableError
+from mathreward.tables import TableError, chat_text
 
 PROBLEM_FIELDS = ("problem", "question", "prompt", "reward_model.ground_truth.question", "Problem", "query")
 ANSWER_FIELDS = ("answer", "final_answer", "reward_model.ground_truth.target", "reward_model.ground_truth", "Answer")
@@ -70,8 +70,7 @@ def as_text(value, field_name: str) -> str | None:
         return None
     if isinstance(value, (list, tuple)):
         if value and all(isinstance(item, dict) and "content" in item for item in value):
-            users = [item for item in value if item.get("role", "user") == "user"] or list(value)
-            return as_text(users[-1]["content"], field_name)
+            return chat_text(value, role="user")
         if len(value) == 1:
             return as_text(value[0], field_name)
         if not value:

@@ -3,7 +3,7 @@
 TRL calls ``fn(prompts=..., completions=..., completion_ids=..., **columns)`` where every dataset column other than
 ``prompt`` arrives as a keyword list (one entry per completion). We read the gold answer from ``gold_column``
 (default ``"solution"``, the column name TRL's own ``accuracy_reward`` uses), take the text of plain completions or
-the content of the last assistant message of conversational ones, score through the rewards registry, and return one
+the content of the last assistant message of conversational ones (``tables.chat_text``), score through the rewards registry, and return one
 float per completion (None for a row without a gold answer, which TRL treats as "not applicable").
 
 The function is a picklable callable object whose ``__name__`` is the reward name, so TRL logs it as
@@ -17,45 +17,7 @@ from typing import Any
 
 from mathreward.rewards.base import Reward
 from mathreward.rewards.registry import build_reward
-
-
-def completion_text(completion: Any) -> str:
-    """Text of a completion: a string as is; a list of messages -> content of the last assistant message."""
-    if completion is None:
-        return ""
-    if isinstance(completion, str):
-        return completion
-    if isinstance(completion, dict):
-        return _content_text(completion.get("content"))
-    if isinstance(completion, Sequence):
-        messages = [m for m in completion if isinstance(m, dict)]
-        assistant = [m for m in messages if m.get("role", "assistant") == "assistant"]
-        chosen = assistant[-1] if assistant else (messages[-1] if messages else None)
-        return "" if chosen is None else _content_text(chosen.get("content"))
-    return str(completion)
-
-
-def _content_text(content: Any) -> str:
-    """Message content as text (string content, or the text parts of a multimodal content list)."""
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, Sequence):
-        return "".join(
-            part.get("text", "") for part in content if isinstance(part, dict) and part.get("type") == "text"
-        )
-    return str(content)
-
-
-def prompt_text(prompt: Any) -> str:
-    """Text of a prompt: a string as is; a conversation -> content of its last user message."""
-    if isinstance(prompt, str) or prompt is None:
-        return prompt or ""
-    if isinstance(prompt, Sequence):
-        users = [m for m in prompt if isinstance(m, dict) and m.get("role") == "user"]
-        return _content_text(users[-1].get("content")) if users else ""
-    return str(prompt)
+from mathreward.tables import chat_text
 
 
 class TRLRewardFunction:
@@ -102,12 +64,12 @@ class TRLRewardFunction:
                 "pass gold_column= to reward_func"
             )
         golds = [None if g is None else str(g) for g in kwargs[self.gold_column]]
-        responses = [completion_text(c) for c in completions]
+        responses = [chat_text(c, role="assistant") for c in completions]
         fields: dict[str, Any] = {}
         completion_ids = kwargs.get("completion_ids")
         if completion_ids is not None:
             fields["response_lengths"] = [len(ids) for ids in completion_ids]
-        results = self.reward.score([prompt_text(p) for p in prompts], responses, golds, **fields)
+        results = self.reward.score([chat_text(p, role="user") for p in prompts], responses, golds, **fields)
         log_extra: Callable[[str, list], None] | None = kwargs.get("log_extra")
         if self.log_details and log_extra is not None:
             log_extra(f"{self.__name__}_pred", [r.pred for r in results])

@@ -52,8 +52,10 @@ def get_field(record: Any, field: str) -> Any:
 def chat_text(value: Any, *, role: str = "user") -> str:
     """Text of a field that may be a string, a chat list of ``{"role", "content"}`` messages, or None.
 
-    For a chat list, the content of the last message with ``role`` (or of the last message when none has it); a
-    list of strings gives its last string; numbers give their text. Raises ValueError for other shapes.
+    For a chat list, the content of the last message with ``role`` (a message without a role counts as one; the last
+    message when none has it); a list of strings gives its last string; numbers give their text. The one reading of
+    a chat message as text: scoring, the TRL adapter, curation and ``rl sample`` all call it. Raises ValueError for
+    other shapes.
     """
     if value is None:
         return ""
@@ -67,7 +69,7 @@ def chat_text(value: Any, *, role: str = "user") -> str:
         if not value:
             return ""
         if all(isinstance(message, dict) for message in value):
-            chosen = [m for m in value if m.get("role") == role] or list(value)
+            chosen = [m for m in value if m.get("role", role) == role] or list(value)
             content = chosen[-1].get("content")
             if isinstance(content, list):  # multimodal content parts
                 content = "".join(part.get("text", "") for part in content if isinstance(part, dict))
