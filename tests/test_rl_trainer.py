@@ -394,5 +394,5 @@ def test_cli_rl_train_smoke_and_bad_input(coin_model, tmp_path) -> None:
         timeout=60,
     )
     assert result.returncode == 2
-    assert result.stderr.strip() == (f"mathreward rl train: {bad}: row 1: field 'reward_model.ground_truth' is missing")
+    assert result.stderr.strip() == (f"mathreward rl train: {bad}: row 2: field 'reward_model.ground_truth' is missing")
     assert not (tmp_path / "bad_run").exists()

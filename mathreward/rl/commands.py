@@ -85,7 +85,7 @@ def _add_sample_parser(sub: argparse._SubParsersAction) -> None:
 
 def run_sample(args: argparse.Namespace) -> int:
     """Sample rollouts and write them atomically; one error line and exit 2 on bad input."""
-    from mathreward.rl.data import DataError, PromptSet, load_prompt_parquet
+    from mathreward.rl.data import PromptSet, load_prompt_parquet
     from mathreward.rl.sample_rollouts import load_policy, sample_rollouts
     from mathreward.tables import TableError, write_rows
 
@@ -99,7 +99,7 @@ def run_sample(args: argparse.Namespace) -> int:
         return fail(f"{args.out}: unsupported output type (use .parquet or .jsonl)")
     try:
         data = load_prompt_parquet(args.data, prompt_field=args.prompt_field, gold_field=args.gold_field)
-    except DataError as exc:
+    except TableError as exc:
         return fail(str(exc))
     if args.limit is not None:
         data = PromptSet(data.prompts[: args.limit], data.golds[: args.limit])
@@ -141,39 +141,19 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
-ANCHOR_FORMAT = "Answer: {gold}"  # the DAPO answer format: the anchor when the data holds no reference solution
-
-
-def anchor_solutions(path: str, field: str | None, golds: list) -> list[str]:
-    """The pairwise reward's anchor per row: the ``field`` column (a reference solution), else the gold answer in the
-    task's answer format (``Answer: GOLD``). Raises ``DataError`` naming the row of a missing value."""
-    if field is None:
-        return [ANCHOR_FORMAT.format(gold=gold) for gold in golds]
-    import pyarrow.parquet as pq
-
-    from mathreward.rl.data import DataError, _get
-
-    anchors = []
-    for index, row in enumerate(pq.read_table(path).to_pylist()):
-        value = _get(row, field)
-        if not isinstance(value, str) or not value.strip():
-            raise DataError(f"{path}: row {index}: field '{field}' is missing or not a string")
-        anchors.append(value)
-    return anchors
-
-
 def run(args: argparse.Namespace) -> int:
     """Load model and data, build the preset's config, train, write metrics/curves/checkpoint into --out."""
     import json
     from pathlib import Path
 
-    from mathreward.rl.data import DataError, load_prompt_parquet, render_prompt
+    from mathreward.rl.data import anchor_solutions, load_prompt_parquet, render_prompt
     from mathreward.rl.dynamic_sampling import DynamicSamplingError
     from mathreward.rl.presets import build_config
+    from mathreward.tables import TableError
 
     try:
         data = load_prompt_parquet(args.data, prompt_field=args.prompt_field, gold_field=args.gold_field)
-    except DataError as exc:
+    except TableError as exc:
         return _fail(str(exc))
     reward_kwargs = {"model_path": args.reward_model} if args.reward_model else None
     if reward_kwargs is not None and args.answer_gate:
@@ -230,7 +210,7 @@ def run(args: argparse.Namespace) -> int:
         questions = [question_text(prompt) for prompt in data.prompts]
         try:
             references = anchor_solutions(args.data, args.reference_field, data.golds)
-        except DataError as exc:
+        except TableError as exc:
             return _fail(str(exc))
 
     from mathreward.rl.trainer import RLTrainer

@@ -6,9 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-
-class DataError(ValueError):
-    """A bad input file; the message is one line naming the file, row and field."""
+from mathreward.tables import MISSING, PARQUET_SUFFIXES, TableError, get_field, read_rows
 
 
 @dataclass
@@ -25,43 +23,47 @@ class PromptSet:
 def load_prompt_parquet(
     path: str | Path, *, prompt_field: str = "prompt", gold_field: str = "reward_model.ground_truth"
 ) -> PromptSet:
-    """Read ``prompt`` (list of ``{role, content}`` or a string) and ``reward_model.ground_truth`` from a parquet."""
-    import pyarrow.parquet as pq
+    """Read ``prompt`` (list of ``{role, content}`` or a string) and ``reward_model.ground_truth`` from a parquet.
 
-    path = Path(path)
-    try:
-        rows = pq.read_table(path).to_pylist()
-    except Exception as exc:  # unreadable, missing, not parquet
-        raise DataError(f"{path}: cannot read parquet ({type(exc).__name__}: {exc})".splitlines()[0]) from None
+    Bad input raises ``TableError``: one line naming the file, and the row (from 1) and field."""
+    rows = read_rows(path, suffixes=PARQUET_SUFFIXES)
     if not rows:
-        raise DataError(f"{path}: no rows")
+        raise TableError(path, "no rows")
     prompts, golds = [], []
-    for index, row in enumerate(rows):
-        prompt = _get(row, prompt_field)
+    for row_number, row in enumerate(rows, start=1):
+        prompt = get_field(row, prompt_field)
         if isinstance(prompt, str):
             if not prompt.strip():
-                raise DataError(f"{path}: row {index}: field '{prompt_field}' is empty")
+                raise TableError(path, "is empty", row=row_number, field=prompt_field)
         elif isinstance(prompt, list) and prompt:
             for message in prompt:
                 if not isinstance(message, dict) or not isinstance(message.get("content"), str):
-                    raise DataError(f"{path}: row {index}: field '{prompt_field}' must hold {{role, content}} messages")
+                    raise TableError(path, "must hold {role, content} messages", row=row_number, field=prompt_field)
         else:
-            raise DataError(f"{path}: row {index}: field '{prompt_field}' is missing or not a string/message list")
-        gold = _get(row, gold_field)
-        if gold is None or str(gold).strip() == "":
-            raise DataError(f"{path}: row {index}: field '{gold_field}' is missing")
+            raise TableError(path, "is missing or not a string/message list", row=row_number, field=prompt_field)
+        gold = get_field(row, gold_field)
+        if gold is MISSING or gold is None or str(gold).strip() == "":
+            raise TableError(path, "is missing", row=row_number, field=gold_field)
         prompts.append(prompt)
         golds.append(str(gold))
     return PromptSet(prompts, golds)
 
 
-def _get(row: dict[str, Any], dotted: str) -> Any:
-    value: Any = row
-    for part in dotted.split("."):
-        if not isinstance(value, dict) or part not in value:
-            return None
-        value = value[part]
-    return value
+ANCHOR_FORMAT = "Answer: {gold}"  # the DAPO answer format: the anchor when the data holds no reference solution
+
+
+def anchor_solutions(path: str | Path, field: str | None, golds: list) -> list[str]:
+    """The pairwise reward's anchor per row: the ``field`` column (a reference solution), else the gold answer in the
+    task's answer format (``Answer: GOLD``). Raises ``TableError`` naming the row of a missing value."""
+    if field is None:
+        return [ANCHOR_FORMAT.format(gold=gold) for gold in golds]
+    anchors = []
+    for row_number, row in enumerate(read_rows(path, suffixes=PARQUET_SUFFIXES), start=1):
+        value = get_field(row, field)
+        if not isinstance(value, str) or not value.strip():
+            raise TableError(path, "is missing or not a string", row=row_number, field=field)
+        anchors.append(value)
+    return anchors
 
 
 def render_prompt(tokenizer: Any, prompt: Any) -> str:
