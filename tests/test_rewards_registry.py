@@ -69,6 +69,28 @@ def test_build_from_options_passes_only_accepted_keywords() -> None:
     assert (dapo.timeout, dapo.workers, dapo.budget) == (3.0, 1, None)
 
 
+def test_fit_options_is_the_one_check_of_reward_options() -> None:
+    from mathreward.rewards.catalog import fit_options, taken_options
+    from mathreward.rewards.rule_rewards import FormatReward
+
+    assert taken_options(FormatReward) == ("bonus", "style", "penalty")
+    assert taken_options(lambda **options: None) is None
+    # loose options (a command line's --timeout) go where the factory takes them; None values are dropped
+    assert fit_options(
+        FormatReward, "format", {"bonus": 0.5, "timeout": 3.0, "style": None}, optional=("timeout",)
+    ) == {"bonus": 0.5}
+    with pytest.raises(TypeError) as caught:
+        fit_options(FormatReward, "format", {"bonuss": 1, "timeout": 3.0}, optional=("timeout",), origin=" (from X)")
+    assert str(caught.value) == "reward 'format' takes no option 'bonuss' (from X); its options: bonus, style, penalty"
+
+    def needs_model(model_path: str, timeout: float = 5.0) -> Reward:
+        raise AssertionError("never built by the check")
+
+    with pytest.raises(TypeError, match="reward 'pairwise-like': missing a required argument: 'model_path'"):
+        fit_options(needs_model, "pairwise-like", {"timeout": 1.0})
+    assert fit_options(lambda **options: None, "any", {"a": 1, "b": None}) == {"a": 1}
+
+
 def test_import_path_names() -> None:
     reward = build_reward("mathreward.rewards.rule_rewards:FormatReward", bonus=0.2)
     assert reward.score_one(None, "Answer: 3", None).score == 0.2

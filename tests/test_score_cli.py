@@ -166,6 +166,10 @@ def test_unreadable_input_fails_with_one_line_and_no_output(
         (("--reward", "dapo-verl", "--style", "auto"), "has no extraction style"),
         (("--max-len", "100"), "--max-len needs --buffer-len"),
         (("--reward-option", "oops"), "KEY=VALUE"),
+        (
+            ("--reward", "format", "--reward-option", "bonuss=1"),
+            "reward 'format' takes no option 'bonuss' (from --reward-option)",
+        ),
     ],
 )
 def test_bad_options_fail_with_one_line(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from mathreward.rewards.base import Reward
@@ -93,13 +93,48 @@ def make_reward(factory: RewardFactory, name: str, **kwargs: Any) -> Reward:
     return reward
 
 
-def accepted_options(factory: RewardFactory, options: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``options`` that ``factory`` accepts, None values dropped; all of them when it takes ``**kwargs``."""
-    given = {key: value for key, value in options.items() if value is not None}
+def taken_options(factory: RewardFactory) -> tuple[str, ...] | None:
+    """The keyword names ``factory`` takes, in its signature's order; None when it takes any (``**kwargs``, or a
+    signature that cannot be read)."""
     try:
-        parameters = inspect.signature(factory).parameters
-    except (TypeError, ValueError):  # builtins without a signature: pass everything
+        parameters = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):  # builtins without a signature
+        return None
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return None
+    keyword = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return tuple(p.name for p in parameters if p.kind in keyword)
+
+
+def fit_options(
+    factory: RewardFactory,
+    name: str,
+    options: Mapping[str, Any],
+    *,
+    optional: Collection[str] | None = None,
+    origin: str = "",
+) -> dict[str, Any]:
+    """The keywords to build reward ``name`` with: the one check of reward options, for every caller.
+
+    ``options`` whose value is None are dropped. An option named in ``optional`` (default: every option; e.g. the
+    ``timeout`` and ``workers`` a command line always passes) is kept only where the factory takes it; any other
+    option the factory does not take raises TypeError naming it (with ``origin``, where it came from) and the
+    factory's options. The kept options are bound to the factory's signature, so a missing required option raises
+    TypeError too, before anything is built. A factory taking ``**kwargs`` receives every option."""
+    given = {key: value for key, value in options.items() if value is not None}
+    taken = taken_options(factory)
+    if taken is None:
         return given
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
-        return given
-    return {key: value for key, value in given.items() if key in parameters}
+    loose = given.keys() if optional is None else optional
+    unknown = [key for key in given if key not in taken and key not in loose]
+    if unknown:
+        raise TypeError(
+            f"reward {name!r} takes no option {', '.join(map(repr, sorted(unknown)))}{origin}; "
+            f"its options: {', '.join(taken)}"
+        )
+    fitted = {key: value for key, value in given.items() if key in taken}
+    try:
+        inspect.signature(factory).bind(**fitted)
+    except TypeError as exc:
+        raise TypeError(f"reward {name!r}: {exc}") from None
+    return fitted

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence, Sized
 from typing import Any, cast
 
 from mathreward.rewards.base import Reward, RewardResult, check_batch
-from mathreward.rewards.catalog import accepted_options, is_registered, make_reward, resolve_name
+from mathreward.rewards.catalog import fit_options, is_registered, make_reward, resolve_name
 
 
 def is_spec(name: str) -> bool:
@@ -198,5 +198,5 @@ def from_spec(spec: str, **options: Any) -> WeightedReward:
         name = name.strip()
         label = name if all(name != existing for existing, _, _ in components) else f"{name}#{len(components)}"
         factory = resolve_name(name)
-        components.append((label, make_reward(factory, name, **accepted_options(factory, options)), weight))
+        components.append((label, make_reward(factory, name, **fit_options(factory, name, options)), weight))
     return WeightedReward(components)

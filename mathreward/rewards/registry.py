@@ -13,8 +13,8 @@ from typing import Any
 from mathreward.rewards.base import Reward
 from mathreward.rewards.catalog import (
     RewardFactory,
-    accepted_options,
     available_rewards,
+    fit_options,
     make_reward,
     register_lazy,
     register_reward,
@@ -51,4 +51,4 @@ def build_reward_from_options(name: str, **options: Any) -> Reward:
     ``options`` whose value is None are dropped; a factory taking ``**kwargs`` receives every option.
     """
     factory = resolve_factory(name)
-    return make_reward(factory, name, **accepted_options(factory, options))
+    return make_reward(factory, name, **fit_options(factory, name, options))

@@ -31,7 +31,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from mathreward.rewards.base import Reward, RewardResult
-from mathreward.rewards.registry import build_reward_from_options, resolve_factory
+from mathreward.rewards.catalog import fit_options, make_reward
+from mathreward.rewards.registry import resolve_factory
 from mathreward.rewards.routing import BOXED_SOURCES, DAPO_SOURCES, route  # noqa: F401 - re-exported for verl users
 
 # Keywords verl's reward managers add to the call; they are not reward options.
@@ -61,23 +62,9 @@ def reward_options(options: dict[str, Any]) -> dict[str, Any]:
 
 def _build(name: str, options: dict[str, Any]) -> Reward:
     """Build ``name``: generic options where the factory takes them, every other option strictly."""
-    import inspect
-
-    specific = {key: value for key, value in options.items() if key not in GENERIC_OPTIONS}
-    if specific:
-        try:
-            parameters = inspect.signature(resolve_factory(name)).parameters
-        except (TypeError, ValueError):
-            parameters = {}
-        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
-        unknown = sorted(key for key in specific if parameters and not takes_any and key not in parameters)
-        if unknown:
-            accepted = ", ".join(k for k, p in parameters.items() if p.kind is not inspect.Parameter.VAR_POSITIONAL)
-            raise TypeError(
-                f"reward {name!r} takes no option {', '.join(map(repr, unknown))} (from reward_kwargs); "
-                f"its options: {accepted}"
-            )
-    return build_reward_from_options(name, **options)
+    factory = resolve_factory(name)
+    fitted = fit_options(factory, name, options, optional=GENERIC_OPTIONS, origin=" (from reward_kwargs)")
+    return make_reward(factory, name, **fitted)
 
 
 def _reward(name: str, options: dict[str, Any]) -> Reward:

@@ -139,8 +139,10 @@ def check_reward_options(
     buffer_len: int | None,
     reward_options: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    """Check the options against each other and the reward's factory; the keywords to build the reward with."""
-    from mathreward.rewards.registry import available_rewards
+    """Check the options against each other and the reward's factory (``rewards.catalog.fit_options``); the
+    keywords to build the reward with. ``--timeout`` and ``--workers`` go to rewards that take them."""
+    from mathreward.rewards.catalog import fit_options, taken_options
+    from mathreward.rewards.registry import available_rewards, resolve_factory
 
     if timeout <= 0:
         raise ScoreError(f"--timeout must be positive, got {timeout}")
@@ -149,54 +151,16 @@ def check_reward_options(
     if max_len is not None and (buffer_len is None or not 0 < buffer_len <= max_len):
         raise ScoreError("--max-len needs --buffer-len with 0 < buffer-len <= max-len")
     try:
-        accepted = _accepted_options(reward)
+        factory = resolve_factory(reward)
     except KeyError:
         raise ScoreError(f"unknown reward {reward!r}; available: {', '.join(available_rewards())}") from None
     except ImportError as exc:
         raise ScoreError(f"reward {reward!r} cannot be loaded ({exc})") from None
-    options: dict[str, Any] = dict(reward_options or {})
-    if style is not None:
-        if "style" not in accepted and "*" not in accepted:
-            raise ScoreError(f"reward {reward!r} has no extraction style; drop --style")
-        options["style"] = style
-    for name, value in (("timeout", timeout), ("workers", workers)):
-        if value is not None and (name in accepted or "*" in accepted):
-            options[name] = value  # rewards without a verifier pool (e.g. dapo-verl) simply do not take these
+    taken = taken_options(factory)
+    if style is not None and taken is not None and "style" not in taken:
+        raise ScoreError(f"reward {reward!r} has no extraction style; drop --style")
+    options = {**(reward_options or {}), "style": style, "timeout": timeout, "workers": workers}
     try:
-        _check_build(reward, options)
-    except KeyError:
-        raise ScoreError(f"unknown reward {reward!r}; available: {', '.join(available_rewards())}") from None
+        return fit_options(factory, reward, options, optional=("timeout", "workers"), origin=" (from --reward-option)")
     except TypeError as exc:
-        raise ScoreError(f"reward {reward!r} does not take these options ({exc})") from None
-    return options
-
-
-def _check_build(reward: str, options: dict[str, Any]) -> None:
-    """Bind the options to the reward factory's signature (a TypeError when they do not fit), building nothing."""
-    import inspect
-
-    from mathreward.rewards.registry import resolve_factory
-
-    factory = resolve_factory(reward)
-    try:
-        signature = inspect.signature(factory)
-    except (TypeError, ValueError):
-        return
-    signature.bind(**options)
-
-
-def _accepted_options(reward: str) -> set[str]:
-    """Keyword names the reward's factory takes ("*" when it takes any)."""
-    import inspect
-
-    from mathreward.rewards.registry import resolve_factory
-
-    factory = resolve_factory(reward)
-    try:
-        parameters = inspect.signature(factory).parameters.values()
-    except (TypeError, ValueError):
-        return {"*"}
-    names = {p.name for p in parameters if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
-    if any(p.kind is p.VAR_KEYWORD for p in parameters):
-        names.add("*")
-    return names
+        raise ScoreError(str(exc)) from None
