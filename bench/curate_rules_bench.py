@@ -27,13 +27,13 @@ DATASETS = {
 
 # The audit: phrasings a reader would take as "give a rounded value" or "give it in a non-integer form".
 ROUNDED = re.compile(
-    r"nearest|rounded?\b|decimal places?|significant (?:digits|figures)|approximat|estimate|to the tenth|"
-    r"to the hundredth|to two decimal|to one decimal",
+    r"to the nearest|nearest (?:tenth|hundredth|thousandth|whole|integer|cent|dollar|degree)|rounded?\b|"
+    r"decimal places?|significant (?:digits|figures)|approximat|estimat|correct to",
     re.IGNORECASE,
 )
 CONTRADICTING = re.compile(
-    r"common fraction|as a fraction|as a decimal|decimal form|radical form|simplest radical|mixed number|"
-    r"in terms of \$?\\?pi|improper fraction|in simplest form|reduced fraction|as a percent",
+    r"common fraction|as a fraction|as a decimal|decimal form|radical form|mixed number|in terms of \$?\\?pi|"
+    r"improper fraction|in simplest form|lowest terms|reduced fraction|simplified fraction|fractional form",
     re.IGNORECASE,
 )
 REWRITE_SENTENCE = "The original answer is in the form"

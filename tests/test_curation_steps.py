@@ -16,7 +16,6 @@ from mathreward.curation.problem_text import (
     language_of,
     normalise_problem,
     strip_choice_options,
-    strip_format_sentences,
 )
 from mathreward.curation.report import build_report, summary_lines, write_report
 from mathreward.curation.steps import Classify, GoldAnswer, IntegerTransform, Normalise
@@ -99,10 +98,6 @@ def test_normalise_strips_wrappers_and_tags_language():
     assert normalise_problem(dapo) == "What is $1+1$?"
     assert normalise_problem("Cafe\u0301 problem") == "Caf\u00e9 problem"
     assert language_of("求 $x$ 的值，使得方程成立。") == "zh" and language_of("Find $x$.") == "en"
-    text, removed = strip_format_sentences("Find it. Express your answer as a common fraction.")
-    assert text == "Find it." and removed == ["Express your answer as a common fraction."]
-    text, _ = strip_format_sentences("Find it. Express your answer to the nearest tenth.")
-    assert text.endswith("nearest tenth.")
     assert strip_choice_options("Which? $\\textbf{(A)}\\ 1 \\qquad\\textbf{(B)}\\ 2 \\qquad\\textbf{(C)}\\ 3$") == (
         "Which?",
         True,

@@ -166,12 +166,20 @@ def test_letters_avoid_the_problems_variables():
     assert record["form"] == "\\frac{a\\sqrt{b}}{c}" and record["gt"] == "8"
 
 
-def test_format_instruction_is_replaced_but_rounding_kept():
+def test_format_instruction_is_removed_and_rounded_values_are_never_rewritten():
     record = run_transform("\\frac{1}{6}", "What is the probability? Express your answer as a common fraction.")
     assert record["problem"].startswith("What is the probability? The original answer is in the form")
     assert "common fraction" not in record["problem"]
+    assert record["format_restated"] == ["Express your answer as a common fraction."]
     record = run_transform("5.3", "How long is it? Express your answer as a decimal to the nearest tenth.")
-    assert "nearest tenth" in record["problem"] and record["gt"] == "63"
+    assert record["reject"] == "rounded_value" and "gt" not in record
+    # Juan's stamps (MATH-500): 5.4 cents is a rounded value; its exact value 233/43 is not in the answer
+    stamps = "What was the average price, in cents, of his $70\\text{'s}$ stamps? Round your answer to the nearest tenth of a cent."
+    assert run_transform("5.4 \\text{ cents}", stamps)["reject"] == "rounded_value"
+    assert run_transform("6", "To the nearest whole number, how many?")["gt"] == "6"  # an integer stays
+    assert run_transform("\\frac{7}{2}", "Approximately how long is it?")["reject"] == "approximate_value"
+    record = run_transform("\\frac{7}{2}", "A rod is approximately 10 m long. What fraction of it is red?")
+    assert record["reject"] == "approximate_value"  # an answer resting on approximate data is not exact either
 
 
 def test_placeholder_rejected_only_when_flagged():

@@ -19,6 +19,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from mathreward.curation.answer_format import restate_format
 from mathreward.curation.answers import INT64_MAX, INT64_MIN, classify, value_of
 from mathreward.curation.rewrite_rules import form_letters, problem_variables, substitute
 from mathreward.curation.steps import Step
@@ -195,7 +196,10 @@ class LLMRewrite(Step):
                 record["reject_detail"] = outcome.get("detail")
                 continue
             verified += outcome["transform"] == "llm"
-            record["problem"] = f"{record['problem']} {outcome['sentence']}"
+            body, restated = restate_format(record["problem"])
+            if restated:
+                record["format_restated"] = restated
+            record["problem"] = f"{body} {outcome['sentence']}" if body else outcome["sentence"]
             record["gt"] = outcome["gt"]
             record["transform"] = outcome["transform"]
             record["form"] = outcome["form"]

@@ -1,4 +1,4 @@
-"""Problem-text normalisation: Unicode NFC, whitespace, known instruction wrappers, answer-format sentences, language."""
+"""Problem-text normalisation: Unicode NFC, whitespace, known instruction wrappers, choice blocks, language."""
 
 from __future__ import annotations
 
@@ -29,14 +29,6 @@ _INSTRUCTION_SUFFIXES = [
 _TAIL = 800
 _SUFFIX_MARKERS = ("step by step", "final answer", "final response", "answer:")
 
-# Sentences telling the solver how to format the answer; removed when an integer rewrite replaces that format.
-_FORMAT_SENTENCE = re.compile(
-    r"(?:^|(?<=[.?!$)\]]))\s*(?:Express|Give|Write|Enter|Leave|Present|Simplify|Put|State)\s+"
-    r"(?:(?:your|the|each)\s+(?:final\s+)?answers?\b|it\b|(?=(?:as|in)\b))[^.?!]*(?:[.?!]|$)|"
-    r"(?:^|(?<=[.?!$)\]]))\s*Your answer should be[^.?!]*(?:[.?!]|$)",
-    re.IGNORECASE,
-)
-_KEEP_FORMAT = re.compile(r"nearest|decimal place|significant|base|round|percent|\\%|units?\b", re.IGNORECASE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
@@ -76,21 +68,6 @@ def normalise_problem(text: str) -> str:
 def dedup_key(text: str) -> str:
     """Exact-duplicate key: the problem with all whitespace runs collapsed to one space."""
     return " ".join(text.split())
-
-
-def strip_format_sentences(text: str) -> tuple[str, list[str]]:
-    """Drop answer-format sentences ("Express your answer as a common fraction.") unless they carry rounding,
-    base or unit information the rewritten answer still depends on. Returns the text and what was removed."""
-    removed: list[str] = []
-
-    def drop(match: re.Match) -> str:
-        sentence = match.group(0)
-        if _KEEP_FORMAT.search(sentence):
-            return sentence
-        removed.append(sentence.strip())
-        return ""
-
-    return normalise_whitespace(_FORMAT_SENTENCE.sub(drop, text)), removed
 
 
 _OPTION_START = re.compile(r"(?:\$\s*)?(?:\\mathrm\s*\{\s*)?(?:\\text(?:bf|rm)?\s*\{\s*)?\(A\)")

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from mathreward.curation.pipeline import CurationResult
 
+INEXACT_REASONS = frozenset({"rounded_value", "approximate_value"})
+
 
 def build_report(result: CurationResult, inputs: list[str], output: str | None, seconds: float | None = None) -> dict:
     """Everything a reader needs to judge a run, as JSON-serialisable data."""
@@ -17,7 +19,13 @@ def build_report(result: CurationResult, inputs: list[str], output: str | None, 
     classified = [r for r in result.kept + result.rejected if "kind" in r]
     non_integer = [r for r in classified if r["kind"] != "integer"]
     non_integer_done = [r for r in non_integer if r.get("transform") not in (None, "keep")]
-    numeric = [r for r in non_integer if r["kind"] in ("fraction", "decimal", "radical", "pi_multiple", "base_numeral")]
+    inexact = [r for r in non_integer if r.get("reject") in INEXACT_REASONS]  # no exact value to rewrite
+    numeric = [
+        r
+        for r in non_integer
+        if r["kind"] in ("fraction", "decimal", "radical", "pi_multiple", "base_numeral")
+        and r.get("reject") not in INEXACT_REASONS
+    ]
     numeric_done = [r for r in numeric if r.get("transform") not in (None, "keep")]
     steps = {s.name: s.as_dict() for s in result.stats}
     report = {
@@ -37,7 +45,9 @@ def build_report(result: CurationResult, inputs: list[str], output: str | None, 
             "numeric_non_integer": len(numeric),
             "numeric_transformed": len(numeric_done),
             "numeric_share": round(len(numeric_done) / len(numeric), 4) if numeric else None,
+            "rounded_or_approximate": len(inexact),
         },
+        "format_instructions_restated": sum(1 for r in result.kept if r.get("format_restated")),
         "languages": dict(Counter(r.get("language", "?") for r in result.kept).most_common()),
     }
     if "dedup" in steps:
@@ -132,7 +142,9 @@ def summary_lines(report: dict) -> list[str]:
     if cov["share"] is not None:
         lines.append(
             f"  coverage: {cov['transformed']}/{cov['non_integer_answers']} non-integer answers transformed "
-            f"({100 * cov['share']:.1f}%); numeric forms {cov['numeric_transformed']}/{cov['numeric_non_integer']}"
+            f"({100 * cov['share']:.1f}%); numeric forms {cov['numeric_transformed']}/{cov['numeric_non_integer']}; "
+            f"{cov['rounded_or_approximate']} rounded or approximate values not rewritten; "
+            f"{report['format_instructions_restated']} format instructions removed or restated"
         )
     if "dedup" in report:
         d = report["dedup"]

@@ -11,13 +11,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from mathreward.curation.answer_format import format_phrases, restate_format, rounding_request
 from mathreward.curation.answers import INT64_MAX, INT64_MIN, classify
 from mathreward.curation.problem_text import (
     dedup_key,
     language_of,
     normalise_problem,
     strip_choice_options,
-    strip_format_sentences,
 )
 from mathreward.curation.rewrite_rules import build_rewrite, problem_variables, verify_rewrite
 from mathreward.verifiers import extract, parse_answer
@@ -180,7 +180,10 @@ LLM_ELIGIBLE = {"expression", "equation", "text", "unparseable"}
 
 
 class IntegerTransform(Step):
-    """Keep integer answers, rewrite the common non-integer forms with verified rule templates, reject the rest."""
+    """Keep integer answers, rewrite the common non-integer forms with verified rule templates, reject the rest.
+
+    A problem that asks for a rounded or approximate value is kept only when its answer is an integer; a rewritten
+    problem loses (or restates) its own format instructions (``answer_format``), so it asks for one thing."""
 
     name = "transform"
 
@@ -210,6 +213,10 @@ class IntegerTransform(Step):
         if kind in _REJECT_BY_KIND and not (self.llm_enabled and kind in LLM_ELIGIBLE):
             record["reject"] = _REJECT_BY_KIND[kind]
             return record
+        request = rounding_request(record["problem"])
+        if request is not None:  # a rounded or approximate value has no exact form to rewrite
+            record["reject"] = f"{request}_value"
+            return record
         rewrite, why = build_rewrite(classified, record["problem"])
         if rewrite is None:
             if self.llm_enabled and (why.startswith("no_rule") or why == "letter_clash"):
@@ -222,7 +229,14 @@ class IntegerTransform(Step):
             record["reject"] = "verification_failed"
             record["reject_detail"] = detail
             return record
-        body, _removed = strip_format_sentences(record["problem"])
+        body, restated = restate_format(record["problem"])
+        if restated:
+            record["format_restated"] = restated
+        left = format_phrases(body)
+        if left:  # an instruction the rules could not take out would contradict the new form
+            record["reject"] = "format_instruction_kept"
+            record["reject_detail"] = "; ".join(left)
+            return record
         record["problem"] = f"{body} {rewrite.sentence()}" if body else rewrite.sentence()
         record["gt"] = str(rewrite.integer)
         record["transform"] = rewrite.rule
