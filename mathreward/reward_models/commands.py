@@ -96,8 +96,13 @@ def run(args: argparse.Namespace) -> int:
             "mathreward rm: choose a command: train, eval, score or pairs (see mathreward rm --help)", file=sys.stderr
         )
         return 2
+    from mathreward.divergence import TrainingDiverged
+
     try:
         return commands[args.rm_command](args)
+    except TrainingDiverged as error:  # one line naming the step; the checkpoints before it stay
+        print(f"mathreward rm {args.rm_command}: {error}", file=sys.stderr)
+        return 1
     except TableError as error:
         print(f"mathreward rm {args.rm_command}: {error}", file=sys.stderr)
         return 2

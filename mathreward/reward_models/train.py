@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from mathreward.divergence import check_finite, check_parameters
 from mathreward.reward_models.calibration import fit_temperature
 from mathreward.reward_models.checkpoint_files import load_tokenizer, write_rm_config
 from mathreward.reward_models.data import PreferencePair, split_pairs
@@ -157,6 +158,7 @@ def train_reward_model(pairs: list[PreferencePair], config: TrainConfig) -> dict
         optimizer = accelerator.prepare(optimizer)
 
     step, history = 0, []
+    last_checkpoint = config.resume  # named when the run diverges
     if config.resume:
         state = torch.load(Path(config.resume) / STATE_NAME, map_location="cpu", weights_only=False)
         optimizer.load_state_dict(state["optimizer"])
@@ -188,6 +190,9 @@ def train_reward_model(pairs: list[PreferencePair], config: TrainConfig) -> dict
                 loss_sum += loss.item() * n
                 correct, seen = correct + n_correct, seen + n
             grad_norm = accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+            # a NaN or inf stops the run before the optimizer applies it; fp16 loss scaling skips inf gradients itself
+            norm = None if grad_norm is None or precision == "fp16" else float(grad_norm)
+            check_finite(step + 1, last_checkpoint, loss=loss_sum / max(seen, 1), gradient_norm=norm)
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
@@ -204,9 +209,10 @@ def train_reward_model(pairs: list[PreferencePair], config: TrainConfig) -> dict
             bar.set_postfix(loss=f"{record['loss']:.3f}", acc=f"{record['accuracy']:.2f}")
             if config.save_every and step % config.save_every == 0 and step < total_steps:
                 state = {"step": step, "history": history, "config": asdict(config)}
-                save_checkpoint(
-                    out / "checkpoints" / f"step-{step}", wrapper, accelerator, model, optimizer, scheduler, state
-                )
+                check_parameters(step, model, last_checkpoint)  # never a NaN checkpoint
+                folder = out / "checkpoints" / f"step-{step}"
+                save_checkpoint(folder, wrapper, accelerator, model, optimizer, scheduler, state)
+                last_checkpoint = str(folder)
         epoch += 1
     bar.close()
     elapsed = time.perf_counter() - started
@@ -221,6 +227,7 @@ def train_reward_model(pairs: list[PreferencePair], config: TrainConfig) -> dict
     wrapper.temperature = calibration["temperature"]
     wrapper.calibration = calibration
     state = {"step": step, "history": history, "config": asdict(config)}
+    check_parameters(step, model, last_checkpoint)
     save_checkpoint(out, wrapper, accelerator, model, optimizer, scheduler, state)
 
     summary = {

@@ -213,6 +213,7 @@ def run(args: argparse.Namespace) -> int:
         except TableError as exc:
             return _fail(str(exc))
 
+    from mathreward.divergence import TrainingDiverged
     from mathreward.rl.trainer import RLTrainer
 
     out = Path(args.out)
@@ -223,6 +224,8 @@ def run(args: argparse.Namespace) -> int:
         )
         history = trainer.train()
     except DynamicSamplingError as exc:
+        return _fail(str(exc), 1)
+    except TrainingDiverged as exc:  # one line naming the step; the checkpoints before it stay
         return _fail(str(exc), 1)
     except RuntimeError as exc:  # a report_to sink whose package is missing
         return _fail(str(exc))

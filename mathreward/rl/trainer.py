@@ -20,7 +20,9 @@ import contextlib
 import copy
 import json
 import math
+import os
 import random
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,12 +31,14 @@ from typing import Any
 import torch
 
 from mathreward.devices import resolve_device, training_dtypes
+from mathreward.divergence import check_finite, check_parameters
 from mathreward.rl import algos
 from mathreward.rl.critic import Critic
 from mathreward.rl.dynamic_sampling import dynamic_sample
 from mathreward.rl.engine import shared_prefix
 from mathreward.rl.presets import RLConfig
 from mathreward.rl.rollout import Batch, Sample, collate, forward_response, generate_samples
+from mathreward.temp_files import temp_sibling
 
 METRIC_KEYS = (
     "step",
@@ -157,6 +161,7 @@ class RLTrainer:
             raise ValueError("report_to needs an output folder (out_dir)")
         self.history: list[dict[str, Any]] = []
         self.step_count = 0
+        self.last_checkpoint: str | None = None  # the folder of the last checkpoint saved (named when a run diverges)
         self._order: list[int] = []
         self._rng = random.Random(config.seed)
         self._zero_variance: set[int] = set()  # prompts whose last group was all right or all wrong
@@ -489,6 +494,8 @@ class RLTrainer:
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         grad_norm = torch.nn.utils.clip_grad_norm_(self.policy.parameters(), cfg.grad_clip)
+        # a NaN or inf stops the run before the optimizer applies it (the weights stay those of the last step)
+        check_finite(self.step_count + 1, self.last_checkpoint, loss=loss.item(), gradient_norm=float(grad_norm))
         if self.critic is not None and not self.critic.shared:
             torch.nn.utils.clip_grad_norm_(self.critic.parameters(), cfg.grad_clip)
         self.optimizer.step()
@@ -525,6 +532,7 @@ class RLTrainer:
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(critic_params, cfg.grad_clip)
+            check_finite(0, self.last_checkpoint, value_pretraining_loss=loss.item())
             optimizer.step()
             losses.append(loss.item())
             self._log({"value_pretrain_loss": loss.item()})
@@ -590,16 +598,29 @@ class RLTrainer:
 
     def save(self, path: str | Path) -> Path:
         """``save_pretrained`` the policy and tokenizer (and the critic's weights) into ``path``."""
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        self.policy.save_pretrained(path)
-        self.tokenizer.save_pretrained(path)
+        check_parameters(self.step_count, self.policy, self.last_checkpoint)  # never a NaN checkpoint
         if self.critic is not None:
-            from safetensors.torch import save_file
+            check_parameters(self.step_count, self.critic, self.last_checkpoint)
+        path = Path(path)
+        fresh = not path.exists()  # a new folder is written beside it and renamed: never half a checkpoint
+        folder = temp_sibling(path) if fresh else path
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            self.policy.save_pretrained(folder)
+            self.tokenizer.save_pretrained(folder)
+            if self.critic is not None:
+                from safetensors.torch import save_file
 
-            state = {k: v.detach().contiguous().cpu() for k, v in self.critic.state_dict().items()}
-            save_file(state, str(path / "critic.safetensors"))
-        (path / "rl_config.json").write_text(json.dumps(self.config.to_dict(), indent=2, default=str) + "\n")
+                state = {k: v.detach().contiguous().cpu() for k, v in self.critic.state_dict().items()}
+                save_file(state, str(folder / "critic.safetensors"))
+            (folder / "rl_config.json").write_text(json.dumps(self.config.to_dict(), indent=2, default=str) + "\n")
+            if fresh:
+                os.replace(folder, path)
+        except BaseException:
+            if fresh:
+                shutil.rmtree(folder, ignore_errors=True)
+            raise
+        self.last_checkpoint = str(path)
         return path
 
     def _log(self, record: dict[str, Any]) -> None:
