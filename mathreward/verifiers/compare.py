@@ -450,7 +450,67 @@ def _gold_form(gold: str) -> str:
 
 @lru_cache(maxsize=8192)
 def _pred_form(pred: str) -> str:
-    return set_builder.as_intervals(forms.without_approximation(forms.stated_value(pred)))
+    return set_builder.as_intervals(forms.without_approximation(forms.stated_value(pred), _near_enough))
+
+
+_LETTERS_RE = re.compile(r"[A-Za-z]")
+_COMMAND_RE = re.compile(r"\\(?:d?frac|sqrt|pi|cdot|times|div|left|right)(?![A-Za-z])")
+
+
+def _constant(text: str) -> Value | None:
+    """The exact value of a side that is a plain constant (no variable, unit or angle mark), else None."""
+    if "circ" in text or "°" in text or _LETTERS_RE.search(_COMMAND_RE.sub("", text)) is not None:
+        return None
+    try:
+        found = numeric_value(text)
+    except (Refused, RefusedInput):
+        return None
+    if found is None:
+        return None
+    value, percent = found
+    return value / Value.rational(100) if percent else value
+
+
+def _near_enough(exact_text: str, decimal_text: str) -> bool:
+    """Whether ``decimal_text`` can stand for the value of ``exact_text``: equal, or a decimal within one unit of its
+    last place (rounded or cut); a side whose value is unknown here agrees."""
+    exact, decimal = _constant(exact_text), _constant(decimal_text)
+    if exact is None or decimal is None or exact == decimal:
+        return True
+    places = _decimal_places(decimal_text)
+    target, value = decimal.as_fraction(), exact.as_fraction()
+    if places is None or target is None:
+        return False
+    if value is None:
+        try:
+            return abs(exact.to_float() - float(target)) < 10.0 ** -places[0]
+        except (OverflowError, ValueError):
+            return True
+    return abs(value - target) < Fraction(1, 10 ** places[0])
+
+
+def _false_approximation(text: str) -> bool:
+    """``42 \\approx 43``, ``\\frac12 \\approx \\frac22``: constants joined by ``\\approx`` that no rounding
+    relates."""
+    if "\\approx" not in text or len(text) > 400:
+        return False
+    sides = [side.strip() for side in text.split("\\approx")]
+    if len(sides) > 4 or any(_constant(side) is None for side in sides):
+        return False
+    return any(not (_near_enough(a, b) or _near_enough(b, a)) for a, b in zip(sides, sides[1:], strict=False))
+
+
+def false_equation(node: tuple) -> bool:
+    """Whether a parsed answer is a chain of ``=`` whose constant sides differ (``41 = 42``, ``x = 41 = 42``); a
+    decimal side may round the others (``\\frac{1}{3} = 0.333``). A side with a variable is not judged."""
+    if node[0] != "rel" or any(op != "=" for op in node[2]):
+        return False
+    sides = [(side[1], _constant(side[1])) for side in node[1] if side[0] == "atom"]
+    sides = [(text, value) for text, value in sides if value is not None]
+    return any(
+        value != other and not (_near_enough(text, other_text) or _near_enough(other_text, text))
+        for (text, value), (other_text, other) in zip(sides, sides[1:], strict=False)
+    )
 
 
 def _equivalent_forms(gold: str, preds: list[str]) -> tuple[str, list[str]]:
@@ -535,6 +595,8 @@ def compare(
         gold_list = ("list", tuple(("atom", group) for group in gold_clean.split(",")))
         if _tri(lambda: _compare_nodes(gold_list, pred_node, options, symbolic)):
             return Outcome(True, "list match (comma-grouped gold read as a list)")
+    if false_equation(pred_node) or any(_false_approximation(text) for text in pred_cleans):
+        return Outcome(False, "false equation: its sides differ")
     hedged = pred_node[0] == "list" and gold_node[0] not in _COLLECTIONS and gold_node[0] != "seq"
     equal = _compare_nodes(gold_node, pred_node, options, symbolic)
     if hedged and not equal:

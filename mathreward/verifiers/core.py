@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict
 
-from . import choices
+from . import choices, commitment
 from .compare import Options, clean_cached
 from .deadline import ItemExpired, item_watch
 from .exact import Refused
@@ -149,13 +149,16 @@ def _in_process(
     response: object, gold: object, style: str, unclosed_think: str, options: Options
 ) -> Verdict | tuple[str, str, dict]:
     """The in-process path of one row: its Verdict, or (path, pred, symbolic task) when sympy must decide."""
+    text = commitment.visible_text(response) if isinstance(response, str) else ""
     try:
-        extraction = extract(response if isinstance(response, str) else "", style, unclosed_think=unclosed_think)
+        extraction = extract(text, style, unclosed_think=unclosed_think)
+        checked = commitment.review(text, extraction, style, unclosed_think)
     except Exception as exc:  # noqa: BLE001
         return Verdict(False, None, "error", f"path=none; extraction failed: {type(exc).__name__}")
+    extraction = checked.extraction
     gold_text = _gold_text(gold) if isinstance(gold, str) else _gold_text(str(gold)) if gold is not None else ""
     if extraction.answer is None:
-        extraction = _choice_extraction(response, gold_text, style, unclosed_think)
+        extraction = _choice_extraction(text, gold_text, style, unclosed_think)
     if extraction.answer is None:
         return no_answer(extraction.path)
     if not gold_text:
@@ -165,6 +168,8 @@ def _in_process(
     fast = _fast(candidates, gold_text, options)
     if fast is not None:
         status, reason = fast
+        if checked.hedge and status == "wrong":
+            reason = f"{reason} (hedged: {checked.hedge})"
         return Verdict(status == "correct", extraction.answer, status, f"path={extraction.path}; {reason}")
     task = {"op": "compare", "gold": gold_text, "preds": list(candidates), "options": asdict(options)}
     return extraction.path, extraction.answer, task

@@ -119,6 +119,8 @@ def _region(response: str) -> str | None:
         after = response[pos + 1 : pos + 16]
         if after.startswith(_TOKEN_TAILS) or after[:6].lower() == "answer" or after[:7].lower() == "/answer":
             return None
+        if (after[:1].isalpha() and not after.startswith("think>")) or after.startswith("!--"):
+            return None  # an HTML tag or comment (it may hide text: commitment.visible_text decides)
         pos = response.find("<", pos + 1)
     close = response.rfind(_THINK_CLOSE)
     if close >= 0 and close > response.rfind(_THINK_OPEN):

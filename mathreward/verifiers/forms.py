@@ -116,8 +116,11 @@ def stated_value(text: str) -> str:
 _APPROX_TAIL_RE = re.compile(r"[ ]?\\approx ?[-+]?\d{1,30}(?:\.\d{1,30})?(?: ?\\ldots| ?\.\.\.)?$")
 
 
-def without_approximation(text: str) -> str:
-    """``\\frac{737}{39} \\approx 18.9`` -> ``\\frac{737}{39}``; any other text comes back unchanged."""
+def without_approximation(text: str, agrees: Callable[[str, str], bool] | None = None) -> str:
+    """``\\frac{737}{39} \\approx 18.9`` -> ``\\frac{737}{39}``; any other text comes back unchanged.
+
+    ``agrees(exact, decimal)``, when given, must accept the pair: an approximation that is not one (``42 \\approx
+    43``) is a second answer, not a remark, and the text stays whole."""
     if "\\approx" not in text or len(text) > _MAX_TEXT:
         return text
     match = _APPROX_TAIL_RE.search(text)
@@ -126,6 +129,9 @@ def without_approximation(text: str) -> str:
     head = text[: match.start()].strip()
     if not any(char.isdigit() for char in head) or head.count("{") != head.count("}"):
         return text  # "x \\approx 11" names the variable, not an exact value
+    decimal = text[match.start() :].strip().removeprefix("\\approx").strip().removesuffix("\\ldots").rstrip(". ")
+    if agrees is not None and not agrees(head, decimal):
+        return text
     return head
 
 

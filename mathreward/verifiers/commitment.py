@@ -1,0 +1,269 @@
+"""Whether a response commits to its extracted answer: hidden text, hedges, bounds and retractions around it.
+
+A policy under RL pressure learns to write answers that commit to nothing and still collect reward. Extraction
+finds one answer; this module looks at the text around it (``review``) and at text a reader never sees
+(``visible_text``):
+
+- **Hidden text** is not part of the answer: HTML comments (``<!-- \\boxed{42} -->``, an unclosed one hides the
+  rest), elements styled ``display:none`` / ``visibility:hidden``, ``\\phantom``-like groups, white text
+  (``\\textcolor{white}{..}``, ``{\\color{white} ..}``) and LaTeX comment lines (``% \\boxed{42}``).
+- **A hedge** offers another value next to the answer: ``42 (or possibly 45)``, ``\\(42\\) or maybe 24``,
+  ``42 (but 43 also works)``, ``42, unless it's 45``, ``42 (approximately 43)``, ``\\boxed{42}, or perhaps $45$``.
+  The other values become candidates of the answer, so a single-valued gold finds several answers (wrong) and a gold
+  that lists them all still matches. Only the answer's own line is read, from its answer marker (``Answer:``,
+  "answer is", ``\\boxed{``) on, so reasoning before the marker never counts.
+- **A retraction** after the answer (``42. Wait, actually 43``, ``\\boxed{42}`` then "Hmm, no. Actually the answer
+  is 43.") replaces it with what follows in the auto style; styles that demand a marked answer get no replacement,
+  so the answer counts as hedged.
+
+Every scan is a ``str.find`` or one compiled regex with bounded repeats over a bounded window: linear.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from .extraction import PATH_BOXED, Extraction, extract
+from .normalize import find_closing
+from .turns import answer_region
+
+__all__ = ["Review", "review", "visible_text"]
+
+WINDOW_CHARS = 240  # the answer's line is read this far on each side of the answer
+RETRACTION_CHARS = 400  # a retraction is looked for this far after the answer
+MAX_ALTERNATIVES = 8
+MAX_SCAN_CHARS = 32_768  # the hidden-text scan reads the end of the response, as extraction does
+
+# ------------------------------------------------------------------------------------------------- hidden text
+
+_HIDDEN_HINTS = ("<!--", "phantom", "white", "display", "visibility", "%")
+_HIDDEN_TAG_RE = re.compile(
+    r"<([A-Za-z]{1,10})\b[^<>]{0,200}?(?:display\s{0,3}:\s{0,3}none|visibility\s{0,3}:\s{0,3}hidden)[^<>]{0,200}>",
+    re.IGNORECASE,
+)
+_HIDDEN_GROUP_RE = re.compile(r"\\(?:[hv]?phantom|textcolor\s{0,3}\{\s{0,3}white\s{0,3}\}|colorbox\{white\})\s{0,3}\{")
+_WHITE_SWITCH_RE = re.compile(r"\{\s{0,3}\\color\s{0,3}\{\s{0,3}white\s{0,3}\}")
+_COMMENT_LINE_RE = re.compile(r"^[ \t]{0,40}%(?!\d)[^\n]{0,100000}", re.MULTILINE)
+
+
+def visible_text(response: str) -> str:
+    """``response`` without the text a reader would not see (see the module doc); the same object when none."""
+    if not any(hint in response for hint in _HIDDEN_HINTS):
+        return response
+    text = response[-MAX_SCAN_CHARS:]
+    text = _without_comments(text)
+    text = _without_hidden_tags(text)
+    text = _without_groups(text, _HIDDEN_GROUP_RE)
+    text = _without_groups(text, _WHITE_SWITCH_RE)
+    return _COMMENT_LINE_RE.sub("", text)
+
+
+def _without_comments(text: str) -> str:
+    """HTML comments removed; an unclosed one hides the rest of the text."""
+    pieces = []
+    pos = 0
+    while True:
+        start = text.find("<!--", pos)
+        if start < 0:
+            pieces.append(text[pos:])
+            break
+        pieces.append(text[pos:start])
+        end = text.find("-->", start + 4)
+        if end < 0:
+            break
+        pos = end + 3
+    return "".join(pieces)
+
+
+def _without_hidden_tags(text: str) -> str:
+    """Elements styled as hidden removed up to their closing tag (or the end of the text)."""
+    pieces = []
+    pos = 0
+    for match in _HIDDEN_TAG_RE.finditer(text):
+        if match.start() < pos:
+            continue
+        pieces.append(text[pos : match.start()])
+        close = text.lower().find(f"</{match.group(1).lower()}", match.end())
+        if close < 0:
+            return "".join(pieces)
+        pos = text.find(">", close)
+        pos = len(text) if pos < 0 else pos + 1
+    pieces.append(text[pos:])
+    return "".join(pieces)
+
+
+def _group_end(text: str, pos: int) -> int:
+    """Index just after the brace that closes the group whose ``{`` is at ``pos - 1``; the end of the text when it
+    never closes."""
+    close = find_closing(text, pos - 1)
+    return len(text) if close < 0 else close + 1
+
+
+def _without_groups(text: str, opener: re.Pattern[str]) -> str:
+    """Each group an ``opener`` match opens (the match holds its ``{``) removed with its content."""
+    pieces = []
+    pos = 0
+    for match in opener.finditer(text):
+        if match.start() < pos:
+            continue
+        pieces.append(text[pos : match.start()])
+        pos = _group_end(text, match.end())
+    pieces.append(text[pos:])
+    return "".join(pieces)
+
+
+# ------------------------------------------------------------------------------------------------- commitment
+
+# Right after the answer (past closing delimiters): words that offer another value ("(or possibly 45)", ", unless
+# it's 45", "(approximately 43)", "/43"); after a sentence end only "Or maybe 45" counts.
+_AFTER_HEDGE_RE = re.compile(
+    r"[,;]?[ \t]?\(?(?:or(?![ \t]{1,3}else)|but|maybe|possibly|perhaps|probably|alternatively|unless|otherwise|"
+    r"approximately|approx|roughly|about|around|if|either)\b|/|\\approx|≈|±|\\pm(?![A-Za-z])|\\(?:lor|vee)\b"
+    r"|\.[ \t]{0,2}(?:or|maybe|possibly|perhaps)\b",
+    re.IGNORECASE,
+)
+# Between an earlier answer marker or box of the sentence and the answer ("\\boxed{45} or maybe \\boxed{42}").
+_BEFORE_HEDGE_RE = re.compile(
+    r"\b(?:or|either|maybe|possibly|perhaps|probably|alternatively|unless|otherwise|approximately|approx)\b|\\approx|≈",
+    re.IGNORECASE,
+)
+# The start of a retraction: a sentence or line that opens with one of these.
+_RETRACTION_RE = re.compile(
+    r"(?:\A|[.!?;:]\s{0,4}|\n\s{0,8})(?:wait|hmm+|oops|sorry|actually|no(?=[,.!;])|correction|hold\s{1,3}on|"
+    r"on\s{1,3}second\s{1,3}thought|scratch\s{1,3}that|let\s{1,3}me\s{1,3}correct)\b",
+    re.IGNORECASE,
+)
+# A value offered beside the answer: a box, a fraction or root (with its coefficient), pi, a plain number.
+_VALUE_RE = re.compile(
+    r"\\boxed\{[^{}]{1,200}\}|[-−]?\d{0,30}\\(?:d?frac|sqrt)(?:\{[^{}]{1,50}\}){1,2}|\\pi\b"
+    r"|[-−]?\d{1,30}(?:\.\d{1,30})?(?:\s?/\s?\d{1,30})?"
+)
+_CLOSERS = frozenset(" \t\n$})]*\\")
+_BOX_RE = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
+_DIGIT_RE = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class Review:
+    """What ``review`` found: the extraction to verify (replaced after a retraction, with the other offered values
+    as extra candidates after a hedge) and, when the response does not commit to it, why (``hedge``)."""
+
+    extraction: Extraction
+    hedge: str = ""
+
+
+def review(response: str, extraction: Extraction, style: str, unclosed_think: str = "no_answer") -> Review:
+    """Look at the text around the extracted answer of ``response`` (see the module doc)."""
+    if extraction.answer is None:
+        return Review(extraction)
+    region = answer_region(response, unclosed_think)
+    if not region:
+        return Review(extraction)
+    text = region[-MAX_SCAN_CHARS:]
+    found = _locate(text, extraction)
+    if found is None:
+        return Review(extraction)
+    start, end = found
+    after = text[end : end + RETRACTION_CHARS]
+    retraction = _RETRACTION_RE.search(after)
+    if retraction is not None and _DIGIT_RE.search(after, retraction.end()) is not None:
+        if style == "auto":
+            replaced = extract(after[retraction.end() :], "auto")
+            if replaced.answer is not None:
+                return Review(replaced, "")
+        return Review(_with_alternatives(extraction, _values(after[retraction.end() :])), "retracted")
+    sentence_start = max(
+        text.rfind("\n", 0, start) + 1,
+        text.rfind(". ", 0, start) + 2,
+        text.rfind(".$ ", 0, start) + 3,
+        start - WINDOW_CHARS,
+    )
+    others = _earlier_box(text[sentence_start:start])
+    hedge = _AFTER_HEDGE_RE.match(text, _past_closers(text, end))
+    if hedge is not None:
+        clause = text[hedge.end() : hedge.end() + WINDOW_CHARS]
+        stop = min((p for p in (clause.find("\n"), clause.find(". ")) if p >= 0), default=len(clause))
+        others += _values(clause[:stop])
+    if not others:
+        return Review(extraction)
+    return Review(_with_alternatives(extraction, others), "another value offered beside the answer")
+
+
+def _past_closers(text: str, pos: int) -> int:
+    """``pos`` moved past the spaces and closing delimiters that end the answer (``}$)``, ``\\)``, ``**``)."""
+    limit = min(len(text), pos + 12)
+    while pos < limit and text[pos] in _CLOSERS:
+        pos += 1
+    return pos
+
+
+def _earlier_box(before: str) -> list[str]:
+    """The content of an earlier box of the answer's sentence when hedge words join it to the answer
+    (``\\boxed{45} or maybe \\boxed{42}``), else nothing."""
+    box = _BOX_RE.search(before)
+    open_brace = before.find("{", box.end(), box.end() + 4) if box is not None else -1
+    if open_brace < 0:
+        return []
+    close = _group_end(before, open_brace + 1)
+    content = before[open_brace + 1 : close - 1].strip()
+    return [content] if content and _BEFORE_HEDGE_RE.search(before, close) is not None else []
+
+
+def _locate(text: str, extraction: Extraction) -> tuple[int, int] | None:
+    """(start, end) of the extracted answer in ``text``: the last box for a boxed answer, else the answer's last
+    place after the last "answer" word (or anywhere)."""
+    if extraction.path == PATH_BOXED:
+        start = max(text.rfind("\\boxed"), text.rfind("\\fbox"))
+        open_brace = text.find("{", start, start + 12)
+        if start < 0 or open_brace < 0:
+            return None
+        return start, _group_end(text, open_brace + 1)
+    answer = extraction.candidates[-1] if extraction.candidates else extraction.answer or ""
+    marker = text.lower().rfind("answer")
+    return _last_occurrence(text, answer, max(0, marker)) or _last_occurrence(text, answer, 0)
+
+
+def _last_occurrence(text: str, answer: str, begin: int) -> tuple[int, int] | None:
+    """(start, end) of the last place ``answer`` stands in ``text`` as a whole value (not inside a longer number or
+    word); None when it is not written there as such (extraction rewrote it)."""
+    if not answer:
+        return None
+    pos = len(text)
+    for _attempt in range(16):
+        start = text.rfind(answer, begin, pos)
+        if start < 0:
+            return None
+        end = start + len(answer)
+        left = text[start - 1] if start > 0 else " "
+        right = text[end : end + 2]
+        if not (left.isalnum() or left == "." and answer[0].isdigit()) and not (
+            right[:1].isalnum() or right[:1] == "." and right[1:2].isdigit()
+        ):
+            return start, end
+        pos = start
+    return None
+
+
+def _values(zone: str) -> list[str]:
+    """The values written in ``zone`` (boxes, math spans, numbers), at most ``MAX_ALTERNATIVES``."""
+    found = []
+    for match in _VALUE_RE.finditer(zone):
+        value = match.group()
+        if value.startswith("\\boxed{"):
+            value = value[7:-1]
+        value = value.strip()
+        if value and value not in found:
+            found.append(value)
+        if len(found) >= MAX_ALTERNATIVES:
+            break
+    return found
+
+
+def _with_alternatives(extraction: Extraction, others: list[str]) -> Extraction:
+    """The extraction with ``others`` added to its candidates (the answer text names them all)."""
+    base = extraction.candidates or ((extraction.answer,) if extraction.answer else ())
+    candidates = tuple(dict.fromkeys((*base, *others)))
+    if len(candidates) == len(base):
+        return extraction
+    return replace(extraction, candidates=candidates)
