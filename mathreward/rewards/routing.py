@@ -11,7 +11,7 @@ score``) scores each row with the reward of its source.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from mathreward.rewards.base import RESULT_FIELDS, Reward, RewardResult, check_batch
@@ -87,52 +87,52 @@ class RoutedReward(Reward):
             self._rewards[name] = build_reward(name, **options)
         return self._rewards[name]
 
-    def score(
-        self, prompts: Sequence[str] | None, responses: Sequence[str], golds: Sequence[str | None], **fields: Any
-    ) -> list[RewardResult]:
-        """Group rows by route, score each group with its reward, put the results back in row order."""
+    def _by_route(
+        self,
+        method: str,
+        prompts: Sequence[str] | None,
+        responses: Sequence[str],
+        golds: Sequence[str | None],
+        fields: dict[str, Any],
+    ) -> Iterator[tuple[list[int] | None, Any]]:
+        """Each route's rows and what its reward's ``method`` (``score`` or ``score_columns``) gives for them; a batch
+        of one route yields once, with rows None (every row, in order: no regrouping)."""
         prompt_list = check_batch(prompts, responses, golds, fields)
         groups: dict[str, list[int]] = {}
         for row, name in enumerate(self.routes(fields.get("data_sources"), len(responses))):
             groups.setdefault(name, []).append(row)
-        if len(groups) == 1:  # one route: no regrouping
-            return self._reward(next(iter(groups))).score(prompt_list, responses, golds, **fields)
-        results: list[RewardResult | None] = [None] * len(responses)
+        if len(groups) == 1:
+            yield None, getattr(self._reward(next(iter(groups))), method)(prompt_list, responses, golds, **fields)
+            return
         for name, rows in groups.items():
             picked = {
                 key: [value[i] for i in rows] if isinstance(value, (list, tuple)) else value
                 for key, value in fields.items()
             }
-            scored = self._reward(name).score(
-                [prompt_list[i] for i in rows], [responses[i] for i in rows], [golds[i] for i in rows], **picked
-            )
-            for row, result in zip(rows, scored, strict=True):
-                results[row] = result
-        return results  # type: ignore[return-value]
+            batch = ([prompt_list[i] for i in rows], [responses[i] for i in rows], [golds[i] for i in rows])
+            yield rows, getattr(self._reward(name), method)(*batch, **picked)
+
+    def score(
+        self, prompts: Sequence[str] | None, responses: Sequence[str], golds: Sequence[str | None], **fields: Any
+    ) -> list[RewardResult]:
+        """Group rows by route, score each group with its reward, put the results back in row order."""
+        results: list[Any] = [None] * len(responses)
+        for rows, scored in self._by_route("score", prompts, responses, golds, fields):
+            if rows is None:
+                return scored
+            _place(results, rows, scored)
+        return results
 
     def score_columns(
         self, prompts: Sequence[str] | None, responses: Sequence[str], golds: Sequence[str | None], **fields: Any
     ) -> dict[str, list[Any]]:
         """``score``'s results as columns: each route's reward gives its rows' columns (see ``Reward.score_columns``)."""
-        prompt_list = check_batch(prompts, responses, golds, fields)
-        groups: dict[str, list[int]] = {}
-        for row, name in enumerate(self.routes(fields.get("data_sources"), len(responses))):
-            groups.setdefault(name, []).append(row)
-        if len(groups) == 1:  # one route: no regrouping
-            return self._reward(next(iter(groups))).score_columns(prompt_list, responses, golds, **fields)
         out: dict[str, list[Any]] = {key: [None] * len(responses) for key in RESULT_FIELDS}
-        for name, rows in groups.items():
-            picked = {
-                key: [value[i] for i in rows] if isinstance(value, (list, tuple)) else value
-                for key, value in fields.items()
-            }
-            columns = self._reward(name).score_columns(
-                [prompt_list[i] for i in rows], [responses[i] for i in rows], [golds[i] for i in rows], **picked
-            )
+        for rows, columns in self._by_route("score_columns", prompts, responses, golds, fields):
+            if rows is None:
+                return columns
             for key in RESULT_FIELDS:
-                column = out[key]
-                for row, value in zip(rows, columns[key], strict=True):
-                    column[row] = value
+                _place(out[key], rows, columns[key])
         return out
 
     def close(self) -> None:
@@ -142,3 +142,9 @@ class RoutedReward(Reward):
 
     def __repr__(self) -> str:
         return f"RoutedReward(style={self.style!r}, options={self.options!r})"
+
+
+def _place(out: list[Any], rows: list[int], values: Sequence[Any]) -> None:
+    """``values[k]`` into ``out[rows[k]]`` for every k (the two the same length)."""
+    for row, value in zip(rows, values, strict=True):
+        out[row] = value
