@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from mathreward.devices import inference_dtype, resolve_device
-from mathreward.reward_models.checkpoint_files import load_tokenizer, read_rm_config, write_rm_config
+from mathreward.reward_models.checkpoint_files import SavedRewardModel, load_tokenizer, read_rm_config
 from mathreward.reward_models.encoding import encode_left_padded
 
 BT_WITH_REFERENCE = "Question: {prompt}\nReference answer: {reference}\nResponse: {response}\nEnd of response."
@@ -42,7 +42,7 @@ def build_bt_model(base_path: str | Path, tokenizer, dtype: torch.dtype = torch.
     return model
 
 
-class BTRewardModel:
+class BTRewardModel(SavedRewardModel):
     """Scalar reward model scoring one response at a time; pair probabilities from score differences."""
 
     objective = "bt"
@@ -100,17 +100,6 @@ class BTRewardModel:
             "response_lines": self.views.response_lines,
             "question_view": self.views.question_view,
         }
-
-    def save_pretrained(self, path: str | Path) -> None:
-        """Save weights (safetensors), tokenizer and the reward-model JSON config into ``path``."""
-        Path(path).mkdir(parents=True, exist_ok=True)
-        self.model.save_pretrained(str(path), safe_serialization=True)
-        self.tokenizer.save_pretrained(str(path))
-        write_rm_config(path, self.config_dict())
-
-    @property
-    def device(self) -> torch.device:
-        return next(self.model.parameters()).device
 
     def text(self, prompt: str, response: str, reference: str | None = None) -> str:
         """The scored text, the response's tail cut to fit ``max_length`` tokens."""

@@ -14,9 +14,9 @@ import torch
 
 from mathreward.devices import inference_dtype, resolve_device
 from mathreward.reward_models.checkpoint_files import (
+    SavedRewardModel,
     load_tokenizer,
     read_rm_config,
-    write_rm_config,
 )
 from mathreward.reward_models.encoding import encode_left_padded, fit_responses
 from mathreward.reward_models.judge_prompt import JudgeTemplate
@@ -29,7 +29,7 @@ def order_probability(diff_ab: np.ndarray, diff_ba: np.ndarray, temperature: flo
     return 0.5 + 0.5 * (p_ab - p_ba)
 
 
-class PairwiseRM:
+class PairwiseRM(SavedRewardModel):
     """A causal LM judging ordered response pairs through the next-token logits of two letters."""
 
     objective = "pairwise"
@@ -89,17 +89,6 @@ class PairwiseRM:
             "max_length": self.max_length,
             "calibration": self.calibration,
         }
-
-    def save_pretrained(self, path: str | Path) -> None:
-        """Save weights (safetensors), tokenizer and the reward-model JSON config into ``path``."""
-        Path(path).mkdir(parents=True, exist_ok=True)
-        self.model.save_pretrained(str(path), safe_serialization=True)
-        self.tokenizer.save_pretrained(str(path))
-        write_rm_config(path, self.config_dict())
-
-    @property
-    def device(self) -> torch.device:
-        return next(self.model.parameters()).device
 
     def judge_text(self, prompt: str, response_a: str, response_b: str, reference: str | None = None) -> str:
         """The judge text for one ordered pair, responses shortened to fit ``max_length`` tokens."""
