@@ -7,13 +7,14 @@ deadline enforced from outside), so a hostile rollout costs at most ``timeout`` 
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Sequence
 from typing import Any
 
 from mathreward.rewards.base import Reward, RewardResult, check_batch
+from mathreward.verifiers.braces import last_box
+from mathreward.verifiers.extraction import answer_marker
 
 
 def _as_text(value: Any) -> str:
@@ -201,9 +202,7 @@ class BoxedReward(VerifierReward):
     style = "boxed"
 
 
-# A final line "Answer: <something>" (the DAPO template's contract), plain text, no markdown around the keyword.
-_ANSWER_LINE = re.compile(r"Answer:[ \t]*(\S.*?)[ \t]*")
-_BOX_OPEN = re.compile(r"\\(?:boxed|fbox)\s*\{")
+_TEMPLATE_LABEL = "Answer:"  # the DAPO template's label, written exactly so: no markdown, no other word or language
 _TAIL_CHARS = 4096
 _MAX_ANSWER_CHARS = 300
 
@@ -211,24 +210,6 @@ _MAX_ANSWER_CHARS = 300
 def _last_line(text: str) -> str:
     tail = text[-_TAIL_CHARS:].rstrip()
     return tail.rsplit("\n", 1)[-1].strip()
-
-
-def _boxed_content(line: str) -> str | None:
-    """The content of the last balanced ``\\boxed{...}`` in ``line`` (None when absent or unbalanced)."""
-    matches = list(_BOX_OPEN.finditer(line))
-    if not matches:
-        return None
-    start = matches[-1].end()
-    depth = 1
-    for pos in range(start, len(line)):
-        char = line[pos]
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth == 0:
-                return line[start:pos]
-    return None
 
 
 def final_answer_format(response: str, style: str = "auto") -> str | None:
@@ -242,13 +223,11 @@ def final_answer_format(response: str, style: str = "auto") -> str | None:
     line = _last_line(_as_text(response))
     answer: str | None = None
     if style in ("dapo", "auto"):
-        match = _ANSWER_LINE.fullmatch(line)
-        if match:
-            answer = match.group(1)
+        marker = answer_marker(line, ("answer",))  # the verifiers' own reader of answer labels
+        if marker is not None and line[: marker[1]].rstrip() == _TEMPLATE_LABEL:
+            answer = line[marker[1] :].strip() or None
     if answer is None and style in ("boxed", "auto"):
-        content = _boxed_content(line)
-        if content is not None and content.strip():
-            answer = content.strip()
+        answer = last_box(line) or None  # the verifiers' own box finder
     if answer is None or len(answer) > _MAX_ANSWER_CHARS:
         return None
     return answer

@@ -32,17 +32,18 @@ Conventions worth knowing:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .braces import MAX_BOX_CHARS, Box, find_boxes
 from .languages import MARKER_WORDS, foreign_value
 from .turns import answer_region, halve_backslashes
 
-__all__ = ["STYLES", "Extraction", "extract", "extract_answer", "read_gold"]
+__all__ = ["STYLES", "Extraction", "answer_marker", "extract", "extract_answer", "read_gold"]
 
 STYLES = ("auto", "strict", "dapo", "boxed")
 
 TAIL_CHARS = 32_768  # only the end of a response can hold its final answer
-MAX_BOX_CHARS = 8_192  # a box whose content is longer than this is not an answer
 MAX_SPAN_CHARS = 2_048  # same for a math span in the fallback
 MAX_ANSWER_CHARS = 1_024  # the final answer text is cut to this length
 MAX_LINE_CHARS = 2_048  # an answer line (after "Answer:") is read up to this length
@@ -80,7 +81,6 @@ _ASCII_LOWER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
 _ASCII_MARKER_WORDS = tuple(word for word in MARKER_WORDS if word.isascii())
 _DAPO_MARKER_WORDS = ("answer", "答案")  # the dapo style reads "Answer:" lines, as verl's DAPO reward does
 _ANSWER_COLON_RE = re.compile(r"(?:\*\*|\*|__|_)?(?<![ \t])[ \t]*[:：](?:\*\*|\*|__|_)?")
-_BOX_RE = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
 # Math delimiters for the span scanner; escaped backslashes and dollars come first so they are skipped as tokens.
 _DELIM_RE = re.compile(r"\\\\|\\\$|\$\$|\$|\\\(|\\\)|\\\[|\\\]")
 # "$ \\begin{pmatrix}..\\end{pmatrix} $": a dollar followed by spaces opens math when a command follows on its line
@@ -155,10 +155,10 @@ def extract(response: str, style: str = "auto", *, unclosed_think: str = "no_ans
     if style == "dapo":
         return _from_answer_line(text, _last_answer_marker(text, _DAPO_MARKER_WORDS))
     if style == "boxed":
-        return _from_boxes(text, _boxes(text))
+        return _from_boxes(text, find_boxes(text))
 
     marker = _last_answer_marker(text)
-    boxes = _boxes(text)
+    boxes = find_boxes(text)
     by_line = lambda: _from_answer_line(text, marker)  # noqa: E731
     by_box = lambda: _from_boxes(text, boxes)  # noqa: E731
     order = (by_box, by_line) if boxes and (marker is None or boxes[-1][0] > marker.start) else (by_line, by_box)
@@ -174,6 +174,14 @@ def extract(response: str, style: str = "auto", *, unclosed_think: str = "no_ans
 def extract_answer(response: str, style: str = "auto") -> str | None:
     """The final answer text of ``response`` (``extract(response, style).answer``), None when there is none."""
     return extract(response, style).answer
+
+
+def answer_marker(text: str, words: tuple[str, ...] | None = None) -> tuple[int, int] | None:
+    """Where the last ``Answer:`` label of ``text`` sits, as (start of the word, end of the colon and the markdown
+    after it), the way every style reads it (``**Answer:**``, ``Final answer:``, ``答案：``); None when there is none.
+    ``words``: the label words looked for (default: every language of ``languages.MARKER_WORDS``)."""
+    marker = _last_answer_marker(text, words)
+    return None if marker is None else (marker.start, marker.end)
 
 
 def read_gold(gold: str) -> str:
@@ -194,14 +202,14 @@ def read_gold(gold: str) -> str:
         found = extract(text, "strict")
         if found.answer is not None:
             text = found.answer
-    elif text.startswith(("\\boxed{", "\\fbox{")) and not _boxes(text):
+    elif text.startswith(("\\boxed{", "\\fbox{")) and not find_boxes(text):
         text = text[text.index("{") + 1 :].strip()  # a box that was never closed: "\\boxed{W(n) = 1"
     for _ in range(4):
         before = text
         marker = _last_answer_marker(text)
         if marker is not None and not _FINAL_RE.sub("", text[: marker.start]).strip(_MARKDOWN_EDGE):
             text = text[marker.end :].strip()  # "Answer: 12", "**Final Answer:** 12"
-        boxes = _boxes(text)
+        boxes = find_boxes(text)
         if boxes:
             found = _from_boxes(text, boxes)
             if found.answer is not None:
@@ -217,7 +225,7 @@ def read_gold(gold: str) -> str:
 def _boxed_parts(text: str) -> str | None:
     """A short gold made of several boxes ("\\boxed{1} papers and \\boxed{2} bins", "\\boxed{35}, \\boxed{4}"): the
     list of their contents; None for anything else (one box, a worked solution)."""
-    boxes = _boxes(text)
+    boxes = find_boxes(text)
     if len(boxes) < 2 or len(boxes) > MAX_CANDIDATES:
         return None
     outside = _outside(text, boxes)
@@ -339,7 +347,7 @@ def _clean_answer_text(raw: str, path: str, plain_factorial: bool = True) -> Ext
         stated = foreign_value(text)  # "Ответ: 15 яблок", "答案：一共 300 分钟"
         if stated is not None:
             return _single(_final_strip(_strip_wrappers(stated)), path)
-    boxes = _boxes(text)
+    boxes = find_boxes(text)
     if boxes:
         found = _from_boxes(text, boxes)
         if found.answer is not None:
@@ -505,21 +513,32 @@ def _final_strip(text: str, factorial: bool = True) -> str:
     text = text.replace("\\$", "")  # an escaped dollar is a currency sign
     if text.count("$") == 1:
         text = text.replace("$", "").strip()  # a stray delimiter ("Answer: $12") or a price sign
-    while text and text[-1] in ".,;:!":
-        if text[-2:-1] == "\\":
-            text = text[:-2].rstrip()  # a trailing spacing command ("0.25\\,") is not punctuation
+    end = len(text)
+    while end and text[end - 1] in ".,;:!":
+        if end >= 2 and text[end - 2] == "\\":
+            end = _rstrip_end(text, end - 2)  # a trailing spacing command ("0.25\\,") is not punctuation
             continue
-        if factorial and text[-1] == "!":
-            base = text.rstrip("!")
-            if len(text) - len(base) <= 2 and base.endswith(_FACTORIAL_BASE):
+        if factorial and text[end - 1] == "!":
+            base_end = end - 1
+            while base_end and text[base_end - 1] == "!":
+                base_end -= 1
+            if end - base_end <= 2 and base_end and text[base_end - 1] in _FACTORIAL_BASE:
                 break  # "5!", "5!!"; a longer run ("5!!!") is emphasis
-            text = base.rstrip()
+            end = _rstrip_end(text, base_end)
             continue
-        text = text[:-1].rstrip()
+        end = _rstrip_end(text, end - 1)
+    text = text[:end]
     text = text.strip()
     if text.startswith("=") and len(text) > 1:
         text = text[1:].strip()
     return text[:MAX_ANSWER_CHARS]
+
+
+def _rstrip_end(text: str, end: int) -> int:
+    """The end of ``text[:end].rstrip()`` without copying (trailing punctuation is stripped one index at a time)."""
+    while end and text[end - 1].isspace():
+        end -= 1
+    return end
 
 
 def _single(text: str, path: str) -> Extraction:
@@ -532,100 +551,7 @@ def _single(text: str, path: str) -> Extraction:
 # ----------------------------------------------------------------------------------------------- boxes
 
 
-def _boxes(text: str) -> list[tuple[int, int, str]]:
-    """Every well-formed box of ``text`` as (start, end, content), in order of position."""
-    found = []
-    for match in _BOX_RE.finditer(text):
-        if found and match.start() < found[-1][1]:
-            continue  # a box nested in the previous one
-        parsed = _parse_box(text, match.end())
-        if parsed is not None:
-            end, content = parsed
-            found.append((match.start(), end, content))
-    return found
-
-
-def _parse_box(text: str, pos: int) -> tuple[int, str] | None:
-    """Parse a box argument starting at ``pos`` (just after ``\\boxed``); returns (end, content) or None."""
-    n = len(text)
-    i = pos
-    while i < n and text[i] in " \t":
-        i += 1
-    if i >= n:
-        return None
-    if text[i] == "{":
-        end = _match_brace(text, i)
-        if end is None:
-            return None
-        return end + 1, _unwrap_nested_box(text[i + 1 : end].strip())
-    if i == pos:
-        return None  # "\boxed5" is not a box; "\boxed 5" is
-    j = i
-    while j < n and j - i < 64 and not text[j].isspace() and text[j] not in "$\\":
-        j += 1
-    content = text[i:j].rstrip(".,;")
-    return (j, content) if content else None
-
-
-def _match_brace(text: str, open_pos: int) -> int | None:
-    """Index of the brace closing the one at ``open_pos``; escaped braces are skipped; None past the cap."""
-    depth = 0
-    i = open_pos
-    limit = min(len(text), open_pos + MAX_BOX_CHARS + 2)
-    while i < limit:
-        char = text[i]
-        if char == "\\":
-            i += 2
-            continue
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return None
-
-
-def _strip_outer_braces(content: str) -> str:
-    """``{{5}}`` -> ``5``: drop brace pairs that wrap the whole content (one linear pass)."""
-    lead = len(content) - len(content.lstrip("{"))
-    trail = len(content) - len(content.rstrip("}"))
-    levels = min(lead, trail)
-    if levels == 0 or levels * 2 >= len(content):
-        return content
-    inner = content[levels:-levels]
-    depth = 0
-    i = 0
-    while i < len(inner):
-        char = inner[i]
-        if char == "\\":
-            i += 2
-            continue
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth < 0:
-                return content
-        i += 1
-    return inner.strip() if depth == 0 and not content[levels - 1 : levels + 1] == "\\{" else content
-
-
-def _unwrap_nested_box(content: str) -> str:
-    content = _strip_outer_braces(content)
-    for _ in range(8):
-        match = _BOX_RE.match(content)
-        if match is None:
-            break
-        parsed = _parse_box(content, match.end())
-        if parsed is None or parsed[0] != len(content):
-            break
-        content = parsed[1].strip()
-    return content
-
-
-def _from_boxes(text: str, boxes: list[tuple[int, int, str]]) -> Extraction:
+def _from_boxes(text: str, boxes: list[Box]) -> Extraction:
     """The last box, together with the boxes that sit right before it (joined only by commas, "and", "or", $)."""
     if not boxes:
         return NO_ANSWER
@@ -782,7 +708,7 @@ def _last_phrase(text: str, spans: list[tuple[int, int, str]]) -> Extraction | N
         found = _clean_answer_text(after, PATH_MATH_SPAN, plain_factorial=False)
         if found.answer is None:
             continue
-        path = PATH_MATH_SPAN if _math_spans(after) or _boxes(after) else PATH_LAST_NUMBER
+        path = PATH_MATH_SPAN if _math_spans(after) or find_boxes(after) else PATH_LAST_NUMBER
         return Extraction(found.answer, path, found.candidates)
     return None
 
@@ -808,7 +734,7 @@ def _phrase_answer(text: str, start: int, end: int) -> str | None:
     return after if line_end < 0 else after[:line_end]
 
 
-def _outside(text: str, spans: list[tuple[int, int, str]]) -> list[str]:
+def _outside(text: str, spans: Sequence[tuple[int, int, str]]) -> list[str]:
     """The pieces of ``text`` before, between and after the (ordered) spans or boxes."""
     pieces = []
     previous = 0
@@ -863,13 +789,21 @@ def _leading_expression(text: str) -> str:
     """Cut words that follow a leading formula ("5 apples" -> "5", "\\frac{1}{2} dollars" -> "\\frac{1}{2}").
 
     A word written against the formula is part of it ("6ab", "2xy", "5cm" stay whole)."""
+    braces = parens = 0  # the balance of the text before the word looked at, counted once (one linear pass)
+    digit = False
+    counted = 0
     for match in _PLAIN_WORD_RE.finditer(text):
-        if match.start() > 0 and (text[match.start() - 1].isdigit() or text[match.start() - 1] == "}"):
+        start = match.start()
+        if start > 0 and (text[start - 1].isdigit() or text[start - 1] == "}"):
             continue
-        prefix = text[: match.start()]
-        if prefix.count("{") != prefix.count("}") or prefix.count("(") != prefix.count(")"):
+        piece = text[counted:start]
+        counted = start
+        braces += piece.count("{") - piece.count("}")
+        parens += piece.count("(") - piece.count(")")
+        digit = digit or any(ch.isdigit() for ch in piece)
+        if braces or parens:
             continue
-        if any(ch.isdigit() for ch in prefix):
-            return prefix.strip()
+        if digit:
+            return text[:start].strip()
         return text
     return text

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 
+from .braces import find_closing
 from .symbols import ascii_forms, repair_ends
 
-__all__ = ["clean", "strip_units", "find_closing", "unwrap_command", "plain_text", "trig_in_degrees", "DEGREES_MARK"]
+__all__ = ["clean", "strip_units", "unwrap_command", "plain_text", "trig_in_degrees", "DEGREES_MARK"]
 
+MAX_GROUP_DEPTH = 200  # a brace group nested deeper than this is read as unbalanced
 # Control characters separate (they become spaces): "4\x002" is two numbers, never 42.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # "11,\! 111,\! 100": a thousands separator written with a negative thin space after the comma.
@@ -156,28 +158,6 @@ _NOT_UNITS = frozenset(
 )
 
 
-def find_closing(text: str, open_pos: int, max_depth: int = 200) -> int:
-    """Index of the ``}`` closing the ``{`` at ``open_pos`` (escaped braces skipped); -1 if unbalanced or too deep."""
-    depth = 0
-    i = open_pos
-    n = len(text)
-    while i < n:
-        char = text[i]
-        if char == "\\":
-            i += 2
-            continue
-        if char == "{":
-            depth += 1
-            if depth > max_depth:
-                return -1
-        elif char == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return -1
-
-
 def unwrap_command(text: str, pattern: re.Pattern[str]) -> str:
     """Replace every ``\\cmd{content}`` matched by ``pattern`` (which ends at the ``{``) with ``content``."""
     for _ in range(64):
@@ -185,7 +165,7 @@ def unwrap_command(text: str, pattern: re.Pattern[str]) -> str:
         if match is None:
             return text
         open_pos = match.end() - 1
-        close = find_closing(text, open_pos)
+        close = find_closing(text, open_pos, max_depth=MAX_GROUP_DEPTH)
         if close < 0:
             return text[: match.start()] + text[match.end() :]
         text = text[: match.start()] + text[open_pos + 1 : close] + text[close + 1 :]
@@ -225,7 +205,10 @@ def _is_unit_phrase(words: list[str]) -> bool:
 def _strip_outer_group(text: str) -> str:
     """``{A,D}`` -> ``A,D``: a bare brace group around the whole answer only groups (``\\{..\\}`` is a set)."""
     for _ in range(8):
-        if not (text.startswith("{") and text.endswith("}")) or find_closing(text, 0) != len(text) - 1:
+        if (
+            not (text.startswith("{") and text.endswith("}"))
+            or find_closing(text, 0, max_depth=MAX_GROUP_DEPTH) != len(text) - 1
+        ):
             return text
         text = text[1:-1].strip()
     return text
