@@ -16,14 +16,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ColumnAppender", "PartsDiffer", "append_columns", "concat_parquet", "read_footer"]
+__all__ = ["ColumnAppender", "PartsDiffer", "concat_parquet", "read_footer"]
 
 MAGIC = b"PAR1"
 _STOP, _TRUE, _FALSE, _BYTE, _I16, _I32, _I64, _DOUBLE, _BINARY, _LIST, _SET, _MAP, _STRUCT = range(13)
 
 # Field ids (parquet.thrift) of the byte offsets to move, per struct.
 _FILE_ROW_GROUPS, _FILE_NUM_ROWS, _FILE_SCHEMA = 4, 3, 2
-_GROUP_COLUMNS, _GROUP_FILE_OFFSET, _GROUP_ORDINAL = 1, 5, 7
+_GROUP_COLUMNS, _GROUP_NUM_ROWS, _GROUP_FILE_OFFSET, _GROUP_ORDINAL = 1, 3, 5, 7
 _CHUNK_OFFSETS = (2, 4, 6)  # file_offset, offset_index_offset, column_index_offset
 _CHUNK_META = 3
 _META_OFFSETS = (9, 10, 11, 14)  # data_page, index_page, dictionary_page, bloom_filter
@@ -327,30 +327,14 @@ def _sum_meta(chunks: list[Any], fid: int) -> int:
     return total
 
 
-def append_columns(source: str | os.PathLike, extras: Sequence[str | os.PathLike], output: str | os.PathLike) -> Path:
-    """Write ``output``: every row group of the parquet file ``source`` with the columns of ``extras[g]`` (a parquet
-    file of one row group with as many rows as row group ``g``) added after its own. The pages of both are copied
-    byte for byte; only the footer is new. Raises ``PartsDiffer`` when the extras do not fit (nothing is written)."""
-    groups = _field(read_footer(source)[0], _FILE_ROW_GROUPS)
-    if len(groups[2][1] if groups is not None else []) != len(extras) or not extras:
-        raise PartsDiffer(f"{len(extras)} extra parts for {len(groups[2][1] if groups is not None else [])} row groups")
-    schemas = [_field(read_footer(extra)[0], _FILE_SCHEMA) for extra in extras]
-    if any(schema != schemas[0] for schema in schemas[1:]):
-        raise PartsDiffer("the extra parts' schemas differ")
-    with ColumnAppender(source, output) as appender:
-        for extra in extras:
-            appender.add(extra)
-        appender.finish()
-    return Path(output)
-
-
 class ColumnAppender:
-    """``append_columns`` one row group at a time, for extras that come one after another (a scoring run's results,
-    appended while later row groups are still being scored): ``pages()`` copies the next row group's own pages
-    (early, before its extra exists: they come first), ``add(extra)`` adds its extra's columns after them (copying
-    its pages first if ``pages()`` was not called), ``finish()`` writes the footer once every row group has its
-    extra. The output is byte for byte what ``append_columns`` writes. Use it as a context manager: the files are
-    closed on the way out; ``output`` is left for the caller to rename or remove."""
+    """Write ``output``: every row group of the parquet file ``source`` with the columns of its extra (a parquet file
+    of one row group with as many rows) added after its own, the pages of both copied byte for byte (only the footer
+    is new). One row group at a time, for extras that come one after another (a scoring run's results, appended
+    while later row groups are still being scored): ``pages()`` copies the next row group's own pages (early, before
+    its extra exists: they come first), ``add(extra)`` adds its extra's columns after them (copying its pages first
+    if ``pages()`` was not called), ``finish()`` writes the footer once every row group has its extra. Use it as a
+    context manager: the files are closed on the way out; ``output`` is left for the caller to rename or remove."""
 
     def __init__(self, source: str | os.PathLike, output: str | os.PathLike) -> None:
         self.source = Path(source)
@@ -377,6 +361,13 @@ class ColumnAppender:
         self.handle.close()
         self.out.close()
 
+    def group_rows(self, index: int) -> int:
+        """The number of rows of row group ``index`` of ``source``."""
+        rows = _field(self.groups[index], _GROUP_NUM_ROWS)
+        if rows is None:
+            raise PartsDiffer(f"{self.source}: row group {index} has no row count")
+        return rows[2]
+
     @property
     def done(self) -> int:
         """The row groups written with their extras so far."""
@@ -396,8 +387,9 @@ class ColumnAppender:
         extra_fields = read_footer(extra)[0]
         extra_groups = _field(extra_fields, _FILE_ROW_GROUPS)
         extra_group = extra_groups[2][1] if extra_groups is not None else []
-        rows = _field(self.groups[index], 3)
-        if len(extra_group) != 1 or rows is None or _field(extra_group[0], 3) != [3, _I64, rows[2]]:
+        rows = _field(self.groups[index], _GROUP_NUM_ROWS)
+        wanted = [_GROUP_NUM_ROWS, _I64, rows and rows[2]]
+        if len(extra_group) != 1 or rows is None or _field(extra_group[0], _GROUP_NUM_ROWS) != wanted:
             raise PartsDiffer(f"extra part {index} does not hold one row group of {rows and rows[2]} rows")
         if self.first_extra is None:
             import pyarrow.parquet as pq

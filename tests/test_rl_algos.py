@@ -1,4 +1,4 @@
-"""The RL formulas against the hand-worked numbers of ../shared/docs/rl_algorithms.md, masks and gradient signs."""
+"""The RL formulas against the hand-worked numbers of docs/design/methods.md, masks and gradient signs."""
 
 from __future__ import annotations
 
@@ -209,13 +209,6 @@ def test_value_loss_clipping() -> None:
     assert stats["value_clip_fraction"] == pytest.approx(0.5)
     loss_nc, _ = algos.value_loss(values, old, returns, torch.ones(1, 2), clip_eps=None)
     assert loss_nc.item() == pytest.approx((0.0 + 2.0) / 2)
-
-
-def test_entropy_from_logits() -> None:
-    uniform = algos.entropy_from_logits(torch.zeros(2, 3, 8))
-    assert close(uniform, torch.full((2, 3), float(torch.log(torch.tensor(8.0)))).tolist())
-    peaked = algos.entropy_from_logits(torch.tensor([[100.0, 0.0, 0.0]]))
-    assert peaked.item() == pytest.approx(0.0, abs=1e-6)
 
 
 def test_positive_nll_loss_uses_only_correct_responses() -> None:

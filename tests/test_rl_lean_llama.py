@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from mathreward.rl.engine import llama_decode, llama_train
+from mathreward.rl.engine import llama_decode, llama_layers, llama_train
 from mathreward.rl.engine.generation import cache_of
 from mathreward.rl.engine.shared_prefix import distinct_prompts, group_order
 from mathreward.rl.rollout import Sample, collate
@@ -55,7 +55,7 @@ def test_decode_step_logits_equal_the_model_forward(kind, fuse, monkeypatch) -> 
     torch.set_num_threads(1)
     model = _llama(**MODELS[kind]).eval()
     if not fuse:
-        monkeypatch.setattr(llama_decode, "FUSE_LIMIT", 0)
+        monkeypatch.setattr(llama_layers, "FUSE_LIMIT", 0)
     assert llama_decode.supports(model)
     rng = torch.Generator().manual_seed(1)
     lengths = [3, 7, 5, 7]
@@ -245,5 +245,5 @@ def test_draw_one_is_torch_multinomials_draw() -> None:
 def test_training_forward_leaves_larger_models_to_their_own_forward(monkeypatch) -> None:
     model = _llama(gqa=True, bias=False).train()
     assert llama_train.supports(model)
-    monkeypatch.setattr(llama_train, "FUSE_LIMIT", 1000)  # below this model's layer parameters
+    monkeypatch.setattr(llama_layers, "FUSE_LIMIT", 1000)  # below this model's layer parameters
     assert not llama_train.supports(model)

@@ -1,6 +1,7 @@
 """The output of a parquet run is written while the workers score: each row group's own pages are copied (ahead of
-its results), then its results once its slice and every one before it have ended. The file is byte for byte what
-``append_columns`` writes from the same result files after the run, and a failure part way leaves nothing behind."""
+its results), then its results once its slice and every one before it have ended. The file keeps the input's row
+groups and columns, holds the rows the path that writes every column writes, and a failure part way leaves nothing
+behind."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from mathreward.parquet_parts import ColumnAppender, PartsDiffer, append_columns
+from mathreward.parquet_parts import ColumnAppender, PartsDiffer
 from mathreward.rewards.base import RESULT_FIELDS
 from mathreward.scoring import score_files
 from mathreward.scoring.score_files import score_file
@@ -41,18 +42,6 @@ def _grouped(path: Path, sizes: list[int], rows: list[dict] | None = None) -> Pa
     return path
 
 
-def _result_files(scored: Path, folder: Path) -> list[Path]:
-    """The result columns of each row group of ``scored`` as the single-group file a worker writes for it."""
-    handle = pq.ParquetFile(scored)
-    files = []
-    for group in range(handle.metadata.num_row_groups):
-        table = handle.read_row_group(group, columns=list(RESULT_FIELDS))
-        path = folder / f"extra-{group}.parquet"
-        pq.write_table(table, path, row_group_size=max(1, table.num_rows))
-        files.append(path)
-    return files
-
-
 @pytest.mark.parametrize(
     ("sizes", "workers"),
     [
@@ -63,23 +52,19 @@ def _result_files(scored: Path, folder: Path) -> list[Path]:
         ([25, 0, 30, 0, 20], 2),  # empty row groups: the parent cuts the results
     ],
 )
-def test_streamed_output_is_what_append_columns_writes_after_the_run(
-    tmp_path: Path, sizes: list[int], workers: int
-) -> None:
+def test_streamed_output_keeps_the_input_row_groups_and_rows(tmp_path: Path, sizes: list[int], workers: int) -> None:
     source = _grouped(tmp_path / "in.parquet", sizes)
     out = tmp_path / "out.parquet"
     summary = score_file(source, out, workers=workers, progress=False)
-    (tmp_path / "extras").mkdir()
-    reference = append_columns(source, _result_files(out, tmp_path / "extras"), tmp_path / "reference.parquet")
-    assert out.read_bytes() == reference.read_bytes()
+    given, written = pq.ParquetFile(source).metadata, pq.ParquetFile(out).metadata
+    assert [written.row_group(g).num_rows for g in range(written.num_row_groups)] == sizes
+    assert pq.read_table(out, columns=pq.read_schema(source).names).equals(pq.read_table(source))
     rewritten = tmp_path / "rewritten.jsonl"  # the same rows through the path that writes every column
     score_file(source, rewritten, workers=workers, progress=False)
     expected = [json.loads(line) for line in rewritten.read_text().splitlines()]
     assert pq.read_table(out).to_pylist() == expected
     assert summary["rows"] == sum(sizes)
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        ["in.parquet", "out.parquet", "extras", "reference.parquet", "rewritten.jsonl"]
-    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["in.parquet", "out.parquet", "rewritten.jsonl"])
 
 
 def test_two_workers_stream_what_one_writes_with_many_groups(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -135,7 +120,10 @@ def test_column_appender_pages_ahead_give_the_same_bytes(tmp_path: Path) -> None
             pa.table({"score": [float(i) for i in range(size)], "tag": [f"t{i}" for i in range(size)]}), extra
         )
         extras.append(extra)
-    append_columns(source, extras, tmp_path / "whole.parquet")
+    with ColumnAppender(source, tmp_path / "whole.parquet") as appender:
+        for extra in extras:
+            appender.add(extra)
+        appender.finish()
     with ColumnAppender(source, tmp_path / "ahead.parquet") as appender:
         appender.pages()
         appender.pages()  # a second call copies nothing more
@@ -164,9 +152,6 @@ def test_column_appender_refuses_extras_that_do_not_fit(tmp_path: Path) -> None:
             appender.add(other)
         with pytest.raises(PartsDiffer, match="1 extra parts for 2 row groups"):
             appender.finish()
-    with pytest.raises(PartsDiffer, match="1 extra parts for 2 row groups"):
-        append_columns(source, [four], tmp_path / "b.parquet")
-    assert not (tmp_path / "b.parquet").exists()  # checked before anything is written
 
 
 def test_a_scoring_process_allocates_with_malloc_and_converts_without_pandas() -> None:

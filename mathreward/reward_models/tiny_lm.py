@@ -105,9 +105,3 @@ def build_tiny_causal_lm(
     model.generation_config.eos_token_id = tokenizer.eos_token_id
     model.generation_config.bos_token_id = tokenizer.bos_token_id
     return model
-
-
-def tiny_model_and_tokenizer(texts: Iterable[str], *, vocab_size: int = 512, **model_kwargs):
-    """Train a tokenizer on ``texts`` and build a tiny model for it; returns ``(model, tokenizer)``."""
-    tokenizer = train_tokenizer(texts, vocab_size=vocab_size)
-    return build_tiny_causal_lm(tokenizer, **model_kwargs), tokenizer

@@ -1,7 +1,7 @@
 """The RL algorithms of the seed papers as small, separately testable functions, kept in registries.
 
 Tensors are ``[batch, tokens]`` over response tokens with a 0/1 ``mask`` unless noted. Formulas and worked numbers:
-``../shared/docs/rl_algorithms.md``. Registries (filled by decorators, looked up by name from presets):
+``docs/design/methods.md``. Registries (filled by decorators, looked up by name from presets):
 
 - ``ADVANTAGE_ESTIMATORS``: ``fn(inputs: AdvantageInputs, cfg) -> (advantages [B,T], returns [B,T] | None)``
 - ``POLICY_LOSSES``: ``fn(logp, old_logp, advantages, mask, **options) -> (loss, stats)``
@@ -370,13 +370,6 @@ def value_loss(
     with torch.no_grad():
         stats = {"value_clip_fraction": masked_mean(clipped_more, mask).item()}
     return loss, stats
-
-
-def entropy_from_logits(logits: torch.Tensor) -> torch.Tensor:
-    """Per-position entropy of the categorical distribution given by ``logits`` (``[..., vocab]`` -> ``[...]``)."""
-    logits = logits.float()
-    log_probs = torch.log_softmax(logits, dim=-1)
-    return -(log_probs.exp() * log_probs).sum(-1)
 
 
 def positive_nll_loss(

@@ -1,7 +1,7 @@
 """Training configuration and the named presets (ppo, grpo, dapo, vc-ppo, vapo, t-ppo, pairwise-ppo).
 
 A preset is a small function returning an :class:`RLConfig`; ``build_config(name, **overrides)`` applies command-line
-or user overrides on top. Defaults follow ``../shared/docs/rl_algorithms.md`` and ``dapo.md``, except where noted.
+or user overrides on top. Defaults follow the methods' papers (``docs/design/methods.md``), except where noted.
 """
 
 from __future__ import annotations

@@ -280,8 +280,8 @@ def _append_results(appender: ColumnAppender, parts: list[Path], folder: Path) -
     batches = (batch for part in parts for batch in pq.ParquetFile(part).iter_batches(65536, use_threads=False))
     held: list[Any] = []
     held_rows = 0
-    for index, group in enumerate(appender.groups[appender.done :], start=appender.done):
-        size = next(value for fid, _kind, value in group if fid == 3)  # the row group's num_rows
+    for index in range(appender.done, len(appender.groups)):
+        size = appender.group_rows(index)
         while held_rows < size:
             batch = next(batches)
             held.append(batch)
@@ -387,10 +387,9 @@ def setup_scoring_process() -> None:
     per-row costs a scoring process need not pay:
 
     - Arrow allocates from the C library's ``malloc``. Its default, mimalloc, maps memory in large segments the
-      kernel backs with huge pages, so each batch's buffers cost page faults that zero 2 MB at a time; on a virtual
-      machine with two processes faulting at once that was ~1-2 CPU-s per 1M rows (``malloc``: ~0.3).
-    - Arrow converts Python lists without importing pandas. The first conversion in a process imports pandas (~300
-      modules, 0.1-0.3 s in each worker) only to ask whether the values are pandas objects; a scoring process never
+      kernel backs with huge pages, so each batch's buffers cost page faults that zero 2 MB at a time.
+    - Arrow converts Python lists without importing pandas. The first conversion in a process imports pandas (some
+      hundreds of modules in each worker) only to ask whether the values are pandas objects; a scoring process never
       passes any. pandas stays importable; Arrow then takes pandas objects as plain sequences."""
     import pyarrow as pa
 

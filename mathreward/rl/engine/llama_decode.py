@@ -1,8 +1,7 @@
 """A lean one-token decode step for Llama-architecture causal LMs, for the RL sampling loop.
 
 ``transformers``' forward spends most of a decode step of a small model in per-call machinery (mask building, cache
-objects, output classes): about 5 ms a token for a 2-layer model whose arithmetic takes a fraction of that. This step
-does the same arithmetic as the model's own modules in fewer, larger operations: the query/key/value projections (and
+objects, output classes), far more than the model's arithmetic. This step does the same arithmetic as the model's own modules in fewer, larger operations: the query/key/value projections (and
 gate/up) are one matrix product on weights concatenated once per generation, the rotary embedding of the queries and
 keys is one batched product with a per-position rotation matrix, the keys are kept transposed so attention is two
 batched products and a softmax, and the residual additions are folded into the output products. The numbers are those
@@ -16,23 +15,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-_ROPE_TYPES = ("default", "linear", "llama3")  # rotary tables that do not depend on the sequence length
-FUSE_LIMIT = 1 << 26  # concatenate the projections of models up to this many parameters (a copy per generation)
-
-
-def known_llama(model: Any) -> bool:
-    """True for a Llama-architecture model whose modules the lean decode and training forwards know."""
-    config = getattr(model, "config", None)
-    inner = getattr(model, "model", None)
-    rotary = getattr(inner, "rotary_emb", None)
-    return (
-        getattr(config, "model_type", None) == "llama"
-        and inner is not None
-        and rotary is not None
-        and getattr(rotary, "rope_type", "default") in _ROPE_TYPES
-        and hasattr(getattr(inner, "norm", None), "variance_epsilon")
-        and hasattr(model, "lm_head")
-    )
+from mathreward.rl.engine.llama_layers import fuses_weights, known_llama, rms_normalize, rotary_cos_sin
 
 
 def supports(model: Any) -> bool:
@@ -103,10 +86,7 @@ class _Layer:
 def rotation_table(model: Any, length: int, device: torch.device) -> torch.Tensor:
     """[length, D, D] matrices R with ``x @ R[p]`` = the rotary embedding of a query/key row ``x`` at position ``p``
     (``x * cos + rotate_half(x) * sin``, as ``transformers``' Llama)."""
-    inner = model.model
-    positions = torch.arange(length, device=device)[None]
-    cos, sin = inner.rotary_emb(inner.embed_tokens.weight[:1, None], positions)
-    cos, sin = cos[0], sin[0]  # [length, D]
+    cos, sin = rotary_cos_sin(model, length, device)  # [length, D]
     dim = cos.shape[-1]
     half = dim // 2
     table = torch.diag_embed(cos)
@@ -126,7 +106,7 @@ class LlamaDecoder:
         """``cache``: the prefill's cache of the distinct prompts; with ``group_size`` > 1 each prompt's keys and
         values are copied to its ``group_size`` rows here (``attention_mask`` is the rows' mask)."""
         inner = model.model
-        fuse = sum(p.numel() for p in inner.layers.parameters()) <= FUSE_LIMIT
+        fuse = fuses_weights(model)
         self.embed = inner.embed_tokens
         self.layers = [_Layer(layer, fuse) for layer in inner.layers]
         self.head = _Projection(inner.norm, model.lm_head, fuse=fuse)
@@ -202,11 +182,3 @@ def _linear_add(
     if bias is not None:
         residual = residual + bias
     return torch.addmm(residual, x, weight.t())
-
-
-def rms_normalize(x: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
-    """``x / sqrt(mean(x ** 2) + eps)`` over the last dimension, in float32 (a Llama RMSNorm without its weight), in
-    four operations: the mean square is ``|x| ** 2 / n``."""
-    normed = x.float()
-    size = torch.linalg.vector_norm(normed, dim=-1, keepdim=True)
-    return (normed * torch.addcmul(eps, size, size, value=1.0 / x.shape[-1]).rsqrt_()).to(x.dtype)

@@ -19,7 +19,8 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from mathreward.rl.engine.llama_decode import FUSE_LIMIT, known_llama, rms_normalize
+from mathreward.rl.engine.llama_layers import fuses_weights, known_llama, rms_normalize, rotary_cos_sin
+from mathreward.rl.engine.shared_prefix import first_rows
 
 
 def supports(model: Any) -> bool:
@@ -29,7 +30,7 @@ def supports(model: Any) -> bool:
         known_llama(model)
         and not (model.training and getattr(model.config, "attention_dropout", 0.0))
         # the fused weights are copies kept for the backward: worth it for the small models this loop trains on CPU
-        and sum(p.numel() for p in model.model.layers.parameters()) <= FUSE_LIMIT
+        and fuses_weights(model)
     )
 
 
@@ -37,12 +38,9 @@ def _rotary_table(model: Any, positions: torch.Tensor) -> torch.Tensor:
     """Complex rotations [*positions.shape, 1, D / 2]: ``cos + i sin`` of each frequency at each position. With the
     query/key weights' rows interleaved (:func:`_interleave`), the rotary embedding of a head is one complex product:
     Llama rotates the pairs (j, j + D / 2) by the angle of frequency j."""
-    inner = model.model
-    reach = int(positions.max()) + 1
-    probe = inner.embed_tokens.weight[:1, None].float()
-    cos, sin = inner.rotary_emb(probe, torch.arange(reach, device=positions.device)[None])
+    cos, sin = rotary_cos_sin(model, int(positions.max()) + 1, positions.device)
     half = cos.shape[-1] // 2
-    table = torch.complex(cos[0, :, :half], sin[0, :, :half])
+    table = torch.complex(cos[:, :half], sin[:, :half])
     return table[positions].unsqueeze(-2)
 
 
@@ -182,10 +180,8 @@ def response_logits(
     """Logits [N, T, V] predicting each of the T response columns (columns ``prompt_len`` on), as
     :func:`mathreward.rl.engine.shared_prefix.response_logits`; ``prompt_of_row`` maps each row to its distinct prompt."""
     inner = model.model
-    count = int(prompt_of_row.max()) + 1
     rows = prompt_of_row.numel()
-    first = torch.full((count,), rows, dtype=torch.long, device=prompt_of_row.device)
-    first = first.scatter_reduce(0, prompt_of_row, torch.arange(rows, device=first.device), "amin")
+    first = first_rows(prompt_of_row)
     weight = inner.embed_tokens.weight
     rotation = _rotary_table(model, position_ids)
     prompt_valid = attention_mask[:, :prompt_len].bool()

@@ -39,6 +39,14 @@ def group_order(group_of_row: torch.Tensor) -> torch.Tensor:
     return torch.sort(rank[group_index], stable=True)[1]
 
 
+def first_rows(prompt_of_row: torch.Tensor) -> torch.Tensor:
+    """The first row of each distinct prompt (the row its prompt pass reads), from ``prompt_of_row``."""
+    count = int(prompt_of_row.max()) + 1
+    rows = prompt_of_row.numel()
+    first = torch.full((count,), rows, dtype=torch.long, device=prompt_of_row.device)
+    return first.scatter_reduce(0, prompt_of_row, torch.arange(rows, device=first.device), "amin")
+
+
 def worth_sharing(prompt_of_row: torch.Tensor) -> bool:
     """True when some prompt is read by more than one row (otherwise the plain forward does less work)."""
     return int(prompt_of_row.max()) + 1 < prompt_of_row.numel()
@@ -59,9 +67,7 @@ def response_logits(
     ``prompt_len - 1 ...`` (what the plain forward returns for the same rows).
 
     ``prompt_of_row`` maps each row to its distinct prompt (:func:`distinct_prompts`)."""
-    count = int(prompt_of_row.max()) + 1
-    first = torch.full((count,), prompt_of_row.numel(), dtype=torch.long, device=prompt_of_row.device)
-    first = first.scatter_reduce(0, prompt_of_row, torch.arange(prompt_of_row.numel(), device=first.device), "amin")
+    first = first_rows(prompt_of_row)
     prompt = model(
         input_ids=input_ids[first, :prompt_len],
         attention_mask=attention_mask[first, :prompt_len],
