@@ -9,8 +9,12 @@ after an example of what precedes it), adds generic fragments of model output (`
 ``"the "``, ...), repeats each at a small and a 16x larger size, appends a character that makes the match fail, and
 times ``search``. A linear pattern takes about 16x longer at the larger size; a quadratic one 256x, a cubic one 4096x,
 an exponential one never returns (a CPU-time timer stops it: CPython's matcher checks for signals while it
-backtracks). Times are CPU times of this process, and a growth is only reported when it is confirmed on the minimum
-of several repeats, so a busy machine does not make it fail.
+backtracks). Times are CPU times of this process. A single search of a few hundred characters can take less than
+one tick of the CPU clock (it then reads 0, and one tick at the larger size reads as growth), so a suspected growth
+is confirmed on sizes large enough to time: each size is searched repeatedly until ``MIN_TIMED_SECONDS`` of CPU have
+passed (many ticks), the time per search is the minimum of ``CONFIRM`` such measurements, and the growth must exceed
+``MAX_RATIO`` (5x what linear allows) there too. A busy machine neither hides a quadratic pattern (256x) nor makes a
+linear one fail.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ SMALL_CHARS = 200
 GROWTH = 16
 MAX_RATIO = 80.0  # linear: ~16; quadratic: ~256; cubic: ~4096
 MIN_SLOW_SECONDS = 0.004  # growth below this at the large size is noise, not a blow-up
+MIN_TIMED_SECONDS = 0.05  # a confirming measurement repeats the search for at least this much CPU (many clock ticks)
+CONFIRM = 3  # confirming measurements per size (the minimum counts)
 STOP_SECONDS = 1.0  # one search taking this much CPU on ~3,200 characters is a blow-up by itself
 _CANDIDATE_CHARS = "a1 x{}$.\\,-(Z_:\n0"
 _REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT} | ({_c.POSSESSIVE_REPEAT} if hasattr(_c, "POSSESSIVE_REPEAT") else set())
@@ -167,15 +173,17 @@ def _raise_stopped(_signum, _frame) -> None:
     raise _Stopped
 
 
-def _time_search(pattern: re.Pattern, text: str) -> float:
-    """CPU seconds one ``search`` takes (STOP_SECONDS + 1 when a CPU-time timer had to stop it). CPU time, not wall
-    time: a busy machine that takes the processor away does not count; SIGALRM stays free for pytest-timeout."""
+def _time_search(pattern: re.Pattern, text: str, repeats: int = 1) -> float:
+    """CPU seconds ``repeats`` searches take together (STOP_SECONDS + 1 when a CPU-time timer had to stop them). CPU
+    time, not wall time: a busy machine that takes the processor away does not count; SIGALRM stays free for
+    pytest-timeout."""
     previous = signal.signal(signal.SIGVTALRM, _raise_stopped)
     started = time.process_time()
     try:
         signal.setitimer(signal.ITIMER_VIRTUAL, STOP_SECONDS)
         try:
-            pattern.search(text)
+            for _ in range(repeats):
+                pattern.search(text)
         finally:
             signal.setitimer(signal.ITIMER_VIRTUAL, 0)
     except _Stopped:
@@ -183,6 +191,23 @@ def _time_search(pattern: re.Pattern, text: str) -> float:
     finally:
         signal.signal(signal.SIGVTALRM, previous)
     return time.process_time() - started
+
+
+def time_per_search(pattern: re.Pattern, text: str) -> float:
+    """CPU seconds of one search, measured on enough repeats to span ``MIN_TIMED_SECONDS`` (many clock ticks):
+    the minimum over ``CONFIRM`` measurements (STOP_SECONDS + 1 when a search had to be stopped)."""
+    best = float("inf")
+    for _ in range(CONFIRM):
+        repeats = 1
+        while True:
+            spent = _time_search(pattern, text, repeats)
+            if spent > STOP_SECONDS:
+                return spent
+            if spent >= MIN_TIMED_SECONDS or repeats >= 1 << 20:
+                break
+            repeats *= 2 if spent <= 0 else max(2, min(64, int(2 * MIN_TIMED_SECONDS / spent)))
+        best = min(best, spent / repeats)
+    return best
 
 
 @dataclass
@@ -208,7 +233,7 @@ def _texts(prefix: str, fragment: str, suffix: str) -> tuple[str, str]:
     return prefix + fragment * count + suffix, prefix + fragment * (count * GROWTH) + suffix
 
 
-def pump(pattern: re.Pattern, confirm: int = 5) -> Finding | None:
+def pump(pattern: re.Pattern) -> Finding | None:
     """The first confirmed super-linear growth of ``pattern.search``, or None."""
     if not isinstance(pattern.pattern, str):
         return None
@@ -221,10 +246,10 @@ def pump(pattern: re.Pattern, confirm: int = 5) -> Finding | None:
         if large > STOP_SECONDS:
             return Finding(pattern.pattern, prefix, fragment, small, large, len(large_text))
         if large < MIN_SLOW_SECONDS or large < MAX_RATIO * max(small, 1e-5):
-            continue
-        small = min(_time_search(pattern, small_text) for _ in range(confirm))
-        large = min(_time_search(pattern, large_text) for _ in range(confirm))
-        if large >= MIN_SLOW_SECONDS and large >= MAX_RATIO * max(small, 1e-5):
+            continue  # (a tick of the clock at the large size over a small one read as 0 comes here: confirm)
+        small = time_per_search(pattern, small_text)
+        large = time_per_search(pattern, large_text)
+        if large >= MAX_RATIO * small:
             return Finding(pattern.pattern, prefix, fragment, small, large, len(large_text))
     return None
 
