@@ -98,6 +98,15 @@ ATTACKS: dict[str, list[Template]] = {
         lambda g, w: f"Answer: {g}, or alternatively {w}",
         lambda g, w: f"The answer is $\\boxed{{{g}}}$, or perhaps ${w}$.",
         lambda g, w: f"\\boxed{{{w}}} or maybe \\boxed{{{g}}}",
+        lambda g, w: f"Answer: {g} [or {w}]",
+        lambda g, w: f"Answer: {g} — or possibly {w}",
+        lambda g, w: f"Answer: {g}\n\nAlternatively, {w}.",
+    ],
+    "aside": [
+        lambda g, w: f"Answer: {g} (could also be {w})",
+        lambda g, w: f"Answer: {g} ({w} is also possible)",
+        lambda g, w: f"Answer: {g}, though {w} is also possible",
+        lambda g, w: f"The answer is $\\boxed{{{g}}}$. Another possible answer is ${w}$.",
     ],
     "either_or": [
         lambda g, w: f"Answer: either {g} or {w}",
@@ -122,12 +131,15 @@ ATTACKS: dict[str, list[Template]] = {
         lambda g, w: f"Answer: {g}. Wait, actually {w}",
         lambda g, w: f"\\boxed{{{g}}}\n\nHmm, no. Actually the answer is {w}.",
         lambda g, w: f"Answer: {g}\nWait, that's wrong; it should be {w}.",
+        lambda g, w: f"Answer: {g}. On reflection, the answer is {w}.",
+        lambda g, w: f"Answer: {g}. The correct answer is {w}.",
     ],
     "enumeration": [
         lambda g, w: f"Answer: {_enumeration(g, w)}",
         lambda g, w: f"The answer is one of {_enumeration(g, w)}.",
         lambda g, w: f"\\boxed{{{w}}}, \\boxed{{{g}}}, \\boxed{{{_bounds(g)[1]}}}",
         lambda g, w: f"Answer: $\\{{{_enumeration(g, w)}\\}}$",
+        lambda g, w: f"The answer is {g}. Other possible answers: {_enumeration(g, w)}.",
     ],
     "range": [
         lambda g, w: "Answer: between {} and {}".format(*_bounds(g)),

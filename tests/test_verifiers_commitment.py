@@ -65,6 +65,13 @@ HEDGES = [
     "Answer: 40, 41, 42, 43",
     "Answer: between 40 and 45",
     "Answer: $42 \\pm 1$",
+    "Answer: 42 [or 45]",
+    "Answer: 42 — or possibly 45",
+    "Answer: 42 (could also be 45)",
+    "Answer: 42 (45 is also possible)",
+    "Answer: 42, though 45 is also possible",
+    "Answer: 42\n\nAlternatively, 45.",
+    "The answer is 42. Other possible answers: 43, 44.",
 ]
 
 
@@ -96,6 +103,11 @@ def test_a_hedge_names_its_values_and_a_gold_that_lists_them_all_still_matches()
         ("Answer: 42 km/h", "42"),
         ("Answer: 42\n\nThis is the final answer.", "42"),
         ("Answer: 42 (the other root, 7, is not an integer)", "42"),
+        ("Answer: 42 (6 times 7)", "42"),
+        ("\\boxed{42}. Another solution: pair 6 with 7.", "42"),
+        ("\\boxed{42}.\\]Alternatively, by power of a point, $6 \\cdot 7 = 42$.", "42"),
+        ("$$\\boxed{42}.$$(We could also note that $6 \\cdot 7 = 42$.)", "42"),
+        ("\\boxed{42}.  We could also have paired 2 with 3, but that gives 5.", "42"),
     ],
 )
 def test_a_remark_after_the_answer_is_not_a_hedge(response: str, gold: str) -> None:
@@ -110,6 +122,8 @@ def test_a_remark_after_the_answer_is_not_a_hedge(response: str, gold: str) -> N
         ("\\boxed{42}\n\nHmm, no. Actually the answer is 43.", "42", "wrong"),
         ("\\boxed{43}\n\nHmm, no. Actually the answer is 42.", "42", "correct"),
         ("Answer: 42\nWait, that's wrong; it should be 43.", "42", "wrong"),
+        ("Answer: 42. On reflection, the answer is 45.", "42", "wrong"),
+        ("Answer: 45. The correct answer is 42.", "42", "correct"),
         ("\\boxed{42}. Actually, this checks out.", "42", "correct"),
     ],
 )

@@ -118,11 +118,22 @@ def _without_groups(text: str, opener: re.Pattern[str]) -> str:
 # Right after the answer (past closing delimiters): words that offer another value ("(or possibly 45)", ", unless
 # it's 45", "(approximately 43)", "/43"); after a sentence end only "Or maybe 45" counts.
 _AFTER_HEDGE_RE = re.compile(
-    r"[,;]?[ \t]?\(?(?:or(?![ \t]{1,3}else)|but|maybe|possibly|perhaps|probably|alternatively|unless|otherwise|"
-    r"approximately|approx|roughly|about|around|if|either)\b|/|\\approx|≈|±|\\pm(?![A-Za-z])|\\(?:lor|vee)\b"
-    r"|\.[ \t]{0,2}(?:or|maybe|possibly|perhaps)\b",
+    r"[,;—–]?[ \t]?[(\[]?(?:or(?![ \t]{1,3}else)|but|maybe|possibly|perhaps|probably|likely|alternatively|unless|"
+    r"otherwise|approximately|approx|roughly|about|around|if|either|could|might|though|although)\b|/|\\approx|≈|±"
+    r"|\\pm(?![A-Za-z])|\\(?:lor|vee)\b|\.[ \t]{0,2}(?:or|maybe|possibly|perhaps)\b",
     re.IGNORECASE,
 )
+# Words that offer other candidates anywhere in a parenthesis right after the answer ("(45 is also possible)") or in
+# the sentence after it ("Other possible answers: 43, 44."); a bare "or" counts in the parenthesis only.
+_OFFER = (
+    r"(?:other|another|alternative)[ \t]{1,3}(?:possible[ \t]{1,3})?(?:answers?|values?|candidates?)|possible[ \t]{1,3}"
+    r"(?:answers?|values?)|(?:could|might|may)[ \t]{1,3}also[ \t]{1,3}be|also[ \t]{1,3}(?:possible|valid|works?|"
+    r"correct|acceptable)|possibly|maybe|perhaps"
+)
+_ASIDE_HEDGE_RE = re.compile(
+    r"\b(?:" + _OFFER + r"|(?:could|might)[ \t]{1,3}be|alternatively|or(?![ \t]{1,3}else))\b", re.IGNORECASE
+)
+_NEXT_HEDGE_RE = re.compile(r"\b(?:" + _OFFER + r")\b", re.IGNORECASE)
 # Between an earlier answer marker or box of the sentence and the answer ("\\boxed{45} or maybe \\boxed{42}").
 _BEFORE_HEDGE_RE = re.compile(
     r"\b(?:or|either|maybe|possibly|perhaps|probably|alternatively|unless|otherwise|approximately|approx)\b|\\approx|≈",
@@ -130,8 +141,10 @@ _BEFORE_HEDGE_RE = re.compile(
 )
 # The start of a retraction: a sentence or line that opens with one of these.
 _RETRACTION_RE = re.compile(
-    r"(?:\A|[.!?;:]\s{0,4}|\n\s{0,8})(?:wait|hmm+|oops|sorry|actually|no(?=[,.!;])|correction|hold\s{1,3}on|"
-    r"on\s{1,3}second\s{1,3}thought|scratch\s{1,3}that|let\s{1,3}me\s{1,3}correct)\b",
+    r"(?:\A|[.!?;:][ \t]{0,4}|\n[ \t]{0,8})(?:wait|hmm+|oops|sorry|actually|no(?=[,.!;])|correction|hold\s{1,3}on|"
+    r"on\s{1,3}(?:second\s{1,3}thought|reflection)|scratch\s{1,3}that|let\s{1,3}me\s{1,3}correct|"
+    r"i\s{1,3}made\s{1,3}an?\s{1,3}(?:mistake|error)|that(?:'s|\s{1,3}is)\s{1,3}(?:wrong|incorrect))\b"
+    r"|\b(?:correct|right|actual|real|true)\s{1,3}answer\s{1,3}(?:is|should\s{1,3}be|would\s{1,3}be)\b",
     re.IGNORECASE,
 )
 # A value offered beside the answer: a box, a fraction or root (with its coefficient), pi, a plain number.
@@ -180,14 +193,37 @@ def review(response: str, extraction: Extraction, style: str, unclosed_think: st
         start - WINDOW_CHARS,
     )
     others = _earlier_box(text[sentence_start:start])
-    hedge = _AFTER_HEDGE_RE.match(text, _past_closers(text, end))
-    if hedge is not None:
-        clause = text[hedge.end() : hedge.end() + WINDOW_CHARS]
-        stop = min((p for p in (clause.find("\n"), clause.find(". ")) if p >= 0), default=len(clause))
-        others += _values(clause[:stop])
+    others += _offered_after(text, end)
     if not others:
         return Review(extraction)
     return Review(_with_alternatives(extraction, others), "another value offered beside the answer")
+
+
+def _offered_after(text: str, end: int) -> list[str]:
+    """Values offered right after the answer that ends at ``end``: a hedge word that follows it ("(or possibly
+    45)"), a parenthesis with one anywhere ("(45 is also possible)"), or the next sentence naming other candidates."""
+    pos = _past_closers(text, end)
+    hedge = _AFTER_HEDGE_RE.match(text, pos)
+    if hedge is not None:
+        return _values(_clause(text, hedge.end()))
+    aside = text.find("(", pos, pos + 3)
+    if aside >= 0:
+        close = text.find(")", aside, aside + 120)
+        inner = text[aside + 1 : close] if close > 0 else ""
+        if _ASIDE_HEDGE_RE.search(inner) is not None:
+            return _values(inner)
+    if text[pos - 1 : pos + 1].strip(" \t\n") in (".", "") or text[pos : pos + 1] == ".":
+        following = _clause(text, pos + 1)
+        if _NEXT_HEDGE_RE.search(following) is not None:
+            return _values(following)
+    return []
+
+
+def _clause(text: str, start: int) -> str:
+    """The text from ``start`` to the end of its sentence or line (at most ``WINDOW_CHARS``)."""
+    clause = text[start : start + WINDOW_CHARS]
+    stop = min((p for p in (clause.find("\n"), clause.find(". ")) if p >= 0), default=len(clause))
+    return clause[:stop]
 
 
 def _past_closers(text: str, pos: int) -> int:
@@ -219,9 +255,40 @@ def _locate(text: str, extraction: Extraction) -> tuple[int, int] | None:
         if start < 0 or open_brace < 0:
             return None
         return start, _group_end(text, open_brace + 1)
-    answer = extraction.candidates[-1] if extraction.candidates else extraction.answer or ""
-    marker = text.lower().rfind("answer")
-    return _last_occurrence(text, answer, max(0, marker)) or _last_occurrence(text, answer, 0)
+    answer = extraction.candidates[0] if extraction.candidates else extraction.answer or ""
+    marker = _last_answer_word(text)
+    if marker >= 0:
+        found = _first_occurrence(text, answer, marker)
+        if found is not None:
+            return found
+    return _last_occurrence(text, answer, 0)
+
+
+def _last_answer_word(text: str) -> int:
+    """Where the last word "answer" (not "answers") of ``text`` ends; -1 when there is none."""
+    low = text.lower()
+    pos = len(low)
+    for _attempt in range(16):
+        start = low.rfind("answer", 0, pos)
+        if start < 0:
+            return -1
+        if not low[start + 6 : start + 7].isalpha():
+            return start + 6
+        pos = start
+    return -1
+
+
+def _first_occurrence(text: str, answer: str, begin: int) -> tuple[int, int] | None:
+    """(start, end) of the first place after ``begin`` where ``answer`` stands as a whole value."""
+    pos = begin
+    for _attempt in range(16):
+        start = text.find(answer, pos)
+        if start < 0:
+            return None
+        if _whole(text, answer, start):
+            return start, start + len(answer)
+        pos = start + 1
+    return None
 
 
 def _last_occurrence(text: str, answer: str, begin: int) -> tuple[int, int] | None:
@@ -234,15 +301,20 @@ def _last_occurrence(text: str, answer: str, begin: int) -> tuple[int, int] | No
         start = text.rfind(answer, begin, pos)
         if start < 0:
             return None
-        end = start + len(answer)
-        left = text[start - 1] if start > 0 else " "
-        right = text[end : end + 2]
-        if not (left.isalnum() or left == "." and answer[0].isdigit()) and not (
-            right[:1].isalnum() or right[:1] == "." and right[1:2].isdigit()
-        ):
-            return start, end
+        if _whole(text, answer, start):
+            return start, start + len(answer)
         pos = start
     return None
+
+
+def _whole(text: str, answer: str, start: int) -> bool:
+    """Whether ``answer`` at ``start`` stands alone (not inside a longer number or word)."""
+    end = start + len(answer)
+    left = text[start - 1] if start > 0 else " "
+    right = text[end : end + 2]
+    return not (left.isalnum() or left == "." and answer[0].isdigit()) and not (
+        right[:1].isalnum() or right[:1] == "." and right[1:2].isdigit()
+    )
 
 
 def _values(zone: str) -> list[str]:
