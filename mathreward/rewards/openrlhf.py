@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mathreward.rewards.base import Reward
+from mathreward.tables import encodable_text
 
 _reward: Reward | None = None
 _reward_lock = threading.Lock()
@@ -104,7 +105,7 @@ def score_queries(
         "rewards": [float(r.score) for r in results],
         "scores": [float(r.correct) if r.correct is not None else float(r.score) for r in results],
         "extra_logs": extra_logs,
-        "preds": [r.pred for r in results],
+        "preds": [encodable_text(r.pred) for r in results],  # a lone surrogate escaped: JSON-able anywhere
         "statuses": [r.status for r in results],
     }
 

@@ -38,6 +38,7 @@ from starlette.concurrency import run_in_threadpool
 
 from mathreward.rewards.base import Reward, RewardResult
 from mathreward.rewards.openrlhf import read_labels, score_queries
+from mathreward.tables import encodable_text
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -253,8 +254,11 @@ def _pool_stats() -> dict[str, int] | None:
 
 
 def _jsonable(result: RewardResult) -> dict[str, Any]:
-    out = {"score": result.score, "correct": result.correct, "pred": result.pred, "status": result.status}
+    """One row's result as JSON; text UTF-8 cannot carry (a lone surrogate in the rollout) is escaped, so one such
+    row answers like any other instead of failing the whole response."""
+    pred = encodable_text(result.pred)
+    out = {"score": result.score, "correct": result.correct, "pred": pred, "status": result.status}
     for key, value in result.extras.items():
         if isinstance(value, (str, int, float, bool, type(None), dict, list)):
-            out.setdefault(key, value)
+            out.setdefault(key, encodable_text(value))
     return out

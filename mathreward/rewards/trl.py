@@ -17,7 +17,7 @@ from typing import Any
 
 from mathreward.rewards.base import Reward
 from mathreward.rewards.registry import build_reward
-from mathreward.tables import chat_text
+from mathreward.tables import chat_text, encodable_text
 
 
 class TRLRewardFunction:
@@ -72,7 +72,7 @@ class TRLRewardFunction:
         results = self.reward.score([chat_text(p, role="user") for p in prompts], responses, golds, **fields)
         log_extra: Callable[[str, list], None] | None = kwargs.get("log_extra")
         if self.log_details and log_extra is not None:
-            log_extra(f"{self.__name__}_pred", [r.pred for r in results])
+            log_extra(f"{self.__name__}_pred", [encodable_text(r.pred) for r in results])
             log_extra(f"{self.__name__}_status", [r.status for r in results])
         log_metric: Callable[[str, float], None] | None = kwargs.get("log_metric")
         judged = [r.correct for r in results if r.correct is not None]

@@ -34,6 +34,7 @@ from mathreward.rewards.base import Reward, RewardResult
 from mathreward.rewards.catalog import fit_options, make_reward
 from mathreward.rewards.registry import resolve_factory
 from mathreward.rewards.routing import BOXED_SOURCES, DAPO_SOURCES, route  # noqa: F401 - re-exported for verl users
+from mathreward.tables import encodable_text
 
 # Keywords verl's reward managers add to the call; they are not reward options.
 VERL_CALL_KEYWORDS = frozenset(
@@ -79,7 +80,7 @@ def _as_verl(result: RewardResult) -> dict[str, Any]:
     return {
         "score": float(result.score),
         "acc": bool(result.correct),
-        "pred": "" if result.pred is None else result.pred,
+        "pred": "" if result.pred is None else encodable_text(result.pred),
     }
 
 

@@ -31,6 +31,7 @@ from mathreward.tables.writing import (
     WRITE_SUFFIXES,
     TableWriter,
     check_output_path,
+    encodable_text,
     records_table,
     temp_path,
     write_json,
@@ -38,6 +39,7 @@ from mathreward.tables.writing import (
 )
 
 __all__ = [
+    "encodable_text",
     "DECODE_SHARE",
     "MISSING",
     "PARQUET_SUFFIXES",

@@ -116,6 +116,8 @@ class TableWriter:
         handle = self._json_handle()
         for record in _merged(records, new_columns):
             text = json.dumps(record, ensure_ascii=False, default=_json_default)
+            if not text.isascii() and not _utf8_encodable(text):  # a lone surrogate: JSON's \u escape carries it
+                text = json.dumps(record, ensure_ascii=True, default=_json_default)
             if self.kind == "json":
                 handle.write(text if self._first else ", " + text)
             else:
@@ -201,8 +203,37 @@ def records_table(records: list[dict]) -> Any:
 
     try:
         return pa.Table.from_pylist(records)
+    except UnicodeEncodeError:  # text UTF-8 cannot carry (a lone surrogate): escaped in the rows that hold it
+        return records_table([_encodable_values(record) for record in records])
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
         return _table_with_json_fallback(records)
+
+
+def encodable_text(text: Any) -> Any:
+    """``text`` as UTF-8 can carry it: a character it cannot encode (a lone surrogate in a model's output) becomes
+    its backslash escape (``\\ud800``); any other text, and any value that is not text, is returned as it is."""
+    if type(text) is not str or text.isascii() or _utf8_encodable(text):
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _utf8_encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _encodable_values(value: Any) -> Any:
+    """``value`` with every text in it (nested dicts and lists too) made ``encodable_text``."""
+    if isinstance(value, str):
+        return encodable_text(value)
+    if isinstance(value, dict):
+        return {key: _encodable_values(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encodable_values(item) for item in value]
+    return value
 
 
 DICTIONARY_MAX_BYTES = 64  # columns with more bytes per row than this (long texts) are written without a dictionary
