@@ -199,6 +199,7 @@ def test_detail_records_the_extraction_path() -> None:
     assert "path=answer_line" in verify("Answer: 3", "3").detail
     assert "path=math_span" in verify(REASONING + "So it is $3$.", "3").detail
     assert "path=last_number" in verify(REASONING + "So it is 3.", "3").detail
+    assert verify("D. it can't be A or B", "(D) Alina").detail == "path=choice_letter; choice match"
 
 
 def test_strict_and_auto_differ_only_by_the_fallback() -> None:

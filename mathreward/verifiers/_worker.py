@@ -76,7 +76,7 @@ def _preload() -> None:
     sys.setrecursionlimit(5000)
     from . import symbolic
 
-    symbolic._math_verify()
+    symbolic.load_math_verify()
     try:  # warm up the LaTeX parser and sympy's caches so a first real task is not slow
         from .compare import Options
 

@@ -54,8 +54,6 @@ _CHOICE_RE = re.compile(r"^\(?([A-J])\)?$")
 _PRED_CHOICE_RE = re.compile(r"^(?:\(([A-J])\)|([A-J])(?:\)|[.:])?)(?:\s.*)?$", re.DOTALL)
 _TEXT_RE = re.compile(r"^[A-Za-z][A-Za-z '\-]*$")
 _LONG_WORD_RE = re.compile(r"[A-Za-z]{3,}")
-_LATEX_CMD_RE = re.compile(r"\\[A-Za-z]+")
-_WS_RE = re.compile(r"\s+")
 _COMMA_GROUPS_RE = re.compile(r"\d{1,3}(?:,[1-9]\d{2})+")
 _COMMA_DECIMAL_GOLD_RE = re.compile(r"\A[+-]?(?:0,\d+|\d+,(?:\d{1,2}|\d{4,}))")
 
@@ -240,7 +238,7 @@ def _pred_choice(text: str) -> str | None:
     return match.group(1) or match.group(2)
 
 
-def _is_text(text: str) -> bool:
+def is_plain_words(text: str) -> bool:
     """A plain-word answer ("Evelyn", "no solution"), not an expression like ``xy`` or ``2\\pi``."""
     return bool(_TEXT_RE.match(text)) and bool(_LONG_WORD_RE.search(text))
 
@@ -267,7 +265,7 @@ def _compare_atoms(gold: str, pred: str, options: Options, symbolic: SymbolicFn 
     pred_number = numeric_value(pred, True)
     if gold_number is not None and pred_number is not None:
         return _values_equal(gold_number, pred_number, options) or _approximation(gold, gold_number, pred, pred_number)
-    gold_text, pred_text = _is_text(gold), _is_text(pred)
+    gold_text, pred_text = is_plain_words(gold), is_plain_words(pred)
     if gold_text or pred_text:
         if gold_text and pred_text:
             return plain_text(gold) == plain_text(pred)
@@ -401,10 +399,6 @@ def _vector_cells(matrix: tuple) -> tuple | None:
     if len(rows) > 1 and all(len(row) == 1 for row in rows):
         return tuple(row[0] for row in rows)
     return None
-
-
-def _node_text(node: tuple) -> str:
-    return node[1] if node[0] == "atom" else ""
 
 
 @lru_cache(maxsize=4096)

@@ -13,7 +13,7 @@ from . import choices, commitment
 from .compare import Options, clean_cached
 from .deadline import ItemExpired, item_watch
 from .exact import Refused
-from .extraction import NO_ANSWER, PATH_LAST_NUMBER, Extraction, extract, read_gold, repair_matrix_rows
+from .extraction import NO_ANSWER, PATH_CHOICE_LETTER, Extraction, extract, read_gold, repair_matrix_rows
 from .extraction import STYLES as STYLES_ACCEPTED
 from .fast_lane import fast_verdicts
 from .guard import default_pool
@@ -35,9 +35,6 @@ def _options(equivalence_options: dict) -> Options:
     if unknown:
         raise TypeError(f"unknown equivalence option(s): {', '.join(sorted(unknown))}")
     return Options(**equivalence_options)
-
-
-_fast = exact_check  # the in-process exact check (kept under its old name here)
 
 
 def verify_batch(
@@ -165,7 +162,7 @@ def _in_process(
         return Verdict(False, extraction.answer, "error", f"path={extraction.path}; empty gold answer")
     candidates = extraction.candidates if len(extraction.candidates) > 1 else (extraction.answer,)
     candidates = tuple(repair_matrix_rows(text) for text in candidates)  # as the gold is read (lost row breaks)
-    fast = _fast(candidates, gold_text, options)
+    fast = exact_check(candidates, gold_text, options)
     if fast is not None:
         status, reason = fast
         if checked.hedge and status == "wrong":
@@ -183,7 +180,7 @@ def _choice_extraction(response: object, gold_text: str, style: str, unclosed_th
         return NO_ANSWER
     region = answer_region(response, unclosed_think)
     letter = choices.letter_in_response(region) if region else None
-    return Extraction(letter, PATH_LAST_NUMBER, (letter,)) if letter else NO_ANSWER
+    return Extraction(letter, PATH_CHOICE_LETTER, (letter,)) if letter else NO_ANSWER
 
 
 def verify_here(request: dict) -> dict:
@@ -256,7 +253,7 @@ def is_equivalent(
             try:
                 watch.begin()
                 gold_text, pred_text = _gold_text(gold), read_gold(pred)
-                fast = _fast((pred_text,), gold_text, options) if gold_text and pred_text else ("wrong", "")
+                fast = exact_check((pred_text,), gold_text, options) if gold_text and pred_text else ("wrong", "")
                 watch.end()
             except ItemExpired:
                 return False
@@ -277,7 +274,7 @@ def equivalent_here(request: dict) -> dict:
     gold_text, pred_text = _gold_text(request["gold"]), read_gold(request["pred"])
     if not gold_text or not pred_text:
         return {"status": "ok", "equal": False, "reason": "empty answer"}
-    fast = _fast((pred_text,), gold_text, options)
+    fast = exact_check((pred_text,), gold_text, options)
     if fast is not None:
         return {"status": "ok", "equal": fast[0] == "correct", "reason": fast[1]}
     outcome = compare_symbolic(gold_text, (pred_text,), options)

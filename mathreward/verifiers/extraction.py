@@ -57,6 +57,7 @@ PATH_ANSWER_LINE = "answer_line"
 PATH_BOXED = "boxed"
 PATH_MATH_SPAN = "math_span"
 PATH_LAST_NUMBER = "last_number"
+PATH_CHOICE_LETTER = "choice_letter"  # a multiple-choice letter the last line opens with or names
 PATH_NONE = "none"
 
 

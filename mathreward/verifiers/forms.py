@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable
 from fractions import Fraction
 
-from .normalize import _is_unit_word
+from .normalize import is_unit_word
 
 __all__ = [
     "mixed_number",
@@ -64,7 +64,7 @@ def mixed_number(text: str) -> Fraction | None:
 def without_glued_unit(text: str) -> str:
     """``10weeks`` -> ``10``; any other text comes back unchanged."""
     match = _GLUED_RE.fullmatch(text)
-    if match is None or not _is_unit_word(match.group(2)):
+    if match is None or not is_unit_word(match.group(2)):
         return text
     return match.group(1)
 

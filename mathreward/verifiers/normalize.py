@@ -179,7 +179,7 @@ def _spacing(match: re.Match) -> str:
     return "" if token == "\\!" else " "
 
 
-def _is_unit_word(word: str) -> bool:
+def is_unit_word(word: str) -> bool:
     """A known unit abbreviation (case kept: "K", "mL") or a known unit/counted word in any case, singular or plural."""
     if word in _KNOWN_UNIT_SET:
         return True
@@ -196,7 +196,7 @@ def _is_unit_word(word: str) -> bool:
 def _is_unit_phrase(words: list[str]) -> bool:
     """Known unit words, or a known last word after one describing word ("7 distinct integers", "14 right
     triangles"); "2 abc" is not a unit."""
-    unknown = [word for word in words if not (_is_unit_word(word) or word in ("USD", "EUR", "GBP"))]
+    unknown = [word for word in words if not (is_unit_word(word) or word in ("USD", "EUR", "GBP"))]
     if not unknown:
         return True
     return len(unknown) == 1 and len(words) >= 2 and unknown[0] != words[-1] and len(unknown[0]) >= 3

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .compare import _is_text, clean_cached, numeric_value, structure_cached
+from .compare import clean_cached, is_plain_words, numeric_value, structure_cached
 from .exact import Refused, Value
 from .limits import RefusedInput, check_answer
 from .structure import relation_split
@@ -207,7 +207,7 @@ def parse_answer(text: str, *, timeout: float = 2.0, symbolic: bool = True) -> P
         return ParsedAnswer("unparseable", cleaned, None)
     if number is not None:
         return _numeric_kind(atom, number[0], number[1])
-    if _is_text(atom):
+    if is_plain_words(atom):
         return ParsedAnswer("text", cleaned, None)
     if not symbolic:
         if relation_split(cleaned)[1]:

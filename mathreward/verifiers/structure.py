@@ -32,7 +32,6 @@ _WORD_SEPARATORS_RE = re.compile(
     re.IGNORECASE,
 )
 _BEGIN_RE = re.compile(r"\\begin\{")
-_RELATIONS = ("\\le", "\\ge", "\\ne", "<", ">", "=")
 _FLIP = {">": "<", "\\ge": "\\le", "<": ">", "\\le": "\\ge", "=": "=", "\\ne": "\\ne"}
 _OPENERS = "([{"
 _CLOSERS = ")]}"

@@ -23,7 +23,8 @@ DEFAULT_SYMBOLIC_ROUNDING = 6
 logging.getLogger("math_verify").setLevel(logging.ERROR)
 
 
-def _math_verify():
+def load_math_verify():
+    """The math-verify package (imported on first use), its timeout warnings silenced."""
     import math_verify
     import math_verify.grader
     import math_verify.parser
@@ -38,7 +39,7 @@ def _math_verify():
 def parse_symbolic(text: str) -> tuple:
     """Parse one answer (cleaned LaTeX) into math-verify's parsed form; () when it cannot be parsed."""
     check_symbolic(text)
-    mv = _math_verify()
+    mv = load_math_verify()
     from latex2sympy2_extended.latex2sympy2 import NormalizationConfig
 
     # units=False: our own clean-up strips real units; math-verify's list reads "6ab" as 6 (a unit "ab")
@@ -73,7 +74,7 @@ def symbolic_equal(gold: str, pred: str, options: Options) -> bool:
         return False
     if _mentions_i(gold_parsed) or _mentions_i(pred_parsed):
         gold_parsed, pred_parsed = _imaginary_unit(gold_parsed), _imaginary_unit(pred_parsed)
-    mv = _math_verify()
+    mv = load_math_verify()
     rounding = options.float_rounding if options.float_rounding is not None else DEFAULT_SYMBOLIC_ROUNDING
     if mv.verify(
         list(gold_parsed),
