@@ -11,7 +11,7 @@ DAPO_PREFIX = (
 )
 DAPO_SUFFIX = 'Remember to put your answer on its own line after "Answer:".'
 
-# Instructions that trainers' templates add; removed wherever they end the problem.
+# Instructions that trainers' prompt templates add; removed wherever they end the problem.
 # (?<!\s): a match starts where its spaces start, so a run of spaces is scanned once (linear ``sub``).
 _INSTRUCTION_SUFFIXES = [
     re.compile(p, re.IGNORECASE | re.DOTALL)

@@ -1,4 +1,4 @@
-"""Integer rewrite templates: turn a non-integer gold answer into DAPO's "in the form ..., provide the value of ..."
+"""Integer rewrite rules: turn a non-integer gold answer into DAPO's "in the form ..., provide the value of ..."
 
 Each rule builds a :class:`Rewrite` — the answer's form in LaTeX with letters, the letters' values, and the
 conditions the sentence states (positive, relatively prime, square-free, not a perfect power).

@@ -180,7 +180,7 @@ LLM_ELIGIBLE = {"expression", "equation", "text", "unparseable"}
 
 
 class IntegerTransform(Step):
-    """Keep integer answers, rewrite the common non-integer forms with verified rule templates, reject the rest.
+    """Keep integer answers, rewrite the common non-integer forms with verified rewrite rules, reject the rest.
 
     A problem that asks for a rounded or approximate value is kept only when its answer is an integer; a rewritten
     problem loses (or restates) its own format instructions (``answer_format``), so it asks for one thing."""

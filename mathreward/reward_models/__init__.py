@@ -2,6 +2,13 @@
 
 ``PairwiseRM``, ``BTRewardModel`` and ``load_reward_model`` are imported lazily (they need torch), so importing the
 package, or ``mathreward --help``, stays light.
+
+- the models: ``pairwise_model`` (``PairwiseRM``: a causal LM answering "A" or "B"), ``bt_model`` (the
+  Bradley-Terry baseline), ``judge_prompt`` (the judge's prompt text and verdict letters), ``encoding`` (left-padded
+  inputs), ``checkpoint_files`` (tokenizer, JSON config, saving), ``loading`` (a folder as the model it names).
+- training: ``data`` (preference pairs), ``objectives`` (one registry entry per objective), ``train`` (the loop),
+  ``calibration`` (temperature), ``synthetic`` and ``tiny_lm`` (local tasks and models for tests and the demo).
+- evaluation: ``metrics``, ``evaluate`` (held-out report), ``plots``; ``commands`` (``mathreward rm``), ``demo``.
 """
 
 from __future__ import annotations

@@ -5,6 +5,13 @@
     from mathreward.rewards import build_reward
     reward = build_reward("dapo")
     results = reward.score(prompts, responses, golds)   # list[RewardResult], one per row
+
+The modules: ``base`` (the ``Reward`` contract, ``RewardResult``, the result columns), ``catalog`` (names ->
+factories, and the one check of reward options), ``registry`` (``build_reward``: names, import paths and weighted
+specs), ``compose`` (weighted sums, DAPO's overlong punishment), ``rule_rewards`` (dapo, binary, boxed, format),
+``routing`` (the rule reward by ``data_source``, the default ``routed``), ``dapo_verl`` (verl's DAPO score number for
+number), ``pairwise`` (the pairwise reward model as a reward); the adapters ``verl``, ``trl``, ``openrlhf`` and
+``server`` (HTTP).
 """
 
 from mathreward.rewards.base import Reward, RewardResult
