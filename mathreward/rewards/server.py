@@ -26,13 +26,14 @@ import asyncio
 import hmac
 import json
 import sys
+import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -46,6 +47,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 PROTECTED_PATHS = ("/get_reward", "/score")
+ABANDONED_KEY = "mathreward.abandoned"  # scope entry: a threading.Event set when the request's client disconnects
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,21 @@ class GuardMiddleware:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
-        await self.app(scope, replay, send)
+        # The whole body is read: the next message on the connection is the client going away. Then the scoring of
+        # this request stops (see ``gated``) and its slot goes to the requests waiting.
+        abandoned = threading.Event()
+        scope[ABANDONED_KEY] = abandoned
+
+        async def watch() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            abandoned.set()
+
+        watcher = asyncio.ensure_future(watch())
+        try:
+            await self.app(scope, replay, send)
+        finally:
+            watcher.cancel()
 
 
 def create_app(
@@ -167,8 +183,11 @@ def create_app(
         if count > limits.max_items:
             raise HTTPException(413, f"too many items: {count} > {limits.max_items} per request (--max-items)")
 
-    async def gated(function: Callable[..., Any], *args: Any, rollouts: int, **kwargs: Any) -> Any:
-        """Run ``function`` in the threadpool under the concurrency gate (503 after ``queue_timeout``)."""
+    async def gated(
+        function: Callable[..., Any], *args: Any, rollouts: int, abandoned: threading.Event | None, **kwargs: Any
+    ) -> Any:
+        """Run ``function`` in the threadpool under the concurrency gate (503 after ``queue_timeout``); once
+        ``abandoned`` is set (the client disconnected) its verification stops and the slot is freed."""
         try:
             await asyncio.wait_for(gate.acquire(), timeout=limits.queue_timeout)
         except asyncio.TimeoutError:
@@ -179,7 +198,7 @@ def create_app(
             ) from None
         state["in_flight"] += 1
         try:
-            result = await run_in_threadpool(function, *args, **kwargs)
+            result = await run_in_threadpool(_abandonable, abandoned, function, *args, **kwargs)
         finally:
             state["in_flight"] -= 1
             gate.release()
@@ -202,7 +221,7 @@ def create_app(
         }
 
     @app.post("/get_reward")
-    async def get_reward(request: OpenRLHFRequest) -> dict[str, Any]:
+    async def get_reward(request: OpenRLHFRequest, raw: Request) -> dict[str, Any]:
         n = len(request.query)
         check_items(n)
         for name, values in (("prompts", request.prompts), ("labels", request.labels)):
@@ -212,10 +231,13 @@ def create_app(
             read_labels(request.labels, n)
         except ValueError as exc:
             raise HTTPException(422, str(exc)) from None
-        return await gated(score_queries, reward, request.query, request.prompts, request.labels, rollouts=n)
+        abandoned = raw.scope.get(ABANDONED_KEY)
+        return await gated(
+            score_queries, reward, request.query, request.prompts, request.labels, rollouts=n, abandoned=abandoned
+        )
 
     @app.post("/score")
-    async def score_items(request: ScoreRequest) -> dict[str, Any]:
+    async def score_items(request: ScoreRequest, raw: Request) -> dict[str, Any]:
         items = request.items
         check_items(len(items))
         fields: dict[str, Any] = {}
@@ -226,8 +248,9 @@ def create_app(
             golds = read_labels([item.gold for item in items], len(items))
         except ValueError as exc:
             raise HTTPException(422, str(exc).replace("labels[", "items[").replace("]: ", "].gold: ", 1)) from None
+        abandoned = raw.scope.get(ABANDONED_KEY)
         results: list[RewardResult] = await gated(
-            reward.score, prompts, responses, golds, rollouts=len(items), **fields
+            reward.score, prompts, responses, golds, rollouts=len(items), abandoned=abandoned, **fields
         )
         if len(results) != len(items):
             raise HTTPException(500, f"reward returned {len(results)} results for {len(items)} items")
@@ -251,6 +274,60 @@ def _pool_stats() -> dict[str, int] | None:
         return stats
     except Exception:  # noqa: BLE001 - diagnostics only
         return None
+
+
+def header_timeout_protocol(header_timeout: float) -> type:
+    """uvicorn's h11 protocol, closing a connection whose request headers are not all in ``header_timeout`` seconds
+    after it opened or after its last response (a client that connects and sends nothing, or sends its headers a
+    byte at a time, holds no socket for long). Idle keep-alive connections are uvicorn's ``timeout_keep_alive``."""
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class HeaderTimeoutProtocol(H11Protocol):
+        header_timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            self._arm()
+
+        def _arm(self) -> None:
+            self._disarm()
+            self.header_timer = self.loop.call_later(header_timeout, self._headers_late)
+
+        def _disarm(self) -> None:
+            if self.header_timer is not None:
+                self.header_timer.cancel()
+                self.header_timer = None
+
+        def _headers_late(self) -> None:
+            self.header_timer = None
+            if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+                self.transport.close()
+
+        def handle_events(self) -> None:
+            super().handle_events()
+            if self.conn.their_state is not h11.IDLE:  # the request's headers are in
+                self._disarm()
+
+        def on_response_complete(self) -> None:
+            self._arm()  # the next request's headers are due in time too
+            super().on_response_complete()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+    return HeaderTimeoutProtocol
+
+
+def _abandonable(abandoned: threading.Event | None, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``function(*args, **kwargs)`` in a worker thread whose verification stops once ``abandoned`` is set."""
+    if abandoned is None:
+        return function(*args, **kwargs)
+    from mathreward.verifiers.guard import abandon_when
+
+    with abandon_when(abandoned):
+        return function(*args, **kwargs)
 
 
 def _jsonable(result: RewardResult) -> dict[str, Any]:

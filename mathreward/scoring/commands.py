@@ -308,6 +308,12 @@ def _add_serve(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--graceful-timeout", type=float, default=60.0, help="seconds to let in-flight requests finish on shutdown"
     )
+    parser.add_argument(
+        "--header-timeout", type=float, default=10.0, help="seconds a connection may take to send its request headers"
+    )
+    parser.add_argument(
+        "--idle-timeout", type=float, default=5.0, help="seconds an idle keep-alive connection is kept (default 5)"
+    )
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     parser.set_defaults(func=run_serve)
 
@@ -318,13 +324,16 @@ def run_serve(args: argparse.Namespace) -> int:
         if getattr(args, name) <= 0:
             print(f"mathreward serve: --{name.replace('_', '-')} must be positive", file=sys.stderr)
             return 2
+    if not (args.header_timeout > 0 and args.idle_timeout > 0):
+        print("mathreward serve: --header-timeout and --idle-timeout must be positive", file=sys.stderr)
+        return 2
     if args.timeout <= 0 or any(v is not None and v <= 0 for v in (args.workers, args.budget)):
         print("mathreward serve: --timeout, --workers and --budget must be positive", file=sys.stderr)
         return 2
     import uvicorn
 
     from mathreward.rewards.registry import build_reward_from_options
-    from mathreward.rewards.server import ServerLimits, create_app
+    from mathreward.rewards.server import ServerLimits, create_app, header_timeout_protocol
 
     token = args.token or os.environ.get("MATHREWARD_TOKEN") or None
     try:
@@ -356,6 +365,8 @@ def run_serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         timeout_graceful_shutdown=args.graceful_timeout,
         limit_concurrency=None,
+        http=header_timeout_protocol(args.header_timeout),
+        timeout_keep_alive=args.idle_timeout,
         access_log=args.log_level == "debug",
     )
     uvicorn.Server(config).run()

@@ -27,12 +27,31 @@ import threading
 import time
 from collections import deque
 
-__all__ = ["WorkerPool", "default_pool", "STARTUP_TIMEOUT"]
+__all__ = ["WorkerPool", "abandon_when", "default_pool", "STARTUP_TIMEOUT"]
 
 STARTUP_TIMEOUT = 60.0
 # Workers import the package under its one name, from the same environment (inherited) as the parent.
 _BOOT = "from mathreward.verifiers import _worker; _worker."
 _MAX_SEND_RETRIES = 3
+ABANDON_POLL_SECONDS = 0.1  # how often a run with an abandon event looks at it
+_caller = threading.local()  # .abandoned: the event of the calling thread's ``abandon_when`` block
+
+
+class abandon_when:  # noqa: N801 - a context manager, named for how it reads
+    """``with abandon_when(event):`` -- in this thread, every ``WorkerPool.run`` stops once ``event`` is set (the
+    caller went away, e.g. an HTTP client that disconnected): its busy workers are killed, the tasks not done answer
+    ``"timeout"``, and the workers go back to the pool for other callers."""
+
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
+
+    def __enter__(self) -> threading.Event:
+        self.previous = getattr(_caller, "abandoned", None)
+        _caller.abandoned = self.event
+        return self.event
+
+    def __exit__(self, *exc: object) -> None:
+        _caller.abandoned = self.previous
 
 
 class _NotReady:
@@ -411,8 +430,13 @@ class WorkerPool:
         busy: dict = {}
         pending = deque(range(len(tasks)))
         send_failures = 0
+        abandoned: threading.Event | None = getattr(_caller, "abandoned", None)
         try:
             while pending or busy:
+                if abandoned is not None and abandoned.is_set():  # the caller went away: stop, free the workers
+                    for index in [*pending, *(index for index, _ends in busy.values())]:
+                        results[index] = {"status": "timeout", "error": "abandoned: the caller went away"}
+                    break
                 while idle and pending:
                     worker = idle.popleft()
                     index = pending.popleft()
@@ -444,6 +468,8 @@ class WorkerPool:
                     continue
                 now = time.monotonic()
                 wait = min(ends for _, ends in busy.values()) - now if busy else 0.05
+                if abandoned is not None:
+                    wait = min(wait, ABANDON_POLL_SECONDS)
                 readable, _, _ = select.select(list(busy) + starting, [], [], max(0.0, wait))
                 for worker in readable:
                     try:
@@ -481,7 +507,7 @@ class WorkerPool:
                         results[index] = {"status": "timeout", "error": f"no answer within {timeouts[index]:g}s"}
                         self._add(self._replace(worker), idle, starting)
         finally:
-            for worker in busy:  # only on an exception: their tasks were interrupted
+            for worker in busy:  # on an exception or an abandoned run: their tasks were interrupted
                 worker.kill()
             with self._cond:
                 self._live -= len(busy)
