@@ -15,6 +15,7 @@ from mathreward.curation.pipeline import Context, run_steps
 from mathreward.curation.problem_text import (
     language_of,
     normalise_problem,
+    problem_id,
     strip_choice_options,
 )
 from mathreward.curation.report import build_report, summary_lines, write_report
@@ -218,7 +219,10 @@ def test_writer_schema_template_and_atomicity(tmp_path):
         "original_answer": "2",
         "transform": "keep",
         "source": "toy",
+        "problem_id": problem_id("What is $1+1$?"),  # the id `curate --pass-rates` matches scored samples by
+        "pass_rate": None,
     }
+    assert row["extra_info"]["problem_id"] == problem_id(row["prompt"][0]["content"])
     assert [p.name for p in tmp_path.iterdir()] == ["o.parquet"]
     write_parquet(records, tmp_path / "b.parquet", template="boxed")
     boxed = pq.read_table(tmp_path / "b.parquet").to_pylist()[0]["prompt"][0]["content"]

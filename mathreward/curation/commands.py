@@ -39,6 +39,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--llm-key-env", default="MATHREWARD_LLM_KEY", help="env var holding the API key")
     parser.add_argument("--llm-cache", default=".mathreward_llm_cache.jsonl", help="on-disk cache of LLM replies")
     parser.add_argument("--llm-concurrency", type=int, default=4, help="parallel LLM requests (default 4)")
+    parser.add_argument(
+        "--pass-rates",
+        metavar="SCORED",
+        help="scored rollouts (rl sample + score, or a trainer's dump): keep problems by their pass rate",
+    )
+    parser.add_argument(
+        "--keep-pass-rate",
+        default="0:1",
+        metavar="LO:HI",
+        help="with --pass-rates: keep problems with LO < pass rate < HI (default 0:1 drops never/always solved)",
+    )
+    parser.add_argument(
+        "--correct-field",
+        default="correct",
+        help="with --pass-rates: the solved flag (a boolean, or a reward > 0) (default: correct)",
+    )
     parser.add_argument("--num-proc", type=int, default=1, help="worker processes for row steps (default 1)")
     parser.add_argument("--report", metavar="DIR", help="write report.json, rejected.jsonl and PNG plots here")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -53,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the curation; one-line error and exit code 2 on bad input, with no output file left behind."""
     from mathreward.curation.curate import curate
     from mathreward.curation.loading import CurationError
+    from mathreward.curation.pass_rates import parse_range
     from mathreward.curation.report import summary_lines
     from mathreward.ray_support import RayUnavailable
 
@@ -72,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
             )
         if args.num_proc < 1:
             raise CurationError("--num-proc must be at least 1")
+        keep_pass_rate = parse_range(args.keep_pass_rate)
         report, _ = curate(
             args.inputs,
             args.output,
@@ -90,6 +108,9 @@ def run(args: argparse.Namespace) -> int:
             progress=not args.quiet,
             ray_address=args.ray_address,
             use_ray=args.ray,
+            pass_rates=args.pass_rates,
+            keep_pass_rate=keep_pass_rate,
+            correct_field=args.correct_field,
         )
     except (CurationError, RayUnavailable) as exc:
         print(f"mathreward curate: {exc}", file=sys.stderr)

@@ -31,10 +31,15 @@ def curate(
     progress: bool = True,
     ray_address: str | None = None,
     use_ray: bool = False,
+    pass_rates: str | Path | None = None,
+    keep_pass_rate: tuple[float, float] = (0.0, 1.0),
+    correct_field: str = "correct",
 ) -> tuple[dict, CurationResult]:
     """Curate raw problems into an integer-answer parquet at ``output``; returns (report, result).
 
-    Raises CurationError (one-line message) on bad input; nothing is written in that case.
+    ``pass_rates``: a scored rollouts file; only problems with ``keep_pass_rate[0] < pass rate <
+    keep_pass_rate[1]`` are kept (``curation.pass_rates``). Raises CurationError (one-line message) on bad input;
+    nothing is written in that case.
     """
     if template not in TEMPLATES:
         raise CurationError(f"unknown template {template!r}; choose from {sorted(TEMPLATES)}")
@@ -47,9 +52,15 @@ def curate(
     for path in decontaminate or []:
         if not Path(path).exists():
             raise CurationError(f"{path}: decontamination file not found")
+    rate_filter = None
+    if pass_rates is not None:
+        from mathreward.curation.pass_rates import PassRateFilter, read_pass_rates
+
+        rates = read_pass_rates(pass_rates, correct_field)
+        rate_filter = PassRateFilter(rates, keep_pass_rate, str(pass_rates))
     started = time.perf_counter()
     records = load_records(inputs, problem_field, answer_field, solution_field)
-    steps = default_steps(placeholders, languages, llm, decontaminate, near_dup)
+    steps = default_steps(placeholders, languages, llm, decontaminate, near_dup, rate_filter)
     if use_ray:  # row-local steps on Ray Data, dedup/decontamination here (same output)
         from mathreward.curation.pipeline import RayContext
 

@@ -149,8 +149,10 @@ def default_steps(
     llm=None,
     decontaminate: list[str] | None = None,
     near_dup: bool = True,
+    pass_rates: Step | None = None,
 ) -> list[Step]:
-    """The standard run: gold -> normalise -> classify -> transform [-> llm] -> dedup [-> decontaminate]."""
+    """The standard run: gold -> normalise -> classify -> transform [-> llm] -> dedup [-> decontaminate]
+    [-> pass_rate]."""
     from mathreward.curation.decontam import Decontaminate
     from mathreward.curation.dedup import Dedup
 
@@ -165,6 +167,8 @@ def default_steps(
     steps.append(Dedup(near=near_dup))
     if decontaminate:
         steps.append(Decontaminate(decontaminate))
+    if pass_rates is not None:
+        steps.append(pass_rates)
     return steps
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -68,6 +69,12 @@ def normalise_problem(text: str) -> str:
 def dedup_key(text: str) -> str:
     """Exact-duplicate key: the problem with all whitespace runs collapsed to one space."""
     return " ".join(text.split())
+
+
+def problem_id(problem: str) -> str:
+    """Stable id of a problem: the first 16 hex digits of the SHA-256 of its text with prompt templates removed and
+    whitespace collapsed (the bare problem and any rendering of it under a known template give the same id)."""
+    return hashlib.sha256(dedup_key(normalise_problem(problem)).encode("utf-8")).hexdigest()[:16]
 
 
 _OPTION_START = re.compile(r"(?:\$\s*)?(?:\\mathrm\s*\{\s*)?(?:\\text(?:bf|rm)?\s*\{\s*)?\(A\)")

@@ -54,6 +54,8 @@ def build_report(result: CurationResult, inputs: list[str], output: str | None, 
         report["dedup"] = {k: v for k, v in steps["dedup"].items() if k not in ("in", "out")}
     if "decontaminate" in steps:
         report["decontamination"] = steps["decontaminate"].get("benchmarks", {})
+    if "pass_rate" in steps:
+        report["pass_rates"] = {k: v for k, v in steps["pass_rate"].items() if k not in ("in", "out", "seconds")}
     if seconds is not None:
         report["seconds"] = round(seconds, 2)
         report["rows_per_second"] = round(result.rows_in / seconds, 1) if seconds > 0 else None
@@ -80,6 +82,10 @@ def write_report(report: dict, result: CurationResult, report_dir: str | Path) -
             }
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     files.append(_plot(report, out / "curation_report.png"))
+    if "pass_rates" in report:
+        from mathreward.curation.pass_rates import plot_pass_rates
+
+        files.append(plot_pass_rates(report["pass_rates"], out / "pass_rates.png"))
     return files
 
 
@@ -152,6 +158,18 @@ def summary_lines(report: dict) -> list[str]:
             f"  dedup: {d.get('exact_unique')} exact-unique keys, {d.get('exact_duplicates_dropped')} exact dups, "
             f"{d.get('conflict_groups')} conflict groups ({d.get('conflict_rows_dropped')} rows), "
             f"{d.get('near_duplicates_dropped')} near dups dropped, {d.get('near_variants_kept')} variants kept"
+        )
+    if "pass_rates" in report:
+        rates = report["pass_rates"]
+        low, high = rates["keep_range"]
+        buckets = ", ".join(
+            f"{name} {b['kept'] + b['dropped']}" + (" dropped" if b["dropped"] and not b["kept"] else "")
+            for name, b in rates["buckets"].items()
+            if b["kept"] + b["dropped"]
+        )
+        lines.append(
+            f"  pass rates ({rates['matched']} problems matched, {rates['unmatched']} unscored; kept {low} < rate < "
+            f"{high}): {buckets}"
         )
     if "decontamination" in report:
         lines.append("  contamination: " + ", ".join(f"{k} {v['hits']}" for k, v in report["decontamination"].items()))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from mathreward.curation.problem_text import problem_id
+
 DAPO_TEMPLATE = (
     "Solve the following math problem step by step. The last line of your response should be of the form "
     "Answer: $Answer (without quotes) where $Answer is the answer to the problem.\n\n{problem}\n\n"
@@ -39,6 +41,8 @@ def schema():
                         ("original_answer", pa.string()),
                         ("transform", pa.string()),
                         ("source", pa.string()),
+                        ("problem_id", pa.string()),
+                        ("pass_rate", pa.float64()),
                     ]
                 ),
             ),
@@ -61,6 +65,8 @@ def to_rows(records: list[dict], template: str = "dapo", data_source: str | None
                 "original_answer": r["answer"],
                 "transform": r["transform"],
                 "source": r["source"],
+                "problem_id": r.get("problem_id") or problem_id(r["problem"]),
+                "pass_rate": r.get("pass_rate"),
             },
         }
         for r in records

@@ -85,7 +85,7 @@ def _add_sample_parser(sub: argparse._SubParsersAction) -> None:
 
 def run_sample(args: argparse.Namespace) -> int:
     """Sample rollouts and write them atomically; one error line and exit 2 on bad input."""
-    from mathreward.rl.data import PromptSet, load_prompt_parquet
+    from mathreward.rl.data import load_prompt_parquet
     from mathreward.rl.sample_rollouts import load_policy, sample_rollouts
     from mathreward.tables import TableError, write_rows
 
@@ -102,7 +102,7 @@ def run_sample(args: argparse.Namespace) -> int:
     except TableError as exc:
         return fail(str(exc))
     if args.limit is not None:
-        data = PromptSet(data.prompts[: args.limit], data.golds[: args.limit])
+        data = data.head(args.limit)
     try:
         model, tokenizer, _ = load_policy(args.model, args.device, args.dtype)
     except Exception as exc:  # missing folder, bad id, no network

@@ -11,13 +11,20 @@ from mathreward.tables import MISSING, PARQUET_SUFFIXES, TableError, get_field, 
 
 @dataclass
 class PromptSet:
-    """Prompts (a string or a list of chat messages each) with their gold answers."""
+    """Prompts (a string or a list of chat messages each) with their gold answers, and each problem's
+    ``extra_info.problem_id`` when the parquet has one (``mathreward curate`` writes it)."""
 
     prompts: list[Any]
     golds: list[str | None]
+    problem_ids: list[str | None] | None = None
 
     def __len__(self) -> int:
         return len(self.prompts)
+
+    def head(self, count: int) -> PromptSet:
+        """The first ``count`` problems."""
+        ids = self.problem_ids[:count] if self.problem_ids is not None else None
+        return PromptSet(self.prompts[:count], self.golds[:count], ids)
 
 
 def load_prompt_parquet(
@@ -29,7 +36,7 @@ def load_prompt_parquet(
     rows = read_rows(path, suffixes=PARQUET_SUFFIXES)
     if not rows:
         raise TableError(path, "no rows")
-    prompts, golds = [], []
+    prompts, golds, ids = [], [], []
     for row_number, row in enumerate(rows, start=1):
         prompt = get_field(row, prompt_field)
         if isinstance(prompt, str):
@@ -46,7 +53,9 @@ def load_prompt_parquet(
             raise TableError(path, "is missing", row=row_number, field=gold_field)
         prompts.append(prompt)
         golds.append(str(gold))
-    return PromptSet(prompts, golds)
+        problem_id = get_field(row, "extra_info.problem_id")
+        ids.append(str(problem_id) if problem_id is not MISSING and problem_id else None)
+    return PromptSet(prompts, golds, ids if any(ids) else None)
 
 
 ANCHOR_FORMAT = "Answer: {gold}"  # the DAPO answer format: the anchor when the data holds no reference solution

@@ -2,7 +2,8 @@
 
 Each output row holds ``prompt`` (the problem as the user wrote it: the last user message of a chat prompt),
 ``response``, ``gold``, ``group`` (the problem's index: responses to the same problem share it), ``sample`` (index
-within the group), ``response_length`` (tokens), and ``truncated`` (hit the length limit without EOS). The model sees the prompt through its tokenizer's chat template, as in ``rl train``.
+within the group), ``response_length`` (tokens), ``truncated`` (hit the length limit without EOS), and
+``problem_id`` when the problems parquet has ``extra_info.problem_id`` (``curate --pass-rates`` matches on it). The model sees the prompt through its tokenizer's chat template, as in ``rl train``.
 """
 
 from __future__ import annotations
@@ -95,6 +96,8 @@ def sample_rollouts(
                     "response_length": len(sample.response_ids),
                     "truncated": sample.truncated,
                 }
+                if data.problem_ids is not None:  # curate's id, for `curate --pass-rates`
+                    row["problem_id"] = data.problem_ids[sample.group]
                 rows.append(row)
             bar.update(len(samples))
     return rows
