@@ -7,6 +7,7 @@ heavy imports (torch, transformers, datasets) inside its ``run`` function, so ``
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import sys
 
@@ -37,6 +38,9 @@ DEMO_STAGES = (
 )
 # Stages that read another stage's files: asking for them runs that stage too (it reuses its saved output).
 DEMO_NEEDS = {"reward_models": ("policy",), "rl": ("policy",)}
+
+
+NO_SPACE_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}  # disk full, file-size limit, quota
 
 
 def _stage_name(entry: tuple[str, str, str]) -> str:
@@ -122,6 +126,13 @@ def main(argv: list[str] | None = None) -> int:
         if argv is None:  # the program itself: every cleanup has run, and no thread may hold it up now
             _exit_now(code)
         return code
+    except OSError as exc:
+        if exc.errno not in NO_SPACE_ERRNOS:
+            raise
+        # a full disk, a quota, a file-size limit: every write goes to a temporary file first, so nothing was replaced
+        where = f" writing {exc.filename}" if exc.filename else ""
+        print(f"mathreward {args.command}: no space{where}: {exc.strerror or exc}; no output was replaced", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         # The reader of our output went away (e.g. `| head`): stop quietly, as Unix tools do.
         import os
