@@ -126,19 +126,22 @@ def main(argv: list[str] | None = None) -> int:
         if argv is None:  # the program itself: every cleanup has run, and no thread may hold it up now
             _exit_now(code)
         return code
-    except OSError as exc:
-        if exc.errno not in NO_SPACE_ERRNOS:
-            raise
-        # a full disk, a quota, a file-size limit: every write goes to a temporary file first, so nothing was replaced
-        where = f" writing {exc.filename}" if exc.filename else ""
-        print(f"mathreward {args.command}: no space{where}: {exc.strerror or exc}; no output was replaced", file=sys.stderr)
-        return 1
     except BrokenPipeError:
         # The reader of our output went away (e.g. `| head`): stop quietly, as Unix tools do.
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except OSError as exc:
+        if exc.errno not in NO_SPACE_ERRNOS:
+            raise
+        # a full disk, a quota, a file-size limit: every write goes to a temporary file first, so nothing was replaced
+        where = f" writing {exc.filename}" if exc.filename else ""
+        print(
+            f"mathreward {args.command}: no space{where}: {exc.strerror or exc}; no output was replaced",
+            file=sys.stderr,
+        )
+        return 1
 
 
 def _exit_now(code: int) -> None:

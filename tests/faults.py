@@ -48,8 +48,10 @@ def start(args: list[str], cwd: Path) -> subprocess.Popen:
     )
 
 
-def run(args: list[str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
-    """``mathreward ARGS`` to the end."""
+def run(
+    args: list[str], cwd: Path, timeout: float = 300, preexec_fn: Callable[[], None] | None = None
+) -> subprocess.CompletedProcess:
+    """``mathreward ARGS`` to the end (``preexec_fn``: run in the child before it starts, e.g. to set a limit)."""
     return subprocess.run(
         [sys.executable, "-m", "mathreward", *args],
         cwd=cwd,
@@ -57,6 +59,7 @@ def run(args: list[str], cwd: Path, timeout: float = 300) -> subprocess.Complete
         capture_output=True,
         text=True,
         timeout=timeout,
+        preexec_fn=preexec_fn,
     )
 
 

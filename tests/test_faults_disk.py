@@ -7,11 +7,10 @@ import hashlib
 import json
 import resource
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from faults import command_env, temporary_files
+from faults import run, temporary_files
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -24,15 +23,7 @@ def _limited() -> None:
 
 
 def _run_limited(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "mathreward", *args],
-        cwd=cwd,
-        env=command_env(),
-        capture_output=True,
-        text=True,
-        timeout=240,
-        preexec_fn=_limited,
-    )
+    return run(args, cwd, timeout=240, preexec_fn=_limited)
 
 
 @pytest.fixture(scope="module")
