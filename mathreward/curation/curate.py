@@ -9,6 +9,7 @@ from pathlib import Path
 from mathreward.curation.loading import CurationError, load_records
 from mathreward.curation.pipeline import Context, CurationResult, default_steps, run_steps
 from mathreward.curation.report import build_report, write_report
+from mathreward.curation.steps import Step
 from mathreward.curation.writer import TEMPLATES, write_parquet
 
 
@@ -25,7 +26,7 @@ def curate(
     placeholders: tuple[int, ...] = (),
     languages: tuple[str, ...] = (),
     near_dup: bool = True,
-    llm=None,
+    llm: Step | None = None,
     num_proc: int = 1,
     report_dir: str | Path | None = None,
     progress: bool = True,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from mathreward.curation.loading import load_records
 from mathreward.curation.problem_text import normalise_problem
-from mathreward.curation.steps import Step
+from mathreward.curation.steps import Step, StepContext
 
 _TOKEN = re.compile(r"[a-z0-9]+|[^\sa-z0-9]")
 
@@ -76,7 +76,7 @@ class Decontaminate(Step):
             problems = [r["problem_raw"] for r in load_records([path])]
             self.indexes.append(EvalIndex(Path(path).stem, problems, n, containment))
 
-    def run(self, records: list[dict], context) -> list[dict]:
+    def run(self, records: list[dict], context: StepContext) -> list[dict]:
         hits = {index.name: 0 for index in self.indexes}
         examples = []
         for record in context.progress(records, "decontaminate"):

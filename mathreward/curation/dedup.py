@@ -12,7 +12,7 @@ import re
 import zlib
 from collections import defaultdict
 
-from mathreward.curation.steps import Step
+from mathreward.curation.steps import Step, StepContext
 
 _WORD = re.compile(r"\w+|[^\w\s]")
 
@@ -52,7 +52,7 @@ class Dedup(Step):
         self.threshold = threshold
         self.num_perm = num_perm
 
-    def run(self, records: list[dict], context) -> list[dict]:
+    def run(self, records: list[dict], context: StepContext) -> list[dict]:
         groups: dict[str, list[dict]] = defaultdict(list)
         for record in records:
             groups[record["key"]].append(record)

@@ -22,7 +22,7 @@ from pathlib import Path
 from mathreward.curation.answer_format import restate_format
 from mathreward.curation.answers import INT64_MAX, INT64_MIN, classify, value_of
 from mathreward.curation.rewrite_rules import form_letters, problem_variables, substitute
-from mathreward.curation.steps import Step
+from mathreward.curation.steps import Step, StepContext
 
 SYSTEM_PROMPT = (
     "You turn competition math problems into problems whose answer is a single integer. Reply with JSON only."
@@ -179,7 +179,7 @@ class LLMRewrite(Step):
             return {"reject": f"llm:{exc}"}
         return check_reply(reply, record["problem"], record["answer"], self.accept_unverified)
 
-    def run(self, records: list[dict], context) -> list[dict]:
+    def run(self, records: list[dict], context: StepContext) -> list[dict]:
         todo = [r for r in records if r.get("needs_llm")]
         pool = ThreadPoolExecutor(self.concurrency)
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from mathreward import tables
 from mathreward.tables import MISSING as _MISSING
@@ -47,12 +48,12 @@ def _load_hub(dataset_id: str) -> list[dict]:
     return loaded.to_list()
 
 
-def get_field(row: dict, dotted: str):
+def get_field(row: dict, dotted: str) -> Any:
     """Value at a dotted path (``reward_model.ground_truth.target``); a missing path gives ``MISSING``."""
     return tables.get_field(row, dotted)
 
 
-def as_text(value, field_name: str) -> str | None:
+def as_text(value: Any, field_name: str) -> str | None:
     """Coerce a field's value to text: chat message lists give the last user message; structs with a ``target``
     give it; one-element lists give their element; numbers become their decimal text."""
     if value is None or value is _MISSING:
@@ -82,7 +83,9 @@ def as_text(value, field_name: str) -> str | None:
 _MULTI = "\x00multiple"
 
 
-def pick(row: dict, explicit: str | None, defaults: tuple[str, ...], field_name: str, where: str, required: bool):
+def pick(
+    row: dict, explicit: str | None, defaults: tuple[str, ...], field_name: str, where: str, required: bool
+) -> str | None:
     """The text of a field: the explicit path (must exist) or the first default path present."""
     if explicit:
         value = get_field(row, explicit)

@@ -20,7 +20,7 @@ from typing import Any
 
 from mathreward.curation.loading import CurationError
 from mathreward.curation.problem_text import problem_id
-from mathreward.curation.steps import Step
+from mathreward.curation.steps import Step, StepContext
 from mathreward.tables import MISSING, TableError, chat_text, get_field, read_rows
 
 ID_FIELDS = ("problem_id", "extra_info.problem_id")
@@ -94,7 +94,7 @@ class PassRateFilter(Step):
         self.low, self.high = keep
         self.source = source
 
-    def run(self, records: list[dict], context) -> list[dict]:
+    def run(self, records: list[dict], context: StepContext) -> list[dict]:
         """Match every record to its pass rate, reject those outside the range, and note the histogram."""
         histogram: dict[str, Counter] = {bucket: Counter() for bucket in BUCKETS}
         for record in records:

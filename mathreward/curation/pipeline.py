@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -30,7 +31,7 @@ class Context:
         self.notes: dict[str, dict] = {}
         self._pool = None
 
-    def progress(self, iterable, desc: str, total: int | None = None):
+    def progress(self, iterable: Iterable[Any], desc: str, total: int | None = None) -> Iterable[Any]:
         """Wrap an iterable in a tqdm bar (stderr) unless progress is off."""
         if not self.show_progress:
             return iterable
@@ -65,7 +66,7 @@ class Context:
             bar.close()
         return out
 
-    def note(self, step_name: str, **extra) -> None:
+    def note(self, step_name: str, **extra: Any) -> None:
         """Attach report details to a step."""
         self.notes.setdefault(step_name, {}).update(extra)
 
@@ -146,7 +147,7 @@ class CurationResult:
 def default_steps(
     placeholders: tuple[int, ...] = (),
     languages: tuple[str, ...] = (),
-    llm=None,
+    llm: Step | None = None,
     decontaminate: list[str] | None = None,
     near_dup: bool = True,
     pass_rates: Step | None = None,

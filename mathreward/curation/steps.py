@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from mathreward.curation.answer_format import format_phrases, restate_format, rounding_request
 from mathreward.curation.answers import INT64_MAX, INT64_MIN, classify
@@ -37,6 +39,17 @@ class StepStats:
         return {"in": self.n_in, "out": self.n_out, "rejects": dict(self.rejects.most_common()), **self.extra}
 
 
+class StepContext(Protocol):
+    """What a step's ``run`` gets from the pipeline (``pipeline.Context``): a mapper over rows, progress bars and
+    notes for the report."""
+
+    def map(self, step: Step, records: list[dict]) -> list[dict]: ...
+
+    def progress(self, iterable: Iterable[Any], desc: str, total: int | None = None) -> Iterable[Any]: ...
+
+    def note(self, step_name: str, **extra: Any) -> None: ...
+
+
 class Step:
     """Base step: row-local by default; subclasses set ``name`` and implement ``process_row`` or ``run``."""
 
@@ -46,7 +59,7 @@ class Step:
     def process_row(self, record: dict) -> dict:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def run(self, records: list[dict], context) -> list[dict]:
+    def run(self, records: list[dict], context: StepContext) -> list[dict]:
         """Apply the step to every record (in worker processes when the context has a pool)."""
         return context.map(self, records)
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mathreward.curation.problem_text import problem_id
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 DAPO_TEMPLATE = (
     "Solve the following math problem step by step. The last line of your response should be of the form "
@@ -22,7 +26,7 @@ def render_prompt(problem: str, template: str = "dapo") -> str:
     return TEMPLATES[template].format(problem=problem)
 
 
-def schema():
+def schema() -> pa.Schema:
     """Arrow schema of the written file (field order as in DAPO's released parquet)."""
     import pyarrow as pa
 
