@@ -112,7 +112,7 @@ def test_deterministic_bytes_across_runs_and_processes(tmp_path):
 
 def test_bad_input_one_line_error_and_no_output(tmp_path):
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"problem": "What is 1+1?", "answer": "2"}\n{"answer": "3"}\n')
+    bad.write_text('{"answer": "2"}\n{"answer": "3"}\n')  # no row has a problem: the field is wrong
     out = tmp_path / "out.parquet"
     proc = subprocess.run(
         [sys.executable, "-m", "mathreward.cli", "curate", str(bad), "-o", str(out)],
@@ -123,7 +123,7 @@ def test_bad_input_one_line_error_and_no_output(tmp_path):
     )
     assert proc.returncode == 2
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert lines == [f"mathreward curate: {bad}: row 2: field 'problem/question' missing or empty"]
+    assert lines == [f"mathreward curate: {bad}: row 1: field 'problem/question' missing or empty in every row"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.jsonl"]
 
 

@@ -69,8 +69,10 @@ def test_load_errors_name_file_row_and_field(tmp_path):
     with pytest.raises(CurationError, match=r"bad.jsonl: row 2: invalid JSON"):
         load_records([str(bad)])
     missing = _write_jsonl(tmp_path / "m.jsonl", [{"problem": "x", "answer": "1"}, {"text": "y"}])
-    with pytest.raises(CurationError, match=r"m.jsonl: row 2: field 'problem/question' missing"):
-        load_records([str(missing)])
+    assert [r["problem_raw"] for r in load_records([str(missing)])] == ["x", ""]  # row 2 is rejected, not fatal
+    nowhere = _write_jsonl(tmp_path / "n.jsonl", [{"text": "x"}, {"text": "y"}])
+    with pytest.raises(CurationError, match=r"n.jsonl: row 1: field 'problem/question' missing or empty in every row"):
+        load_records([str(nowhere)])
     with pytest.raises(CurationError, match=r"row 1: field 'solution_text' missing"):
         load_records([str(missing)], solution_field="solution_text")
     with pytest.raises(CurationError, match="file not found"):

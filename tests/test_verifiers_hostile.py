@@ -227,7 +227,7 @@ def test_workers_zero_is_in_process_with_a_guard():
 
 def test_non_string_inputs_and_empty_golds():
     verdicts = verify_batch([None, 42, "Answer: 1", "Answer: 1"], ["1", "1", "", None], workers=0)  # type: ignore[list-item]
-    assert [v.status for v in verdicts] == ["no_answer", "no_answer", "error", "error"]
+    assert [v.status for v in verdicts] == ["no_answer", "wrong", "error", "error"]  # 42 is read as its text
     with pytest.raises(ValueError):
         verify_batch(["a"], ["a", "b"])
     with pytest.raises(ValueError):

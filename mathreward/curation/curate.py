@@ -8,6 +8,7 @@ from pathlib import Path
 
 from mathreward.curation.loading import CurationError, load_records
 from mathreward.curation.pipeline import Context, CurationResult, default_steps, run_steps
+from mathreward.curation.problem_text import LANGUAGES
 from mathreward.curation.report import build_report, write_report
 from mathreward.curation.steps import Step
 from mathreward.curation.writer import TEMPLATES, write_parquet
@@ -42,6 +43,9 @@ def curate(
     keep_pass_rate[1]`` are kept (``curation.pass_rates``). Raises CurationError (one-line message) on bad input;
     nothing is written in that case.
     """
+    unknown = [tag for tag in languages if tag not in LANGUAGES]
+    if unknown:  # a tag no row can have would reject every row
+        raise CurationError(f"unknown --language {unknown[0]!r}; choose from {', '.join(LANGUAGES)}")
     if template not in TEMPLATES:
         raise CurationError(f"unknown template {template!r}; choose from {sorted(TEMPLATES)}")
     if output is not None:

@@ -114,12 +114,16 @@ def load_records(
         if not rows:
             raise CurationError(f"{source}: no rows")
         label = Path(source).stem if Path(source).exists() else source
+        without_problem = 0
         for number, row in enumerate(rows, start=1):
             where = f"{source}: row {number}"
-            problem = pick(row, problem_field, PROBLEM_FIELDS, "problem", where, required=True)
+            problem = pick(row, problem_field, PROBLEM_FIELDS, "problem", where, required=False)
             if problem is None or problem == _MULTI or not problem.strip():
-                field = problem_field or "/".join(PROBLEM_FIELDS[:2])
-                raise CurationError(f"{where}: field '{field}' missing or empty")
+                # one such row is rejected with its reason (the normalise step); a file where no row has one is an error
+                without_problem += 1
+                if without_problem == len(rows):
+                    field = problem_field or "/".join(PROBLEM_FIELDS[:2])
+                    raise CurationError(f"{source}: row 1: field '{field}' missing or empty in every row")
             answer = pick(row, answer_field, ANSWER_FIELDS, "answer", where, required=bool(answer_field))
             solution = pick(row, solution_field, SOLUTION_FIELDS, "solution", where, required=bool(solution_field))
             records.append(
@@ -128,7 +132,8 @@ def load_records(
                     "source": str(row.get("data_source") or row.get("source") or label),
                     "input": label,
                     "row": number,
-                    "problem_raw": problem,
+                    "problem_raw": "" if problem is None or problem == _MULTI else problem,
+                    "problem_multi": problem == _MULTI,
                     "answer_raw": None if answer == _MULTI else answer,
                     "answer_multi": answer == _MULTI,
                     "solution": solution if solution != _MULTI else None,

@@ -102,6 +102,9 @@ def strip_choice_options(text: str) -> tuple[str, bool]:
     return head, True
 
 
+LANGUAGES = ("en", "zh")  # the tags ``language_of`` gives
+
+
 def language_of(text: str, threshold: float = 0.1) -> str:
     """ "zh" when CJK characters are at least `threshold` of the letters, else "en"."""
     cjk = len(_CJK.findall(text))

@@ -103,6 +103,9 @@ class Normalise(Step):
         self.languages = languages
 
     def process_row(self, record: dict) -> dict:
+        if record.pop("problem_multi", False):
+            record["reject"] = "multiple_problems"  # the problem field holds a list of several texts
+            return record
         problem, options_removed = strip_choice_options(normalise_problem(record["problem_raw"]))
         if options_removed:
             record["options_removed"] = True

@@ -155,7 +155,9 @@ def _hints(responses: list[str], statuses: list[str]) -> Counter:
         if hints["checked"] >= HINT_SAMPLE:
             break
         hints["checked"] += 1
-        if extract_answer(response, "boxed") is not None:
+        if not response or not response.strip():  # null, missing or blank: nothing to read
+            hints["empty"] += 1
+        elif extract_answer(response, "boxed") is not None:
             hints["boxed"] += 1
         elif extract_answer(response, "dapo") is not None:
             hints["answer_line"] += 1

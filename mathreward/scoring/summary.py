@@ -69,6 +69,11 @@ def format_hint(reward: str, rows: int, statuses: Counter, hints: Counter) -> st
     if not rows or no_answer * 2 <= rows or not checked:
         return None
     share = 100 * no_answer / rows
+    if hints.get("empty", 0) * 2 > checked:
+        return (
+            f"{share:.0f}% of rows are no_answer and most of their responses are null or empty: is --response-field "
+            "the column that holds the model's responses?"
+        )
     if hints.get("boxed", 0) * 2 > checked:
         return (
             f"{share:.0f}% of rows are no_answer but most of them end in \\boxed{{}}, which reward {reward!r} does "

@@ -173,36 +173,50 @@ def _jsonl_batches(path: Path, batch_size: int) -> Iterator[Batch]:
     records: list[dict[str, Any]] = []
     start = 0
     try:
-        handle = path.open(encoding="utf-8-sig")
+        handle = path.open("rb")  # each line decoded on its own: a bad byte is reported with its line
     except OSError as exc:
         raise TableError(path, f"cannot be read ({exc.strerror or exc})") from None
     with handle:
-        try:
-            for line_number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise TableError(path, f"invalid JSON ({exc.msg} at column {exc.colno})", row=line_number) from None
-                if not isinstance(record, dict):
-                    raise TableError(path, f"expected a JSON object, got {type(record).__name__}", row=line_number)
-                records.append(record)
-                if len(records) >= batch_size:
-                    yield Batch(path, start, records=records)
-                    start += len(records)
-                    records = []
-        except UnicodeDecodeError as exc:
-            raise TableError(path, f"is not UTF-8 text ({exc.reason})") from None
+        for line_number, line in enumerate(handle, start=1):
+            if line_number == 1 and line.startswith(b"\xef\xbb\xbf"):
+                line = line[3:]
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                raise TableError(
+                    path, f"is not UTF-8 text ({exc.reason} at byte {exc.start})", row=line_number
+                ) from None
+            except json.JSONDecodeError as exc:
+                raise TableError(path, f"invalid JSON ({exc.msg} at column {exc.colno})", row=line_number) from None
+            if not isinstance(record, dict):
+                raise TableError(path, f"expected a JSON object, got {type(record).__name__}", row=line_number)
+            records.append(record)
+            if len(records) >= batch_size:
+                yield Batch(path, start, records=records)
+                start += len(records)
+                records = []
     if records:
         yield Batch(path, start, records=records)
 
 
+CSV_FIELD_LIMIT = 1 << 30  # bytes in one CSV field (Python's default, 128 KiB, is shorter than a long rollout)
+
+
 def _read_csv(path: Path) -> list[dict[str, Any]]:
+    """The rows of a CSV file; an error names its row (the data rows numbered from 1, as in jsonl)."""
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
+    rows: list[dict[str, Any]] = []
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            return list(csv.DictReader(handle))
+            reader = csv.DictReader(handle)
+            try:
+                for row in reader:
+                    rows.append(row)
+            except csv.Error as exc:
+                raise TableError(path, f"invalid CSV ({exc})", row=len(rows) + 1) from None
     except UnicodeDecodeError as exc:
-        raise TableError(path, f"is not UTF-8 text ({exc.reason})") from None
-    except csv.Error as exc:
-        raise TableError(path, f"invalid CSV ({exc})") from None
+        raise TableError(path, f"is not UTF-8 text ({exc.reason})") from None  # decoded ahead in blocks: no row
+    return rows

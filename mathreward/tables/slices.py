@@ -194,7 +194,7 @@ def _jsonl_slice(path: Path, piece: Slice, batch_size: int) -> Iterator[Batch]:
                 reason = (
                     f"invalid JSON ({exc.msg} at column {exc.colno})"
                     if isinstance(exc, json.JSONDecodeError)
-                    else (f"is not UTF-8 text ({exc.reason})")
+                    else (f"is not UTF-8 text ({exc.reason} at byte {exc.start})")
                 )
                 raise _line_error(path, piece, reason, line_number) from None
             if not isinstance(record, dict):
@@ -213,8 +213,6 @@ class _CountedRowError(TableError):
 
 
 def _line_error(path: Path, piece: Slice, message: str, line: int) -> TableError:
-    if "UTF-8" in message:
-        return TableError(path, message)
     lines_before, _records = _counts_before(path, piece.begin) if piece.begin else (0, 0)
     return _CountedRowError(path, message, row=lines_before + line)
 

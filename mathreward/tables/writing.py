@@ -129,7 +129,7 @@ class TableWriter:
         try:
             if self.kind == "parquet":
                 if self._parquet is None:
-                    _write_parquet_records(self.tmp, self._held)
+                    _write_parquet_records(self.tmp, self._held, self.new_types)
                 else:
                     self._parquet.close()
             else:
@@ -262,9 +262,14 @@ def _dictionary_columns(table: Any) -> list[str]:
     return picked
 
 
-def _write_parquet_records(tmp: Path, records: list[dict]) -> None:
+def _write_parquet_records(tmp: Path, records: list[dict], new_types: dict[str, Any] | None = None) -> None:
+    """Rows as parquet; no rows at all (an empty input) still gives the new columns, typed."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
+    if not records and new_types:
+        pq.write_table(pa.schema(list(new_types.items())).empty_table(), tmp)
+        return
     pq.write_table(records_table(records), tmp)
 
 

@@ -4,10 +4,12 @@ worker processes with a per-item deadline.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Sequence
 from dataclasses import asdict
+from typing import Any
 
 from . import choices, commitment
 from .compare import Options, clean_cached
@@ -60,12 +62,38 @@ def verify_batch(
     if len(responses) != len(golds):
         raise ValueError(f"verify_batch: {len(responses)} responses but {len(golds)} golds")
     options = _checked_options(style, unclosed_think, equivalence_options)
+    _check_timeout(timeout)
+    responses = response_texts(responses)
     verdicts: list[Verdict | None] = fast_verdicts(responses, golds, style, options)  # common shapes; None = full path
     rows = [row for row, verdict in enumerate(verdicts) if verdict is None]
     if rows:
         count = 1 if workers == 0 else (default_workers() if workers is None else workers)
         _full_path(responses, golds, rows, verdicts, style, unclosed_think, options, timeout, count, None)
     return [v for v in verdicts if v is not None]
+
+
+def _check_timeout(timeout: float) -> None:
+    """A deadline is a positive, finite number of seconds (ValueError otherwise: 0, -1 and NaN are mistakes)."""
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < math.inf:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+
+
+def response_texts(responses: Sequence[Any]) -> Sequence[Any]:
+    """The responses as the command line reads them: text stays, None stays (no answer), bytes are decoded as
+    UTF-8, numbers become their text; any other value raises ValueError naming its row."""
+    if all(type(response) is str for response in responses):
+        return responses
+    texts: list[Any] = list(responses)
+    for row, value in enumerate(texts):
+        if value is None or isinstance(value, str):
+            continue
+        if isinstance(value, (bytes, bytearray)):
+            texts[row] = bytes(value).decode("utf-8", errors="replace")
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            texts[row] = str(value)
+        else:
+            raise ValueError(f"response {row} is a {type(value).__name__}, not text: pass the response's text")
+    return texts
 
 
 def _checked_options(style: str, unclosed_think: str, equivalence_options: dict) -> Options:
@@ -227,6 +255,8 @@ def verify(
     call whatever the input, worker start-up included (a symbolic check whose workers are not ready in time answers
     "timeout"). A response of a fast-lane shape costs what one row of a batch costs: no timer is armed for it."""
     options = _checked_options(style, unclosed_think, equivalence_options)
+    _check_timeout(timeout)
+    response = response_texts((response,))[0]
     verdict = fast_verdicts((response,), (gold,), style, options)[0]
     if verdict is not None:
         return verdict
@@ -247,6 +277,7 @@ def is_equivalent(
     """True when the answer ``pred`` equals the gold answer ``gold`` (both answer texts, no extraction beyond
     unwrapping ``$..$``/``\\boxed{}``). A check that times out or fails counts as not equivalent."""
     options = Options(float_rounding=float_rounding, percent_as_fraction=percent_as_fraction)
+    _check_timeout(timeout)
     deadline = time.monotonic() + timeout
     with item_watch(timeout) as watch:
         if watch is not None:
