@@ -182,6 +182,60 @@ CASES: dict[str, list[tuple[str, str, bool]]] = {
         ("<bos><start_of_turn>user\nAnswer: 9<end_of_turn>\n<start_of_turn>model\nAnswer: 8<end_of_turn>", "8", True),
         ("<bos><start_of_turn>user\nAnswer: 9<end_of_turn>\n<start_of_turn>model\nAnswer: 8<end_of_turn>", "9", False),
     ],
+    # issue 30: the last missed shapes, each beside its near misses
+    "bound_function_variable": [
+        ("\\boxed{g(u) = 3u - 1}", "g(t)=3t-1", True),
+        ("\\boxed{h(k) = 5k + 3}", "h(n) = 5n+3", True),
+        ("\\boxed{g(u) = 3t - 1}", "g(t)=3t-1", False),  # t is free on the left: another function
+        ("\\boxed{3u - 1}", "3t-1", False),  # no definition binds them: renamed free variables differ
+        ("\\boxed{h(k) = 5k + 4}", "h(n) = 5n+3", False),
+    ],
+    "ordinal": [
+        ("\\boxed{7^{\\text{th}}}", "7", True),
+        ("The answer is the 20th day.", "20", True),
+        ("\\boxed{12^{th}}", "12", True),
+        ("\\boxed{3^{rd}}", "3", True),
+        ("\\boxed{12^{t}}", "12", False),  # a power of t, not an ordinal
+        ("\\boxed{2^{n}}", "2", False),
+        ("\\boxed{13^{\\text{th}}}", "12", False),
+    ],
+    "labelled_values": [
+        ("\\boxed{2 \\text{ large boxes and } 6 \\text{ small crates}}", "2,6", True),
+        ("\\boxed{\\text{Minimum: } -2, \\text{ Maximum: } 9}", "-2,9", True),
+        ("\\boxed{2 \\text{ large boxes and } 7 \\text{ small crates}}", "2,6", False),
+        ("\\boxed{\\text{Minimum: } -2, \\text{ Maximum: } 8}", "-2,9", False),
+        ("\\boxed{\\text{Minimum: } 9, \\text{ Maximum: } -2}", "-2,9", False),
+    ],
+    "inequalities_joined_by_or": [
+        ("\\boxed{1 < x \\le 2 \\text{ or } x \\geq 5}", "(1, 2] \\cup [5, \\infty)", True),
+        ("\\boxed{k \\leqslant 0 \\text{ or } k = 3}", "(-\\infty, 0] \\cup \\{3\\}", True),
+        ("\\boxed{1 < x < 2 \\text{ or } x \\geq 5}", "(1, 2] \\cup [5, \\infty)", False),
+        ("\\boxed{k \\leqslant 0 \\text{ or } k = 4}", "(-\\infty, 0] \\cup \\{3\\}", False),
+        ("\\boxed{x = 1 \\text{ or } x = 2}", "1, 2", True),  # values stay a list
+    ],
+    "braceless_arguments": [
+        ("\\boxed{\\frac{x+1}y}", "\\dfrac{1+x}{y}", True),
+        ("\\boxed{\\frac{x+1}2}", "\\frac{1+x}{2}", True),
+        ("\\boxed{\\frac{x+1}yz}", "\\dfrac{1+x}{yz}", False),  # \\frac{x+1}{y} z
+        ("\\boxed{\\frac{x+1}y}", "\\dfrac{1+x}{z}", False),
+    ],
+    "two_plus_minus_in_a_tuple": [
+        ("\\boxed{(\\pm 1, \\pm 2, 0)}", "(1,2,0),(1,-2,0),(-1,2,0),(-1,-2,0)", True),
+        ("\\boxed{(1,2,0),(1,-2,0),(-1,2,0),(-1,-2,0)}", "(\\pm 1, \\pm 2, 0)", True),
+        ("\\boxed{(\\pm 1, \\pm 2, 0)}", "(1,2,0),(-1,-2,0)", False),
+        ("\\boxed{(\\pm 1, \\pm 3, 0)}", "(1,2,0),(1,-2,0),(-1,2,0),(-1,-2,0)", False),
+    ],
+    "constant_case_in_a_named_tuple": [
+        ("\\boxed{\\left(2c x + 1, x\\right)}", "(P(x), Q(x)) = (2Cx + 1, x)", True),
+        ("\\boxed{\\left(2d x + 1, x\\right)}", "(P(x), Q(x)) = (2Cx + 1, x)", False),
+        ("\\boxed{\\left(2c x + 2, x\\right)}", "(P(x), Q(x)) = (2Cx + 1, x)", False),
+    ],
+    "choice_in_another_language": [
+        ("la réponse est B, pas D", "B", True),
+        ("答案是 C，不是 A", "C", True),
+        ("la réponse est D, pas B", "B", False),
+        ("答案是 A，不是 C", "C", False),
+    ],
 }
 
 ROWS = [(kind, *case) for kind, cases in CASES.items() for case in cases]
@@ -308,4 +362,6 @@ def test_new_rules_on_hostile_text_finish_and_return_text(text: str) -> None:
     assert isinstance(forms.stated_value(text), str) and isinstance(forms.without_approximation(text), str)
     assert languages.foreign_value(text) is None or len(languages.foreign_value(text) or "") <= len(text)
     assert isinstance(symbols.repair_ends(symbols.ascii_forms(text)), str)
+    assert isinstance(forms.labelled_values(forms.ordinal_value(forms.braced_arguments(text))), str)
+    assert isinstance(parameters.constant_case(*parameters.align_function_variables(text, text))[1], str)
     assert extract((text + "\n") * 300).path in ("answer_line", "boxed", "math_span", "last_number", "none")

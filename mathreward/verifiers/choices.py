@@ -26,13 +26,18 @@ _MARKED_RE = re.compile(r"(?:\(([A-J])\)|([A-J])[.):])[ \t]*(\S.*)", re.DOTALL)
 _NAMED_RE = re.compile(r"([A-J]) ([A-Z][a-z]+\b.*)", re.DOTALL)
 # a letter mentioned in prose: "(D)", "D", not part of a word, a command or a formula
 _LETTER_RE = re.compile(r"(?<![A-Za-z0-9\\_^])(\(?)([A-J])(\)?)(?![A-Za-z0-9_^'(])")
-_CLAUSE_RE = re.compile(r"[,;.!?\n]|\bbut\b", re.IGNORECASE)
+_CLAUSE_RE = re.compile(r"[,;.!?\n，；。！？、]|\b(?:but|mais|pero|aber|но)\b", re.IGNORECASE)
+# ruling a letter out, in the languages whose answer labels extraction reads ("pas D", "nicht D", "不是 A")
 _NEGATION_RE = re.compile(
-    r"n't\b|\b(?:not|no|cannot|never|neither|nor|except|excluding|exclude[sd]?|eliminated?|rule[sd]? out|ruled out"
-    r"|wrong|incorrect|false|impossible|fails?|failed|violates?)\b",
+    r"n't\b|不是|不|非|\b(?:not|no|cannot|never|neither|nor|except|excluding|exclude[sd]?|eliminated?|rule[sd]? out"
+    r"|ruled out|wrong|incorrect|false|impossible|fails?|failed|violates?|pas|non|nicht|kein|nein|не|нет)\b",
     re.IGNORECASE,
 )
-_CHOOSING_RE = re.compile(r"选|答案|\b(?:answer|option|choice|choose|correct|select)", re.IGNORECASE)
+_CHOOSING_RE = re.compile(
+    r"选|答案|答|\b(?:answer|option|choice|choose|correct|select|réponse|reponse|respuesta|resposta|risposta|antwort"
+    r"|ответ|opción|opcion)",
+    re.IGNORECASE,
+)
 _LOWER_WORD_RE = re.compile(r"[ \t]{1,8}([a-z]+)")
 # words after "A"/"I" that keep it a letter ("A is correct", "A or B"); any other lower-case word makes it an article
 _LETTER_FOLLOWERS = frozenset(

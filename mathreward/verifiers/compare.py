@@ -436,15 +436,22 @@ def _is_number(text: str) -> bool:
         return False
 
 
+def _written_forms(text: str) -> str:
+    """The rewrites both sides get: brace-less arguments braced, an ordinal or a list of labelled / counted values
+    read as the value(s)."""
+    return forms.labelled_values(forms.ordinal_value(forms.braced_arguments(text)))
+
+
 @lru_cache(maxsize=4096)
 def _gold_form(gold: str) -> str:
-    gold = set_builder.as_intervals(forms.without_approximation(forms.stated_value(gold)))
+    gold = set_builder.as_intervals(forms.without_approximation(forms.stated_value(_written_forms(gold))))
     return forms.without_remark(gold, _is_number)
 
 
 @lru_cache(maxsize=8192)
 def _pred_form(pred: str) -> str:
-    return set_builder.as_intervals(forms.without_approximation(forms.stated_value(pred), _near_enough))
+    pred = forms.without_approximation(forms.stated_value(_written_forms(pred)), _near_enough)
+    return set_builder.as_intervals(pred)
 
 
 _LETTERS_RE = re.compile(r"[A-Za-z]")
@@ -513,6 +520,9 @@ def _equivalent_forms(gold: str, preds: list[str]) -> tuple[str, list[str]]:
     parameter named as in the gold (see ``set_builder``, ``forms``, ``parameters``)."""
     gold = _gold_form(gold)
     preds = [_pred_form(pred) for pred in preds]
+    if len(preds) == 1 and "(" in gold and "=" in gold:
+        gold, pred = parameters.constant_case(*parameters.align_function_variables(gold, preds[0]))
+        preds = [pred]
     if len(preds) == 1 and parameters.may_apply(gold, preds[0]):
         gold, pred = parameters.align_parameters(gold, preds[0])
         preds = [pred]

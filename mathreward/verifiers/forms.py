@@ -10,6 +10,10 @@
   the exact value; the approximation must be a plain decimal.
 - ``base_numerals``: ``1101_4`` against ``1101_5`` is wrong (the subscript is the base, not a decoration);
   ``unit_powers_differ``: ``440 cm^2`` against ``440 cm^3`` is wrong (an area is not a volume).
+- ``ordinal_value``: ``7^{th}``, ``12th``, ``the 20th day`` are the number; ``12^{t}`` stays a power.
+- ``labelled_values``: ``2 large boxes and 6 small crates`` and ``Minimum: -2, Maximum: 9`` are the tuples
+  ``(2, 6)`` and ``(-2, 9)``.
+- ``braced_arguments``: ``\\frac{x+1}y`` is ``\\frac{x+1}{y}`` (one-character arguments get their braces).
 - ``stated_value``: a long text answer that ends in its value (``\\text{... and the requested sum is }505``) is that
   value, when at least two words of prose (not LaTeX commands) come before the last "is"/"are"/"equals" and hold
   no negation.
@@ -23,7 +27,7 @@ import re
 from collections.abc import Callable
 from fractions import Fraction
 
-from .normalize import is_unit_word
+from .normalize import find_closing, is_unit_word
 
 __all__ = [
     "mixed_number",
@@ -33,6 +37,9 @@ __all__ = [
     "without_approximation",
     "base_numerals",
     "unit_powers_differ",
+    "ordinal_value",
+    "labelled_values",
+    "braced_arguments",
 ]
 
 _MIXED_RE = re.compile(r"([+-]?)(\d{1,15}) (\d{1,15})/(\d{1,15})")
@@ -159,3 +166,85 @@ def unit_powers_differ(gold: str, pred: str) -> bool:
         return False
     gold_power, pred_power = _UNIT_POWER_RE.search(gold), _UNIT_POWER_RE.search(pred)
     return gold_power is not None and pred_power is not None and gold_power.group(1) != pred_power.group(1)
+
+
+# ------------------------------------------------------------------------------------------------- issue 30 forms
+
+_ORDINAL_RE = re.compile(
+    r"(?:the )?([+-]?\d{1,15}) ?(?:\^ ?\{ ?(?:st|nd|rd|th) ?\}|\^(?:st|nd|rd|th)|(?:st|nd|rd|th))(?![A-Za-z])"
+    r"(?: [A-Za-z]{2,20}){0,2}"
+)
+
+
+def ordinal_value(text: str) -> str:
+    """``7^{th}`` (from ``7^{\\text{th}}``), ``12th``, ``the 20th day`` -> the number; ``12^{t}`` and any other text
+    come back unchanged (only an ordinal suffix makes the exponent a word)."""
+    if len(text) > 60 or not any(char.isdigit() for char in text):
+        return text
+    match = _ORDINAL_RE.fullmatch(text.strip())
+    return match.group(1) if match is not None else text
+
+
+_COUNTED_RE = re.compile(
+    r"([+-]?\d{1,15}(?:\.\d{1,15})?) (?:[A-Za-z][A-Za-z'-]{0,20})(?: [A-Za-z][A-Za-z'-]{0,20}){0,3}"
+)
+_LABELLED_RE = re.compile(r"[A-Za-z][A-Za-z ]{0,30}: ?([+-]?[^:,;]{1,60})")
+
+
+def labelled_values(text: str) -> str:
+    """Several values each written with words: ``2 large boxes and 6 small crates`` -> ``(2, 6)``, ``Minimum: -2,
+    Maximum: 9`` -> ``(-2, 9)`` (a tuple: the order written is kept, so swapped labels do not match); any other text
+    comes back unchanged (every part must be one of those shapes)."""
+    if len(text) > _MAX_TEXT or not any(char.isdigit() for char in text) or not any(c.isalpha() for c in text):
+        return text
+    pieces = [piece.strip() for chunk in text.split(" and ") for piece in chunk.split(",")]
+    pieces = [piece for piece in pieces if piece]
+    if len(pieces) < 2:
+        return text
+    values = []
+    for piece in pieces:
+        match = _COUNTED_RE.fullmatch(piece) or _LABELLED_RE.fullmatch(piece)
+        if match is None:
+            return text
+        words = _COMMAND_RE.sub(" ", piece[: match.start(1)] + piece[match.end(1) :])
+        if any(word.lower() in _NOT_REMARKS for word in words.replace(":", " ").split()):
+            return text  # "5 or 6", "4 if n is even": not a label
+        values.append(match.group(1).strip())
+    return "(" + ", ".join(values) + ")"  # in the order written: a list gold is matched item by item
+
+
+_BRACELESS_COMMAND_RE = re.compile(r"\\(?:frac|sqrt)(?![A-Za-z])")
+
+
+def braced_arguments(text: str) -> str:
+    """``\\frac{x+1}y`` -> ``\\frac{x+1}{y}``, ``\\frac12`` -> ``\\frac{1}{2}``, ``\\sqrt3`` -> ``\\sqrt{3}``: a one-character
+    argument (a digit or a letter) written without braces gets them; one linear pass."""
+    if "\\frac" not in text and "\\sqrt" not in text or len(text) > _MAX_TEXT:
+        return text
+    pieces = []
+    pos = 0
+    for match in _BRACELESS_COMMAND_RE.finditer(text):
+        if match.start() < pos:
+            continue
+        pieces.append(text[pos : match.end()])
+        pos = match.end()
+        for _argument in range(2 if match.group() == "\\frac" else 1):
+            while pos < len(text) and text[pos] == " ":
+                pos += 1
+            if pos >= len(text):
+                break
+            if text[pos] == "{":
+                close = find_closing(text, pos)
+                if close < 0:
+                    break
+                pieces.append(text[pos : close + 1])
+                pos = close + 1
+            elif text[pos] == "[" and match.group() == "\\sqrt":
+                break  # \sqrt[3]{x}: left as written
+            elif text[pos].isalnum():
+                pieces.append("{" + text[pos] + "}")
+                pos += 1
+            else:
+                break
+    pieces.append(text[pos:])
+    return "".join(pieces)

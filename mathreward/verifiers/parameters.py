@@ -10,7 +10,9 @@ side only (``(k, \\ell) =``), and renames the predicted answer's one free name t
 - that name is a parameter: one side declares it, or both names are the usual integer parameters (k, n, m, j, l,
   ``\\ell``) in a general solution with pi.
 
-So ``x^2 + 1`` against ``y^2 + 1`` (``f(x)`` against ``f(y)``) stays different. Pure string work, linear scans; the
+So ``x^2 + 1`` against ``y^2 + 1`` stays different. Two definitions of one function bind their variables
+(``align_function_variables``: ``g(t) = 3t - 1`` is ``g(u) = 3u - 1``), and an arbitrary constant named ``C`` or
+``c`` may change case beside a named tuple of functions (``constant_case``). Pure string work, linear scans; the
 tail patterns have bounded repetitions only and are anchored at the end.
 """
 
@@ -20,7 +22,7 @@ import re
 
 from .structure import relation_split, split_top_level
 
-__all__ = ["align_parameters", "free_names", "may_apply"]
+__all__ = ["align_function_variables", "align_parameters", "constant_case", "free_names", "may_apply"]
 
 MAX_TEXT = 600
 _NAME = r"(?P<name>[A-Za-z]|\\ell)"
@@ -156,3 +158,56 @@ def align_parameters(gold: str, pred: str) -> tuple[str, str]:
             if (declared or conventional) and not clash:
                 pred_rhs = _rename(pred_rhs, old, new)
     return _join(gold_lhs, gold_rhs), _join(pred_lhs, pred_rhs)
+
+
+_DEFINITION_RE = re.compile(r"([A-Za-z]) ?\( ?([A-Za-z]) ?\) ?= ?(.{1,500})", re.DOTALL)
+_FRESH_NAMES = "zwvqsrpbd"
+
+
+def _definition(text: str) -> tuple[str, str, str] | None:
+    """``g(t) = 3t - 1`` -> (function name, bound variable, right-hand side) when the whole text is one definition."""
+    match = _DEFINITION_RE.fullmatch(text.strip())
+    if match is None or "=" in match.group(3):
+        return None
+    return match.group(1), match.group(2), match.group(3).strip()
+
+
+def align_function_variables(gold: str, pred: str) -> tuple[str, str]:
+    """Two definitions of the same function with other bound variables (``g(t) = 3t-1``, ``g(u) = 3u - 1``): both
+    written with one fresh variable, so the comparison sees ``3z-1`` twice. A variable free in a right-hand side
+    keeps its name (``g(u) = 3t - 1`` stays unequal to ``g(t) = 3t - 1``); any other pair comes back unchanged."""
+    if len(gold) > MAX_TEXT or len(pred) > MAX_TEXT or "(" not in gold or "(" not in pred:
+        return gold, pred
+    gold_def, pred_def = _definition(gold), _definition(pred)
+    if gold_def is None or pred_def is None or gold_def[0] != pred_def[0] or gold_def[1] == pred_def[1]:
+        return gold, pred
+    if _names(gold_def[2]) is None or _names(pred_def[2]) is None:
+        return gold, pred  # a word or a product of letters: single names are ambiguous
+    used = set(_NAME_RE.findall(gold)) | set(_NAME_RE.findall(pred))
+    fresh = next((name for name in _FRESH_NAMES if name not in used), None)
+    if fresh is None:
+        return gold, pred
+    name = gold_def[0]
+    return (
+        f"{name}({fresh}) = {_rename(gold_def[2], gold_def[1], fresh)}",
+        f"{name}({fresh}) = {_rename(pred_def[2], pred_def[1], fresh)}",
+    )
+
+
+_FUNCTION_TUPLE_RE = re.compile(r"\( ?[A-Za-z] ?\( ?[A-Za-z] ?\)(?: ?, ?[A-Za-z] ?\( ?[A-Za-z] ?\)){1,5} ?\) ?= ?")
+_LETTERS_RE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]")
+
+
+def constant_case(gold: str, pred: str) -> tuple[str, str]:
+    """A named tuple of functions (``(P(x), Q(x)) = (2Cx + 1, x)``) against the bare tuple with the arbitrary
+    constant in the other case (``(2c x + 1, x)``): the name tuple goes and the constant takes the gold's case
+    (``C``/``c`` only; ``(2dx + 1, x)`` stays different); any other pair comes back unchanged."""
+    named = _FUNCTION_TUPLE_RE.match(gold)
+    if named is None or len(gold) > MAX_TEXT or len(pred) > MAX_TEXT or _FUNCTION_TUPLE_RE.match(pred):
+        return gold, pred
+    gold = gold[named.end() :].strip()
+    gold_letters, pred_letters = set(_LETTERS_RE.findall(gold)), set(_LETTERS_RE.findall(pred))
+    for new, old in (("C", "c"), ("c", "C")):
+        if new in gold_letters and old not in gold_letters and old in pred_letters and new not in pred_letters:
+            pred = _LETTERS_RE.sub(lambda m, old=old, new=new: new if m.group() == old else m.group(), pred)
+    return gold, pred

@@ -2,7 +2,8 @@
 
 ``\\{x \\mid -2 < x < 3\\}`` is ``(-2, 3)``; ``\\{x | x \\le 1 \\text{ or } x > 4\\}`` is ``(-\\infty, 1] \\cup (4,
 \\infty)``; ``\\{x : x \\ne 0\\}`` and ``\\mathbb{R} \\setminus \\{0\\}`` are ``(-\\infty, 0) \\cup (0, \\infty)``;
-``\\mathbb{R}``, ``x \\in \\mathbb{R}`` and "all real numbers" are ``(-\\infty, \\infty)``. A condition this reader
+``\\mathbb{R}``, ``x \\in \\mathbb{R}`` and "all real numbers" are ``(-\\infty, \\infty)``; conditions on one variable
+joined by "or" without the braces are their union too (``k \\le 0 \\text{ or } k = 3`` is ``(-\\infty, 0] \\cup \\{3\\}``). A condition this reader
 does not know leaves the answer as it was. Works on cleaned answers (``normalize.clean``); pure string work over
 bounded text, no regex with unbounded repetition.
 """
@@ -31,6 +32,11 @@ def _single_condition(condition: str, var: str) -> list[tuple[str, bool, str, bo
         return None
     if all(op in (">", "\\ge") for op in ops):
         parts, ops = parts[::-1], ["<" if op == ">" else "\\le" for op in ops[::-1]]
+    if ops == ["="] and len(parts) == 2:
+        other = parts[1] if parts[0] == var else parts[0] if parts[1] == var else None
+        if other is None or _mentions(other, var):
+            return None
+        return [(other, False, other, False)]  # "k = 3": the point {3}
     if ops == ["\\ne"] and len(parts) == 2:
         other = parts[1] if parts[0] == var else parts[0] if parts[1] == var else None
         if other is None or _mentions(other, var):
@@ -101,8 +107,29 @@ def _condition(condition: str, var: str) -> list[tuple[str, bool, str, bool]] | 
 
 def _render(intervals: list[tuple[str, bool, str, bool]]) -> str:
     return " \\cup ".join(
-        f"{'(' if lo_open else '['}{low}, {high}{')' if hi_open else ']'}" for low, lo_open, high, hi_open in intervals
+        f"\\{{{low}\\}}"
+        if low == high and not lo_open and not hi_open
+        else f"{'(' if lo_open else '['}{low}, {high}{')' if hi_open else ']'}"
+        for low, lo_open, high, hi_open in intervals
     )
+
+
+def _variable(text: str) -> str | None:
+    """The one single-letter name ``text`` uses outside commands, else None."""
+    names = {char for char in "abcdefghijklmnopqrstuvwxyz" if char in text and _mentions(text, char)}
+    return names.pop() if len(names) == 1 else None
+
+
+def _joined_conditions(text: str) -> str | None:
+    """Relation chains on one variable joined by "or" (``1 < x \\le 2 or x \\ge 5``, ``k \\le 0 or k = 3``) as
+    their union of intervals, else None."""
+    if len(_split_words(text, _OR_WORDS[:3])) < 2:
+        return None
+    var = _variable(text)
+    intervals = _condition(text, var) if var is not None else None
+    if not intervals or all(low == high for low, _lo, high, _ho in intervals):
+        return None  # "x = 1 or x = 2" is a list of values, read as such
+    return _render(intervals)
 
 
 def _builder(text: str) -> str | None:
@@ -163,4 +190,6 @@ def as_intervals(text: str) -> str:
         return _builder(stripped) or text
     if stripped.startswith("\\mathbb"):
         return _reals_minus_point(stripped) or text
+    if " or " in stripped or "\\lor" in stripped or "\\vee" in stripped:
+        return _joined_conditions(stripped) or text
     return text

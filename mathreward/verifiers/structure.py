@@ -180,6 +180,8 @@ def parse_structure(text: str, *, allow_list: bool = True) -> tuple:
         plus, minus = ("+", "-") if "\\pm" in text else ("-", "+")
         sign = re.compile(r"\\[pm]m(?![A-Za-z])")
         text = sign.sub(plus, text) + ", " + sign.sub(minus, text)
+    elif allow_list and 2 <= text.count("\\pm") <= 3 and "\\mp" not in text and _is_tuple(text):
+        text = ", ".join(_sign_choices(text))  # (\pm 1, \pm 2, 0): the four tuples
     if allow_list:
         if _SPACED_NUMBERS_RE.fullmatch(text) and not _SPACE_THOUSANDS_RE.fullmatch(text):
             text = text.replace(" ", ",")  # "3 4" is two numbers, not 34
@@ -189,6 +191,28 @@ def parse_structure(text: str, *, allow_list: bool = True) -> tuple:
         if pieces:
             text = pieces[0]
     return _parse_element(text)
+
+
+_PM_RE = re.compile(r"\\pm(?![A-Za-z])")
+
+
+def _is_tuple(text: str) -> bool:
+    """``(a, b, ...)`` with its commas at the top level: one tuple whose entries carry the signs."""
+    return (
+        text.startswith("(")
+        and text.endswith(")")
+        and len(split_top_level(text[1:-1])) > 1
+        and (len(split_top_level(text)) == 1)
+    )
+
+
+def _sign_choices(text: str) -> list[str]:
+    """Every way to read each ``\\pm`` of ``text`` as ``+`` or ``-`` (2 to 8 texts)."""
+    pieces = _PM_RE.split(text)
+    out = [pieces[0]]
+    for piece in pieces[1:]:
+        out = [f"{done}{sign}{piece}" for done in out for sign in ("+", "-")]
+    return out
 
 
 def _parse_element(text: str) -> tuple:
