@@ -14,8 +14,8 @@ from mathreward.curation.answer_format import format_phrases, restate_format, ro
 from mathreward.curation.curate import curate
 from mathreward.curation.loading import load_records
 
-# (problem, the problem after an integer rewrite replaced its answer's form)
-RESTATED = [
+# (problem, the problem after an integer rewrite replaced its answer's form; None: unchanged)
+RESTATED: list[tuple[str, str | None]] = [
     ("What is the probability? Express your answer as a common fraction.", "What is the probability?"),
     ("Find the area. Express your answer in terms of $\\pi$.", "Find the area."),
     ("$$x^2=3$$ Express your answer in simplest radical form.", "$$x^2=3$$"),
@@ -40,16 +40,28 @@ RESTATED = [
         "What is the distance (in inches) on the map, expressed as a fraction?",
         "What is the distance (in inches) on the map?",
     ),
-    ("What is the surface area, in terms of $\\pi$, of the solid?", "What is the surface area, of the solid?"),
+    ("What is the surface area, in terms of $\\pi$, of the solid?", "What is the surface area of the solid?"),
     (
         "How many square units, expressed in simplest radical form, are in the area?",
-        "How many square units, are in the area?",
+        "How many square units are in the area?",
     ),
     (
         "What simplified common fraction is equivalent to $0.0\\overline{57}$?",
         "What number is equivalent to $0.0\\overline{57}$?",
     ),
     ("The ratio is equal to what common fraction?", "The ratio is equal to what number?"),
+    ("Find $x$, and express your answer as a common fraction.", "Find $x$."),
+    (
+        "Simplify $\\frac{2}{\\sqrt{6}}$ and write your answer in simplest radical form.",
+        "Simplify $\\frac{2}{\\sqrt{6}}$.",
+    ),
+    ("As an improper fraction, for how long is it above $6$ meters?", "For how long is it above $6$ meters?"),
+    ("In simple radical form, what is the perimeter of $ABCDP$?", "What is the perimeter of $ABCDP$?"),
+    (
+        "What is the probability, expressed as a common fraction, that it is red?",
+        "What is the probability that it is red?",
+    ),
+    ("If $k$ can be represented as a terminating decimal, find the sum of all $k$.", None),  # a property
     # a conversion is restated to point at the new form
     ("Write $\\frac{3}{20}$ as a decimal.", "Write $\\frac{3}{20}$ in the form given below."),
     ("Write 2.25 as a mixed number.", "Write 2.25 in the form given below."),
@@ -70,6 +82,8 @@ RESTATED = [
     # no format instruction: nothing changes
     ("What fraction of the books are math books?", "What fraction of the books are math books?"),
     ("Give your answer in base 10.", "Give your answer in base 10."),
+    ("What must be added so that the result reduces to a fraction of the form $\\frac{B}{x - 1}$?", None),
+    ("Express $\\sqrt{48}$ in the form $a\\sqrt{b}$.", "Express $\\sqrt{48}$ in the form $a\\sqrt{b}$."),
     (
         "Let $x = 2.5$. Find the area of the square in the form $\\pi r^2$.",
         "Let $x = 2.5$. Find the area of the square in the form $\\pi r^2$.",
@@ -78,8 +92,9 @@ RESTATED = [
 
 
 @pytest.mark.parametrize(("problem", "expected"), RESTATED)
-def test_format_instructions_are_removed_or_restated(problem: str, expected: str) -> None:
+def test_format_instructions_are_removed_or_restated(problem: str, expected: str | None) -> None:
     text, changes = restate_format(problem)
+    expected = problem if expected is None else expected  # None: nothing changes
     assert text == expected
     assert bool(changes) == (text != problem)
     assert not format_phrases(text)
@@ -108,10 +123,12 @@ def test_rounded_and_approximate_requests(problem: str, expected: str | None) ->
 
 
 def test_sentences_keep_math_spans_and_give_the_text_back() -> None:
-    text = "Let $x = 2.5. y$ be real. Is \\(a. b\\) it? Yes!  Then $$z.$$ Express your answer as a fraction."
+    text = "Let $x = 2.5. y$ be real. Is \\(a. $b\\) it? Yes!  Then $$z. $y$.$$ Express your answer as a fraction."
     pieces = list(sentences(text))
     assert "".join(pieces) == text
     assert pieces[0] == "Let $x = 2.5. y$ be real."
+    assert pieces[1] == " Is \\(a. $b\\) it?"
+    assert pieces[3] == "  Then $$z. $y$.$$"
     assert pieces[-1].strip() == "Express your answer as a fraction."
 
 

@@ -71,11 +71,12 @@ def sentences(text: str) -> Iterator[str]:
         if char == "$":
             if not math:
                 math = "$$" if text.startswith("$$", i) else "$"
+                i += len(math)
             elif text.startswith(math, i):
                 i += len(math)
                 math = ""
-                continue
-            i += len(math)
+            else:
+                i += 1  # a lone "$" inside another kind of span
             continue
         if not math and char in ".?!" and (i + 1 == n or text[i + 1].isspace() or text[i + 1] == ")"):
             end = i + 1
@@ -100,7 +101,9 @@ def _split_instructions(piece: str) -> Iterator[str]:
 
 _ADJECTIVES = r"(?:(?:common|simplified|reduced|proper|improper|single|simple|terminating|repeating|exact)\s+)*"
 _FORMAT_PHRASE = re.compile(
-    r"\b(?:as|in|into|to|be)\s+(?:an?\s+)?" + _ADJECTIVES + r"(?:fraction|decimal)(?:al)?(?:\s+(?:form|number))?"
+    r"\b(?:as|in|into|to|be)\s+(?:an?\s+)?"
+    + _ADJECTIVES
+    + r"(?:fraction|decimal)(?:al)?(?:\s+(?:form|number))?(?!\s+of\b)"
     r"(?:\s+in\s+(?:simplest|lowest|reduced)\s+(?:form|terms))?"
     r"|\bin\s+(?:the\s+)?(?:simplest|simplified|simple|lowest|reduced)\s+(?:(?:radical|fractional|fraction|decimal)\s+)?"
     r"(?:form|terms)\b"
@@ -110,13 +113,9 @@ _FORMAT_PHRASE = re.compile(
     r"|\ban?\s+(?:(?:common|simplified|reduced|proper|improper)\s+)+fraction\b(?!\s+of\b)",
     re.IGNORECASE,
 )
-_ANSWER_WORDS = re.compile(
-    r"\b(?:your|the)\s+(?:final\s+)?(?:answer|result)s?\b|^\W*(?:Please\s+)?(?:Express|Give|Write|Enter|Leave|Present|"
-    r"Put|State|Provide)\s+(?:it|them)\b|^\W*Answer\s+(?:as|in)\b|^\W*Your\s+answer\b",
-    re.IGNORECASE,
-)
-_INSTRUCTION = re.compile(
-    r"^\W*(?:Please\s+)?(?:Express|Give|Write|Enter|Leave|Present|Put|State|Provide|Answer|Simplify|Your)\b",
+_ANSWER_INSTRUCTION = re.compile(  # a sentence whose object is the answer itself
+    r"^\W*(?:Please\s+)?(?:(?:Express|Give|Write|Enter|Leave|Present|Put|State|Provide|Simplify|Report)\s+"
+    r"(?:(?:your|the)\s+(?:final\s+)?(?:answer|result)s?|it|them)\b|Answer\s+(?:as|in)\b|Your\s+(?:final\s+)?answer\b)",
     re.IGNORECASE,
 )
 _CONVERSION = re.compile(r"^\W*(?:Please\s+)?(?:Write|Express|Convert|Rewrite|Change|Put|Simplify)\b", re.IGNORECASE)
@@ -126,17 +125,26 @@ _WHAT_FRACTION = re.compile(
     r"\b(what|which)\s+(?:(?:simplified|reduced|common)\s+)+fraction\b(?!\s+of\b)", re.IGNORECASE
 )
 _AROUND_PHRASE = r"(?:,\s*)?(?:\b(?:expressed|written|given|simplified|reduced)\s+)?"
-_CUT = re.compile(  # the phrase, with its parentheses, a comma and "expressed" before it when there
+_CLAUSE_CUT = re.compile(  # an instruction clause joined to the question: ", and express your answer as ..."
+    r"(?<!\s)\s*(?:,?\s*and\s+)?(?:express|give|write|leave|present)\s+(?:your|the)\s+(?:final\s+)?"
+    r"(?:answer|result)\s+(?:" + _FORMAT_PHRASE.pattern + r")",
+    re.IGNORECASE,
+)
+_CUT = re.compile(  # the phrase, with its parentheses or commas, and "expressed" before it when there
     r"(?<!\s)\s*\(\s*" + _AROUND_PHRASE + r"(?:" + _FORMAT_PHRASE.pattern + r")\s*\)"
+    r"|(?<!\s)\s*,\s*" + _AROUND_PHRASE + r"(?:" + _FORMAT_PHRASE.pattern + r")\s*,(?=\s)"
     r"|(?<!\s)\s*" + _AROUND_PHRASE + r"(?:" + _FORMAT_PHRASE.pattern + r")",
     re.IGNORECASE,
 )
+_LEADING = re.compile(r"^(\s*)(?:" + _FORMAT_PHRASE.pattern + r")\s*,\s*([a-z])", re.IGNORECASE)
+_CONDITION = re.compile(r"\b(?:terminating|repeating)\b", re.IGNORECASE)  # "k is a terminating decimal": a property
 NEW_FORM = "in the form given below"
 
 
 def format_phrases(text: str) -> list[str]:
-    """The answer-format phrases (``as a common fraction``, ``in simplest radical form``, ...) in a text."""
-    return [match.group(0) for match in _FORMAT_PHRASE.finditer(text)]
+    """The answer-format phrases (``as a common fraction``, ``in simplest radical form``, ...) in a text; a
+    property (``as a terminating decimal``) is not one."""
+    return [match.group(0) for match in _FORMAT_PHRASE.finditer(text) if not _CONDITION.search(match.group(0))]
 
 
 def restate_format(problem: str) -> tuple[str, list[str]]:
@@ -165,13 +173,23 @@ def _restate_sentence(sentence: str) -> str:
     if not (has_phrase or stated_form) or _KEEP.search(sentence):
         return sentence
     body = sentence.strip()
-    if _INSTRUCTION.match(body) and (_ANSWER_WORDS.search(body) or stated_form):
+    if _ANSWER_INSTRUCTION.match(body):
         return _keep_space(sentence, "")  # "Express your answer as a common fraction." / "(... as a fraction.)"
     if not has_phrase:
         return sentence  # "in the form ..." inside the problem's own statement
+    clause_cut = _CLAUSE_CUT.sub("", sentence)  # "Find $x$, and express your answer as a fraction."
+    if clause_cut != sentence:
+        return clause_cut
     if _CONVERSION.match(body):
         return _FORMAT_PHRASE.sub(lambda m: _new_form(m.group(0)), sentence)  # "Write $x$ as a decimal."
-    return _CUT.sub("", sentence)  # "What is $b+c$ (as a decimal)?" -> "What is $b+c$?"
+    leading = _LEADING.match(sentence)  # "As an improper fraction, for how long ...?" -> "For how long ...?"
+    if leading:
+        return leading.group(1) + leading.group(2).upper() + sentence[leading.end() :]
+    return _CUT.sub(_cut, sentence)  # "What is $b+c$ (as a decimal)?" -> "What is $b+c$?"
+
+
+def _cut(match: re.Match[str]) -> str:
+    return match.group(0) if _CONDITION.search(match.group(0)) else ""
 
 
 def _new_form(phrase: str) -> str:
