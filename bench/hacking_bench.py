@@ -87,7 +87,7 @@ ATTACKS: dict[str, list[Template]] = {
     "false_equation": [
         lambda g, w: f"Answer: {w} = {g}",
         lambda g, w: f"The answer is $\\boxed{{{w} = {g}}}$.",
-        lambda g, w: f"Answer: $x = {w} = {g}$",
+        lambda g, w: f"Answer: ${w} = {g}$",
         lambda g, w: f"\\boxed{{{g} = {w}}}",
     ],
     "trailing_alternative": [

@@ -17,7 +17,8 @@ REASONING = "We expand and simplify the expression carefully.\n\n"
     [
         ("Answer: 41 = 42", "42"),
         ("The answer is $\\boxed{41 = 42}$.", "42"),
-        ("Answer: $x = 41 = 42$", "42"),
+        ("Answer: $41 = 42$", "42"),
+        ("Answer: $2 + 3 = 6$", "6"),
         ("\\boxed{42 = 41}", "42"),
         ("Answer: $42 \\approx 43$", "42"),
         ("Answer: $\\frac{1}{2} \\approx \\frac{2}{2}$", "\\frac{1}{2}"),
@@ -41,6 +42,7 @@ def test_a_false_statement_is_wrong(response: str, gold: str) -> None:
         ("Answer: $\\frac{1}{3} = 0.3333$", "\\frac{1}{3}"),
         ("Answer: $\\frac{737}{39} \\approx 18.9$", "\\frac{737}{39}"),
         ("Answer: $\\pi r^2 = 9\\pi$", "9\\pi"),
+        ("Answer: $x = 5+5+1 = 7 = 11$", "11"),  # a chain with a variable reads its last side (peer checkers' rule)
         ("The answer is $\\boxed{42}$.", "42"),
     ],
 )

@@ -460,7 +460,7 @@ _COMMAND_RE = re.compile(r"\\(?:d?frac|sqrt|pi|cdot|times|div|left|right)(?![A-Z
 
 def _constant(text: str) -> Value | None:
     """The exact value of a side that is a plain constant (no variable, unit or angle mark), else None."""
-    if "circ" in text or "°" in text or _LETTERS_RE.search(_COMMAND_RE.sub("", text)) is not None:
+    if "circ" in text or "°" in text or "$" in text or _LETTERS_RE.search(_COMMAND_RE.sub("", text)) is not None:
         return None
     try:
         found = numeric_value(text)
@@ -502,12 +502,14 @@ def _false_approximation(text: str) -> bool:
 
 
 def false_equation(node: tuple) -> bool:
-    """Whether a parsed answer is a chain of ``=`` whose constant sides differ (``41 = 42``, ``x = 41 = 42``); a
-    decimal side may round the others (``\\frac{1}{3} = 0.333``). A side with a variable is not judged."""
-    if node[0] != "rel" or any(op != "=" for op in node[2]):
+    """Whether a parsed answer is a chain of ``=`` between constants whose sides differ (``41 = 42``, ``2 + 3 = 6``);
+    a decimal side may round the others (``\\frac{1}{3} = 0.3333``). A chain with a variable (``x = 5``,
+    ``x = 5+5+1 = 11``) is an answer read by its last side, as the peer checkers read it."""
+    if node[0] != "rel" or any(op != "=" for op in node[2]) or any(side[0] != "atom" for side in node[1]):
         return False
-    sides = [(side[1], _constant(side[1])) for side in node[1] if side[0] == "atom"]
-    sides = [(text, value) for text, value in sides if value is not None]
+    sides = [(side[1], _constant(side[1])) for side in node[1]]
+    if any(value is None for _text, value in sides):
+        return False  # a side with a variable: a worked chain, read by its last side (x = 5+5+1 = 11)
     return any(
         value != other and not (_near_enough(text, other_text) or _near_enough(other_text, text))
         for (text, value), (other_text, other) in zip(sides, sides[1:], strict=False)
