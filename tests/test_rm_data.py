@@ -27,11 +27,15 @@ def test_pairs_round_trip_through_files(tmp_path, suffix) -> None:
     assert not list(tmp_path.glob("*.tmp-*"))
 
 
-def test_chat_form_prompt_is_read_as_its_last_message(tmp_path) -> None:
+def test_chat_form_fields_are_read_as_their_last_message_of_the_role(tmp_path) -> None:
     path = tmp_path / "pairs.jsonl"
     row = {"prompt": [{"role": "user", "content": "What is 1+1?"}], "chosen": "2", "rejected": "3"}
-    path.write_text(json.dumps(row) + "\n")
-    assert load_pairs(path)[0].prompt == "What is 1+1?"
+    asked = [{"role": "user", "content": "What is 2+2?"}, {"role": "assistant", "content": "Let me see."}]
+    reply = [{"role": "user", "content": "What is 2+2?"}, {"role": "assistant", "content": "4"}]
+    path.write_text(json.dumps(row) + "\n" + json.dumps({"prompt": asked, "chosen": reply, "rejected": "5"}) + "\n")
+    first, second = load_pairs(path)
+    assert first.prompt == "What is 1+1?"
+    assert (second.prompt, second.chosen, second.rejected) == ("What is 2+2?", "4", "5")
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ package, or ``mathreward --help``, stays light.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the lazy names' definitions, for editors and type checkers; at run time imported on first use
     from mathreward.reward_models.bt_model import BTRewardModel
@@ -34,7 +34,7 @@ _LAZY = {
 __all__ = ["BTRewardModel", "JudgeTemplate", "PairwiseRM", "PreferencePair", "load_pairs", "load_reward_model"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name in _LAZY:
         import importlib
 

@@ -7,7 +7,9 @@ RewardTrainer. P(a better than b) = sigmoid((s_a - s_b) / T).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -27,7 +29,7 @@ def render_single(prompt: str, response: str, reference: str | None = None) -> s
     return BT_WITHOUT_REFERENCE.format(prompt=prompt, response=response)
 
 
-def build_bt_model(base_path: str | Path, tokenizer, dtype: torch.dtype = torch.float32):
+def build_bt_model(base_path: str | Path, tokenizer: Any, dtype: torch.dtype = torch.float32) -> Any:
     """A sequence-classification model with one output from a causal LM checkpoint (new ``score`` head)."""
     from transformers import AutoModelForSequenceClassification
     from transformers.utils import logging as hf_logging
@@ -49,12 +51,12 @@ class BTRewardModel(SavedRewardModel):
 
     def __init__(
         self,
-        model,
-        tokenizer,
+        model: Any,
+        tokenizer: Any,
         *,
         temperature: float = 1.0,
         max_length: int | None = 1024,
-        calibration=None,
+        calibration: dict | None = None,
         response_lines: int | None = None,
         question_view: str = "full",
     ):
@@ -69,7 +71,9 @@ class BTRewardModel(SavedRewardModel):
         self.calibration = calibration or {}
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, device=None, dtype=None) -> BTRewardModel:
+    def from_pretrained(
+        cls, path: str | Path, device: str | torch.device | None = None, dtype: str | torch.dtype | None = None
+    ) -> BTRewardModel:
         """Load a folder written by ``mathreward rm train --objective bt``."""
         from transformers import AutoModelForSequenceClassification
 
@@ -111,9 +115,16 @@ class BTRewardModel(SavedRewardModel):
         ids = self.tokenizer(response, add_special_tokens=False)["input_ids"][: max(1, room)]
         return render_single(prompt, self.tokenizer.decode(ids) + " ...", reference)
 
-    def scores(self, prompts: list[str], responses: list[str], references=None, *, batch_size: int = 16) -> np.ndarray:
+    def scores(
+        self,
+        prompts: list[str],
+        responses: list[str],
+        references: Sequence[str | None] | None = None,
+        *,
+        batch_size: int = 16,
+    ) -> np.ndarray:
         """Raw scalar rewards, one per (prompt, response)."""
-        references = references if references is not None else [None] * len(prompts)
+        refs: Sequence[str | None] = references if references is not None else [None] * len(prompts)
         out = []
         for start in range(0, len(prompts), batch_size):
             texts = [
@@ -121,7 +132,7 @@ class BTRewardModel(SavedRewardModel):
                 for p, r, ref in zip(
                     prompts[start : start + batch_size],
                     responses[start : start + batch_size],
-                    references[start : start + batch_size],
+                    refs[start : start + batch_size],
                     strict=True,
                 )
             ]
@@ -130,14 +141,30 @@ class BTRewardModel(SavedRewardModel):
                 out.append(self.model(**batch).logits[:, 0].double().cpu().numpy())
         return np.concatenate(out) if out else np.zeros(0)
 
-    def score_diffs(self, prompts, responses_a, responses_b, references=None, *, batch_size: int = 16) -> np.ndarray:
+    def score_diffs(
+        self,
+        prompts: list[str],
+        responses_a: list[str],
+        responses_b: list[str],
+        references: Sequence[str | None] | None = None,
+        *,
+        batch_size: int = 16,
+    ) -> np.ndarray:
         """s(a) - s(b) per item (uncalibrated)."""
         n = len(prompts)
-        refs = list(references) if references is not None else [None] * n
+        refs: list[str | None] = list(references) if references is not None else [None] * n
         both = self.scores(list(prompts) * 2, list(responses_a) + list(responses_b), refs * 2, batch_size=batch_size)
         return both[:n] - both[n:]
 
-    def prob_batch(self, prompts, responses_a, responses_b, references=None, *, batch_size: int = 16) -> list[float]:
+    def prob_batch(
+        self,
+        prompts: list[str],
+        responses_a: list[str],
+        responses_b: list[str],
+        references: Sequence[str | None] | None = None,
+        *,
+        batch_size: int = 16,
+    ) -> list[float]:
         """P(a better than b) = sigmoid((s_a - s_b) / T)."""
         diffs = self.score_diffs(prompts, responses_a, responses_b, references, batch_size=batch_size)
         return [float(1.0 / (1.0 + np.exp(-d / self.temperature))) for d in diffs]

@@ -31,7 +31,7 @@ def write_rm_config(path: str | Path, config: dict) -> None:
     write_json(Path(path) / RM_CONFIG_NAME, config)
 
 
-def load_tokenizer(path_or_id: str | Path):
+def load_tokenizer(path_or_id: str | Path) -> Any:
     """``AutoTokenizer`` with a pad token (the eos token when the tokenizer has none)."""
     from transformers import AutoTokenizer
 

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from mathreward.tables import TableError, read_rows
+from mathreward.tables import MISSING, TableError, chat_text, get_field, read_rows
 
 
 @dataclass(frozen=True)
@@ -27,35 +27,24 @@ class PreferencePair:
         return {key: value for key, value in asdict(self).items() if value is not None}
 
 
-def _lookup(row: dict, name: str):
-    """``row[name]``, or a nested value for a dotted name such as ``reward_model.ground_truth``."""
-    if name in row or "." not in name:
-        return row.get(name)
-    value = row
-    for part in name.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
-
-
-def _optional_text_field(path: Path, number: int, row: dict, name: str) -> str | None:
-    """The row's text at ``name`` (a chat list gives its last message's content), None when absent."""
-    value = _lookup(row, name)
-    if value is None:
+def _optional_text_field(path: Path, number: int, row: dict, name: str, role: str = "assistant") -> str | None:
+    """The row's text at dotted ``name`` (a chat list gives its last ``role`` message, see ``tables.chat_text``),
+    None when absent."""
+    value = get_field(row, name)
+    if value is MISSING or value is None:
         return None
     if isinstance(value, list) and value and all(isinstance(m, dict) and "content" in m for m in value):
-        value = value[-1]["content"]  # chat form: the last message's content
+        value = chat_text(value, role=role)
     if not isinstance(value, str):
-        raise TableError(f"{path}: row {number}: field '{name}' must be a string, got {type(value).__name__}")
+        raise TableError(path, f"must be a string, got {type(value).__name__}", row=number, field=name)
     return value
 
 
-def _text_field(path: Path, number: int, row: dict, name: str) -> str:
+def _text_field(path: Path, number: int, row: dict, name: str, role: str = "assistant") -> str:
     """Like ``_optional_text_field``, but a missing field is an error naming file/row/field."""
-    value = _optional_text_field(path, number, row, name)
+    value = _optional_text_field(path, number, row, name, role)
     if value is None:
-        raise TableError(f"{path}: row {number}: field '{name}' is missing")
+        raise TableError(path, "is missing", row=number, field=name)
     return value
 
 
@@ -64,7 +53,7 @@ def pairs_from_rows(rows: list[dict], path: str | Path = "<rows>") -> list[Prefe
     path = Path(path)
     pairs = []
     for number, row in enumerate(rows, start=1):
-        prompt = _text_field(path, number, row, "prompt")
+        prompt = _text_field(path, number, row, "prompt", "user")
         chosen = _text_field(path, number, row, "chosen")
         rejected = _text_field(path, number, row, "rejected")
         reference = _optional_text_field(path, number, row, "reference")
@@ -152,7 +141,7 @@ def pairs_from_scored(
     reference_by_prompt: dict[str, str | None] = {}
     seen: set[tuple[str, str]] = set()
     for number, row in enumerate(rows, start=1):
-        prompt = _text_field(path, number, row, prompt_field)
+        prompt = _text_field(path, number, row, prompt_field, "user")
         response = _text_field(path, number, row, response_field)
         if correct_field not in row:
             raise TableError(f"{path}: row {number}: field '{correct_field}' is missing")

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import torch
 
 TRUNCATION_MARK = " ..."
 
 
-def fit_responses(tokenizer, render, response_a: str, response_b: str, max_length: int | None) -> str:
+def fit_responses(
+    tokenizer: Any, render: Callable[[str, str], str], response_a: str, response_b: str, max_length: int | None
+) -> str:
     """Render the judge text, shortening the two responses (tails cut, ``...`` marked) to fit ``max_length`` tokens.
 
     ``render(a, b)`` builds the judge text. The instructions, the question and the final line are never cut, so the
@@ -29,7 +34,7 @@ def fit_responses(tokenizer, render, response_a: str, response_b: str, max_lengt
     return render(*shortened)
 
 
-def encode_left_padded(tokenizer, texts: list[str], device: torch.device | str | None = None) -> dict:
+def encode_left_padded(tokenizer: Any, texts: list[str], device: torch.device | str | None = None) -> dict:
     """Tokenize ``texts`` and left-pad them into ``input_ids``, ``attention_mask`` and ``position_ids``.
 
     Position ids count real tokens only (0 at each row's first real token), so a row gets the same positions, hence

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import numpy as np
 
+from mathreward.reward_models.bt_model import BTRewardModel
 from mathreward.reward_models.data import PreferencePair
 from mathreward.reward_models.metrics import summarize
-from mathreward.reward_models.pairwise_model import order_probability
+from mathreward.reward_models.pairwise_model import PairwiseRM, order_probability
 
 TABLE_ROWS = (
     ("accuracy", "pairwise accuracy"),
@@ -22,7 +23,7 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def evaluate_model(model, pairs: list[PreferencePair], batch_size: int = 16) -> dict:
+def evaluate_model(model: PairwiseRM | BTRewardModel, pairs: list[PreferencePair], batch_size: int = 16) -> dict:
     """Metrics of a PairwiseRM or BTRewardModel on ``pairs``, calibrated (its saved T) and uncalibrated (T = 1).
 
     For the Bradley-Terry model position consistency is 1 by construction (each response is scored alone).
@@ -31,7 +32,7 @@ def evaluate_model(model, pairs: list[PreferencePair], batch_size: int = 16) -> 
     chosen, rejected = [p.chosen for p in pairs], [p.rejected for p in pairs]
     refs = [p.reference for p in pairs]
     temperature = model.temperature
-    if model.objective == "bt":
+    if isinstance(model, BTRewardModel):
         diffs = model.score_diffs(prompts, chosen, rejected, refs, batch_size=batch_size)
         calibrated = summarize(_sigmoid(diffs / temperature), np.ones(len(pairs)), np.zeros(len(pairs)))
         raw = summarize(_sigmoid(diffs), np.ones(len(pairs)), np.zeros(len(pairs)))
@@ -95,7 +96,7 @@ def evaluation_report(
     *,
     bt_model_path: str | Path | None = None,
     plot_path: str | Path | None = None,
-    device=None,
+    device: str | None = None,
     batch_size: int = 16,
 ) -> dict:
     """Evaluate the pairwise model (and the BT baseline when given) on ``pairs``; writes the reliability PNG."""

@@ -8,6 +8,7 @@ single token ids (with or without a leading space, whichever the tokenizer makes
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 DEFAULT_WITH_REFERENCE = (
     "Compare two responses to a math question.\n"
@@ -138,7 +139,7 @@ class JudgeTemplate:
         data["letters"] = tuple(data.get("letters", ("A", "B")))
         return cls(**data)
 
-    def resolve_letters(self, tokenizer) -> JudgeTemplate:
+    def resolve_letters(self, tokenizer: Any) -> JudgeTemplate:
         """Fix ``letter_prefix`` and ``letter_token_ids`` so each letter is exactly one token after the template.
 
         For each prefix variant, the probe judge text is tokenized with and without the letter appended; the

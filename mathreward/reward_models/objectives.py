@@ -11,12 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
 
 from mathreward.reward_models.data import PreferencePair
 from mathreward.reward_models.encoding import encode_left_padded
+
+if TYPE_CHECKING:
+    from mathreward.reward_models.bt_model import BTRewardModel
+    from mathreward.reward_models.judge_prompt import JudgeTemplate
+    from mathreward.reward_models.pairwise_model import PairwiseRM
 
 
 @dataclass(frozen=True)
@@ -34,7 +41,7 @@ class Objective:
 # --- pairwise (generative judge) -------------------------------------------------------------------------------
 
 
-def _build_causal_lm(base_path, tokenizer):
+def _build_causal_lm(base_path: str | Path, tokenizer: Any) -> Any:
     from transformers import AutoModelForCausalLM
 
     model = AutoModelForCausalLM.from_pretrained(str(base_path), dtype=torch.float32)
@@ -43,13 +50,15 @@ def _build_causal_lm(base_path, tokenizer):
     return model
 
 
-def _wrap_pairwise(model, tokenizer, max_length, template=None):
+def _wrap_pairwise(
+    model: Any, tokenizer: Any, max_length: int | None, template: JudgeTemplate | None = None
+) -> PairwiseRM:
     from mathreward.reward_models.pairwise_model import PairwiseRM
 
     return PairwiseRM(model, tokenizer, template, max_length=max_length)
 
 
-def _pairwise_examples(rm, pairs: list[PreferencePair]) -> list[tuple[str, int]]:
+def _pairwise_examples(rm: PairwiseRM, pairs: list[PreferencePair]) -> list[tuple[str, int]]:
     """(judge text, index of the correct letter) for both orders of every pair."""
     examples = []
     for pair in pairs:
@@ -58,7 +67,7 @@ def _pairwise_examples(rm, pairs: list[PreferencePair]) -> list[tuple[str, int]]
     return examples
 
 
-def _pairwise_collate(rm, examples: list[tuple[str, int]]) -> dict:
+def _pairwise_collate(rm: PairwiseRM, examples: list[tuple[str, int]]) -> dict:
     batch = encode_left_padded(rm.tokenizer, [text for text, _ in examples])
     letter_ids = torch.tensor(rm.template.letter_token_ids, dtype=torch.long)
     batch["target_index"] = torch.tensor([target for _, target in examples], dtype=torch.long)
@@ -66,7 +75,7 @@ def _pairwise_collate(rm, examples: list[tuple[str, int]]) -> dict:
     return batch
 
 
-def _pairwise_loss(model, batch: dict, letter_loss: str = "full-vocab"):
+def _pairwise_loss(model: Any, batch: dict, letter_loss: str = "full-vocab") -> tuple[torch.Tensor, int, int]:
     target_index, letter_ids = batch["target_index"], batch["letter_ids"]
     inputs = {key: batch[key] for key in ("input_ids", "attention_mask", "position_ids")}
     logits = model(**inputs, logits_to_keep=1).logits[:, -1, :].float()
@@ -84,31 +93,38 @@ def _pairwise_loss(model, batch: dict, letter_loss: str = "full-vocab"):
 # --- Bradley-Terry baseline -------------------------------------------------------------------------------------
 
 
-def _build_bt(base_path, tokenizer):
+def _build_bt(base_path: str | Path, tokenizer: Any) -> Any:
     from mathreward.reward_models.bt_model import build_bt_model
 
     return build_bt_model(base_path, tokenizer)
 
 
-def _wrap_bt(model, tokenizer, max_length, template=None):
+def _wrap_bt(
+    model: Any, tokenizer: Any, max_length: int | None, template: JudgeTemplate | None = None
+) -> BTRewardModel:
     from mathreward.reward_models.bt_model import BTRewardModel
 
-    views = {} if template is None else {"response_lines": template.response_lines}
-    if template is not None:
-        views["question_view"] = template.question_view
-    return BTRewardModel(model, tokenizer, max_length=max_length, **views)
+    if template is None:
+        return BTRewardModel(model, tokenizer, max_length=max_length)
+    return BTRewardModel(
+        model,
+        tokenizer,
+        max_length=max_length,
+        response_lines=template.response_lines,
+        question_view=template.question_view,
+    )
 
 
-def _bt_examples(bt, pairs: list[PreferencePair]) -> list[tuple[str, str]]:
+def _bt_examples(bt: BTRewardModel, pairs: list[PreferencePair]) -> list[tuple[str, str]]:
     return [(bt.text(p.prompt, p.chosen, p.reference), bt.text(p.prompt, p.rejected, p.reference)) for p in pairs]
 
 
-def _bt_collate(bt, examples: list[tuple[str, str]]) -> dict:
+def _bt_collate(bt: BTRewardModel, examples: list[tuple[str, str]]) -> dict:
     texts = [chosen for chosen, _ in examples] + [rejected for _, rejected in examples]
     return encode_left_padded(bt.tokenizer, texts)
 
 
-def _bt_loss(model, batch: dict, letter_loss: str = "full-vocab"):
+def _bt_loss(model: Any, batch: dict, letter_loss: str = "full-vocab") -> tuple[torch.Tensor, int, int]:
     scores = model(**batch).logits[:, 0].float()
     n = scores.shape[0] // 2
     margin = scores[:n] - scores[n:]

@@ -8,6 +8,7 @@ logit difference before the softmax (calibration).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -36,8 +37,8 @@ class PairwiseRM(SavedRewardModel):
 
     def __init__(
         self,
-        model,
-        tokenizer,
+        model: Any,
+        tokenizer: Any,
         template: JudgeTemplate | None = None,
         *,
         temperature: float = 1.0,
@@ -53,7 +54,10 @@ class PairwiseRM(SavedRewardModel):
 
     @classmethod
     def from_pretrained(
-        cls, path_or_hub_id: str | Path, device: str | torch.device | None = None, dtype=None
+        cls,
+        path_or_hub_id: str | Path,
+        device: str | torch.device | None = None,
+        dtype: str | torch.dtype | None = None,
     ) -> PairwiseRM:
         """Load a trained model folder (or any causal LM, local dir or hub id, with the default template).
 

@@ -15,6 +15,8 @@ rejected response:
 from __future__ import annotations
 
 import random
+from pathlib import Path
+from typing import Any
 
 from mathreward.reward_models.data import PreferencePair
 
@@ -81,7 +83,7 @@ def corpus_texts(pairs: list[PreferencePair]) -> list[str]:
 
 
 def save_tiny_base_model(
-    folder,
+    folder: str | Path,
     pairs: list[PreferencePair],
     *,
     vocab_size: int = 400,
@@ -89,7 +91,7 @@ def save_tiny_base_model(
     num_layers: int = 2,
     num_heads: int = 4,
     seed: int = 0,
-):
+) -> tuple[Any, Any]:
     """Train a small tokenizer on the judge texts of ``pairs``, build a random tiny LM, save both into ``folder``.
 
     The folder then loads like any hub checkpoint (``--model folder``). Returns ``(model, tokenizer)``.

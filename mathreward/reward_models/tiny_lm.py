@@ -8,6 +8,7 @@ randomly initialised ``LlamaForCausalLM`` whose size you choose. Both save and l
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 PAD_TOKEN = "<pad>"
 BOS_TOKEN = "<s>"
@@ -26,7 +27,7 @@ CHAT_TEMPLATE = (
 
 def train_tokenizer(
     texts: Iterable[str], vocab_size: int = 512, *, min_frequency: int = 1, individual_digits: bool = False
-):
+) -> Any:
     """Train a byte-level BPE tokenizer on ``texts`` and wrap it as a ``PreTrainedTokenizerFast``.
 
     ``individual_digits`` splits numbers into one token per digit (as Llama and Qwen tokenizers do); otherwise BPE
@@ -69,7 +70,7 @@ def train_tokenizer(
 
 
 def build_tiny_causal_lm(
-    tokenizer,
+    tokenizer: Any,
     *,
     hidden_size: int = 64,
     num_layers: int = 2,
@@ -77,7 +78,7 @@ def build_tiny_causal_lm(
     max_positions: int = 1024,
     intermediate_size: int | None = None,
     seed: int = 0,
-):
+) -> Any:
     """Build a randomly initialised ``LlamaForCausalLM`` sized for ``tokenizer``.
 
     ``seed`` makes the initial weights reproducible. The config carries the tokenizer's pad / bos / eos ids, so

@@ -14,18 +14,21 @@ import json
 import math
 import random
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
 from mathreward.divergence import check_finite, check_parameters
+from mathreward.reward_models.bt_model import BTRewardModel
 from mathreward.reward_models.calibration import fit_temperature
 from mathreward.reward_models.checkpoint_files import load_tokenizer, write_rm_config
 from mathreward.reward_models.data import PreferencePair, split_pairs
 from mathreward.reward_models.objectives import get_objective
-from mathreward.reward_models.pairwise_model import order_probability
+from mathreward.reward_models.pairwise_model import PairwiseRM, order_probability
 
 STATE_NAME = "trainer_state.pt"
 
@@ -81,19 +84,21 @@ def step_groups(n_examples: int, config: TrainConfig, epoch: int, rank: int, wor
     return [batches[i : i + config.grad_accum] for i in range(0, len(batches), config.grad_accum)]
 
 
-def validation_probability_fn(wrapper, pairs: list[PreferencePair], batch_size: int = 16):
+def validation_probability_fn(
+    wrapper: PairwiseRM | BTRewardModel, pairs: list[PreferencePair], batch_size: int = 16
+) -> Callable[[float], np.ndarray]:
     """``T -> P(chosen better)`` on ``pairs`` for a PairwiseRM or BTRewardModel (one forward pass, then cheap)."""
     prompts = [p.prompt for p in pairs]
     chosen, rejected = [p.chosen for p in pairs], [p.rejected for p in pairs]
     refs = [p.reference for p in pairs]
-    if wrapper.objective == "bt":
+    if isinstance(wrapper, BTRewardModel):
         diffs = wrapper.score_diffs(prompts, chosen, rejected, refs, batch_size=batch_size)
         return lambda t: 1.0 / (1.0 + np.exp(-diffs / t))
     diff_ab, diff_ba = wrapper.order_logit_diffs(prompts, chosen, rejected, refs, batch_size=batch_size)
     return lambda t: order_probability(diff_ab, diff_ba, t)
 
 
-def build_optimizer(model, config: TrainConfig) -> torch.optim.Optimizer:
+def build_optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
     """AdamW; weight decay on matrices only (not on norms and biases)."""
     decay = [p for p in model.parameters() if p.requires_grad and p.ndim >= 2]
     no_decay = [p for p in model.parameters() if p.requires_grad and p.ndim < 2]
@@ -101,7 +106,15 @@ def build_optimizer(model, config: TrainConfig) -> torch.optim.Optimizer:
     return torch.optim.AdamW(groups, lr=config.lr)
 
 
-def save_checkpoint(folder: Path, wrapper, accelerator, model, optimizer, scheduler, state: dict) -> None:
+def save_checkpoint(
+    folder: Path,
+    wrapper: PairwiseRM | BTRewardModel,
+    accelerator: Any,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    state: dict,
+) -> None:
     """Weights + tokenizer + reward-model JSON, and the optimizer / scheduler / step state for ``--resume``.
 
     Every process calls this: ``get_state_dict`` gathers sharded weights (FSDP, DeepSpeed ZeRO-3) on all ranks, then
