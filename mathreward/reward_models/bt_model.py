@@ -16,6 +16,7 @@ import torch
 
 from mathreward.devices import inference_dtype, resolve_device
 from mathreward.reward_models.checkpoint_files import SavedRewardModel, load_tokenizer, read_rm_config
+from mathreward.reward_models.data import Refs, Texts
 from mathreward.reward_models.encoding import encode_left_padded
 
 BT_WITH_REFERENCE = "Question: {prompt}\nReference answer: {reference}\nResponse: {response}\nEnd of response."
@@ -142,13 +143,7 @@ class BTRewardModel(SavedRewardModel):
         return np.concatenate(out) if out else np.zeros(0)
 
     def score_diffs(
-        self,
-        prompts: list[str],
-        responses_a: list[str],
-        responses_b: list[str],
-        references: Sequence[str | None] | None = None,
-        *,
-        batch_size: int = 16,
+        self, prompts: Texts, responses_a: Texts, responses_b: Texts, references: Refs = None, *, batch_size: int = 16
     ) -> np.ndarray:
         """s(a) - s(b) per item (uncalibrated)."""
         n = len(prompts)
@@ -157,13 +152,7 @@ class BTRewardModel(SavedRewardModel):
         return both[:n] - both[n:]
 
     def prob_batch(
-        self,
-        prompts: list[str],
-        responses_a: list[str],
-        responses_b: list[str],
-        references: Sequence[str | None] | None = None,
-        *,
-        batch_size: int = 16,
+        self, prompts: Texts, responses_a: Texts, responses_b: Texts, references: Refs = None, *, batch_size: int = 16
     ) -> list[float]:
         """P(a better than b) = sigmoid((s_a - s_b) / T)."""
         diffs = self.score_diffs(prompts, responses_a, responses_b, references, batch_size=batch_size)

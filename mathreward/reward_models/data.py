@@ -5,10 +5,14 @@ from __future__ import annotations
 import hashlib
 import random
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from mathreward.tables import MISSING, TableError, chat_text, get_field, read_rows
+
+Texts = list[str]  # one text per item of a batch of pairs
+Refs = Sequence[str | None] | None  # the references of a batch of pairs: one per item (None: none), or None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from mathreward.reward_models.checkpoint_files import (
     load_tokenizer,
     read_rm_config,
 )
+from mathreward.reward_models.data import Refs, Texts
 from mathreward.reward_models.encoding import encode_left_padded, fit_responses
 from mathreward.reward_models.judge_prompt import JudgeTemplate
 
@@ -112,13 +113,7 @@ class PairwiseRM(SavedRewardModel):
         return logits[:, self.template.letter_token_ids].float()
 
     def order_logit_diffs(
-        self,
-        prompts: list[str],
-        responses_a: list[str],
-        responses_b: list[str],
-        references: list[str | None] | None = None,
-        *,
-        batch_size: int = 16,
+        self, prompts: Texts, responses_a: Texts, responses_b: Texts, references: Refs = None, *, batch_size: int = 16
     ) -> tuple[np.ndarray, np.ndarray]:
         """Raw (uncalibrated) logit A - logit B for the order (a, b) and for the order (b, a), per item.
 
@@ -151,13 +146,7 @@ class PairwiseRM(SavedRewardModel):
         return diff_ab, diff_ba
 
     def prob_batch(
-        self,
-        prompts: list[str],
-        responses_a: list[str],
-        responses_b: list[str],
-        references: list[str | None] | None = None,
-        *,
-        batch_size: int = 16,
+        self, prompts: Texts, responses_a: Texts, responses_b: Texts, references: Refs = None, *, batch_size: int = 16
     ) -> list[float]:
         """P(a better than b) per item, order-averaged and temperature-calibrated."""
         diff_ab, diff_ba = self.order_logit_diffs(prompts, responses_a, responses_b, references, batch_size=batch_size)
