@@ -10,7 +10,13 @@ import re
 
 import pytest
 
-from mathreward.curation.answer_format import format_phrases, restate_format, rounding_request, sentences
+from mathreward.curation.answer_format import (
+    format_phrases,
+    restate_format,
+    rounding_request,
+    sentences,
+    upstream_rewrite_start,
+)
 from mathreward.curation.curate import curate
 from mathreward.curation.loading import load_records
 
@@ -183,3 +189,39 @@ def test_rewritten_problems_say_one_thing(shared_data, tmp_path, filename: str) 
         whole, numerator, denominator = (int(x) for x in re.findall(r"\d+", row["answer"])[:3])
         improper = whole * denominator + numerator
         assert row["gt"] == str(improper + denominator), row
+
+
+def test_a_datasets_own_rewrite_is_held_to_the_same_rules() -> None:
+    """DAPO-Math-17k's rewritten problems keep the integer it asks for; their leftover instructions go, and one
+    whose integer rests on a rounded value is rejected."""
+    from mathreward.curation.steps import Classify, IntegerTransform
+
+    def run(problem: str, answer: str) -> dict:
+        return IntegerTransform().process_row(Classify().process_row({"answer": answer, "problem": problem}))
+
+    dapo = (
+        "What fraction of the marbles will be red? Express your answer as a fraction in simplest form. "
+        "The original answer is in the form \\(\\frac{k}{m}\\). Please find the value of k + m."
+    )
+    record = run(dapo, "5")
+    assert record["gt"] == "5" and record["transform"] == "keep"
+    assert record["problem"] == (
+        "What fraction of the marbles will be red? The original answer is in the form \\(\\frac{k}{m}\\). "
+        "Please find the value of k + m."
+    )
+    rounded = "Calculate an approximate answer by using $\\pi=3.14$. The answer is in the form $k$. Find $k$."
+    assert run(rounded, "31")["reject"] == "approximate_value"
+    assert run("Round to the nearest tenth. What is $x$?", "3")["gt"] == "3"  # no dataset rewrite: an integer stays
+
+
+def test_dapo_block_rewrites_say_one_thing(shared_data) -> None:
+    report, result = curate(
+        [str(shared_data / "dapo_math_17k_first_block.parquet")], None, progress=False, near_dup=False
+    )
+    upstream = [r for r in result.kept if upstream_rewrite_start(r["problem"]) is not None]
+    assert len(upstream) > 1200
+    for row in upstream:
+        body = row["problem"][: upstream_rewrite_start(row["problem"])]
+        assert not CONTRADICTING.search(body) and rounding_request(body) is None, row["problem"]
+    assert report["format_instructions_restated"] > 200
+    assert report["reject_reasons"]["rounded_value"] + report["reject_reasons"]["approximate_value"] == 5

@@ -3,6 +3,8 @@
 - :func:`rounding_request`: the problem asks for a rounded, approximate or estimated value ("to the nearest tenth",
   "rounded to", "two decimal places", "significant figures", "approximately", "estimate"). Such a problem has no
   exact value to rewrite: curation keeps it only when its answer is already an integer, else rejects it.
+- :func:`upstream_rewrite_start`: where a dataset's own integer rewrite sentence starts (DAPO-Math-17k's "The answer
+  is in the form ..."): the problem before it is held to the same two rules.
 - :func:`restate_format`: when an integer rewrite replaces the answer's form, every format instruction of the
   problem goes: an instruction sentence ("Express your answer as a common fraction.") is dropped, a format phrase
   inside a question ("What is $b+c$ (as a decimal)?", "... in simplest radical form?") is cut out, and a conversion
@@ -139,6 +141,21 @@ _CUT = re.compile(  # the phrase, with its parentheses or commas, and "expressed
 _LEADING = re.compile(r"^(\s*)(?:" + _FORMAT_PHRASE.pattern + r")\s*,\s*([a-z])", re.IGNORECASE)
 _CONDITION = re.compile(r"\b(?:terminating|repeating)\b", re.IGNORECASE)  # "k is a terminating decimal": a property
 NEW_FORM = "in the form given below"
+
+
+_UPSTREAM_REWRITE = re.compile(
+    r"\b(?:the|your)\s+(?:original\s+)?answer\s+(?:is|should\s+be|will\s+be|can\s+be\s+written)\s+(?:in|of)\s+"
+    r"the\s+form(?:at)?\b",
+    re.IGNORECASE,
+)
+
+
+def upstream_rewrite_start(problem: str) -> int | None:
+    """Where a rewrite sentence written by the dataset itself starts (DAPO's "The answer is in the form ...,
+    please give k + m"), or None: the text before it is the problem, whose own format instructions that rewrite
+    already replaced."""
+    match = _UPSTREAM_REWRITE.search(problem)
+    return match.start() if match else None
 
 
 def format_phrases(text: str) -> list[str]:

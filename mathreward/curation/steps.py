@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from mathreward.curation.answer_format import format_phrases, restate_format, rounding_request
+from mathreward.curation.answer_format import format_phrases, restate_format, rounding_request, upstream_rewrite_start
 from mathreward.curation.answers import INT64_MAX, INT64_MIN, classify
 from mathreward.curation.problem_text import (
     dedup_key,
@@ -195,6 +195,25 @@ _REJECT_BY_KIND = {
 LLM_ELIGIBLE = {"expression", "equation", "text", "unparseable"}
 
 
+def _upstream_rewrite_says_one_thing(record: dict) -> bool:
+    """A problem the dataset already rewrote (DAPO: "... The answer is in the form ..., give k + m") is held to our
+    own rules: rejected when it asks for a rounded or approximate value (its integer then rests on a rounded
+    value), and its leftover format instructions are removed or restated. False when the record is rejected."""
+    start = upstream_rewrite_start(record["problem"])
+    if start is None:
+        return True
+    body, tail = record["problem"][:start], record["problem"][start:]
+    request = rounding_request(body)
+    if request is not None:
+        record["reject"] = f"{request}_value"
+        return False
+    new_body, restated = restate_format(body)
+    if restated:
+        record["format_restated"] = restated
+        record["problem"] = f"{new_body} {tail}" if new_body else tail
+    return True
+
+
 class IntegerTransform(Step):
     """Keep integer answers, rewrite the common non-integer forms with verified rewrite rules, reject the rest.
 
@@ -219,6 +238,8 @@ class IntegerTransform(Step):
             if value is not None and INT64_MIN <= value <= INT64_MAX:
                 if value in self.placeholders:
                     record["reject"] = "placeholder_answer"
+                elif not _upstream_rewrite_says_one_thing(record):
+                    return record
                 else:
                     record["gt"] = str(value)
                     record["transform"] = "keep"
