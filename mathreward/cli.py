@@ -11,6 +11,10 @@ import errno
 import importlib
 import sys
 
+from mathreward import __version__
+from mathreward.cli_options import CommandParser, add_command, add_output, fail, first_line
+from mathreward.errors import UserError
+
 # Command modules, in the order the subcommands are listed by --help.
 COMMAND_MODULES = (
     "mathreward.scoring.commands",
@@ -43,6 +47,40 @@ DEMO_NEEDS = {"reward_models": ("policy",), "rl": ("policy",)}
 NO_SPACE_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}  # disk full, file-size limit, quota
 
 
+def _number(value: object, digits: int = 3) -> str:
+    return f"{value:.{digits}f}" if isinstance(value, (int, float)) else "-"
+
+
+# The headline numbers of each demo stage's result, as one short cell of the closing table.
+DEMO_HEADLINES = {
+    "rewards": lambda r: f"{r.get('rows', '-')} rollouts, accuracy {_number(r.get('accuracy'))}",
+    "curation": lambda r: f"{r.get('sample_rows_in', '-')} raw -> {r.get('sample_rows_out', '-')} curated rows",
+    "policy": lambda r: (
+        f"warm-up final loss {_number((r.get('warmup') or {}).get('final_loss'))}"
+        + (" (reused)" if r.get("reused") else "")
+    ),
+    "reward_models": lambda r: (
+        f"held-out accuracy: pairwise {_number(r.get('pairwise_accuracy'))}, "
+        f"Bradley-Terry {_number(r.get('bt_accuracy'))}"
+    ),
+    "rl": lambda r: (
+        "sampled-accuracy gain (points): "
+        + ", ".join(f"{name} {gain:+.1f}" for name, gain in (r.get("gains_sampled_points") or {}).items())
+    ),
+}
+
+
+def demo_table(summary: dict[str, dict], quick: bool) -> str:
+    """The closing table of ``mathreward demo``: stage, seconds, headline numbers."""
+    lines = [f"{'stage':<14} {'seconds':>8}  headline"]
+    for stage, result in summary.items():
+        headline = DEMO_HEADLINES.get(stage, lambda _r: "")(result)
+        lines.append(f"{stage:<14} {_number(result.get('seconds'), 1):>8}  {headline}")
+    if quick:
+        lines.append("--quick: tiny sizes and a few steps; these numbers are a smoke run, not results")
+    return "\n".join(lines)
+
+
 def _stage_name(entry: tuple[str, str, str]) -> str:
     """The name a demo stage is selected by (``--stages``) and the folder it writes."""
     return entry[0]
@@ -50,10 +88,11 @@ def _stage_name(entry: tuple[str, str, str]) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the top-level parser with one subcommand per registered command module."""
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="mathreward",
         description="Verify math answers, curate integer-answer RL data, train a pairwise reward model, run PPO/DAPO.",
     )
+    parser.add_argument("--version", action="version", version=f"mathreward {__version__}", help="print the version")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in COMMAND_MODULES:
         module = importlib.import_module(module_name)
@@ -63,8 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_demo_parser(subparsers: argparse._SubParsersAction) -> None:
-    demo = subparsers.add_parser("demo", help="run every stage on bundled data and print a summary")
-    demo.add_argument("--out", default="demo_out", help="folder for the demo's files (default: demo_out)")
+    demo = add_command(subparsers, "demo", help="run every stage on bundled data and print a summary")
+    add_output(demo, "folder for the demo's files", required=False, default="demo_out", legacy=("--out",))
     demo.add_argument("--quick", action="store_true", help="smaller, faster stages (a smoke test, not a result)")
     demo.add_argument(
         "--stages",
@@ -84,9 +123,10 @@ def _run_demo(args: argparse.Namespace) -> int:
     known = {_stage_name(entry) for entry in DEMO_STAGES}
     unknown = wanted - known
     if unknown:
-        print(f"mathreward demo: unknown stage(s) {sorted(unknown)}; choose from {sorted(known)}", file=sys.stderr)
-        return 2
-    out_dir = Path(args.out)
+        raise UserError(f"--stages: unknown stage(s) {sorted(unknown)}; choose from {sorted(known)}")
+    out_dir = Path(args.output)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError(f"{out_dir}: is an existing file; give a folder path")
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in list(wanted):
         wanted.update(DEMO_NEEDS.get(name, ()))
@@ -101,24 +141,33 @@ def _run_demo(args: argparse.Namespace) -> int:
         result = run_stage(out_dir / package, quick=args.quick)
         result["seconds"] = round(time.perf_counter() - started, 1)
         summary[package] = result
-        print(json.dumps(result, indent=2, default=str), flush=True)
+        print(f"=== {package}: done in {result['seconds']} s", flush=True)
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
-    print(f"\ndemo summary written to {out_dir / 'summary.json'}")
+    print("\n" + demo_table(summary, args.quick))
+    print(f"every number of every stage: {out_dir / 'summary.json'}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the process exit code."""
+    """Run the command line; returns the process exit code.
+
+    A ``UserError`` (a bad option, file, row or field) prints one line, ``mathreward <command>: error: ...``, and
+    returns 2; any other exception is a bug and keeps its traceback."""
     from mathreward.signals import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, raise_on_sigterm
 
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help, --version and parse errors (already printed, one line)
+        return exit_.code if isinstance(exit_.code, int) else 2
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
     raise_on_sigterm()  # SIGTERM (timeout, Slurm, Kubernetes) stops a command as Ctrl-C does: nothing left behind
     try:
         return int(args.func(args) or 0)
+    except UserError as exc:
+        return fail(getattr(args, "command_name", "mathreward"), first_line(exc))
     except KeyboardInterrupt as exc:
         stopped = isinstance(exc, Terminated)
         print(f"mathreward: {'terminated' if stopped else 'interrupted'}", file=sys.stderr)

@@ -7,12 +7,14 @@ import logging
 import os
 from typing import Any
 
+from mathreward.errors import UserError
+
 __all__ = ["RAY_INSTALL_HINT", "RayUnavailable", "import_ray", "quiet_data_context", "start_ray"]
 
 RAY_INSTALL_HINT = "--ray needs Ray Data: pip install 'mathreward[ray]' (or pip install 'ray[data]')"
 
 
-class RayUnavailable(ValueError):
+class RayUnavailable(UserError):
     """Ray is not installed (one line for the user saying how to install it)."""
 
 

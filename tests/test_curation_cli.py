@@ -123,7 +123,7 @@ def test_bad_input_one_line_error_and_no_output(tmp_path):
     )
     assert proc.returncode == 2
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert lines == [f"mathreward curate: {bad}: row 1: field 'problem/question' missing or empty in every row"]
+    assert lines == [f"mathreward curate: error: {bad}: row 1: field 'problem/question' missing or empty in every row"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.jsonl"]
 
 

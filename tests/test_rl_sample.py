@@ -99,6 +99,6 @@ def test_sample_bad_input_is_one_line_and_writes_nothing(chain, tmp_path) -> Non
     )  # fmt: skip
     assert done.returncode == 2
     assert done.stderr.strip() == (
-        f"mathreward rl sample: {chain / 'rollouts.parquet'}: row 1: field 'reward_model.ground_truth' is missing"
+        f"mathreward rl sample: error: {chain / 'rollouts.parquet'}: row 1: field 'reward_model.ground_truth' is missing"
     )
     assert not out.exists() and not list(tmp_path.iterdir())

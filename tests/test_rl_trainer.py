@@ -377,7 +377,7 @@ def test_cli_rl_train_smoke_and_bad_input(coin_model, tmp_path) -> None:
         timeout=60,
     )
     assert result.returncode == 2
-    assert result.stderr.startswith("mathreward rl train: unknown report_to ['tensorbored']")
+    assert result.stderr.startswith("mathreward rl train: error: unknown --report-to ['tensorbored']")
     assert not (tmp_path / "tb_run").exists()
 
     bad = tmp_path / "bad.parquet"
@@ -394,5 +394,7 @@ def test_cli_rl_train_smoke_and_bad_input(coin_model, tmp_path) -> None:
         timeout=60,
     )
     assert result.returncode == 2
-    assert result.stderr.strip() == (f"mathreward rl train: {bad}: row 2: field 'reward_model.ground_truth' is missing")
+    assert result.stderr.strip() == (
+        f"mathreward rl train: error: {bad}: row 2: field 'reward_model.ground_truth' is missing"
+    )
     assert not (tmp_path / "bad_run").exists()

@@ -85,7 +85,10 @@ def test_bad_input_one_line_error_and_no_output(workspace) -> None:
     )
     done = mathreward("rm", "pairs", str(workspace / "bad.jsonl"), "-o", str(workspace / "never.jsonl"))
     assert done.returncode == 2
-    assert done.stderr.strip() == f"mathreward rm pairs: {workspace / 'bad.jsonl'}: row 1: field 'response' is missing"
+    assert (
+        done.stderr.strip()
+        == f"mathreward rm pairs: error: {workspace / 'bad.jsonl'}: row 1: field 'response' is missing"
+    )
     done = mathreward(
         "rm",
         "train",
@@ -97,5 +100,8 @@ def test_bad_input_one_line_error_and_no_output(workspace) -> None:
         str(workspace / "never"),
     )
     assert done.returncode == 2
-    assert done.stderr.strip() == f"mathreward rm train: {workspace / 'bad.jsonl'}: row 2: field 'rejected' is missing"
+    assert (
+        done.stderr.strip()
+        == f"mathreward rm train: error: {workspace / 'bad.jsonl'}: row 2: field 'rejected' is missing"
+    )
     assert not (workspace / "never.jsonl").exists() and not (workspace / "never").exists()

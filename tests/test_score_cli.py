@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import subprocess
@@ -13,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from mathreward.scoring import commands
+from mathreward import cli
 
 # (response, gold, expected dapo score, expected status)
 ROLLOUTS = [
@@ -114,16 +113,13 @@ def test_missing_field_fails_with_one_line_and_no_output(tmp_path: Path) -> None
     (tmp_path / "bad.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     result = _run("score", "bad.jsonl", "-o", "out.parquet", "--workers", "1", cwd=tmp_path)
     assert result.returncode != 0
-    assert result.stderr.strip() == "mathreward score: bad.jsonl: row 3: field 'response' is missing"
+    assert result.stderr.strip() == "mathreward score: error: bad.jsonl: row 3: field 'response' is missing"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.jsonl"]
 
 
 def _run_in_process(*args: str) -> int:
-    """The `score` command's own parser and run(), in this process (same code path as the console script)."""
-    parser = argparse.ArgumentParser(prog="mathreward")
-    commands.add_parser(parser.add_subparsers())
-    parsed = parser.parse_args(list(args))
-    return parsed.func(parsed)
+    """The command line's main(), in this process (same code path as the console script)."""
+    return cli.main(list(args))
 
 
 @pytest.mark.parametrize(
@@ -154,7 +150,7 @@ def test_unreadable_input_fails_with_one_line_and_no_output(
     code = _run_in_process("score", name, "-o", "out.jsonl", "--max-len", "100", "--buffer-len", "10")
     assert code != 0
     lines = capsys.readouterr().err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("mathreward score: ") and fragment in lines[0], lines
+    assert len(lines) == 1 and lines[0].startswith("mathreward score: error: ") and fragment in lines[0], lines
     assert not (tmp_path / "out.jsonl").exists()
     assert not list(tmp_path.glob("out.jsonl.tmp-*"))
 
@@ -209,4 +205,4 @@ def test_output_parts_writes_a_folder_that_reads_as_one_dataset(tmp_path: Path) 
     assert [row["id"] for row in rows] == [row["id"] for row in _rows()] * 50
     _check_results(rows[: len(ROLLOUTS)])
     taken = _run("score", "rollouts.parquet", "-o", "parts", "--output-parts", cwd=tmp_path)
-    assert taken.returncode == 1 and "already exists and is not empty" in taken.stderr
+    assert taken.returncode == 2 and "already exists and is not empty" in taken.stderr

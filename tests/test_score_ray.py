@@ -178,8 +178,8 @@ def test_without_ray_the_flag_says_how_to_install_it(tmp_path: Path) -> None:
         env=env,
         timeout=120,
     )
-    assert result.returncode == 1
-    assert result.stderr.strip() == f"mathreward score: {RAY_INSTALL_HINT}"
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"mathreward score: error: {RAY_INSTALL_HINT}"
     assert not (tmp_path / "out").exists()
 
 

@@ -259,7 +259,7 @@ def test_sigterm_lets_the_in_flight_request_finish(slow_server: Server) -> None:
 def test_unknown_reward_is_one_clear_line() -> None:
     done = subprocess.run([*serve_command(), "--reward", "nope"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
-    assert done.stderr.strip().startswith("mathreward serve: --reward nope: ") and "available:" in done.stderr
+    assert done.stderr.strip().startswith("mathreward serve: error: --reward nope: ") and "available:" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
 
 

@@ -108,9 +108,9 @@ def test_verify_report_on_an_unscored_file_fails_with_one_line(tmp_path: Path) -
     result = subprocess.run(
         [*command, "verify-report", "raw.jsonl"], cwd=tmp_path, capture_output=True, text=True, timeout=60
     )
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.strip() == (
-        "mathreward verify-report: raw.jsonl: row 1: field 'status' is missing (run `mathreward score` first)"
+        "mathreward verify-report: error: raw.jsonl: row 1: field 'status' is missing (run `mathreward score` first)"
     )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import numpy as np
 
 EPS = 1e-12
+MIN_TEMPERATURE, MAX_TEMPERATURE = 0.05, 20.0  # the search interval of fit_temperature
 
 
 def nll(p_chosen: np.ndarray) -> float:
@@ -35,7 +36,10 @@ def golden_section_min(f: Callable[[float], float], low: float, high: float, ite
 
 
 def fit_temperature(
-    probability_at: Callable[[float], np.ndarray], *, min_temperature: float = 0.05, max_temperature: float = 20.0
+    probability_at: Callable[[float], np.ndarray],
+    *,
+    min_temperature: float = MIN_TEMPERATURE,
+    max_temperature: float = MAX_TEMPERATURE,
 ) -> dict:
     """Fit T minimising ``nll(probability_at(T))``; returns ``{temperature, nll_before, nll_after}``.
 
@@ -52,3 +56,17 @@ def fit_temperature(
     if not after <= before:
         temperature, after = 1.0, before
     return {"temperature": temperature, "nll_before": before, "nll_after": after}
+
+
+def judge_warning(temperature: float, accuracy: float | None, pairs: int) -> str | None:
+    """One line saying that a trained judge learned nothing useful, else None: its calibration temperature ended at
+    the search's upper bound (its verdicts carry no signal), or its accuracy on the ``pairs`` validation pairs is
+    within two standard errors of chance (0.5)."""
+    problems = []
+    if accuracy is not None and pairs and accuracy - 0.5 <= 2 * math.sqrt(0.25 / pairs):
+        problems.append(f"validation accuracy {accuracy:.3f} on {pairs} pairs is at chance")
+    if temperature >= MAX_TEMPERATURE * 0.99:
+        problems.append(f"the calibration temperature ended at its {MAX_TEMPERATURE:g} cap")
+    if not problems:
+        return None
+    return "the reward model learned nothing useful: " + "; ".join(problems) + " (try more --epochs or another --lr)"

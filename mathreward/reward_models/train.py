@@ -15,7 +15,7 @@ import math
 import random
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,39 +24,22 @@ import torch
 
 from mathreward.divergence import check_finite, check_parameters
 from mathreward.reward_models.bt_model import BTRewardModel
-from mathreward.reward_models.calibration import fit_temperature
+from mathreward.reward_models.calibration import fit_temperature, judge_warning
 from mathreward.reward_models.checkpoint_files import load_tokenizer, write_rm_config
 from mathreward.reward_models.data import PreferencePair, split_pairs
 from mathreward.reward_models.objectives import get_objective
 from mathreward.reward_models.pairwise_model import PairwiseRM, order_probability
+from mathreward.reward_models.train_config import TrainConfig, size_defaults
 
 STATE_NAME = "trainer_state.pt"
 
 
-@dataclass
-class TrainConfig:
-    """Options of ``mathreward rm train`` (see ``reward_models/commands.py`` for their help)."""
-
-    model: str
-    out: str
-    objective: str = "pairwise"
-    epochs: float = 1.0
-    lr: float = 5e-5
-    batch_size: int = 8
-    grad_accum: int = 1
-    warmup_ratio: float = 0.05
-    weight_decay: float = 0.0
-    max_grad_norm: float = 1.0
-    max_length: int = 1024
-    val_split: float = 0.1
-    seed: int = 0
-    resume: str | None = None
-    save_every: int = 0
-    letter_loss: str = "full-vocab"
-    template: str = "default"  # judge template name (pairwise objective), see reward_models/judge_prompt.py
-    response_lines: int | None = None  # the judge reads only the last N lines of each response (None: all)
-    question_view: str = "full"  # "problem": the judge reads the problem without DAPO's format instructions
-    progress: bool = True
+def resolve_size_defaults(config: TrainConfig, parameters: int) -> TrainConfig:
+    """``config`` with its unset ``lr`` / ``epochs`` chosen by the model's size (``train_config.size_defaults``)."""
+    lr, epochs = size_defaults(parameters)
+    return replace(
+        config, lr=lr if config.lr is None else config.lr, epochs=epochs if config.epochs is None else config.epochs
+    )
 
 
 def set_seed(seed: int) -> None:
@@ -103,6 +86,7 @@ def build_optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.
     decay = [p for p in model.parameters() if p.requires_grad and p.ndim >= 2]
     no_decay = [p for p in model.parameters() if p.requires_grad and p.ndim < 2]
     groups = [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    assert config.lr is not None, "resolve_size_defaults sets the learning rate"
     return torch.optim.AdamW(groups, lr=config.lr)
 
 
@@ -155,9 +139,11 @@ def train_reward_model(pairs: list[PreferencePair], config: TrainConfig) -> dict
 
     template = named_template(config.template, response_lines=config.response_lines, question_view=config.question_view)
     wrapper = objective.wrap(model, tokenizer, config.max_length, template)
+    config = resolve_size_defaults(config, sum(parameter.numel() for parameter in model.parameters()))
     examples = objective.examples(wrapper, train_pairs)
 
     steps_per_epoch = len(step_groups(len(examples), config, 0, accelerator.process_index, accelerator.num_processes))
+    assert config.epochs is not None, "resolve_size_defaults sets the epochs"
     total_steps = max(1, math.ceil(steps_per_epoch * config.epochs))
     # FSDP wants the optimizer built on the prepared (sharded) model; DeepSpeed wants both prepared in one call.
     deepspeed = accelerator.distributed_type == DistributedType.DEEPSPEED
@@ -234,9 +220,13 @@ def train_reward_model(pairs: list[PreferencePair], config: TrainConfig) -> dict
     model.eval()
     wrapper.model = model
     calibration = {"temperature": 1.0, "nll_before": None, "nll_after": None, "val_pairs": len(val_pairs)}
+    calibration["val_accuracy"] = None
     if val_pairs:
-        calibration.update(fit_temperature(validation_probability_fn(wrapper, val_pairs, config.batch_size)))
+        probability_at = validation_probability_fn(wrapper, val_pairs, config.batch_size)
+        calibration.update(fit_temperature(probability_at))
         calibration["val_pairs"] = len(val_pairs)
+        calibration["val_accuracy"] = float((np.asarray(probability_at(calibration["temperature"])) > 0.5).mean())
+    warning = judge_warning(calibration["temperature"], calibration["val_accuracy"], len(val_pairs))
     wrapper.temperature = calibration["temperature"]
     wrapper.calibration = calibration
     state = {"step": step, "history": history, "config": asdict(config)}
@@ -251,6 +241,9 @@ def train_reward_model(pairs: list[PreferencePair], config: TrainConfig) -> dict
         "final_loss": history[-1]["loss"] if history else None,
         "final_train_accuracy": history[-1]["accuracy"] if history else None,
         "calibration": calibration,
+        "lr": config.lr,
+        "epochs": config.epochs,
+        "warnings": [warning] if warning else [],
         "tokens_per_s": tokens_seen / elapsed if elapsed > 0 else None,
         "seconds": elapsed,
     }

@@ -1,7 +1,8 @@
 """The pairwise reward model as a reward: P(response better than an anchor response), as in Pairwise-PPO.
 
 Anchor rules, per row:
-- ``fields["references"][i]`` (a reference solution) when present and non-empty, if ``anchor="reference"``;
+- ``fields["references"][i]`` (a reference solution) when present and non-empty, if ``anchor="reference"`` (then the
+  ``references`` field itself is required: a call without it raises ``MissingReferences``);
 - otherwise the first response of the row's group (``fields["group_ids"]``; without group ids the whole batch is one
   group). The anchor response itself gets p = 0.5 by symmetry without calling the model.
 The score is p (``output="prob"``) or 2p - 1 (``output="centered"``, the default: 0 means "as good as the anchor").
@@ -24,9 +25,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from mathreward.errors import UserError
 from mathreward.rewards.base import Reward, RewardResult, check_batch
 
 ANCHORS = ("reference", "first")
+
+
+class MissingReferences(UserError):
+    """A pairwise reward anchored on references was called without the ``references`` field."""
+
+
 OUTPUTS = ("centered", "prob")
 
 
@@ -86,7 +94,13 @@ class PairwiseReward(Reward):
         """One result per response: score from p_win against the row's anchor (extras: p_win, anchor kind)."""
         prompt_list = check_batch(prompts, responses, golds, fields)
         n = len(responses)
-        references = fields.get("references") or [None] * n
+        references = fields.get("references")
+        if references is None and self.anchor == "reference":
+            raise MissingReferences(
+                "the pairwise reward with anchor='reference' needs references= (one reference solution per row; "
+                "`mathreward score --reference-field FIELD`), or build it with anchor='first'"
+            )
+        references = references or [None] * n
         group_ids = fields.get("group_ids") or [0] * n
         first_of_group: dict[Any, int] = {}
         for i, group in enumerate(group_ids):

@@ -62,6 +62,8 @@ class RoutedReward(Reward):
         self.style = style
         self.options = options
         self._rewards: dict[str, Reward] = {}
+        for name in ("dapo", "boxed", "binary"):  # built now (cheap): a wrong option fails here, not in a batch
+            self._reward(name)
 
     def routes(self, data_sources: Sequence[Any] | None, n: int) -> list[str]:
         """The reward name of each of ``n`` rows."""

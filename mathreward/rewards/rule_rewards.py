@@ -71,6 +71,15 @@ class VerifierReward(Reward):
             raise ValueError(f"budget must be positive, got {budget}")
         self.budget = budget
         self.chunk_size = max(1, int(chunk_size))
+        from dataclasses import fields
+
+        from mathreward.verifiers.compare import Options
+
+        unknown = sorted(set(equivalence_options) - {item.name for item in fields(Options)})
+        if unknown:  # checked when built, not on the first verification (a worker's traceback, after work)
+            raise TypeError(
+                f"unknown option(s) {', '.join(unknown)}; equivalence options: float_rounding, percent_as_fraction"
+            )
         self.equivalence_options = equivalence_options
 
     def score(

@@ -4,109 +4,153 @@ writes K rollouts per problem from a checkpoint (for `mathreward score`, then `m
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
+from mathreward.cli_options import (
+    add_command,
+    add_input,
+    add_output,
+    add_overwrite,
+    add_progress,
+    first_line,
+    non_negative_float,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    print_next,
+    unit_fraction,
+)
+from mathreward.errors import UserError
+from mathreward.preflight import check_device, check_input_file, check_output_file, check_output_folder
+
 PRESET_NAMES = ("dapo", "grpo", "ppo", "vc-ppo", "vapo", "t-ppo", "pairwise-ppo")
+DTYPES = ("auto", "float32", "bfloat16", "float16")
+PRESET = "(default: the preset's)"
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register the `rl` subcommand and its `train` sub-subcommand."""
-    parser = subparsers.add_parser("rl", help="train a policy with PPO / GRPO / DAPO / VC-PPO / VAPO / T-PPO")
+    """Register the `rl` subcommand and its `train` and `sample` sub-subcommands."""
+    parser = add_command(subparsers, "rl", help="train a policy with PPO / GRPO / DAPO / VC-PPO / VAPO / T-PPO")
     sub = parser.add_subparsers(dest="rl_command", metavar="SUBCOMMAND")
-    train = sub.add_parser(
-        "train", help="RL-train a causal LM on a curated parquet (prompt + reward_model.ground_truth)"
+    train = add_command(
+        sub, "train", help="RL-train a causal LM on a curated parquet (prompt + reward_model.ground_truth)"
     )
-    train.add_argument("--preset", default="dapo", choices=PRESET_NAMES, help="algorithm preset (default: dapo)")
+    add_input(train, "data", "training parquet in the verl/DAPO schema (mathreward curate)", legacy=("--data",))
+    train.add_argument("--preset", default="dapo", choices=PRESET_NAMES, help="algorithm preset")
     train.add_argument("--model", required=True, help="hub id or local folder of a causal LM (with tokenizer)")
-    train.add_argument("--data", required=True, help="training parquet in the verl/DAPO schema (mathreward curate)")
-    train.add_argument("--out", default="rl_out", help="output folder: metrics.jsonl, curves.png, checkpoints")
-    train.add_argument("--steps", type=int, help="RL steps")
-    train.add_argument("--batch-size", type=int, help="prompts per step (after dynamic sampling)")
-    train.add_argument("--gen-batch-size", type=int, help="prompts per generation draw (dynamic sampling)")
-    train.add_argument("--group-size", type=int, help="responses per prompt")
-    train.add_argument("--max-new-tokens", type=int, help="response length limit (T-PPO: the generation window)")
-    train.add_argument("--temperature", type=float, help="sampling temperature")
-    train.add_argument("--temperature-final", type=float, help="ramp the sampling temperature to this value")
-    train.add_argument("--temperature-ramp-steps", type=int, help="steps of the linear temperature ramp")
-    train.add_argument("--lr", type=float, help="policy learning rate")
-    train.add_argument("--warmup-steps", type=int, help="linear learning-rate warm-up steps")
-    train.add_argument("--kl-coef", type=float, help="KL-to-reference loss coefficient")
-    train.add_argument("--ppo-epochs", type=int, help="passes over each batch")
-    train.add_argument("--mini-batch-size", type=int, help="responses per optimiser step")
-    train.add_argument("--max-num-gen-batches", type=int, help="dynamic sampling draw limit (0 = unlimited)")
-    train.add_argument(
-        "--skip-zero-variance", type=float, help="skip prompts whose last group was all right/wrong, this often"
+    add_output(
+        train,
+        "output folder: metrics.jsonl, curves.png, checkpoints",
+        required=False,
+        default="rl_out",
+        legacy=("--out",),
     )
-    train.add_argument("--value-pretrain-steps", type=int, help="critic pretraining steps (VC-PPO / VAPO)")
-    train.add_argument("--reward", help="reward name from the rewards registry (default: the preset's)")
-    train.add_argument("--reward-model", help="pairwise reward model folder (--reward pairwise, preset pairwise-ppo)")
+    add_overwrite(train)
+    train.add_argument("--steps", type=positive_int, help=f"RL steps {PRESET}")
+    train.add_argument("--batch-size", type=positive_int, help=f"prompts per step, after dynamic sampling {PRESET}")
+    train.add_argument("--gen-batch-size", type=positive_int, help=f"prompts per generation draw {PRESET}")
+    train.add_argument("--group-size", type=positive_int, help=f"responses per prompt {PRESET}")
     train.add_argument(
-        "--answer-gate", help="pairwise reward: responses with no final answer in this style (e.g. dapo) score -1"
+        "--max-new-tokens", type=positive_int, help=f"response length limit (T-PPO: the generation window) {PRESET}"
+    )
+    train.add_argument("--temperature", type=positive_float, help=f"sampling temperature {PRESET}")
+    train.add_argument(
+        "--temperature-final",
+        type=positive_float,
+        help="ramp the sampling temperature to this value (default: no ramp)",
+    )
+    train.add_argument(
+        "--temperature-ramp-steps", type=non_negative_int, help=f"steps of the linear temperature ramp {PRESET}"
+    )
+    train.add_argument("--lr", type=positive_float, help=f"policy learning rate {PRESET}")
+    train.add_argument("--warmup-steps", type=non_negative_int, help=f"linear learning-rate warm-up steps {PRESET}")
+    train.add_argument("--kl-coef", type=non_negative_float, help=f"KL-to-reference loss coefficient {PRESET}")
+    train.add_argument("--ppo-epochs", type=positive_int, help=f"passes over each batch {PRESET}")
+    train.add_argument("--mini-batch-size", type=positive_int, help=f"responses per optimiser step {PRESET}")
+    train.add_argument(
+        "--max-num-gen-batches", type=non_negative_int, help=f"dynamic sampling draw limit, 0 = unlimited {PRESET}"
+    )
+    train.add_argument(
+        "--skip-zero-variance",
+        type=unit_fraction,
+        help=f"skip prompts whose last group was all right/wrong, this often {PRESET}",
+    )
+    train.add_argument(
+        "--value-pretrain-steps", type=non_negative_int, help=f"critic pretraining steps (VC-PPO / VAPO) {PRESET}"
+    )
+    train.add_argument("--reward", help=f"reward name from the rewards registry {PRESET}")
+    train.add_argument(
+        "--reward-model",
+        help="pairwise reward model folder, for --reward pairwise and the pairwise-ppo preset (default: none)",
+    )
+    train.add_argument(
+        "--answer-gate",
+        help="pairwise reward: responses with no final answer in this style (e.g. dapo) score -1 (default: no gate)",
     )
     train.add_argument(
         "--reference-field",
         help="column with a reference solution, the pairwise reward's anchor (default: 'Answer: GOLD', the DAPO format)",
     )
-    train.add_argument("--prompt-field", default="prompt", help="prompt column (default: prompt)")
-    train.add_argument("--gold-field", default="reward_model.ground_truth", help="gold answer column")
-    train.add_argument("--save-every", type=int, help="checkpoint every N steps (default: only at the end)")
+    train.add_argument("--prompt-field", default="prompt", help="field with the prompt")
+    train.add_argument("--gold-field", default="reward_model.ground_truth", help="field with the gold answer")
+    train.add_argument(
+        "--save-every", type=non_negative_int, help="checkpoint every N steps (default: only at the end)"
+    )
     train.add_argument(
         "--report-to",
-        help="also log to: tensorboard (event files in OUT/tensorboard), wandb, all (those installed) or none",
+        help="also log to: tensorboard (event files in OUTPUT/tensorboard), wandb, all (those installed) or none "
+        "(default: none)",
     )
-    train.add_argument("--sampler", choices=("cached", "hf"), help="cached (default, our KV-cached loop) or hf")
-    train.add_argument("--seed", type=int, help="random seed")
-    train.add_argument("--device", help="auto (default), cpu, cuda, cuda:N")
-    train.add_argument("--dtype", choices=("auto", "float32", "bfloat16", "float16"), help="model dtype")
+    train.add_argument(
+        "--sampler", choices=("cached", "hf"), help="cached (our KV-cached loop) or hf generate (default: cached)"
+    )
+    train.add_argument("--seed", type=int, help=f"random seed {PRESET}")
+    train.add_argument("--device", help="auto, cpu, cuda, cuda:N (default: auto)")
+    train.add_argument("--dtype", choices=DTYPES, help="model dtype (default: auto)")
     train.set_defaults(func=run)
     _add_sample_parser(sub)
     parser.set_defaults(func=_usage(parser))
 
 
 def _add_sample_parser(sub: argparse._SubParsersAction) -> None:
-    sample = sub.add_parser("sample", help="sample K responses per problem from a checkpoint -> rollouts file")
+    sample = add_command(sub, "sample", help="sample K responses per problem from a checkpoint -> rollouts file")
+    add_input(sample, "data", "problems parquet in the verl/DAPO schema (mathreward curate)", legacy=("--data",))
     sample.add_argument("--model", required=True, help="hub id or local folder of a causal LM (with tokenizer)")
-    sample.add_argument("--data", required=True, help="problems parquet in the verl/DAPO schema (mathreward curate)")
-    sample.add_argument("-o", "--out", required=True, help="rollouts .parquet or .jsonl (for mathreward score)")
-    sample.add_argument("-n", "--num-samples", type=int, default=8, help="responses per problem (default: 8)")
-    sample.add_argument("--max-new-tokens", type=int, default=1024, help="response length limit (default: 1024)")
-    sample.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (default: 1.0)")
-    sample.add_argument("--top-p", type=float, default=1.0)
-    sample.add_argument("--batch-prompts", type=int, default=16, help="problems per generate call (default: 16)")
-    sample.add_argument("--prompt-field", default="prompt", help="prompt column (default: prompt)")
-    sample.add_argument("--gold-field", default="reward_model.ground_truth", help="gold answer column")
-    sample.add_argument("--limit", type=int, default=None, help="only the first N problems")
-    sample.add_argument("--seed", type=int, default=0)
-    sample.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:N")
-    sample.add_argument("--dtype", choices=("auto", "float32", "bfloat16", "float16"), default="auto")
-    sample.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_output(sample, "rollouts .parquet or .jsonl (for mathreward score)", legacy=("--out",))
+    sample.add_argument("-n", "--num-samples", type=positive_int, default=8, help="responses per problem")
+    sample.add_argument("--max-new-tokens", type=positive_int, default=1024, help="response length limit")
+    sample.add_argument("--temperature", type=positive_float, default=1.0, help="sampling temperature")
+    sample.add_argument("--top-p", type=positive_float, default=1.0, help="nucleus sampling mass, at most 1")
+    sample.add_argument("--batch-prompts", type=positive_int, default=16, help="problems per generate call")
+    sample.add_argument("--prompt-field", default="prompt", help="field with the prompt")
+    sample.add_argument("--gold-field", default="reward_model.ground_truth", help="field with the gold answer")
+    sample.add_argument("--limit", type=positive_int, default=None, help="only the first N problems (default: all)")
+    sample.add_argument("--seed", type=int, default=0, help="random seed")
+    sample.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
+    sample.add_argument("--dtype", choices=DTYPES, default="auto", help="model dtype")
+    add_progress(sample)
     sample.set_defaults(func=run_sample)
 
 
 def run_sample(args: argparse.Namespace) -> int:
-    """Sample rollouts and write them atomically; one error line and exit 2 on bad input."""
+    """Sample rollouts and write them atomically; a one-line ``UserError`` on bad input, before any loading."""
+    check_input_file(args.data)
+    check_output_file(args.output, [args.data], suffixes=(".parquet", ".jsonl"))
+    if args.top_p > 1:
+        raise UserError(f"--top-p must be at most 1, got {args.top_p}")
+    check_device(args.device)
     from mathreward.rl.data import load_prompt_parquet
     from mathreward.rl.sample_rollouts import load_policy, sample_rollouts
-    from mathreward.tables import TableError, write_rows
+    from mathreward.tables import write_rows
 
-    def fail(message: str) -> int:
-        print(f"mathreward rl sample: {message}", file=sys.stderr)
-        return 2
-
-    if args.num_samples < 1 or args.max_new_tokens < 1:
-        return fail("-n and --max-new-tokens must be at least 1")
-    if not str(args.out).lower().endswith((".parquet", ".jsonl")):
-        return fail(f"{args.out}: unsupported output type (use .parquet or .jsonl)")
-    try:
-        data = load_prompt_parquet(args.data, prompt_field=args.prompt_field, gold_field=args.gold_field)
-    except TableError as exc:
-        return fail(str(exc))
+    data = load_prompt_parquet(args.data, prompt_field=args.prompt_field, gold_field=args.gold_field)
     if args.limit is not None:
         data = data.head(args.limit)
     try:
         model, tokenizer, _ = load_policy(args.model, args.device, args.dtype)
     except Exception as exc:  # missing folder, bad id, no network
-        return fail(f"{args.model}: cannot load model/tokenizer ({type(exc).__name__}: {exc})".splitlines()[0])
+        raise UserError(f"{args.model}: cannot load model/tokenizer ({type(exc).__name__}: {exc})") from None
     rows = sample_rollouts(
         model,
         tokenizer,
@@ -119,12 +163,9 @@ def run_sample(args: argparse.Namespace) -> int:
         seed=args.seed,
         progress=not args.no_progress,
     )
-    try:
-        write_rows(args.out, rows)
-    except TableError as exc:
-        return fail(str(exc))
+    write_rows(args.output, rows)
     truncated = sum(row["truncated"] for row in rows)
-    print(f"sampled {len(rows)} responses for {len(data)} problems ({truncated} truncated); wrote {args.out}")
+    print(f"sampled {len(rows)} responses for {len(data)} problems ({truncated} truncated); wrote {args.output}")
     return 0
 
 
@@ -137,60 +178,57 @@ def _usage(parser: argparse.ArgumentParser):
 
 
 def _fail(message: str, code: int = 2) -> int:
-    print(f"mathreward rl train: {message}", file=sys.stderr)
+    print(f"mathreward rl train: error: {message}", file=sys.stderr)
     return code
 
 
+CONFIG_FLAGS = (
+    "steps batch_size gen_batch_size group_size max_new_tokens temperature_final temperature_ramp_steps temperature "
+    "warmup_steps kl_coef ppo_epochs mini_batch_size max_num_gen_batches skip_zero_variance value_pretrain_steps "
+    "save_every report_to"
+).split()
+
+
+def flag_names(message: str) -> str:
+    """A config error in the words of the command line: ``max_num_gen_batches`` -> ``--max-num-gen-batches``."""
+    pattern = r"(?<![\w-])(" + "|".join(sorted(CONFIG_FLAGS, key=len, reverse=True)) + r")(?![\w-])"
+    return re.sub(pattern, lambda match: "--" + match.group(1).replace("_", "-"), message)
+
+
 def run(args: argparse.Namespace) -> int:
-    """Load model and data, build the preset's config, train, write metrics/curves/checkpoint into --out."""
+    """Check every setting, then load data and model, train, write metrics/curves/checkpoint into -o/--output."""
+    import dataclasses
     import json
     from pathlib import Path
 
-    from mathreward.rl.data import anchor_solutions, load_prompt_parquet, render_prompt
-    from mathreward.rl.dynamic_sampling import DynamicSamplingError
-    from mathreward.rl.presets import build_config
-    from mathreward.tables import TableError
+    from mathreward.rl.presets import RLConfig, build_config
 
-    try:
-        data = load_prompt_parquet(args.data, prompt_field=args.prompt_field, gold_field=args.gold_field)
-    except TableError as exc:
-        return _fail(str(exc))
     reward_kwargs = {"model_path": args.reward_model} if args.reward_model else None
     if reward_kwargs is not None and args.answer_gate:
         reward_kwargs["answer_gate"] = args.answer_gate
     pairwise = args.reward == "pairwise" or (args.preset == "pairwise-ppo" and not args.reward)
     if pairwise and not args.reward_model:
-        return _fail("--reward-model PATH is required for the pairwise reward (and the pairwise-ppo preset)")
+        raise UserError("--reward-model PATH is required for the pairwise reward (and the pairwise-ppo preset)")
+    overrides = {
+        item.name: getattr(args, item.name) for item in dataclasses.fields(RLConfig) if hasattr(args, item.name)
+    }
+    overrides.pop("preset", None)
     try:
-        config = build_config(
-            args.preset,
-            steps=args.steps,
-            batch_size=args.batch_size,
-            gen_batch_size=args.gen_batch_size,
-            group_size=args.group_size,
-            max_new_tokens=args.max_new_tokens,
-            temperature=args.temperature,
-            temperature_final=args.temperature_final,
-            temperature_ramp_steps=args.temperature_ramp_steps,
-            lr=args.lr,
-            warmup_steps=args.warmup_steps,
-            kl_coef=args.kl_coef,
-            ppo_epochs=args.ppo_epochs,
-            mini_batch_size=args.mini_batch_size,
-            max_num_gen_batches=args.max_num_gen_batches,
-            skip_zero_variance=args.skip_zero_variance,
-            value_pretrain_steps=args.value_pretrain_steps,
-            reward=args.reward,
-            reward_kwargs=reward_kwargs,
-            save_every=args.save_every,
-            report_to=args.report_to,
-            sampler=args.sampler,
-            seed=args.seed,
-            device=args.device,
-            dtype=args.dtype,
-        )
+        config = build_config(args.preset, **{**overrides, "reward_kwargs": reward_kwargs})
     except ValueError as exc:
-        return _fail(str(exc))
+        raise UserError(flag_names(str(exc))) from None
+    check_reward(config.reward, config.reward_kwargs)
+    check_input_file(args.data)
+    check_output_folder(args.output, [args.data, args.model], overwrite=args.overwrite)
+    check_device(args.device)
+    if args.reward_model is not None and not Path(args.reward_model).is_dir():
+        raise UserError(f"--reward-model {args.reward_model}: no such model folder")
+
+    from mathreward.divergence import TrainingDiverged
+    from mathreward.rl.data import anchor_solutions, load_prompt_parquet, render_prompt
+    from mathreward.rl.dynamic_sampling import DynamicSamplingError
+
+    data = load_prompt_parquet(args.data, prompt_field=args.prompt_field, gold_field=args.gold_field)
 
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -198,7 +236,7 @@ def run(args: argparse.Namespace) -> int:
         tokenizer = AutoTokenizer.from_pretrained(args.model)
         model = AutoModelForCausalLM.from_pretrained(args.model)
     except Exception as exc:  # missing folder, bad id, no network
-        return _fail(f"{args.model}: cannot load model/tokenizer ({type(exc).__name__}: {exc})".splitlines()[0])
+        raise UserError(f"{args.model}: cannot load model/tokenizer ({type(exc).__name__}: {exc})") from None
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     tokenizer.padding_side = "left"
@@ -208,15 +246,11 @@ def run(args: argparse.Namespace) -> int:
         from mathreward.rl.sample_rollouts import question_text
 
         questions = [question_text(prompt) for prompt in data.prompts]
-        try:
-            references = anchor_solutions(args.data, args.reference_field, data.golds)
-        except TableError as exc:
-            return _fail(str(exc))
+        references = anchor_solutions(args.data, args.reference_field, data.golds)
 
-    from mathreward.divergence import TrainingDiverged
     from mathreward.rl.trainer import RLTrainer
 
-    out = Path(args.out)
+    out = Path(args.output)
     (out / "metrics.jsonl").unlink(missing_ok=True)
     try:
         trainer = RLTrainer(
@@ -224,11 +258,11 @@ def run(args: argparse.Namespace) -> int:
         )
         history = trainer.train()
     except DynamicSamplingError as exc:
-        return _fail(str(exc), 1)
+        return _fail(flag_names(str(exc)), 1)
     except TrainingDiverged as exc:  # one line naming the step; the checkpoints before it stay
         return _fail(str(exc), 1)
     except RuntimeError as exc:  # a report_to sink whose package is missing
-        return _fail(str(exc))
+        return _fail(flag_names(str(exc)))
     last = history[-1] if history else {}
     summary = {
         "preset": config.preset,
@@ -240,4 +274,17 @@ def run(args: argparse.Namespace) -> int:
         "curves": str(out / "curves.png"),
     }
     print(json.dumps(summary, indent=2))
+    print_next(out, f"mathreward rl sample {args.data} --model {out / 'final'} -o rollouts.parquet (then score)")
     return 0
+
+
+def check_reward(name: str, options: dict | None) -> None:
+    """Refuse an unknown reward, or options its factory does not take, before anything loads."""
+    from mathreward.rewards.registry import check_reward_options
+
+    try:
+        check_reward_options(name, options or {})
+    except KeyError as exc:
+        raise UserError(f"--reward {name}: {first_line(exc)}") from None
+    except TypeError as exc:
+        raise UserError(f"--reward {name}: does not take these options ({exc})") from None

@@ -186,7 +186,9 @@ class RLTrainer:
         """True when the training reward reports no correctness (a judge such as ``pairwise``); probed once on one
         made-up row, which a pairwise reward answers without running its model (the row is its own anchor)."""
         if self._judge is None:
-            probe = self.reward.score([""], ["Answer: 1"], ["1"], response_lengths=[3], group_ids=[0])
+            probe = self.reward.score(
+                [""], ["Answer: 1"], ["1"], response_lengths=[3], group_ids=[0], references=[None]
+            )  # no reference on the row: a pairwise reward anchors it on itself
             self._judge = probe[0].correct is None
         return self._judge
 

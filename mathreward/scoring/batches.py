@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from mathreward.errors import UserError
 from mathreward.rewards.base import RESULT_FIELDS
 from mathreward.scoring.spec import ScoreSpec
 from mathreward.tables import Batch, TableError
@@ -35,7 +36,7 @@ class BatchResult:
 _scorers: dict[ScoreSpec, Any] = {}
 
 
-class RewardBuildError(ValueError):
+class RewardBuildError(UserError):
     """The reward cannot be built with these options (one line for the user)."""
 
 

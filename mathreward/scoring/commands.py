@@ -12,12 +12,28 @@ import os
 import sys
 from pathlib import Path
 
+from mathreward.cli_options import (
+    add_command,
+    add_input,
+    add_output,
+    add_progress,
+    add_timeout,
+    add_workers,
+    first_line,
+    non_negative_float,
+    non_negative_int,
+    port_number,
+    positive_float,
+    positive_int,
+    print_next,
+)
+from mathreward.errors import UserError
+from mathreward.preflight import check_input_file, check_output_file
 from mathreward.scoring.spec import (
     DEFAULT_GOLD_FIELDS,
     DEFAULT_LENGTH_FIELDS,
     DEFAULT_REWARD,
     STYLE_CHOICES,
-    ScoreError,
     parse_reward_options,
 )
 
@@ -34,7 +50,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def _add_verify(subparsers: argparse._SubParsersAction) -> None:
     """Register the `verify` subcommand."""
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "verify",
         help="verify one response against a gold answer (prints the verdict as JSON)",
         description="Extract the final answer of RESPONSE and compare it with GOLD. Prints the Verdict as JSON "
@@ -44,21 +61,26 @@ def _add_verify(subparsers: argparse._SubParsersAction) -> None:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--response", help="the model response text")
     source.add_argument("--response-file", help="read the response from this file ('-' for stdin)")
-    parser.add_argument("--style", choices=STYLE_CHOICES, default="auto", help="answer extraction style (default auto)")
-    parser.add_argument("--timeout", type=float, default=5.0, help="verification timeout in seconds (default 5)")
-    parser.add_argument("--float-rounding", type=int, default=None, help="compare numbers rounded to N decimals")
+    parser.add_argument("--style", choices=STYLE_CHOICES, default="auto", help="answer extraction style")
+    add_timeout(parser, "verification timeout")
+    parser.add_argument(
+        "--float-rounding",
+        type=non_negative_int,
+        default=None,
+        help="compare numbers rounded to N decimals (default: exact comparison)",
+    )
     parser.add_argument("--percent-as-fraction", action="store_true", help="let 50%% equal 1/2")
     parser.add_argument(
         "--unclosed-think",
         choices=("no_answer", "read"),
         default="no_answer",
-        help="a response whose <think> never closes: no answer (default) or read like any text",
+        help="a response whose <think> never closes: no_answer, or read like any text",
     )
     parser.set_defaults(func=run_verify)
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    """Verify and print the verdict JSON; 1 with one error line when the response file cannot be read."""
+    """Verify and print the verdict JSON; a ``UserError`` when the response file cannot be read."""
     import dataclasses
     import json
 
@@ -70,13 +92,9 @@ def run_verify(args: argparse.Namespace) -> int:
                 with open(args.response_file, encoding="utf-8", errors="replace") as handle:
                     response = handle.read()
         except OSError as exc:
-            print(f"mathreward verify: {args.response_file}: cannot be read ({exc.strerror or exc})", file=sys.stderr)
-            return 1
+            raise UserError(f"{args.response_file}: cannot be read ({exc.strerror or exc})") from None
     else:
         response = args.response
-    if args.timeout <= 0:
-        print(f"mathreward verify: --timeout must be positive, got {args.timeout}", file=sys.stderr)
-        return 1
     from mathreward.verifiers import verify
 
     options = {}
@@ -93,7 +111,8 @@ def run_verify(args: argparse.Namespace) -> int:
 
 def _add_score(subparsers: argparse._SubParsersAction) -> None:
     """Register the `score` subcommand."""
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "score",
         help="score a file of rollouts (jsonl/json/parquet) with a reward",
         description="Score every rollout of INPUT and write OUTPUT (parquet or jsonl): the input columns plus "
@@ -101,22 +120,28 @@ def _add_score(subparsers: argparse._SubParsersAction) -> None:
         "be several files or folders and OUTPUT is a folder of parquet files.",
     )
     parser.add_argument("input", nargs="+", help="rollouts: .jsonl, .json or .parquet (with --ray: also folders)")
-    parser.add_argument("-o", "--output", required=True, help="output file: .parquet or .jsonl (with --ray: a folder)")
-    parser.add_argument(
-        "--response-field", default="response", help="field with the model response (default: response)"
-    )
+    add_output(parser, "output file: .parquet or .jsonl (with --ray or --output-parts: a new folder)")
+    parser.add_argument("--response-field", default="response", help="field with the model response")
     parser.add_argument(
         "--gold-field",
         default=None,
         help="field with the gold answer (default: the first of " + ", ".join(DEFAULT_GOLD_FIELDS) + " present)",
     )
     parser.add_argument("--prompt-field", default=None, help="field with the prompt (default: prompt, when present)")
-    parser.add_argument("--data-source-field", default="data_source", help="field passed to rewards as data_sources")
     parser.add_argument(
-        "--reference-field", default=None, help="field with a reference solution (passed as references, pairwise)"
+        "--data-source-field", default="data_source", help="field passed to rewards as data_sources (when present)"
     )
-    parser.add_argument("--group-field", default=None, help="field with the prompt-group id (passed as group_ids)")
-    parser.add_argument("--style", choices=STYLE_CHOICES, default=None, help="answer extraction style (reward default)")
+    parser.add_argument(
+        "--reference-field",
+        default=None,
+        help="field with a reference solution, passed as references (pairwise) (default: none)",
+    )
+    parser.add_argument(
+        "--group-field", default=None, help="field with the prompt-group id, passed as group_ids (default: none)"
+    )
+    parser.add_argument(
+        "--style", choices=STYLE_CHOICES, default=None, help="answer extraction style (default: the reward's own)"
+    )
     parser.add_argument(
         "--reward",
         default=DEFAULT_REWARD,
@@ -128,22 +153,37 @@ def _add_score(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="extra keyword for the reward (repeatable; VALUE read as JSON when it parses, e.g. model_path=ckpt)",
+        help="extra keyword for the reward (repeatable; VALUE read as JSON when it parses, e.g. model_path=ckpt) "
+        "(default: none)",
     )
     overlong = parser.add_argument_group("overlong punishment (DAPO soft overlong shaping)")
-    overlong.add_argument("--max-len", type=int, default=None, help="max response length in tokens (enables shaping)")
-    overlong.add_argument("--buffer-len", type=int, default=None, help="length of the punishment buffer in tokens")
-    overlong.add_argument("--overlong-factor", type=float, default=1.0, help="penalty at max-len (default: 1.0)")
+    overlong.add_argument(
+        "--max-len",
+        type=positive_int,
+        default=None,
+        help="max response length in tokens; enables shaping (default: no shaping)",
+    )
+    overlong.add_argument(
+        "--buffer-len",
+        type=positive_int,
+        default=None,
+        help="length of the punishment buffer in tokens (default: none; required with --max-len)",
+    )
+    overlong.add_argument("--overlong-factor", type=non_negative_float, default=1.0, help="penalty at max-len")
     overlong.add_argument(
         "--length-field",
         default=None,
         help="field with response token counts (default: " + ", ".join(DEFAULT_LENGTH_FIELDS) + " when present)",
     )
-    overlong.add_argument("--tokenizer", default=None, help="tokenizer path to count tokens when no length field")
-    parser.add_argument("--workers", type=int, default=None, help="scoring processes (default: the CPU count)")
-    parser.add_argument("--timeout", type=float, default=5.0, help="per-rollout verification timeout in seconds")
-    parser.add_argument("--chunk-size", type=int, default=1024, help="rows scored per reward call (default: 1024)")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    overlong.add_argument(
+        "--tokenizer",
+        default=None,
+        help="tokenizer path to count tokens when no length field (default: none, use the length field)",
+    )
+    add_workers(parser)
+    add_timeout(parser)
+    parser.add_argument("--chunk-size", type=positive_int, default=1024, help="rows scored per reward call")
+    add_progress(parser)
     parser.add_argument(
         "--output-parts",
         action="store_true",
@@ -161,11 +201,15 @@ def _add_score(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_score(args: argparse.Namespace) -> int:
-    """Score the file(s); prints a summary, returns 0, or prints one error line and returns 1."""
+    """Score the file(s) and print a summary; a ``UserError`` (one line) on bad input, before any work."""
+    from mathreward.preflight import check_not_an_input
     from mathreward.scoring.score_files import score_file, setup_scoring_process
     from mathreward.scoring.summary import format_summary
-    from mathreward.tables import TableError
 
+    if args.ray or args.output_parts:
+        check_not_an_input(args.output, args.input)
+    else:
+        check_output_file(args.output, args.input)
     common = dict(
         response_field=args.response_field,
         gold_field=args.gold_field,
@@ -184,8 +228,8 @@ def run_score(args: argparse.Namespace) -> int:
         chunk_size=args.chunk_size,
         progress=not args.no_progress,
     )
+    common["reward_options"] = parse_reward_options(args.reward_option)
     try:
-        common["reward_options"] = parse_reward_options(args.reward_option)
         if args.ray:
             from mathreward.scoring.ray_score import score_with_ray
 
@@ -193,63 +237,69 @@ def run_score(args: argparse.Namespace) -> int:
         else:
             setup_scoring_process()  # this process only scores (and forks the workers)
             summary = score_file(args.input, args.output, output_parts=args.output_parts, **common)
-    except (TableError, ScoreError) as exc:
-        print(f"mathreward score: {exc}", file=sys.stderr)
-        return 1
+    except UserError:
+        raise
     except ValueError as exc:  # a reward rejecting an option value, e.g. an unknown style
-        print(f"mathreward score: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", file=sys.stderr)
-        return 1
+        raise UserError(first_line(exc)) from None
     print(format_summary(summary))
+    print_next(
+        args.output, f"mathreward verify-report {args.output}, or mathreward rm pairs {args.output} -o pairs.jsonl"
+    )
     return 0
 
 
 def _add_verify_report(subparsers: argparse._SubParsersAction) -> None:
     """Register the `verify-report` subcommand."""
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "verify-report",
         help="report statuses, extraction paths and strict-vs-auto disagreements of a scored file",
         description="Read SCORED (written by `mathreward score`) and report the share of each status and "
         "extraction path, the most frequent no_answer endings and a sample of rows where two extraction styles "
         "disagree. Prints a table, and the JSON report (to -o, or to stdout).",
     )
-    parser.add_argument("scored", help="scored rollouts (.parquet or .jsonl) with a status column")
-    parser.add_argument("--style-a", choices=STYLE_CHOICES, default="strict", help="first style (default strict)")
-    parser.add_argument("--style-b", choices=STYLE_CHOICES, default="auto", help="second style (default auto)")
-    parser.add_argument("--response-field", default="response", help="field with the response (default response)")
-    parser.add_argument("--gold-field", default=None, help="gold field (default: as `mathreward score`)")
-    parser.add_argument("--sample", type=int, default=10, help="disagreements shown (default 10)")
-    parser.add_argument("--top", type=int, default=10, help="no_answer endings shown (default 10)")
-    parser.add_argument("--max-verify", type=int, default=5000, help="most disagreeing rows verified (default 5000)")
-    parser.add_argument("--timeout", type=float, default=5.0, help="per-row verification timeout in seconds")
-    parser.add_argument("--workers", type=int, default=None, help="verifier worker processes")
-    parser.add_argument("-o", "--output", default=None, help="write the JSON report here")
-    parser.add_argument("--plot", default=None, help="write a PNG of status and path shares here")
+    add_input(parser, "scored", "scored rollouts (.parquet or .jsonl) with a status column")
+    parser.add_argument("--style-a", choices=STYLE_CHOICES, default="strict", help="first style")
+    parser.add_argument("--style-b", choices=STYLE_CHOICES, default="auto", help="second style")
+    parser.add_argument("--response-field", default="response", help="field with the response")
+    parser.add_argument(
+        "--gold-field",
+        default=None,
+        help="field with the gold answer (default: the first of " + ", ".join(DEFAULT_GOLD_FIELDS) + " present)",
+    )
+    parser.add_argument("--sample", type=non_negative_int, default=10, help="disagreements shown")
+    parser.add_argument("--top", type=non_negative_int, default=10, help="no_answer endings shown")
+    parser.add_argument("--max-verify", type=non_negative_int, default=5000, help="most disagreeing rows verified")
+    add_timeout(parser, "per-row verification timeout")
+    add_workers(parser)
+    add_output(parser, "write the JSON report to this file (default: print it)", required=False)
+    parser.add_argument("--plot", default=None, help="write a PNG of status and path shares here (default: no plot)")
     parser.set_defaults(func=run_verify_report)
 
 
 def run_verify_report(args: argparse.Namespace) -> int:
-    """Build, print and optionally write the report; 1 with one error line on bad input."""
+    """Build, print and optionally write the report; a ``UserError`` (one line) on bad input, before any work."""
     import json
 
     from mathreward.scoring.report import build_report, format_report, plot_report, write_text_atomic
-    from mathreward.tables import TableError
 
-    try:
-        report = build_report(
-            args.scored,
-            style_a=args.style_a,
-            style_b=args.style_b,
-            response_field=args.response_field,
-            gold_field=args.gold_field,
-            sample=args.sample,
-            top=args.top,
-            max_verify=args.max_verify,
-            timeout=args.timeout,
-            workers=args.workers,
-        )
-    except TableError as exc:
-        print(f"mathreward verify-report: {exc}", file=sys.stderr)
-        return 1
+    check_input_file(args.scored)
+    if args.output:
+        check_output_file(args.output, [args.scored])
+    if args.plot:
+        check_output_file(args.plot, [args.scored, args.output], suffixes=(".png",))
+    report = build_report(
+        args.scored,
+        style_a=args.style_a,
+        style_b=args.style_b,
+        response_field=args.response_field,
+        gold_field=args.gold_field,
+        sample=args.sample,
+        top=args.top,
+        max_verify=args.max_verify,
+        timeout=args.timeout,
+        workers=args.workers,
+    )
     print(format_report(report))
     text = json.dumps(report, indent=2, ensure_ascii=False)
     if args.output:
@@ -265,13 +315,14 @@ def run_verify_report(args: argparse.Namespace) -> int:
 
 def _add_serve(subparsers: argparse._SubParsersAction) -> None:
     """Register the ``serve`` subcommand."""
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "serve",
         help="serve a reward over HTTP (OpenRLHF /get_reward, /score, /health)",
         description="Serve a reward over HTTP: POST /get_reward (OpenRLHF remote RM), POST /score, GET /health.",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback only)")
-    parser.add_argument("--port", type=int, default=5000, help="port (default: 5000)")
+    parser.add_argument("--host", default="127.0.0.1", help="bind address (default: 127.0.0.1, loopback only)")
+    parser.add_argument("--port", type=port_number, default=5000, help="port, 1 to 65535")
     parser.add_argument(
         "--reward",
         default="dapo",
@@ -282,54 +333,55 @@ def _add_serve(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="extra keyword for the reward, VALUE read as JSON when it parses (repeatable; e.g. max_len=20480)",
+        help="extra keyword for the reward, VALUE read as JSON when it parses (repeatable; e.g. max_len=20480) "
+        "(default: none)",
     )
-    parser.add_argument(
-        "--workers", type=int, default=None, help="verifier worker processes per batch (default: min(CPUs, 4))"
-    )
-    parser.add_argument("--timeout", type=float, default=5.0, help="per-item verification timeout in seconds")
+    add_workers(parser, default_text="the CPU count, at most 4; verifier processes per batch")
+    add_timeout(parser, "per-item verification timeout")
     parser.add_argument(
         "--budget",
-        type=float,
+        type=positive_float,
         default=None,
-        help="cap on seconds of verification per request; rows not verified in time get status 'timeout'",
+        help="cap on seconds of verification per request; rows not verified in time get status 'timeout' "
+        "(default: no cap)",
     )
     parser.add_argument(
         "--token", default=None, help="require 'Authorization: Bearer TOKEN' (default: $MATHREWARD_TOKEN, else none)"
     )
+    parser.add_argument("--max-items", type=positive_int, default=16384, help="items per request (more: HTTP 413)")
     parser.add_argument(
-        "--max-items", type=int, default=16384, help="items per request (more: HTTP 413; default 16384)"
+        "--max-body-bytes", type=positive_int, default=256 * 1024 * 1024, help="request body limit in bytes (HTTP 413)"
+    )
+    parser.add_argument("--max-concurrency", type=positive_int, default=4, help="requests scored at once; others queue")
+    parser.add_argument(
+        "--queue-timeout", type=positive_float, default=120.0, help="seconds a request may queue before 503"
     )
     parser.add_argument(
-        "--max-body-bytes", type=int, default=256 * 1024 * 1024, help="request body limit (HTTP 413; default 256 MiB)"
-    )
-    parser.add_argument("--max-concurrency", type=int, default=4, help="requests scored at once; others queue")
-    parser.add_argument("--queue-timeout", type=float, default=120.0, help="seconds a request may queue before 503")
-    parser.add_argument(
-        "--graceful-timeout", type=float, default=60.0, help="seconds to let in-flight requests finish on shutdown"
+        "--graceful-timeout",
+        type=non_negative_float,
+        default=60.0,
+        help="seconds to let in-flight requests finish on shutdown",
     )
     parser.add_argument(
-        "--header-timeout", type=float, default=10.0, help="seconds a connection may take to send its request headers"
+        "--log-level",
+        default="info",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="server log level",
     )
     parser.add_argument(
-        "--idle-timeout", type=float, default=5.0, help="seconds an idle keep-alive connection is kept (default 5)"
+        "--header-timeout",
+        type=positive_float,
+        default=10.0,
+        help="seconds a connection may take to send its request headers",
     )
-    parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    parser.add_argument(
+        "--idle-timeout", type=positive_float, default=5.0, help="seconds an idle keep-alive connection is kept"
+    )
     parser.set_defaults(func=run_serve)
 
 
 def run_serve(args: argparse.Namespace) -> int:
     """Build the reward and run uvicorn until SIGINT/SIGTERM (in-flight requests finish first)."""
-    for name in ("max_items", "max_body_bytes", "max_concurrency", "port"):
-        if getattr(args, name) <= 0:
-            print(f"mathreward serve: --{name.replace('_', '-')} must be positive", file=sys.stderr)
-            return 2
-    if not (args.header_timeout > 0 and args.idle_timeout > 0):
-        print("mathreward serve: --header-timeout and --idle-timeout must be positive", file=sys.stderr)
-        return 2
-    if args.timeout <= 0 or any(v is not None and v <= 0 for v in (args.workers, args.budget)):
-        print("mathreward serve: --timeout, --workers and --budget must be positive", file=sys.stderr)
-        return 2
     import uvicorn
 
     from mathreward.rewards.registry import build_reward_from_options
@@ -342,9 +394,7 @@ def run_serve(args: argparse.Namespace) -> int:
             args.reward, **{"timeout": args.timeout, "workers": args.workers, "budget": args.budget, **options}
         )
     except (KeyError, TypeError, ValueError) as exc:
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"mathreward serve: --reward {args.reward}: {message}", file=sys.stderr)
-        return 2
+        raise UserError(f"--reward {args.reward}: {first_line(exc)}") from None
     if args.host not in LOOPBACK and token is None:
         print(
             f"mathreward serve: warning: listening on {args.host} without a token; anyone who can reach it can use it",

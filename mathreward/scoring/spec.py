@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mathreward.errors import UserError
+
 DEFAULT_GOLD_FIELDS = ("reward_model.ground_truth", "gold", "answer", "ground_truth")
 DEFAULT_LENGTH_FIELDS = ("response_length", "response_lengths", "num_tokens")
 STYLE_CHOICES = ("auto", "strict", "dapo", "boxed")
@@ -46,7 +48,7 @@ class ScoreSpec:
         return [name for name in names if name]
 
 
-class ScoreError(ValueError):
+class ScoreError(UserError):
     """A bad option combination or reward name (one line for the user)."""
 
 
@@ -161,6 +163,24 @@ def check_reward_options(
         raise ScoreError(f"reward {reward!r} has no extraction style; drop --style")
     options = {**(reward_options or {}), "style": style, "timeout": timeout, "workers": workers}
     try:
-        return fit_options(factory, reward, options, optional=("timeout", "workers"), origin=" (from --reward-option)")
+        fitted = fit_options(
+            factory, reward, options, optional=("timeout", "workers"), origin=" (from --reward-option)"
+        )
     except TypeError as exc:
         raise ScoreError(str(exc)) from None
+    if reward_options and taken is None:
+        _check_by_building(reward, fitted)
+    return fitted
+
+
+def _check_by_building(reward: str, options: dict[str, Any]) -> None:
+    """A reward whose factory takes any keyword (routed, weighted specs) checks its options when it is built: build it
+    once here, before any work, so a wrong option is one line and not a worker's traceback."""
+    from mathreward.rewards.registry import build_reward
+
+    try:
+        built = build_reward(reward, **options)
+    except (TypeError, ValueError) as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ScoreError(f"reward {reward!r} does not take these options ({message})") from None
+    built.close()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 
+from mathreward.errors import UserError
 
-class TableError(ValueError):
+
+class TableError(UserError):
     """A one-line, user-facing problem with a table file (unreadable, bad row, missing or ill-typed field)."""
 
     def __init__(
