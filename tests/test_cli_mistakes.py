@@ -47,6 +47,8 @@ def workspace(tmp_path: Path) -> Path:
     (tmp_path / "pairs.jsonl").write_text("".join(json.dumps(row) + "\n" for row in pairs), encoding="utf-8")
     problems = [{"prompt": [{"role": "user", "content": "1+1?"}], "reward_model": {"ground_truth": "2"}}]
     pq.write_table(pa.Table.from_pylist(problems), tmp_path / "data.parquet")
+    verl = {"response": "Answer: 5", "reward_model": {"ground_truth": {"question": "q", "solution": "s"}}}
+    (tmp_path / "verl.jsonl").write_text(json.dumps(verl) + "\n", encoding="utf-8")
     (tmp_path / "adir").mkdir()
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "metrics.jsonl").write_text('{"step": 1}\n', encoding="utf-8")
@@ -109,6 +111,11 @@ MISTAKES = {
     "rl train on a missing file": (("rl", "train", "absent.parquet", "--model", "m"), "absent.parquet: no such file"),
     "rm eval without a model": (("rm", "eval", "pairs.jsonl", "--model", "nowhere", "-o", "r.json"), "no such model"),
     "rm train without pairs": (("rm", "train", "--model", "m", "-o", "rm"), "required: PAIRS"),
+    "score a gold object without an answer key": (
+        ("score", "verl.jsonl", "-o", "o.jsonl", "--workers", "1"),
+        "verl.jsonl: row 1: field 'reward_model.ground_truth' is an object with keys 'question', 'solution' (no answer "
+        "key; read: ground_truth, answer, target); name its answer with --gold-field reward_model.ground_truth.KEY",
+    ),
     "demo --stages nope": (("demo", "--stages", "nope", "-o", "d"), "unknown stage(s) ['nope']"),
 }
 
@@ -148,3 +155,17 @@ def test_a_bug_keeps_its_traceback(workspace: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     done = subprocess.run([sys.executable, "-c", code], cwd=workspace, capture_output=True, text=True, env=env)
     assert done.returncode == 1 and "Traceback" in done.stderr and "RuntimeError: a bug" in done.stderr
+
+
+def test_a_gold_object_with_one_answer_key_is_read(tmp_path: Path) -> None:
+    """verl rows whose ground_truth is {question, solution, target}: the target is the gold answer."""
+    gold = {"question": "2+3?", "solution": "2+3 = 5", "target": "5"}
+    rows = [{"response": f"Answer: {n}", "reward_model": {"ground_truth": gold}} for n in (5, 6)]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "verl.parquet")
+    done = run(tmp_path, "score", "verl.parquet", "-o", "out.jsonl", "--workers", "1", "--no-progress")
+    assert done.returncode == 0, done.stderr
+    scored = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [(row["correct"], row["pred"]) for row in scored] == [(True, "5"), (False, "6")]
+    assert done.stderr.strip().splitlines()[-1] == (
+        "output: out.jsonl; next: mathreward verify-report out.jsonl, or mathreward rm pairs out.jsonl -o pairs.jsonl"
+    )

@@ -78,7 +78,7 @@ def test_rm_train_that_overflows_stops_with_one_line_and_writes_no_nan(tmp_path)
     )
     assert done.returncode == 1, done.stderr[-2000:]
     line = done.stderr.strip().splitlines()[-1]
-    assert line.startswith("mathreward rm train: training diverged at step "), done.stderr[-2000:]
+    assert line.startswith("mathreward rm train: error: training diverged at step "), done.stderr[-2000:]
     step = int(line.split("at step ")[1].split(":")[0])
     assert step >= 2
     saved = sorted((out / "checkpoints").iterdir()) if (out / "checkpoints").exists() else []

@@ -125,3 +125,21 @@ def test_identical_rows_are_judged_once_with_the_same_result(rm) -> None:
     )
     assert [r.score for r in results] == pytest.approx([r.score for r in expected], abs=1e-6)
     assert results[0].score == results[2].score == results[3].score and results[4].score == results[5].score
+
+
+def test_a_reference_anchor_without_references_is_an_error_naming_the_option() -> None:
+    """anchor="reference" with no ``references`` field raises (it used to fall back to the batch's first response);
+    rows whose reference is empty still use their group's first response."""
+    from mathreward.errors import UserError
+    from mathreward.rewards.pairwise import MissingReferences, PairwiseReward
+
+    class NeverCalled:
+        def prob_batch(self, *args, **kwargs):
+            raise AssertionError("no judgement may run without the references")
+
+    reward = PairwiseReward(model=NeverCalled(), anchor="reference", output="prob")
+    with pytest.raises(MissingReferences, match=r"anchor='reference' needs references=") as caught:
+        reward.score(["What is 2+3?"] * 2, ["Answer: 5", "Answer: 6"], ["5", "5"])
+    assert isinstance(caught.value, UserError)
+    results = reward.score(["What is 2+3?"], ["Answer: 5"], ["5"], references=[None])
+    assert [(r.score, r.extras["anchor"]) for r in results] == [(0.5, "self")]  # its own anchor, no judgement

@@ -280,11 +280,12 @@ def run(args: argparse.Namespace) -> int:
 
 def check_reward(name: str, options: dict | None) -> None:
     """Refuse an unknown reward, or options its factory does not take, before anything loads."""
-    from mathreward.rewards.registry import check_reward_options
+    from mathreward.rewards.catalog import fit_options
+    from mathreward.rewards.registry import resolve_factory
 
     try:
-        check_reward_options(name, options or {})
+        fit_options(resolve_factory(name), name, options or {})
     except KeyError as exc:
         raise UserError(f"--reward {name}: {first_line(exc)}") from None
     except TypeError as exc:
-        raise UserError(f"--reward {name}: does not take these options ({exc})") from None
+        raise UserError(f"--reward {name}: {first_line(exc)}") from None

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mathreward.tables import MISSING, PARQUET_SUFFIXES, TableError, get_field, read_rows
+from mathreward.tables import MISSING, PARQUET_SUFFIXES, TableError, get_field, gold_text, read_rows
 
 
 @dataclass
@@ -51,8 +51,12 @@ def load_prompt_parquet(
         gold = get_field(row, gold_field)
         if gold is MISSING or gold is None or str(gold).strip() == "":
             raise TableError(path, "is missing", row=row_number, field=gold_field)
+        try:
+            gold = gold_text(gold, gold_field)  # a verl object {question, solution, target}: its one answer
+        except ValueError as exc:
+            raise TableError(path, str(exc), row=row_number, field=gold_field) from None
         prompts.append(prompt)
-        golds.append(str(gold))
+        golds.append(gold)
         problem_id = get_field(row, "extra_info.problem_id")
         ids.append(str(problem_id) if problem_id is not MISSING and problem_id else None)
     return PromptSet(prompts, golds, ids if any(ids) else None)

@@ -80,7 +80,7 @@ def read_columns(spec: ScoreSpec, batch: Batch, prompts_needed: bool = True) -> 
     responses = batch.text_column(spec.response_field, role="assistant")
     golds: list[str | None] = [None] * n
     if spec.gold_field:
-        texts: list[Any] = batch.text_column(spec.gold_field, role="assistant")
+        texts: list[Any] = batch.text_column(spec.gold_field, role="assistant", gold=True)
         golds = texts if set(map(type, texts)) <= {str} else [None if g is None else str(g) for g in texts]
     prompts = batch.text_column(spec.prompt_field, role="user") if spec.prompt_field and prompts_needed else [""] * n
     fields: dict[str, list[Any]] = {}

@@ -34,6 +34,7 @@ from mathreward.scoring.spec import (
     DEFAULT_LENGTH_FIELDS,
     DEFAULT_REWARD,
     STYLE_CHOICES,
+    ScoreOptions,
     parse_reward_options,
 )
 
@@ -210,33 +211,15 @@ def run_score(args: argparse.Namespace) -> int:
         check_not_an_input(args.output, args.input)
     else:
         check_output_file(args.output, args.input)
-    common = dict(
-        response_field=args.response_field,
-        gold_field=args.gold_field,
-        prompt_field=args.prompt_field,
-        data_source_field=args.data_source_field,
-        extra_fields={"references": args.reference_field, "group_ids": args.group_field},
-        reward=args.reward,
-        style=args.style,
-        max_len=args.max_len,
-        buffer_len=args.buffer_len,
-        overlong_factor=args.overlong_factor,
-        length_field=args.length_field,
-        tokenizer=args.tokenizer,
-        workers=args.workers,
-        timeout=args.timeout,
-        chunk_size=args.chunk_size,
-        progress=not args.no_progress,
-    )
-    common["reward_options"] = parse_reward_options(args.reward_option)
+    options = ScoreOptions.from_namespace(args)
     try:
         if args.ray:
             from mathreward.scoring.ray_score import score_with_ray
 
-            summary = score_with_ray(args.input, args.output, address=args.ray_address, **common)
+            summary = score_with_ray(args.input, args.output, options=options, address=args.ray_address)
         else:
             setup_scoring_process()  # this process only scores (and forks the workers)
-            summary = score_file(args.input, args.output, output_parts=args.output_parts, **common)
+            summary = score_file(args.input, args.output, options, output_parts=args.output_parts)
     except UserError:
         raise
     except ValueError as exc:  # a reward rejecting an option value, e.g. an unknown style

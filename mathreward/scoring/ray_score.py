@@ -28,6 +28,7 @@ from typing import Any
 
 from mathreward.ray_support import RAY_INSTALL_HINT, import_ray, start_ray
 from mathreward.scoring.batches import RewardBuildError
+from mathreward.scoring.spec import ScoreError, ScoreOptions
 from mathreward.tables import READ_SUFFIXES, TableError
 from mathreward.temp_files import temp_sibling
 
@@ -76,15 +77,16 @@ def score_with_ray(
     inputs: list[str | Path],
     output_dir: str | Path,
     *,
+    options: ScoreOptions | None = None,
     address: str | None = None,
-    workers: int | None = None,
-    progress: bool = True,
-    **settings: Any,
+    **keywords: Any,
 ) -> dict[str, Any]:
     """Score ``inputs`` on Ray and write parquet parts into the new folder ``output_dir``; returns the summary
-    (with ``nodes``: rows scored per Ray node id)."""
-    from mathreward.scoring.score_files import SLICES_PER_WORKER, ScoreSettings, Task
-    from mathreward.scoring.spec import ScoreError
+    (with ``nodes``: rows scored per Ray node id). ``options``: a ``ScoreOptions`` (its fields may also be given, or
+    overridden, as keywords); its ``workers`` is the number of Ray readers (None: the cluster's CPUs)."""
+    from dataclasses import replace
+
+    from mathreward.scoring.score_files import SLICES_PER_WORKER, Task
     from mathreward.scoring.summary import Totals
     from mathreward.tables import check_input, plan_slices
 
@@ -97,9 +99,10 @@ def score_with_ray(
     paths = expand_inputs(list(inputs))
     for path in paths:
         check_input(path)
+    options = replace(options or ScoreOptions(), **keywords)
+    workers, progress = options.workers, options.progress
     if workers is not None and workers < 1:
         raise ScoreError(f"--workers must be at least 1, got {workers}")
-    options = ScoreSettings(**settings)
     base_options = options.base_options(1)
     started = time.perf_counter()
     ray, started_here = start_ray(address, workers)

@@ -77,7 +77,7 @@ def build_report(
     responses = rollouts.text_column(response_field, role="assistant")
     if gold_field is None:
         gold_field = next((name for name in DEFAULT_GOLD_FIELDS if rollouts.has_field(name)), None)
-    golds = rollouts.text_column(gold_field, role="assistant") if gold_field else [""] * n
+    golds = rollouts.text_column(gold_field, role="assistant", gold=True) if gold_field else [""] * n
 
     extractions_a = [extract(r, style_a) for r in responses]
     extractions_b = [extract(r, style_b) for r in responses]

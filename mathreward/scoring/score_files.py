@@ -21,12 +21,12 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from mathreward.parquet_parts import ColumnAppender
-from mathreward.scoring.spec import DEFAULT_REWARD, ScoreError, check_reward_options, resolve_spec
+from mathreward.scoring.spec import ScoreError, ScoreOptions
 from mathreward.scoring.summary import Totals
 from mathreward.signals import stop_processes, worker_start
 from mathreward.tables import Slice, temp_path
@@ -34,42 +34,6 @@ from mathreward.temp_files import temp_sibling
 
 BATCH_ROWS = 8192  # rows read, scored and written at a time
 SLICES_PER_WORKER = 16  # slices per worker where the file allows (balance: the last slices end close together)
-HEAD_ROWS = 64  # rows read by the parent to resolve a file's fields
-
-
-@dataclass(frozen=True)
-class ScoreSettings:
-    """The options of a scoring run that every file's ``ScoreSpec`` is resolved from (see ``spec.resolve_spec``)."""
-
-    response_field: str = "response"
-    gold_field: str | None = None
-    prompt_field: str | None = None
-    data_source_field: str | None = "data_source"
-    extra_fields: dict[str, str | None] | None = None
-    reward: str = DEFAULT_REWARD
-    style: str | None = None
-    max_len: int | None = None
-    buffer_len: int | None = None
-    overlong_factor: float = 1.0
-    length_field: str | None = None
-    tokenizer: str | None = None
-    timeout: float = 5.0
-    chunk_size: int = 1024
-    reward_options: dict[str, Any] | None = field(default=None)
-
-    def base_options(self, workers: int | None) -> dict[str, Any]:
-        """The reward's keywords, checked against each other and the reward's factory."""
-        return check_reward_options(
-            self.reward, self.style, workers, self.timeout, self.max_len, self.buffer_len, self.reward_options
-        )
-
-    def spec_for(self, path: Path, base_options: dict[str, Any], in_pool: bool) -> Any:
-        """The ``ScoreSpec`` of one input file, its default fields picked from the file's first rows."""
-        from mathreward.tables import Batch, read_batches
-
-        skip = [self.response_field] if self.response_field not in (self.gold_field, self.length_field) else []
-        head = next(iter(read_batches(path, HEAD_ROWS, skip_columns=skip)), None)  # the fields, not the texts
-        return resolve_spec(head or Batch(path, 0, records=[]), base_options, in_pool, **asdict(self))
 
 
 @dataclass(frozen=True)
@@ -88,55 +52,25 @@ class Task:
 def score_file(
     input_path: str | Path | Sequence[str | Path],
     output_path: str | Path,
+    options: ScoreOptions | None = None,
     *,
-    response_field: str = "response",
-    gold_field: str | None = None,
-    prompt_field: str | None = None,
-    data_source_field: str | None = "data_source",
-    extra_fields: dict[str, str | None] | None = None,
-    reward: str = DEFAULT_REWARD,
-    style: str | None = None,
-    max_len: int | None = None,
-    buffer_len: int | None = None,
-    overlong_factor: float = 1.0,
-    length_field: str | None = None,
-    tokenizer: str | None = None,
-    workers: int | None = None,
-    timeout: float = 5.0,
-    chunk_size: int = 1024,
-    progress: bool = True,
-    reward_options: dict[str, Any] | None = None,
     output_parts: bool = False,
+    **keywords: Any,
 ) -> dict[str, Any]:
     """Score every rollout of ``input_path`` (one file or several, read in order) and write ``output_path``
     atomically; returns a summary dict.
 
-    ``workers`` scoring processes (None: the CPU count; 1: in this process) each read, score and write their own
-    slices of the input. ``output_parts``: ``output_path`` is a new folder of part files (``part-00000.parquet``,
-    ... in input order; one dataset to Ray, Spark or ``pyarrow.dataset``) instead of one file.
+    ``options`` (a ``ScoreOptions``; its fields may also be given, or overridden, as keywords: ``workers=2``,
+    ``reward="dapo"``, ...). ``workers`` scoring processes (None: the CPU count; 1: in this process) each read, score
+    and write their own slices of the input. ``output_parts``: ``output_path`` is a new folder of part files
+    (``part-00000.parquet``, ... in input order; one dataset to Ray, Spark or ``pyarrow.dataset``) instead of one file.
     Raises ``TableError`` (file/row/field problems) or ``ScoreError`` (options); either way no output is left.
     """
     from mathreward.tables import check_input, check_output_path, plan_slices
 
-    settings = ScoreSettings(
-        response_field=response_field,
-        gold_field=gold_field,
-        prompt_field=prompt_field,
-        data_source_field=data_source_field,
-        extra_fields=extra_fields,
-        reward=reward,
-        style=style,
-        max_len=max_len,
-        buffer_len=buffer_len,
-        overlong_factor=overlong_factor,
-        length_field=length_field,
-        tokenizer=tokenizer,
-        timeout=timeout,
-        chunk_size=chunk_size,
-        reward_options=reward_options,
-    )
+    settings = replace(options or ScoreOptions(), **keywords)
     inputs = _as_paths(input_path)
-    workers = _check_workers(workers)
+    workers = _check_workers(settings.workers)
     output = Path(output_path)
     if output_parts:
         _check_parts_folder(output)
@@ -164,7 +98,7 @@ def score_file(
         Task(spec, piece, index, str(folder), str(target), results_only, _piece_groups(piece, sizes))
         for index, (spec, piece) in enumerate(pieces)
     ]
-    totals = Totals(reward)
+    totals = Totals(settings.reward)
     streamed = results_only and all(task.group_rows for task in tasks)  # each group's results as its slice ends
     tmp = temp_path(output)
     runs = None
@@ -172,7 +106,9 @@ def score_file(
         folder.mkdir()
         with ExitStack() as stack:
             appender = stack.enter_context(ColumnAppender(inputs[0], tmp)) if results_only else None
-            runs = _run_tasks(tasks, workers, _known_rows(tasks), progress, appender.pages if appender else None)
+            runs = _run_tasks(
+                tasks, workers, _known_rows(tasks), settings.progress, appender.pages if appender else None
+            )
             for task, result in zip(tasks, runs, strict=True):  # in task order, each as soon as it and those before end
                 totals.merge(result)
                 if appender is not None and streamed:  # copied while the workers score the later slices

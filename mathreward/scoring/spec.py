@@ -5,7 +5,7 @@ Shared by the single-machine path (``scoring.score_files``) and the Ray path (``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from mathreward.errors import UserError
@@ -14,6 +14,7 @@ DEFAULT_GOLD_FIELDS = ("reward_model.ground_truth", "gold", "answer", "ground_tr
 DEFAULT_LENGTH_FIELDS = ("response_length", "response_lengths", "num_tokens")
 STYLE_CHOICES = ("auto", "strict", "dapo", "boxed")
 DEFAULT_REWARD = "routed"
+HEAD_ROWS = 64  # rows read by the parent to resolve a file's fields
 
 
 def result_types() -> dict[str, Any]:
@@ -68,67 +69,98 @@ def parse_reward_options(items: list[str]) -> dict[str, Any]:
     return options
 
 
-def resolve_spec(
-    batch: Any,
-    base_options: dict[str, Any],
-    in_pool: bool,
-    *,
-    response_field: str,
-    gold_field: str | None,
-    prompt_field: str | None,
-    data_source_field: str | None,
-    extra_fields: dict[str, str | None] | None,
-    reward: str,
-    style: str | None,
-    max_len: int | None,
-    buffer_len: int | None,
-    overlong_factor: float,
-    length_field: str | None,
-    tokenizer: str | None,
-    timeout: float,
-    chunk_size: int,
-    reward_options: dict[str, Any] | None,
-) -> ScoreSpec:
+@dataclass(frozen=True)
+class ScoreOptions:
+    """Every option of a scoring run, parsed once: ``mathreward score`` builds it from its flags
+    (``from_namespace``), ``score_file`` and ``score_with_ray`` take it (or its fields as keywords), and each input
+    file's ``ScoreSpec`` is resolved from it (``spec_for``)."""
+
+    response_field: str = "response"
+    gold_field: str | None = None  # None: the first of DEFAULT_GOLD_FIELDS present
+    prompt_field: str | None = None  # None: "prompt" when present
+    data_source_field: str | None = "data_source"
+    extra_fields: dict[str, str | None] | None = None  # reward keyword -> field, e.g. {"references": "ref"}
+    reward: str = DEFAULT_REWARD
+    style: str | None = None
+    max_len: int | None = None
+    buffer_len: int | None = None
+    overlong_factor: float = 1.0
+    length_field: str | None = None
+    tokenizer: str | None = None
+    workers: int | None = None  # scoring processes (None: the CPU count)
+    timeout: float = 5.0
+    chunk_size: int = 1024
+    progress: bool = True
+    reward_options: dict[str, Any] | None = None
+
+    @classmethod
+    def from_namespace(cls, args: Any) -> ScoreOptions:
+        """The options of ``mathreward score``'s parsed flags (each flag's dest is a field's name)."""
+        given = {item.name: getattr(args, item.name) for item in fields(cls) if hasattr(args, item.name)}
+        given["extra_fields"] = {"references": args.reference_field, "group_ids": args.group_field}
+        given["progress"] = not args.no_progress
+        given["reward_options"] = parse_reward_options(args.reward_option)
+        return cls(**given)
+
+    def base_options(self, workers: int | None) -> dict[str, Any]:
+        """The reward's keywords, checked against each other and the reward's factory."""
+        return check_reward_options(
+            self.reward, self.style, workers, self.timeout, self.max_len, self.buffer_len, self.reward_options
+        )
+
+    def spec_for(self, path: Any, base_options: dict[str, Any], in_pool: bool) -> ScoreSpec:
+        """The ``ScoreSpec`` of one input file, its default fields picked from the file's first rows."""
+        from mathreward.tables import Batch, read_batches
+
+        skip = [self.response_field] if self.response_field not in (self.gold_field, self.length_field) else []
+        head = next(iter(read_batches(path, HEAD_ROWS, skip_columns=skip)), None)  # the fields, not the texts
+        return resolve_spec(head or Batch(path, 0, records=[]), self, base_options, in_pool)
+
+
+def resolve_spec(batch: Any, options: ScoreOptions, base_options: dict[str, Any], in_pool: bool) -> ScoreSpec:
     """The ``ScoreSpec`` for a file, its default fields picked from the file's first batch."""
     from mathreward.tables import TableError
 
-    if chunk_size < 1:
-        raise ScoreError(f"--chunk-size must be at least 1, got {chunk_size}")
+    if options.chunk_size < 1:
+        raise ScoreError(f"--chunk-size must be at least 1, got {options.chunk_size}")
+    gold_field, length_field = options.gold_field, options.length_field
     if gold_field is None:
         gold_field = next((name for name in DEFAULT_GOLD_FIELDS if batch.has_field(name)), None)
-        if gold_field is None and reward.strip().lower() != "format":
+        if gold_field is None and options.reward.strip().lower() != "format":
             raise TableError(
                 batch.path, f"no gold field: none of {', '.join(DEFAULT_GOLD_FIELDS)} found (use --gold-field)"
             )
+    prompt_field = options.prompt_field
     if prompt_field is None:
         prompt_field = "prompt" if batch.has_field("prompt") else None
+    data_source_field = options.data_source_field
     if data_source_field and not batch.has_field(data_source_field):
         data_source_field = None
-    if max_len is not None:
-        if length_field is None and tokenizer is None:
+    if options.max_len is not None:
+        if length_field is None and options.tokenizer is None:
             length_field = next((name for name in DEFAULT_LENGTH_FIELDS if batch.has_field(name)), None)
             if length_field is None:
                 raise ScoreError(
                     "--max-len needs token counts: give --length-field FIELD or --tokenizer PATH "
                     f"(none of {', '.join(DEFAULT_LENGTH_FIELDS)} found)"
                 )
-    options = dict(base_options)
-    if in_pool and "workers" in options:
-        options["workers"] = 1  # one symbolic verifier per scoring process: the processes are the parallelism
+    reward_keywords = dict(base_options)
+    if in_pool and "workers" in reward_keywords:
+        reward_keywords["workers"] = 1  # one symbolic verifier per scoring process: the processes are the parallelism
     return ScoreSpec(
-        reward=reward,
-        options=tuple(sorted(options.items())),
-        response_field=response_field,
+        reward=options.reward,
+        options=tuple(sorted(reward_keywords.items())),
+        response_field=options.response_field,
         gold_field=gold_field,
         prompt_field=prompt_field,
         data_source_field=data_source_field,
-        length_field=length_field if max_len is not None else None,
-        extra_fields=tuple((name, path) for name, path in (extra_fields or {}).items() if path),
-        max_len=max_len,
-        buffer_len=buffer_len,
-        overlong_factor=overlong_factor,
-        tokenizer=tokenizer,
-        chunk_size=chunk_size,
+        length_field=length_field if options.max_len is not None else None,
+        extra_fields=tuple((name, path) for name, path in (options.extra_fields or {}).items() if path),
+        max_len=options.max_len,
+        buffer_len=options.buffer_len,
+        overlong_factor=options.overlong_factor,
+        tokenizer=options.tokenizer,
+        chunk_size=options.chunk_size,
     )
 
 

@@ -15,7 +15,7 @@ job each (``from mathreward.tables import X`` reaches every public name):
 """
 
 from mathreward.tables.errors import TableError
-from mathreward.tables.fields import MISSING, Batch, chat_text, get_field
+from mathreward.tables.fields import GOLD_KEYS, MISSING, Batch, chat_text, get_field, gold_text
 from mathreward.tables.parts import join_parts, part_writer
 from mathreward.tables.reading import (
     PARQUET_SUFFIXES,
@@ -50,6 +50,8 @@ __all__ = [
     "TableError",
     "TableWriter",
     "chat_text",
+    "GOLD_KEYS",
+    "gold_text",
     "check_input",
     "check_output_path",
     "count_rows",

@@ -84,6 +84,30 @@ def chat_text(value: Any, *, role: str = "user") -> str:
     return str(value)
 
 
+GOLD_KEYS = ("ground_truth", "answer", "target")  # the keys of a gold object read as its answer
+
+
+def gold_text(value: Any, field: str = "FIELD") -> str:
+    """Text of a gold-answer field: as ``chat_text``, and an object holding exactly one of ``GOLD_KEYS`` gives that
+    key's answer (verl rows whose ``ground_truth`` is ``{question, solution, target}``). Any other object raises
+    ValueError listing the keys it has and the ``--gold-field`` that would name its answer."""
+    if hasattr(value, "items") and not isinstance(value, dict):
+        value = dict(value.items())
+    if isinstance(value, dict):
+        found = [key for key in GOLD_KEYS if key in value]
+        if len(found) == 1:
+            return gold_text(value[found[0]], f"{field}.{found[0]}")
+        if not found and "content" in value:
+            return chat_text(value, role="assistant")
+        keys = ", ".join(map(repr, sorted(map(str, value))))
+        which = "several answers" if found else "no answer key"
+        raise ValueError(
+            f"is an object with keys {keys} ({which}; read: {', '.join(GOLD_KEYS)}); "
+            f"name its answer with --gold-field {field}.KEY"
+        )
+    return chat_text(value, role="assistant")
+
+
 class Batch:
     """Consecutive rows of one file: ``start`` (0-based index of the first row), and either ``arrow`` (a pyarrow
     RecordBatch, from parquet) or ``records`` (a list of dicts)."""
@@ -125,8 +149,9 @@ class Batch:
                 values[index] = default
         return values
 
-    def text_column(self, field: str, *, role: str, required: bool = True) -> list[str]:
-        """``field`` as strings (see ``chat_text``): chat lists give their last ``role`` message, None gives ""."""
+    def text_column(self, field: str, *, role: str, required: bool = True, gold: bool = False) -> list[str]:
+        """``field`` as strings (see ``chat_text``): chat lists give their last ``role`` message, None gives "".
+        ``gold``: a gold-answer field, whose objects are read by ``gold_text``."""
         texts = self.values(field)
         if set(map(type, texts)) <= {str}:  # plain strings only (the common case): nothing to convert
             return texts
@@ -134,7 +159,7 @@ class Batch:
         for index, value in enumerate(texts):
             if type(value) is not str:  # plain strings (the common case) stay as they are
                 try:
-                    texts[index] = chat_text(value, role=role)
+                    texts[index] = gold_text(value, field) if gold else chat_text(value, role=role)
                 except ValueError as exc:
                     raise TableError(self.path, str(exc), row=self.start + index + 1, field=field) from None
         return texts
