@@ -69,14 +69,14 @@ def build_pairs(policy: Path, problems: Path, out_dir: Path, settings: RMDemoSet
     """Steps 2-3 as commands: sample, score, pairs (training and held-out files, no problem in both)."""
     rollouts, scored = out_dir / "rollouts.parquet", out_dir / "scored.parquet"
     _command(
-        "rl", "sample", "--model", str(policy), "--data", str(problems), "-n", str(settings.samples),
+        "rl", "sample", str(problems), "--model", str(policy), "-n", str(settings.samples),
         "-o", str(rollouts), "--limit", str(settings.problems), "--max-new-tokens", str(settings.max_new_tokens),
         "--seed", str(settings.seed), "--device", "cpu", "--no-progress",
     )  # fmt: skip
     _command("score", str(rollouts), "-o", str(scored), "--reward", "dapo", "--workers", "1", "--no-progress")
     return _command(
         "rm", "pairs", str(scored), "-o", str(out_dir / "train_pairs.jsonl"),
-        "--heldout-out", str(out_dir / "test_pairs.jsonl"), "--heldout-fraction", str(settings.heldout_fraction),
+        "--heldout-output", str(out_dir / "test_pairs.jsonl"), "--heldout-fraction", str(settings.heldout_fraction),
         "--max-pairs-per-prompt", str(settings.max_pairs_per_prompt), "--reference-field", "gold",
         "--seed", str(settings.seed),
     )  # fmt: skip
