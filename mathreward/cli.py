@@ -186,9 +186,9 @@ def main(argv: list[str] | None = None) -> int:
             raise
         # a full disk, a quota, a file-size limit: every write goes to a temporary file first, so nothing was replaced
         where = f" writing {exc.filename}" if exc.filename else ""
-        print(
-            f"mathreward {args.command}: no space{where}: {exc.strerror or exc}; no output was replaced",
-            file=sys.stderr,
+        fail(
+            getattr(args, "command_name", "mathreward"),
+            f"no space{where}: {exc.strerror or exc}; no output was replaced",
         )
         return 1
 

@@ -46,7 +46,7 @@ def test_score_out_of_space_is_one_line_and_keeps_the_old_output(
     done = _run_limited(args, tmp_path)
     assert done.returncode == 1, done.stderr[-3000:]
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("mathreward score: no space"), done.stderr[-3000:]
+    assert len(lines) == 1 and lines[0].startswith("mathreward score: error: no space"), done.stderr[-3000:]
     assert "no output was replaced" in lines[0]
     assert (tmp_path / output).read_bytes() == PREVIOUS
     assert temporary_files(tmp_path) == []
@@ -63,6 +63,6 @@ def test_curate_out_of_space_is_one_line_and_keeps_the_old_output(tmp_path: Path
     done = _run_limited(["curate", "raw.jsonl", "-o", "out.parquet", "--quiet", "--no-near-dup"], tmp_path)
     assert done.returncode == 1, done.stderr[-3000:]
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("mathreward curate: no space"), done.stderr[-3000:]
+    assert len(lines) == 1 and lines[0].startswith("mathreward curate: error: no space"), done.stderr[-3000:]
     assert (tmp_path / "out.parquet").read_bytes() == PREVIOUS
     assert temporary_files(tmp_path) == []

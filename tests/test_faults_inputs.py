@@ -66,9 +66,10 @@ def test_non_utf8_jsonl_names_the_row(tmp_path: Path, workers: str) -> None:
     source = tmp_path / "in.jsonl"
     source.write_bytes(b'{"response": "Answer: 1", "gold": "1"}\n\n{"response": "Answer: \xff", "gold": "1"}\n')
     done = run(["score", str(source), "-o", "out.parquet", "--workers", workers, "--no-progress"], tmp_path)
-    assert done.returncode == 1
+    assert done.returncode == 2  # a user error (the bad input): one line, exit 2
     assert (
-        done.stderr.strip() == f"mathreward score: {source}: row 3: is not UTF-8 text (invalid start byte at byte 22)"
+        done.stderr.strip()
+        == f"mathreward score: error: {source}: row 3: is not UTF-8 text (invalid start byte at byte 22)"
     )
     assert not (tmp_path / "out.parquet").exists()
 
@@ -113,5 +114,5 @@ def test_curate_refuses_an_unknown_language_up_front(tmp_path: Path) -> None:
     _jsonl(tmp_path / "raw.jsonl", [{"problem": "What is 1+1?", "answer": "2"}])
     done = run(["curate", "raw.jsonl", "-o", "out.parquet", "--language", "xx"], tmp_path)
     assert done.returncode == 2
-    assert done.stderr.strip() == "mathreward curate: unknown --language 'xx'; choose from en, zh"
+    assert done.stderr.strip() == "mathreward curate: error: unknown --language 'xx'; choose from en, zh"
     assert not (tmp_path / "out.parquet").exists()
