@@ -37,7 +37,6 @@ MAX_SCAN_CHARS = 32_768  # the hidden-text scan reads the end of the response, a
 
 # ------------------------------------------------------------------------------------------------- hidden text
 
-_HIDDEN_HINTS = ("<!--", "phantom", "white", "display", "visibility", "%")
 _HIDDEN_TAG_RE = re.compile(
     r"<([A-Za-z]{1,10})\b[^<>]{0,200}?(?:display\s{0,3}:\s{0,3}none|visibility\s{0,3}:\s{0,3}hidden)[^<>]{0,200}>",
     re.IGNORECASE,
@@ -49,8 +48,8 @@ _COMMENT_LINE_RE = re.compile(r"^[ \t]{0,40}%(?!\d)[^\n]{0,100000}", re.MULTILIN
 
 def visible_text(response: str) -> str:
     """``response`` without the text a reader would not see (see the module doc); the same object when none."""
-    if not any(hint in response for hint in _HIDDEN_HINTS):
-        return response
+    if "%" not in response and "<" not in response and ("phantom" not in response and "white" not in response):
+        return response  # (one-character tests first: a long response is scanned as few times as possible)
     text = response[-MAX_SCAN_CHARS:]
     text = _without_comments(text)
     text = _without_hidden_tags(text)
@@ -152,6 +151,7 @@ _VALUE_RE = re.compile(
     r"\\boxed\{[^{}]{1,200}\}|[-−]?\d{0,30}\\(?:d?frac|sqrt)(?:\{[^{}]{1,50}\}){1,2}|\\pi\b"
     r"|[-−]?\d{1,30}(?:\.\d{1,30})?(?:\s?/\s?\d{1,30})?"
 )
+_END_MARKS = " \t\n.$*_`"
 _CLOSERS = frozenset(" \t\n$})]*\\")
 _BOX_RE = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
 _DIGIT_RE = re.compile(r"\d")
@@ -170,6 +170,8 @@ def review(response: str, extraction: Extraction, style: str, unclosed_think: st
     """Look at the text around the extracted answer of ``response`` (see the module doc)."""
     if extraction.answer is None:
         return Review(extraction)
+    if extraction.path != PATH_BOXED and response.rstrip(_END_MARKS).endswith(extraction.answer):
+        return Review(extraction)  # the response ends on its answer ("Answer: 034"): nothing after it to read
     region = answer_region(response, unclosed_think)
     if not region:
         return Review(extraction)

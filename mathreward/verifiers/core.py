@@ -32,6 +32,9 @@ def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
+_DEFAULT_OPTIONS = Options()
+
+
 def _options(equivalence_options: dict) -> Options:
     unknown = set(equivalence_options) - {"float_rounding", "percent_as_fraction"}
     if unknown:
@@ -254,9 +257,13 @@ def verify(
     """Check one response against its gold answer (see ``verify_batch``); returns within ``timeout`` seconds of the
     call whatever the input, worker start-up included (a symbolic check whose workers are not ready in time answers
     "timeout"). A response of a fast-lane shape costs what one row of a batch costs: no timer is armed for it."""
-    options = _checked_options(style, unclosed_think, equivalence_options)
+    if equivalence_options or style not in STYLES_ACCEPTED or unclosed_think not in UNCLOSED_THINK:
+        options = _checked_options(style, unclosed_think, equivalence_options)
+    else:
+        options = _DEFAULT_OPTIONS  # the common call: nothing to check or build
     _check_timeout(timeout)
-    response = response_texts((response,))[0]
+    if type(response) is not str:
+        response = response_texts((response,))[0]
     verdict = fast_verdicts((response,), (gold,), style, options)[0]
     if verdict is not None:
         return verdict
