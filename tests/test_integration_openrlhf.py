@@ -278,6 +278,6 @@ def test_eval_pass_rates_in_py_mode_with_reward_options(
 
 
 def test_readme_path_command_names_the_file_openrlhf_loads(agent: ModuleType) -> None:
-    command = "import mathreward.rewards.openrlhf as m; print(m.__file__)"  # the README's $(python -c ...)
+    command = "import mathreward.rewards.openrlhf as m; print(m.__file__)"  # docs/guides/trainers.md's $(python -c ...)
     printed = subprocess.run([sys.executable, "-c", command], capture_output=True, text=True, check=True).stdout
     assert agent.SingleTurnAgentExecutor(printed.strip()).reward_func.__code__.co_filename == adapter.__file__

@@ -224,7 +224,7 @@ def test_readme_path_command_names_the_file_verl_loads() -> None:
     import subprocess
     import sys
 
-    command = "import mathreward.rewards.verl as m; print(m.__file__)"  # the README's $(python -c ...)
+    command = "import mathreward.rewards.verl as m; print(m.__file__)"  # docs/guides/trainers.md's $(python -c ...)
     printed = subprocess.run([sys.executable, "-c", command], capture_output=True, text=True, check=True).stdout
     assert printed.strip() == ours.__file__
     assert load_extern_object(module_path=printed.strip(), object_name="compute_score") is not None

@@ -29,7 +29,7 @@ DEFAULT_WITHOUT_REFERENCE = (
 )
 # "reference-last": the responses first, then the reference answer right before the verdict, and no boilerplate. The
 # comparison a judge must make (which response's final answer is the reference?) then ends next to the verdict
-# position; small models learn it in far fewer steps (see the README's reward-model section for the numbers).
+# position; small models learn it in far fewer steps (docs/benchmarks/2026-12-05-demo.md has the numbers).
 REFERENCE_LAST_WITH_REFERENCE = (
     "Question: {prompt}\n"
     "Response A: {response_a}\n"

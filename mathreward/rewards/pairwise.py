@@ -10,7 +10,7 @@ The score is p (``output="prob"``) or 2p - 1 (``output="centered"``, the default
 ``answer_gate`` (an extraction style such as ``"dapo"``; default off) is a format gate, as rule-based format rewards
 are paired with reward models: a response with no final answer in that style gets p = 0 (score -1 centered) and fails
 the verdict without a judgement; the judge still decides every answered response. Under long RL the judge alone lets
-the policy drift to answers without the answer line (the README's RL sweep); the gate closes that door.
+the policy drift to answers without the answer line (docs/benchmarks/rl-sweeps.md); the gate closes that door.
 
 Against a reference anchor (a correct solution) a correct response ties (p near 0.5) and a wrong one loses (p near
 0), so ``extras["judged_correct"]`` = p >= ``verdict_threshold`` (default 0.25, halfway) is the judge's own pass/fail:

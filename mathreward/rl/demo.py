@@ -45,7 +45,7 @@ class DemoSettings:
     batch_size: int = 16
     group_size: int = 8
     max_new_tokens: int = 24
-    # The RL recipe from the sweeps in the README ("What holds greedy accuracy still"): rollouts at T = 0.7 keep the
+    # The RL recipe from the sweeps in docs/benchmarks/rl-sweeps.md: rollouts at T = 0.7 keep the
     # training samples near the greedy mode, so greedy accuracy dips less while the format is learnt, and still train
     # the tail that sampled accuracy at T = 1 needs; lr 1e-4 after a 25-update warm-up; about 400 steps.
     rl_lr: float = 1e-4
@@ -471,7 +471,7 @@ def plan_runs(with_pairwise: bool) -> list[DemoRun]:
 
     GRPO keeps its advantage, symmetric clip, sequence-mean loss and KL, and takes DAPO's dynamic sampling: without
     it the groups whose responses are all right (most of them after 100 steps) fill half of each batch with zero
-    advantage, and plain GRPO stalls below DAPO (the README's sweep)."""
+    advantage, and plain GRPO stalls below DAPO (docs/benchmarks/rl-sweeps.md)."""
     runs = [DemoRun("dapo", "dapo"), DemoRun("grpo", "grpo", overrides=(("dynamic_sampling", True),))]
     if with_pairwise:
         runs.append(DemoRun("pairwise", "dapo", pairwise=True))
