@@ -13,6 +13,10 @@ How a page's blocks run (one workspace per page, blocks in page order, as a read
   GPU, the network, another package (verl, OpenRLHF, Ray) or many minutes, and the page says which.
 The README's two set-up blocks (a fresh virtualenv and the installs) are not run here: CI runs the test block as
 written (tests/test_setup_docs.py pins that contract).
+
+Several pages start from the demo's tiny policy (``mathreward demo --quick --stages policy``). The first page builds
+it; later pages find that build already in their workspace, so the same command takes the demo's own reuse path
+(a saved policy whose settings match is reused), which saves a warm-up per page.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import doctest
 import io
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -105,8 +110,13 @@ def run_bash(code: str, cwd: Path, env: dict[str, str], timeout: float = 300) ->
     return process.returncode, stdout, stderr
 
 
-def run_page(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+POLICY = Path("demo_out") / "policy"
+
+
+def run_page(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policy_cache: Path) -> None:
     env = _workspace(tmp_path)
+    if (policy_cache / "policy.json").is_file() and "--stages policy" in page.read_text(encoding="utf-8"):
+        shutil.copytree(policy_cache, tmp_path / POLICY)
     monkeypatch.chdir(tmp_path)
     namespace: dict[str, object] = {"__name__": "__docs__"}
     name = page.relative_to(REPO_ROOT)
@@ -132,15 +142,25 @@ def run_page(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
             runner = doctest.DocTestRunner(optionflags=CHECK)
             runner.run(test, out=report.write, clear_globs=False)
             assert runner.failures == 0, f"{where}:\n{report.getvalue()}"
+    if (tmp_path / POLICY / "policy.json").is_file() and not (policy_cache / "policy.json").is_file():
+        shutil.copytree(tmp_path / POLICY, policy_cache, dirs_exist_ok=True)
 
 
 RUNNABLE = [page for page in PAGES if any(b.lang in RUN for b in blocks(page))]
 
 
+@pytest.fixture(scope="module")
+def policy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("demo_policy")
+
+
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("page", RUNNABLE, ids=[str(p.relative_to(REPO_ROOT)) for p in RUNNABLE])
-def test_every_code_block_runs_as_written(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    run_page(page, tmp_path, monkeypatch)
+def test_every_code_block_runs_as_written(
+    page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policy_cache: Path
+) -> None:
+    run_page(page, tmp_path, monkeypatch, policy_cache)
 
 
 def test_every_fenced_block_has_a_known_language() -> None:

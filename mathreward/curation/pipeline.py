@@ -152,8 +152,8 @@ def default_steps(
     near_dup: bool = True,
     pass_rates: Step | None = None,
 ) -> list[Step]:
-    """The standard run: gold -> normalise -> classify -> transform [-> llm] -> dedup [-> decontaminate]
-    [-> pass_rate]."""
+    """The standard run: ``gold -> normalise -> classify -> transform [-> llm] -> dedup [-> decontaminate]
+    [-> pass_rate]``."""
     from mathreward.curation.decontam import Decontaminate
     from mathreward.curation.dedup import Dedup
 
