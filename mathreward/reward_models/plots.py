@@ -3,16 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+from mathreward.figures import pyplot, save_figure
 
 
 def _smooth(values: list[float], window: int) -> list[float]:
@@ -27,7 +19,7 @@ def _smooth(values: list[float], window: int) -> list[float]:
 
 def plot_training_curves(history: list[dict], path: str | Path, title: str = "reward model training") -> Path:
     """Loss and training accuracy per optimizer step (raw and moving average) in one PNG."""
-    plt = _pyplot()
+    plt = pyplot()
     steps = [record["step"] for record in history]
     window = max(1, len(history) // 20)
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
@@ -41,14 +33,12 @@ def plot_training_curves(history: list[dict], path: str | Path, title: str = "re
     ax_acc.set_ylim(-0.02, 1.02)
     fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return Path(path)
+    return save_figure(fig, path, dpi=100)
 
 
 def plot_reliability(diagrams: dict[str, dict], path: str | Path) -> Path:
     """Reliability diagrams side by side: ``{model name: {"bins": [...], "ece": x}}`` from ``metrics.ece``."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(1, len(diagrams), figsize=(4.5 * len(diagrams), 4.2), squeeze=False)
     for ax, (name, diagram) in zip(axes[0], diagrams.items(), strict=True):
         bins = [b for b in diagram["bins"] if b["count"] > 0]
@@ -70,6 +60,4 @@ def plot_reliability(diagrams: dict[str, dict], path: str | Path) -> Path:
         ax.set_ylim(0, 1.02)
         ax.legend(loc="upper left")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return Path(path)
+    return save_figure(fig, path, dpi=100)

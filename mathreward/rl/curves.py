@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from mathreward.figures import pyplot, save_figure
+
 PANELS = (
     ("reward", "reward (shaped)"),
     ("accuracy", "accuracy (raw)"),
@@ -28,13 +30,8 @@ def plot_curves(
     When no reference model was kept (KL is None) the KL panel shows the old/new-policy approx KL instead.
     ``extra`` adds named series to the accuracy panel (e.g. held-out evaluations as (step, value) pairs).
     """
-    import matplotlib
+    plt = pyplot()
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     records = [r for r in history if "step" in r]
     fig, axes = plt.subplots(2, 3, figsize=(13, 7))
     for ax, (key, label) in zip(axes.flat, PANELS, strict=True):
@@ -55,11 +52,7 @@ def plot_curves(
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    tmp = path.with_name(path.name + ".tmp.png")
-    fig.savefig(tmp, dpi=90)
-    plt.close(fig)
-    tmp.replace(path)
-    return path
+    return save_figure(fig, path)
 
 
 HELDOUT_SERIES = (
@@ -74,13 +67,8 @@ def plot_heldout_run(curve: Sequence[dict[str, Any]], path: str | Path, *, title
     """One run's held-out evaluations over RL steps (``curve``: records with ``step`` and the keys of
     :data:`HELDOUT_SERIES`): greedy and sampled accuracy, accuracy among answered responses (correctness apart from
     the format) and the no-answer rate, as lines with markers at the evaluated steps."""
-    import matplotlib
+    plt = pyplot()
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     fig, ax = plt.subplots(figsize=(6.5, 4))
     for key, label, style, marker in HELDOUT_SERIES:
         points = [(c["step"], c[key]) for c in curve if c.get(key) is not None]
@@ -94,8 +82,4 @@ def plot_heldout_run(curve: Sequence[dict[str, Any]], path: str | Path, *, title
     if title:
         ax.set_title(title, fontsize=10)
     fig.tight_layout()
-    tmp = path.with_name(path.name + ".tmp.png")
-    fig.savefig(tmp, dpi=90)
-    plt.close(fig)
-    tmp.replace(path)
-    return path
+    return save_figure(fig, path)

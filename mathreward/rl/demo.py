@@ -16,6 +16,7 @@ from typing import Any
 
 import torch
 
+from mathreward.figures import pyplot, save_figure
 from mathreward.rl.toy_task import Problem, make_problems, noisy_solution
 
 
@@ -276,10 +277,7 @@ def run_rl(
 
 def plot_comparison(results: dict[str, dict[str, Any]], path: Path) -> None:
     """Bar chart of held-out accuracy (sampled and greedy) before and after each preset."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     for ax, key in zip(axes, ("sampled_accuracy", "greedy_accuracy"), strict=True):
@@ -292,8 +290,7 @@ def plot_comparison(results: dict[str, dict[str, Any]], path: Path) -> None:
         ax.set_ylim(0, 1.05)
         ax.set_title(f"held-out {key.replace('_', ' ')}")
     fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 POLICY_FILES = ("warmup", "problems_train.parquet", "problems_heldout.parquet", "policy.json")
@@ -431,10 +428,7 @@ def _problem_set(tokenizer: Any, path: Path) -> dict[str, list]:
 def plot_heldout_curves(results: dict[str, dict[str, Any]], path: Path) -> None:
     """Held-out accuracy (the verifier's) of each run on one plot, measured every ``eval_every`` steps: greedy
     (solid) and sampled, 4 per problem (dashed)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, ax = plt.subplots(figsize=(6.5, 4))
     for index, (name, result) in enumerate(results.items()):
@@ -450,8 +444,7 @@ def plot_heldout_curves(results: dict[str, dict[str, Any]], path: Path) -> None:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 @dataclass(frozen=True)

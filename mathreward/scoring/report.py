@@ -175,10 +175,9 @@ def format_report(report: dict[str, Any]) -> str:
 
 def plot_report(report: dict[str, Any], png_path: Path) -> Path:
     """Bar charts of the status shares and of the extraction-path shares of both styles (matplotlib, Agg)."""
-    import matplotlib
+    from mathreward.figures import pyplot, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     style_a, style_b = report["styles"]
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
@@ -195,7 +194,4 @@ def plot_report(report: dict[str, Any], png_path: Path) -> Path:
     right.set_title("extraction path by style")
     right.legend()
     fig.tight_layout()
-    png_path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(png_path, dpi=100)
-    plt.close(fig)
-    return png_path
+    return save_figure(fig, png_path, dpi=100)

@@ -14,13 +14,17 @@ which is what the trainer's old-policy pass would recompute; the trainer can reu
 
 from __future__ import annotations
 
+import functools
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec
 
 import torch
 
 from mathreward.rl.engine import llama_decode
+
+P = ParamSpec("P")
 
 
 @dataclass
@@ -98,6 +102,20 @@ def cache_of(output: Any) -> Any:
     return cache if cache is not None else output.past_key_values
 
 
+def _ordinary_tensors(sample: Callable[P, Generated]) -> Callable[P, Generated]:
+    """``sample`` run in ``torch.inference_mode`` (less per-operation bookkeeping than ``no_grad``), its tensors
+    returned as ordinary ones (inference tensors cannot enter autograd later)."""
+
+    @functools.wraps(sample)
+    def run(*args: P.args, **kwargs: P.kwargs) -> Generated:
+        with torch.inference_mode():
+            generated = sample(*args, **kwargs)
+        return Generated(generated.tokens.clone(), generated.logp.clone())
+
+    return run
+
+
+@_ordinary_tensors
 def sample_tokens(
     model: Any,
     input_ids: torch.Tensor,
@@ -121,39 +139,6 @@ def sample_tokens(
     :mod:`mathreward.rl.engine.llama_decode` (the same numbers without ``transformers``' per-call machinery) unless
     ``lean_decode=False``. Runs in ``torch.inference_mode`` (less per-operation bookkeeping than ``no_grad``); the
     returned tensors are ordinary ones."""
-    with torch.inference_mode():
-        generated = _sample(
-            model,
-            input_ids,
-            attention_mask,
-            max_new_tokens=max_new_tokens,
-            eos_ids=eos_ids,
-            pad_id=pad_id,
-            do_sample=do_sample,
-            temperature=temperature,
-            top_p=top_p,
-            drop_finished=drop_finished,
-            group_size=group_size,
-            lean_decode=lean_decode,
-        )
-    return Generated(generated.tokens.clone(), generated.logp.clone())
-
-
-def _sample(
-    model: Any,
-    input_ids: torch.Tensor,
-    attention_mask: torch.Tensor,
-    *,
-    max_new_tokens: int,
-    eos_ids: list[int],
-    pad_id: int,
-    do_sample: bool,
-    temperature: float,
-    top_p: float,
-    drop_finished: bool,
-    group_size: int,
-    lean_decode: bool,
-) -> Generated:
     batch = input_ids.shape[0] * group_size
     device = input_ids.device
     tokens_out = torch.full((batch, max_new_tokens), pad_id, dtype=torch.long, device=device)
