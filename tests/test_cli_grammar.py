@@ -126,3 +126,19 @@ def test_old_spellings_still_parse_into_the_new_names() -> None:
 def test_version_prints_the_package_version() -> None:
     done = run_mathreward("--version", timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == f"mathreward {mathreward.__version__}"
+
+
+def test_the_demo_ends_with_a_short_table() -> None:
+    summary = {
+        "rewards": {"rows": 53, "accuracy": 0.4528, "seconds": 23.34},
+        "reward_models": {"pairwise_accuracy": 0.995, "bt_accuracy": 0.99, "seconds": 100.0},
+        "rl": {"gains_sampled_points": {"dapo": 48.0, "pairwise": -6.3}, "seconds": 420.0},
+    }
+    assert cli.demo_table(summary, quick=True).splitlines() == [
+        "stage           seconds  headline",
+        "rewards            23.3  53 rollouts, accuracy 0.453",
+        "reward_models     100.0  held-out accuracy: pairwise 0.995, Bradley-Terry 0.990",
+        "rl                420.0  sampled-accuracy gain (points): dapo +48.0, pairwise -6.3",
+        "--quick: tiny sizes and a few steps; these numbers are a smoke run, not results",
+    ]
+    assert "smoke" not in cli.demo_table(summary, quick=False)

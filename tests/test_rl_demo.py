@@ -24,6 +24,11 @@ def test_quick_demo_chain_shares_the_warmup_and_reports_every_key(tmp_path) -> N
         env={**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"},
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.strip().splitlines()  # a short table at the end, saying quick numbers are a smoke run
+    assert lines[-1] == f"every number of every stage: {out / 'summary.json'}"
+    assert lines[-2] == "--quick: tiny sizes and a few steps; these numbers are a smoke run, not results"
+    assert [line.split()[0] for line in lines[-6:-2]] == ["stage", "policy", "reward_models", "rl"]
+    assert '"seconds":' not in done.stdout  # the full JSON stays in summary.json
     summary = json.loads((out / "summary.json").read_text())
     assert list(summary) == ["policy", "reward_models", "rl"]  # the policy stage is pulled in, in order
     assert summary["rl"]["warmup_reused"] is True  # made once by the policy stage, reused by the RL stage

@@ -34,7 +34,7 @@ def test_train_then_eval_writes_report_and_plots(workspace) -> None:
         assert "calibration on 6 validation pairs" in done.stdout
         assert (workspace / objective / "model.safetensors").is_file()
         assert (workspace / objective / "training_curves.png").is_file()
-    report_path = workspace / "report.json"
+    report_path = workspace / "reports" / "report.json"  # a folder that does not exist yet: created up front
     done = mathreward(
         "rm", "eval", "--model", str(workspace / "pairwise"), "--bt-model", str(workspace / "bt"),
         "--pairs", str(workspace / "test.parquet"), "-o", str(report_path),
@@ -105,3 +105,32 @@ def test_bad_input_one_line_error_and_no_output(workspace) -> None:
         == f"mathreward rm train: error: {workspace / 'bad.jsonl'}: row 2: field 'rejected' is missing"
     )
     assert not (workspace / "never.jsonl").exists() and not (workspace / "never").exists()
+
+
+def test_a_judge_that_learned_nothing_says_so_in_one_line_and_in_its_metrics(workspace) -> None:
+    out = workspace / "untrained"
+    done = mathreward(
+        "rm", "train", str(workspace / "train.jsonl"), "--model", str(workspace / "base"), "-o", str(out),
+        "--epochs", "1", "--lr", "1e-9", "--batch-size", "8", "--max-length", "128", "--no-progress",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    warnings = [line for line in done.stderr.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and warnings[0].startswith(
+        "mathreward rm train: warning: the reward model learned nothing useful: validation accuracy "
+    )
+    summary = json.loads((out / "train_summary.json").read_text())
+    assert summary["warnings"] == [warnings[0].removeprefix("mathreward rm train: warning: ")]
+    assert summary["lr"] == 1e-9 and summary["epochs"] == 1.0
+
+
+def test_judge_warning_names_the_calibration_cap_and_chance() -> None:
+    from mathreward.reward_models.calibration import MAX_TEMPERATURE, judge_warning
+
+    assert judge_warning(1.3, 0.969, 129) is None
+    assert judge_warning(1.3, 0.55, 129) == (
+        "the reward model learned nothing useful: validation accuracy 0.550 on 129 pairs is at chance "
+        "(try more --epochs or another --lr)"
+    )
+    capped = judge_warning(MAX_TEMPERATURE, 0.95, 129)
+    assert capped is not None and "the calibration temperature ended at its 20 cap" in capped
+    assert judge_warning(1.0, None, 0) is None  # no validation pairs: nothing to judge by
