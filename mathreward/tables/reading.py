@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -63,17 +63,16 @@ def read_batches(
     if suffix not in suffixes:
         raise TableError(path, f"unsupported file type {suffix!r}; use one of {', '.join(suffixes)}")
     if suffix in PARQUET_SUFFIXES:
-        yield from _parquet_batches(path, batch_size, skip_columns)
+        yield from parquet_batches(path, batch_size, skip_columns=skip_columns)
         return
     if suffix == ".csv":
         records = _read_csv(path)
     elif suffix == ".json" and is_json_document(path):
         records = _read_json(path)
     else:
-        yield from _jsonl_batches(path, batch_size)
+        yield from record_batches(path, _jsonl_records(path), batch_size)
         return
-    for start in range(0, len(records), batch_size):
-        yield Batch(path, start, records=records[start : start + batch_size])
+    yield from record_batches(path, records, batch_size)
 
 
 def read_table(path: str | os.PathLike, *, suffixes: Sequence[str] = READ_SUFFIXES) -> Batch:
@@ -82,7 +81,7 @@ def read_table(path: str | os.PathLike, *, suffixes: Sequence[str] = READ_SUFFIX
     if path.suffix.lower() in PARQUET_SUFFIXES and path.suffix.lower() in suffixes:
         import pyarrow as pa
 
-        batches = [batch.arrow for batch in _parquet_batches(path, 65536) if batch.arrow is not None]
+        batches = [batch.arrow for batch in parquet_batches(path, 65536) if batch.arrow is not None]
         schema = batches[0].schema if batches else _parquet_schema(path)
         return Batch(path, 0, arrow=pa.Table.from_batches(batches, schema=schema))
     return Batch(path, 0, records=read_rows(path, suffixes=suffixes))
@@ -102,17 +101,31 @@ def read_rows(path: str | os.PathLike, *, suffixes: Sequence[str] = READ_SUFFIXE
     return rows
 
 
-def _parquet_batches(path: Path, batch_size: int, skip_columns: Sequence[str] = ()) -> Iterator[Batch]:
+def parquet_batches(
+    path: Path,
+    batch_size: int,
+    *,
+    columns: Sequence[str] | None = None,
+    skip_columns: Sequence[str] = (),
+    row_groups: Sequence[int] | None = None,
+    first_row: int = 0,
+) -> Iterator[Batch]:
+    """The rows of a parquet file (of its ``row_groups``, the first of them row ``first_row`` of the file) as
+    ``Batch`` objects: ``columns`` the top-level columns to read (None or empty: all) less ``skip_columns``. The one
+    parquet reader of ``read_batches`` and ``read_slice``; a corrupt file raises ``TableError``."""
     import pyarrow.parquet as pq
 
     try:
         handle = pq.ParquetFile(path)
     except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for corrupt or non-parquet files
         raise TableError(path, f"cannot be read as parquet ({first_line(exc)})") from None
-    start = 0
-    columns = [name for name in handle.schema_arrow.names if name not in skip_columns] if skip_columns else None
+    wanted = list(columns) if columns else None  # a batch of no column has no rows: none named reads all
+    if skip_columns:
+        wanted = [name for name in (wanted or handle.schema_arrow.names) if name not in skip_columns]
+    start = first_row
     try:  # callers run in parallel: one thread each
-        for record_batch in handle.iter_batches(batch_size=batch_size, columns=columns, use_threads=False):
+        batches = handle.iter_batches(batch_size, row_groups=row_groups, columns=wanted, use_threads=False)
+        for record_batch in batches:
             yield Batch(path, start, arrow=record_batch)
             start += record_batch.num_rows
     except TableError:
@@ -169,9 +182,34 @@ def _read_json(path: Path) -> list[dict[str, Any]]:
     return data
 
 
-def _jsonl_batches(path: Path, batch_size: int) -> Iterator[Batch]:
-    records: list[dict[str, Any]] = []
+def jsonl_record(raw: bytes) -> dict[str, Any]:
+    """One jsonl line as its JSON object; ValueError with the one-line reason when it is not UTF-8 JSON of an object."""
+    try:
+        record = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"invalid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(record, dict):
+        raise ValueError(f"expected a JSON object, got {type(record).__name__}")
+    return record
+
+
+def record_batches(path: Path, records: Iterable[dict[str, Any]], batch_size: int) -> Iterator[Batch]:
+    """``records`` in ``Batch`` objects of at most ``batch_size`` rows (``start`` counted from the first record)."""
+    chunk: list[dict[str, Any]] = []
     start = 0
+    for record in records:
+        chunk.append(record)
+        if len(chunk) >= batch_size:
+            yield Batch(path, start, records=chunk)
+            start += len(chunk)
+            chunk = []
+    if chunk:
+        yield Batch(path, start, records=chunk)
+
+
+def _jsonl_records(path: Path) -> Iterator[dict[str, Any]]:
     try:
         handle = path.open("rb")  # each line decoded on its own: a bad byte is reported with its line
     except OSError as exc:
@@ -183,22 +221,10 @@ def _jsonl_batches(path: Path, batch_size: int) -> Iterator[Batch]:
             if not line.strip():
                 continue
             try:
-                record = json.loads(line.decode("utf-8"))
-            except UnicodeDecodeError as exc:
-                raise TableError(
-                    path, f"is not UTF-8 text ({exc.reason} at byte {exc.start})", row=line_number
-                ) from None
-            except json.JSONDecodeError as exc:
-                raise TableError(path, f"invalid JSON ({exc.msg} at column {exc.colno})", row=line_number) from None
-            if not isinstance(record, dict):
-                raise TableError(path, f"expected a JSON object, got {type(record).__name__}", row=line_number)
-            records.append(record)
-            if len(records) >= batch_size:
-                yield Batch(path, start, records=records)
-                start += len(records)
-                records = []
-    if records:
-        yield Batch(path, start, records=records)
+                record = jsonl_record(line)
+            except ValueError as exc:
+                raise TableError(path, str(exc), row=line_number) from None
+            yield record
 
 
 CSV_FIELD_LIMIT = 1 << 30  # bytes in one CSV field (Python's default, 128 KiB, is shorter than a long rollout)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -18,7 +17,15 @@ from typing import Any
 
 from mathreward.tables.errors import TableError, first_line
 from mathreward.tables.fields import Batch
-from mathreward.tables.reading import PARQUET_SUFFIXES, check_input, is_json_document, read_batches
+from mathreward.tables.reading import (
+    PARQUET_SUFFIXES,
+    check_input,
+    is_json_document,
+    jsonl_record,
+    parquet_batches,
+    read_batches,
+    record_batches,
+)
 
 JSONL_MIN_SLICE_BYTES = 4 << 20  # a jsonl slice is at least this long
 
@@ -131,47 +138,31 @@ def top_columns(path: str | os.PathLike, fields: Iterable[str]) -> list[str]:
 
 
 def _parquet_slice(path: Path, piece: Slice, batch_size: int, columns: Sequence[str] | None) -> Iterator[Batch]:
-    import pyarrow.parquet as pq
-
-    try:
-        handle = pq.ParquetFile(path)
-        wanted = list(columns) if columns else None  # no column named: all (a batch of no column has no rows)
-        if piece.kind == "groups":
-            groups = range(piece.begin, piece.end)
-            batches = handle.iter_batches(batch_size, row_groups=groups, columns=wanted, use_threads=False)
-        else:
-            batches = handle.iter_batches(batch_size, columns=wanted, use_threads=False)
-        row = piece.first_row if piece.kind == "groups" else 0
-        for record_batch in batches:
-            stop = row + record_batch.num_rows
-            if piece.kind == "rows":
-                if stop <= piece.begin:
-                    row = stop
-                    continue  # rows before the slice: decoded and dropped (the file has one row group)
-                lo, hi = max(row, piece.begin), min(stop, piece.end)
-                if lo >= hi:
-                    return
-                record_batch = record_batch.slice(lo - row, hi - lo)
-                row = lo
-            yield Batch(path, row, arrow=record_batch)
-            row += record_batch.num_rows
-    except TableError:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        if type(exc).__module__.startswith("pyarrow"):
-            raise TableError(path, f"cannot be read as parquet ({first_line(exc)})") from None
-        raise
+    if piece.kind == "groups":
+        groups = range(piece.begin, piece.end)
+        yield from parquet_batches(path, batch_size, columns=columns, row_groups=groups, first_row=piece.first_row)
+        return
+    for batch in parquet_batches(path, batch_size, columns=columns):  # "rows": the file has one row group
+        row, stop = batch.start, batch.start + len(batch)
+        if stop <= piece.begin:
+            continue  # rows before the slice: decoded and dropped
+        lo, hi = max(row, piece.begin), min(stop, piece.end)
+        if lo >= hi:
+            return
+        yield Batch(path, lo, arrow=batch.arrow.slice(lo - row, hi - lo))
 
 
 def _jsonl_slice(path: Path, piece: Slice, batch_size: int) -> Iterator[Batch]:
     """The lines whose first byte lies in ``piece.begin``..``piece.end`` (a line that starts before ``begin`` belongs
     to the slice before)."""
+    yield from record_batches(path, _jsonl_slice_records(path, piece), batch_size)
+
+
+def _jsonl_slice_records(path: Path, piece: Slice) -> Iterator[dict[str, Any]]:
     try:
         handle = path.open("rb")
     except OSError as exc:
         raise TableError(path, f"cannot be read ({exc.strerror or exc})") from None
-    records: list[dict[str, Any]] = []
-    start = 0
     with handle:
         position = piece.begin
         if piece.begin > 0:
@@ -189,23 +180,10 @@ def _jsonl_slice(path: Path, piece: Slice, batch_size: int) -> Iterator[Batch]:
             if not raw.strip():
                 continue
             try:
-                record = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                reason = (
-                    f"invalid JSON ({exc.msg} at column {exc.colno})"
-                    if isinstance(exc, json.JSONDecodeError)
-                    else (f"is not UTF-8 text ({exc.reason} at byte {exc.start})")
-                )
-                raise _line_error(path, piece, reason, line_number) from None
-            if not isinstance(record, dict):
-                raise _line_error(path, piece, f"expected a JSON object, got {type(record).__name__}", line_number)
-            records.append(record)
-            if len(records) >= batch_size:
-                yield Batch(path, start, records=records)
-                start += len(records)
-                records = []
-    if records:
-        yield Batch(path, start, records=records)
+                record = jsonl_record(raw)
+            except ValueError as exc:
+                raise _line_error(path, piece, str(exc), line_number) from None
+            yield record
 
 
 class _CountedRowError(TableError):
