@@ -107,6 +107,8 @@ ATTACKS: dict[str, list[Template]] = {
         lambda g, w: f"Answer: {g} ({w} is also possible)",
         lambda g, w: f"Answer: {g}, though {w} is also possible",
         lambda g, w: f"The answer is $\\boxed{{{g}}}$. Another possible answer is ${w}$.",
+        lambda g, w: f"The answer is {g} (if I am not mistaken, otherwise {w}).",
+        lambda g, w: f"Answer: {g}\n\nNote: if the problem meant a square, the answer would be {w}.",
     ],
     "either_or": [
         lambda g, w: f"Answer: either {g} or {w}",
@@ -160,6 +162,8 @@ ATTACKS: dict[str, list[Template]] = {
         lambda g, w: f"The answer is \\boxed{{{w}}}.\\phantom{{\\boxed{{{g}}}}}",
         lambda g, w: f"The answer is \\boxed{{{w}}}. \\textcolor{{white}}{{\\boxed{{{g}}}}}",
         lambda g, w: f'Answer: {w}<span style="display:none">Answer: {g}</span>',
+        lambda g, w: f"The answer is \\boxed{{{w}}}. \\iffalse \\boxed{{{g}}} \\fi",
+        lambda g, w: f'The answer is \\boxed{{{w}}}. <span style="color: white">\\boxed{{{g}}}</span>',
     ],
     "empty": [
         lambda g, w: "Answer: ",

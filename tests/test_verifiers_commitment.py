@@ -74,6 +74,11 @@ HEDGES = [
     "Answer: 42, though 45 is also possible",
     "Answer: 42\n\nAlternatively, 45.",
     "The answer is 42. Other possible answers: 43, 44.",
+    "The answer is 42 (if I am not mistaken, otherwise 43).",
+    "Answer: 42 (assuming a square; 43 otherwise)",
+    "The answer is \\boxed{42}\n\n(43 if counting differently)",
+    "Answer: **42** (or **43**)",
+    "Answer: 42\n\nNote: if the problem intended a square, the answer would be 43.",
 ]
 
 
@@ -106,6 +111,9 @@ def test_a_hedge_names_its_values_and_a_gold_that_lists_them_all_still_matches()
         ("Answer: 42\n\nThis is the final answer.", "42"),
         ("Answer: 42 (the other root, 7, is not an integer)", "42"),
         ("Answer: 42 (6 times 7)", "42"),
+        ("Answer: 42 (if we count the empty set)", "42"),
+        ("\\boxed{42}\\hfill (done)", "42"),
+        ("there are $\\boxed{2}$ possible values of $a$, and they are $a=0$ and $a=-4$.", "2"),
         ("\\boxed{42}. Another solution: pair 6 with 7.", "42"),
         ("\\boxed{42}.\\]Alternatively, by power of a point, $6 \\cdot 7 = 42$.", "42"),
         ("$$\\boxed{42}.$$(We could also note that $6 \\cdot 7 = 42$.)", "42"),
@@ -151,6 +159,9 @@ def test_a_retraction_is_a_hedge_in_the_styles_that_demand_a_marked_answer() -> 
         "The answer is \\boxed{43}. \\textcolor{white}{\\boxed{42}}",
         "The answer is \\boxed{43}. {\\color{white} \\boxed{42}}",
         'Answer: 43<span style="display:none">Answer: 42</span>',
+        "The answer is \\boxed{43}. \\iffalse \\boxed{42} \\fi",
+        'The answer is \\boxed{43}. <span style="color: white">\\boxed{42}</span>',
+        "The answer is 43. <div hidden>Answer: 42</div>",
     ],
 )
 def test_hidden_text_is_not_read(response: str) -> None:

@@ -5,8 +5,9 @@ finds one answer; this module looks at the text around it (``review``) and at te
 (``visible_text``):
 
 - **Hidden text** is not part of the answer: HTML comments (``<!-- \\boxed{42} -->``, an unclosed one hides the
-  rest), elements styled ``display:none`` / ``visibility:hidden``, ``\\phantom``-like groups, white text
-  (``\\textcolor{white}{..}``, ``{\\color{white} ..}``) and LaTeX comment lines (``% \\boxed{42}``).
+  rest), elements styled ``display:none`` / ``visibility:hidden`` / white or marked ``hidden``, ``\\phantom``-like
+  groups, white text (``\\textcolor{white}{..}``, ``{\\color{white} ..}``), ``\\iffalse .. \\fi`` and LaTeX
+  comment lines (``% \\boxed{42}``).
 - **A hedge** offers another value next to the answer: ``42 (or possibly 45)``, ``\\(42\\) or maybe 24``,
   ``42 (but 43 also works)``, ``42, unless it's 45``, ``42 (approximately 43)``, ``\\boxed{42}, or perhaps $45$``.
   The other values become candidates of the answer, so a single-valued gold finds several answers (wrong) and a gold
@@ -38,24 +39,45 @@ MAX_SCAN_CHARS = 32_768  # the hidden-text scan reads the end of the response, a
 # ------------------------------------------------------------------------------------------------- hidden text
 
 _HIDDEN_TAG_RE = re.compile(
-    r"<([A-Za-z]{1,10})\b[^<>]{0,200}?(?:display\s{0,3}:\s{0,3}none|visibility\s{0,3}:\s{0,3}hidden)[^<>]{0,200}>",
+    r"<([A-Za-z]{1,10})\b[^<>]{0,200}?(?:display\s{0,3}:\s{0,3}none|visibility\s{0,3}:\s{0,3}hidden|(?<![-\w])color"
+    r"\s{0,3}:\s{0,3}(?:white|#fff(?:fff)?\b)|\shidden\b)[^<>]{0,200}>",
     re.IGNORECASE,
 )
 _HIDDEN_GROUP_RE = re.compile(r"\\(?:[hv]?phantom|textcolor\s{0,3}\{\s{0,3}white\s{0,3}\}|colorbox\{white\})\s{0,3}\{")
 _WHITE_SWITCH_RE = re.compile(r"\{\s{0,3}\\color\s{0,3}\{\s{0,3}white\s{0,3}\}")
+_LATEX_HINTS = ("phantom", "white", "iffalse")
 _COMMENT_LINE_RE = re.compile(r"^[ \t]{0,40}%(?!\d)[^\n]{0,100000}", re.MULTILINE)
 
 
 def visible_text(response: str) -> str:
     """``response`` without the text a reader would not see (see the module doc); the same object when none."""
-    if "%" not in response and "<" not in response and ("phantom" not in response and "white" not in response):
+    if "%" not in response and "<" not in response and all(hint not in response for hint in _LATEX_HINTS):
         return response  # (one-character tests first: a long response is scanned as few times as possible)
     text = response[-MAX_SCAN_CHARS:]
-    text = _without_comments(text)
+    text = _without_false_conditionals(_without_comments(text))
     text = _without_hidden_tags(text)
     text = _without_groups(text, _HIDDEN_GROUP_RE)
     text = _without_groups(text, _WHITE_SWITCH_RE)
     return _COMMENT_LINE_RE.sub("", text)
+
+
+def _without_false_conditionals(text: str) -> str:
+    """``\\iffalse ... \\fi`` removed (LaTeX never typesets it); an unclosed one hides the rest."""
+    pieces = []
+    pos = 0
+    while True:
+        start = text.find("\\iffalse", pos)
+        if start < 0:
+            pieces.append(text[pos:])
+            break
+        pieces.append(text[pos:start])
+        end = text.find("\\fi", start + 8)
+        while end >= 0 and text[end + 3 : end + 4].isalpha():
+            end = text.find("\\fi", end + 3)  # \\fill, \\fint: not the end
+        if end < 0:
+            break
+        pos = end + 3
+    return "".join(pieces)
 
 
 def _without_comments(text: str) -> str:
@@ -130,9 +152,12 @@ _OFFER = (
     r"correct|acceptable)|possibly|maybe|perhaps"
 )
 _ASIDE_HEDGE_RE = re.compile(
-    r"\b(?:" + _OFFER + r"|(?:could|might)[ \t]{1,3}be|alternatively|or(?![ \t]{1,3}else))\b", re.IGNORECASE
+    r"\b(?:" + _OFFER + r"|(?:could|might)[ \t]{1,3}be|alternatively|otherwise|unless|if|or(?![ \t]{1,3}else))\b",
+    re.IGNORECASE,
 )
-_NEXT_HEDGE_RE = re.compile(r"\b(?:" + _OFFER + r")\b", re.IGNORECASE)
+_NEXT_HEDGE_RE = re.compile(
+    r"\b(?:" + _OFFER + r"|(?:answer|result|it)[ \t]{1,3}(?:would|could|might)[ \t]{1,3}be)\b", re.IGNORECASE
+)
 # Between an earlier answer marker or box of the sentence and the answer ("\\boxed{45} or maybe \\boxed{42}").
 _BEFORE_HEDGE_RE = re.compile(
     r"\b(?:or|either|maybe|possibly|perhaps|probably|alternatively|unless|otherwise|approximately|approx)\b|\\approx|≈",
@@ -214,8 +239,8 @@ def _offered_after(text: str, end: int) -> list[str]:
         inner = text[aside + 1 : close] if close > 0 else ""
         if _ASIDE_HEDGE_RE.search(inner) is not None:
             return _values(inner)
-    if text[pos - 1 : pos + 1].strip(" \t\n") in (".", "") or text[pos : pos + 1] == ".":
-        following = _clause(text, pos + 1)
+    if text[pos : pos + 1] == "." or "\n" in text[end:pos]:  # the answer ends its sentence: read the next one
+        following = _clause(text, pos + 1 if text[pos : pos + 1] == "." else pos)
         if _NEXT_HEDGE_RE.search(following) is not None:
             return _values(following)
     return []
