@@ -149,7 +149,9 @@ def _parquet_slice(path: Path, piece: Slice, batch_size: int, columns: Sequence[
         lo, hi = max(row, piece.begin), min(stop, piece.end)
         if lo >= hi:
             return
-        yield Batch(path, lo, arrow=batch.arrow.slice(lo - row, hi - lo))
+        arrow = batch.arrow
+        assert arrow is not None  # parquet batches hold Arrow
+        yield Batch(path, lo, arrow=arrow.slice(lo - row, hi - lo))
 
 
 def _jsonl_slice(path: Path, piece: Slice, batch_size: int) -> Iterator[Batch]:
