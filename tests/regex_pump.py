@@ -12,8 +12,9 @@ an exponential one never returns (a CPU-time timer stops it: CPython's matcher c
 backtracks). Times are CPU times of this process. A single search of a few hundred characters can take less than
 one tick of the CPU clock (it then reads 0, and one tick at the larger size reads as growth), so a suspected growth
 is confirmed on sizes large enough to time: each size is searched repeatedly until ``MIN_TIMED_SECONDS`` of CPU have
-passed (many ticks), the time per search is the minimum of ``CONFIRM`` such measurements, and the growth must exceed
-``MAX_RATIO`` (5x what linear allows) there too. A busy machine neither hides a quadratic pattern (256x) nor makes a
+passed (``TICKS`` ticks of the clock as measured here), the time per search is the minimum of ``CONFIRM`` such
+measurements, and the large size must still take ``MIN_SLOW_SECONDS`` a search and grow more than ``MAX_RATIO`` (5x
+what linear allows). A busy machine neither hides a quadratic pattern (256x) nor makes a
 linear one fail.
 """
 
@@ -40,8 +41,8 @@ SMALL_CHARS = 200
 GROWTH = 16
 MAX_RATIO = 80.0  # linear: ~16; quadratic: ~256; cubic: ~4096
 MIN_SLOW_SECONDS = 0.004  # growth below this at the large size is noise, not a blow-up
-MIN_TIMED_SECONDS = 0.05  # a confirming measurement repeats the search for at least this much CPU (many clock ticks)
 CONFIRM = 3  # confirming measurements per size (the minimum counts)
+TICKS = 20  # a confirming measurement spans at least this many ticks of the CPU clock
 STOP_SECONDS = 1.0  # one search taking this much CPU on ~3,200 characters is a blow-up by itself
 _CANDIDATE_CHARS = "a1 x{}$.\\,-(Z_:\n0"
 _REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT} | ({_c.POSSESSIVE_REPEAT} if hasattr(_c, "POSSESSIVE_REPEAT") else set())
@@ -193,6 +194,24 @@ def _time_search(pattern: re.Pattern, text: str, repeats: int = 1) -> float:
     return time.process_time() - started
 
 
+def clock_tick() -> float:
+    """The smallest step of the CPU clock seen here (about 1 us on most kernels, 4 ms where CPU time is counted in
+    scheduler ticks)."""
+    smallest = float("inf")
+    last = time.process_time()
+    seen = 0
+    while seen < 5:
+        now = time.process_time()
+        if now != last:
+            smallest = min(smallest, now - last)
+            last = now
+            seen += 1
+    return smallest
+
+
+MIN_TIMED_SECONDS = max(0.002, TICKS * clock_tick())  # a confirming measurement runs at least this much CPU
+
+
 def time_per_search(pattern: re.Pattern, text: str) -> float:
     """CPU seconds of one search, measured on enough repeats to span ``MIN_TIMED_SECONDS`` (many clock ticks):
     the minimum over ``CONFIRM`` measurements (STOP_SECONDS + 1 when a search had to be stopped)."""
@@ -247,8 +266,10 @@ def pump(pattern: re.Pattern) -> Finding | None:
             return Finding(pattern.pattern, prefix, fragment, small, large, len(large_text))
         if large < MIN_SLOW_SECONDS or large < MAX_RATIO * max(small, 1e-5):
             continue  # (a tick of the clock at the large size over a small one read as 0 comes here: confirm)
-        small = time_per_search(pattern, small_text)
         large = time_per_search(pattern, large_text)
+        if large < MIN_SLOW_SECONDS:
+            continue  # one slow reading (a tick, a busy moment), not a slow search
+        small = time_per_search(pattern, small_text)
         if large >= MAX_RATIO * small:
             return Finding(pattern.pattern, prefix, fragment, small, large, len(large_text))
     return None
