@@ -48,6 +48,9 @@ MAX_SPAN_CHARS = 2_048  # same for a math span in the fallback
 MAX_ANSWER_CHARS = 1_024  # the final answer text is cut to this length
 MAX_LINE_CHARS = 2_048  # an answer line (after "Answer:") is read up to this length
 MAX_CANDIDATES = 16
+FALLBACK_CHARS = 512  # the fallback reads about this much of the end of a response (further back when it holds no math)
+PHRASE_CHARS = 4096  # an answer phrase ("The answer is 5") is looked for this far from the end
+MAX_BOUNDARY_CHARS = 2048  # a paragraph, line or sentence start is looked for this far back from where reading starts
 MAX_BARE_CHARS = 100  # a response of one word-free token up to this long is read whole
 MAX_GLUE_CHARS = 200  # boxes further apart than this are never grouped
 MAX_PARTS_GLUE_CHARS = 60  # a gold of several boxes has at most this much text (no digits) between them
@@ -93,6 +96,7 @@ _AMOUNT_WORD_RE = re.compile(r"[ \t]{1,4}[A-Za-z]{2,}(?![A-Za-z])")
 _PROSE_WORD_RE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}")
 MAX_MATH_WORDS = 4  # "$10 square meters per second$" is math; a sentence of words after an amount is prose
 # Phrases that announce a final answer without a colon: "The final answer is", "**Final Answer**", "answer ="
+_DIGIT_RE = re.compile(r"[0-9]")
 _PHRASE_RE = re.compile(r"\b(?:final\s{1,3}answer|answer)\b", re.IGNORECASE)
 _NUMBER_RE = re.compile(r"(?<![\w.])[-−]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:\s?/\s?\d+)?%?")
 # Control characters are separators (replaced by a space, so positions are kept and digits never join).
@@ -420,6 +424,8 @@ def _stated_value(sentence: str, verb_only: bool = False) -> str | None:
 
 
 def _has_value(text: str) -> bool:
+    if text.isascii():
+        return _DIGIT_RE.search(text) is not None or "\\" in text or _math_spans(text) != []
     return any(ch.isdigit() for ch in text) or "\\" in text or _math_spans(text) != []
 
 
@@ -606,6 +612,8 @@ def _math_spans(text: str) -> list[tuple[int, int, str]]:
     A single ``$`` opens only before a non-space and closes only after a non-space when no digit follows, so
     prices ("costs $5 and $6") are not read as math.
     """
+    if "$" not in text and "\\(" not in text and "\\[" not in text:
+        return []  # no opener: no span (a quick look, in C)
     spans = []
     open_token = None
     open_start = 0
@@ -636,22 +644,77 @@ def _math_spans(text: str) -> list[tuple[int, int, str]]:
     return spans
 
 
+def _fallback_start(text: str) -> int:
+    """Where the fallback starts reading ``text``: at the start of a paragraph (else of a line, else of a sentence)
+    about ``FALLBACK_CHARS`` before the end; ``PHRASE_CHARS`` before it when an "answer" phrase may lie there; four
+    times further back, again and again, while what it would read holds no digit."""
+    n = len(text)
+    size = FALLBACK_CHARS
+    if n > size and "answer" in text[-PHRASE_CHARS:].lower():
+        size = PHRASE_CHARS
+    while True:
+        start = _outside_display(text, _boundary_before(text, n - size))
+        if start == 0 or _DIGIT_RE.search(text, start) is not None:
+            return start
+        size *= 4
+
+
+def _outside_display(text: str, start: int) -> int:
+    """``start``, moved back before any display or parenthesised math (``$$..$$``, ``\\[..\\]``, ``\\(..\\)``) still
+    open there (its opener's paragraph start), so the span scanner reads the tail as it reads the whole text. The
+    delimiters before ``start`` are counted with string methods, never walked."""
+    for _ in range(8):
+        back = start
+        if text.count("$$", 0, back) % 2:
+            back = text.rfind("$$", 0, back)
+        for opener, closer in (("\\[", "\\]"), ("\\(", "\\)")):
+            opened = text.rfind(opener, 0, back)
+            if opened > text.rfind(closer, 0, back):
+                back = opened
+        if back == start:
+            return start
+        start = _boundary_before(text, back)
+    return 0
+
+
+def _boundary_before(text: str, pos: int) -> int:
+    """The start of the paragraph, else the line, else the sentence that holds ``pos`` (looking back at most
+    ``MAX_BOUNDARY_CHARS``); 0 when there is none (or ``pos`` <= 0). A math span never crosses a blank line, and
+    the fallback's sentences never cross a line or a sentence end, so reading from there reads what a reading from
+    the start would."""
+    if pos <= 0:
+        return 0
+    low = max(0, pos - MAX_BOUNDARY_CHARS)
+    for separator in ("\n\n", "\n", ". "):
+        found = text.rfind(separator, low, pos)
+        if found >= 0:
+            return found + len(separator)
+    return 0
+
+
 def _fallback(text: str) -> Extraction:
     """No `Answer:` line and no box: an answer phrase, else the last math span, else the last number or expression.
 
     Only the last sentence that holds math (a span or a number) is looked at, so a number earlier in the reasoning
-    never stands in for the final answer.
+    never stands in for the final answer; and only the end of the text is read (``_fallback_start``), so a long
+    response without an answer costs about what one with an answer costs.
     """
+    start = _fallback_start(text)
+    return _fallback_on(text[start:] if start else text, text)
+
+
+def _fallback_on(text: str, whole: str) -> Extraction:
+    """The fallback on ``text``, the end of the response ``whole`` (the same string when it is short)."""
     spans = _math_spans(text)
     phrase = _last_phrase(text, spans)
     if phrase is not None:
         return phrase
-    if not text.isascii():
-        stated = foreign_value(text)  # "所以一共是 300 分钟", "Il y a 100 élèves donc 25 %"
+    if not whole.isascii():
+        stated = foreign_value(whole)  # "所以一共是 300 分钟", "Il y a 100 élèves donc 25 %"
         if stated is not None:
             path = PATH_MATH_SPAN if stated.startswith("$") else PATH_LAST_NUMBER
             return _single(_final_strip(_strip_wrappers(stated), factorial=False), path)
-    bare = text.strip()
+    bare = whole.strip()
     if not spans and len(bare) <= MAX_BARE_CHARS and not any(ch.isspace() for ch in bare):
         whole = _final_strip(bare, factorial=False)
         if whole and any(ch.isdigit() for ch in whole):
@@ -686,7 +749,7 @@ def _fallback(text: str) -> Extraction:
 
 def _last_phrase(text: str, spans: list[tuple[int, int, str]]) -> Extraction | None:
     """The answer announced by the last "the answer is", "final answer =" or "**Final Answer**" phrase."""
-    offset = max(0, len(text) - 4096)
+    offset = max(0, len(text) - PHRASE_CHARS)
     low = text[offset:].lower()
     if len(low) != len(text) - offset:
         low = text[offset:].translate(_ASCII_LOWER)
