@@ -25,8 +25,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from .braces import MAX_BOX_CHARS, find_closing
 from .extraction import PATH_BOXED, Extraction, extract
-from .normalize import find_closing
 from .turns import answer_region
 
 __all__ = ["Review", "review", "visible_text"]
@@ -117,8 +117,8 @@ def _without_hidden_tags(text: str) -> str:
 def _group_end(text: str, pos: int) -> int:
     """Index just after the brace that closes the group whose ``{`` is at ``pos - 1``; the end of the text when it
     never closes."""
-    close = find_closing(text, pos - 1)
-    return len(text) if close < 0 else close + 1
+    close = find_closing(text[pos - 1 : pos + MAX_BOX_CHARS], 0)  # a slice: the matcher reads from its start
+    return len(text) if close < 0 else pos + close
 
 
 def _without_groups(text: str, opener: re.Pattern[str]) -> str:
@@ -176,6 +176,7 @@ _VALUE_RE = re.compile(
     r"\\boxed\{[^{}]{1,200}\}|[-−]?\d{0,30}\\(?:d?frac|sqrt)(?:\{[^{}]{1,50}\}){1,2}|\\pi\b"
     r"|[-−]?\d{1,30}(?:\.\d{1,30})?(?:\s?/\s?\d{1,30})?"
 )
+_OFFERED = "another value offered beside the answer"
 _END_MARKS = " \t\n.$*_`"
 _CLOSERS = frozenset(" \t\n$})]*\\")
 _BOX_RE = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
@@ -197,6 +198,13 @@ def review(response: str, extraction: Extraction, style: str, unclosed_think: st
         return Review(extraction)
     if extraction.path != PATH_BOXED and response.rstrip(_END_MARKS).endswith(extraction.answer):
         return Review(extraction)  # the response ends on its answer ("Answer: 034"): nothing after it to read
+    if extraction.path == PATH_BOXED:
+        last_box = _last_box(response)
+        if last_box is not None and not response[last_box[1] :].strip(_END_MARKS + "\\])"):
+            # the response ends on its box: only an earlier box of the sentence may be offered beside it
+            start = last_box[0]
+            others = _earlier_box(response[_sentence_start(response, start) : start])
+            return Review(_with_alternatives(extraction, others), _OFFERED) if others else Review(extraction)
     region = answer_region(response, unclosed_think)
     if not region:
         return Review(extraction)
@@ -213,17 +221,11 @@ def review(response: str, extraction: Extraction, style: str, unclosed_think: st
             if replaced.answer is not None:
                 return Review(replaced, "")
         return Review(_with_alternatives(extraction, _values(after[retraction.end() :])), "retracted")
-    sentence_start = max(
-        text.rfind("\n", 0, start) + 1,
-        text.rfind(". ", 0, start) + 2,
-        text.rfind(".$ ", 0, start) + 3,
-        start - WINDOW_CHARS,
-    )
-    others = _earlier_box(text[sentence_start:start])
+    others = _earlier_box(text[_sentence_start(text, start) : start])
     others += _offered_after(text, end)
     if not others:
         return Review(extraction)
-    return Review(_with_alternatives(extraction, others), "another value offered beside the answer")
+    return Review(_with_alternatives(extraction, others), _OFFERED)
 
 
 def _offered_after(text: str, end: int) -> list[str]:
@@ -273,15 +275,31 @@ def _earlier_box(before: str) -> list[str]:
     return [content] if content and _BEFORE_HEDGE_RE.search(before, close) is not None else []
 
 
+def _sentence_start(text: str, pos: int) -> int:
+    """Where the sentence holding ``pos`` starts (a line break or a full stop before it), at most ``WINDOW_CHARS``
+    back."""
+    return max(
+        text.rfind("\n", 0, pos) + 1,
+        text.rfind(". ", 0, pos) + 2,
+        text.rfind(".$ ", 0, pos) + 3,
+        pos - WINDOW_CHARS,
+    )
+
+
+def _last_box(text: str) -> tuple[int, int] | None:
+    """(start, end) of the last ``\\boxed{..}`` / ``\\fbox{..}`` of ``text``."""
+    start = max(text.rfind("\\boxed"), text.rfind("\\fbox"))
+    open_brace = text.find("{", start, start + 12) if start >= 0 else -1
+    if open_brace < 0:
+        return None
+    return start, _group_end(text, open_brace + 1)
+
+
 def _locate(text: str, extraction: Extraction) -> tuple[int, int] | None:
-    """(start, end) of the extracted answer in ``text``: the last box for a boxed answer, else the answer's last
-    place after the last "answer" word (or anywhere)."""
+    """(start, end) of the extracted answer in ``text``: the last box for a boxed answer, else the answer's first
+    place after the last "answer" word (or its last place anywhere)."""
     if extraction.path == PATH_BOXED:
-        start = max(text.rfind("\\boxed"), text.rfind("\\fbox"))
-        open_brace = text.find("{", start, start + 12)
-        if start < 0 or open_brace < 0:
-            return None
-        return start, _group_end(text, open_brace + 1)
+        return _last_box(text)
     answer = extraction.candidates[0] if extraction.candidates else extraction.answer or ""
     marker = _last_answer_word(text)
     if marker >= 0:

@@ -27,7 +27,8 @@ import re
 from collections.abc import Callable
 from fractions import Fraction
 
-from .normalize import find_closing, is_unit_word
+from .braces import find_closing
+from .normalize import is_unit_word
 
 __all__ = [
     "mixed_number",
@@ -179,7 +180,7 @@ _ORDINAL_RE = re.compile(
 def ordinal_value(text: str) -> str:
     """``7^{th}`` (from ``7^{\\text{th}}``), ``12th``, ``the 20th day`` -> the number; ``12^{t}`` and any other text
     come back unchanged (only an ordinal suffix makes the exponent a word)."""
-    if len(text) > 60 or not any(char.isdigit() for char in text):
+    if len(text) > 60 or not ("th" in text or "st" in text or "nd" in text or "rd" in text):
         return text
     match = _ORDINAL_RE.fullmatch(text.strip())
     return match.group(1) if match is not None else text
@@ -188,6 +189,7 @@ def ordinal_value(text: str) -> str:
 _COUNTED_RE = re.compile(
     r"([+-]?\d{1,15}(?:\.\d{1,15})?) (?:[A-Za-z][A-Za-z'-]{0,20})(?: [A-Za-z][A-Za-z'-]{0,20}){0,3}"
 )
+_COUNT_HINT_RE = re.compile(r"\d [A-Za-z]{2}")
 _LABELLED_RE = re.compile(r"[A-Za-z][A-Za-z ]{0,30}: ?([+-]?[^:,;]{1,60})")
 
 
@@ -195,7 +197,7 @@ def labelled_values(text: str) -> str:
     """Several values each written with words: ``2 large boxes and 6 small crates`` -> ``(2, 6)``, ``Minimum: -2,
     Maximum: 9`` -> ``(-2, 9)`` (a tuple: the order written is kept, so swapped labels do not match); any other text
     comes back unchanged (every part must be one of those shapes)."""
-    if len(text) > _MAX_TEXT or not any(char.isdigit() for char in text) or not any(c.isalpha() for c in text):
+    if len(text) > _MAX_TEXT or (":" not in text and _COUNT_HINT_RE.search(text) is None):
         return text
     pieces = [piece.strip() for chunk in text.split(" and ") for piece in chunk.split(",")]
     pieces = [piece for piece in pieces if piece]
@@ -213,13 +215,14 @@ def labelled_values(text: str) -> str:
     return "(" + ", ".join(values) + ")"  # in the order written: a list gold is matched item by item
 
 
+_NEEDS_BRACES_RE = re.compile(r"\\(?:frac|sqrt) ?[0-9A-Za-z]|\\frac ?\{[^{}]{0,80}\} ?[0-9A-Za-z]")
 _BRACELESS_COMMAND_RE = re.compile(r"\\(?:frac|sqrt)(?![A-Za-z])")
 
 
 def braced_arguments(text: str) -> str:
     """``\\frac{x+1}y`` -> ``\\frac{x+1}{y}``, ``\\frac12`` -> ``\\frac{1}{2}``, ``\\sqrt3`` -> ``\\sqrt{3}``: a one-character
     argument (a digit or a letter) written without braces gets them; one linear pass."""
-    if "\\frac" not in text and "\\sqrt" not in text or len(text) > _MAX_TEXT:
+    if len(text) > _MAX_TEXT or _NEEDS_BRACES_RE.search(text) is None:
         return text
     pieces = []
     pos = 0
