@@ -11,9 +11,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["remove_dead_leftovers", "run_alive", "temp_sibling"]
+__all__ = ["folder_written_beside", "remove_dead_leftovers", "run_alive", "temp_sibling"]
 
 KINDS = ("tmp", "parts")
 _LEFTOVER = re.compile(r"\.(?:tmp|parts)-([0-9]{1,10})")
@@ -28,6 +30,25 @@ def temp_sibling(path: str | os.PathLike, kind: str = "tmp") -> Path:
     path = Path(path)
     remove_dead_leftovers(path)
     return path.with_name(f"{path.name}.{kind}-{os.getpid()}")
+
+
+@contextmanager
+def folder_written_beside(folder: str | os.PathLike) -> Iterator[Path]:
+    """The folder to write ``folder``'s files into: for a new folder, ``<folder>.tmp-<pid>``, renamed into place when
+    the block ends without an error and removed when it does not (a stopped run never leaves half a checkpoint);
+    an existing folder is written in place."""
+    folder = Path(folder)
+    if folder.exists():
+        yield folder
+        return
+    target = temp_sibling(folder)
+    target.mkdir(parents=True)
+    try:
+        yield target
+        os.replace(target, folder)
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
 
 
 def remove_dead_leftovers(path: str | os.PathLike) -> list[Path]:

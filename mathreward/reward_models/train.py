@@ -12,9 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import os
 import random
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, replace
@@ -32,7 +30,7 @@ from mathreward.reward_models.data import PreferencePair, split_pairs
 from mathreward.reward_models.objectives import get_objective
 from mathreward.reward_models.pairwise_model import PairwiseRM, order_probability
 from mathreward.reward_models.train_config import TrainConfig, size_defaults
-from mathreward.temp_files import temp_sibling
+from mathreward.temp_files import folder_written_beside
 
 STATE_NAME = "trainer_state.pt"
 
@@ -109,22 +107,13 @@ def save_checkpoint(
     """
     state_dict = accelerator.get_state_dict(model)
     if accelerator.is_main_process:
-        fresh = not folder.exists()  # a new checkpoint is written beside its folder and renamed: never half of one
-        target = temp_sibling(folder) if fresh else folder
-        target.mkdir(parents=True, exist_ok=True)
-        try:
+        with folder_written_beside(folder) as target:  # a new checkpoint appears whole or not at all
             accelerator.unwrap_model(model).save_pretrained(str(target), state_dict=state_dict, safe_serialization=True)
             wrapper.tokenizer.save_pretrained(str(target))
             write_rm_config(target, wrapper.config_dict())
             torch.save(
                 {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), **state}, target / STATE_NAME
             )
-            if fresh:
-                os.replace(target, folder)
-        except BaseException:
-            if fresh:
-                shutil.rmtree(target, ignore_errors=True)
-            raise
     accelerator.wait_for_everyone()
 
 

@@ -20,9 +20,7 @@ import contextlib
 import copy
 import json
 import math
-import os
 import random
-import shutil
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -38,7 +36,7 @@ from mathreward.rl.dynamic_sampling import dynamic_sample
 from mathreward.rl.engine import shared_prefix
 from mathreward.rl.presets import RLConfig
 from mathreward.rl.rollout import Batch, Sample, collate, forward_response, generate_samples
-from mathreward.temp_files import temp_sibling
+from mathreward.temp_files import folder_written_beside
 
 METRIC_KEYS = (
     "step",
@@ -604,10 +602,7 @@ class RLTrainer:
         if self.critic is not None:
             check_parameters(self.step_count, self.critic, self.last_checkpoint)
         path = Path(path)
-        fresh = not path.exists()  # a new folder is written beside it and renamed: never half a checkpoint
-        folder = temp_sibling(path) if fresh else path
-        folder.mkdir(parents=True, exist_ok=True)
-        try:
+        with folder_written_beside(path) as folder:  # a new checkpoint appears whole or not at all
             self.policy.save_pretrained(folder)
             self.tokenizer.save_pretrained(folder)
             if self.critic is not None:
@@ -616,12 +611,6 @@ class RLTrainer:
                 state = {k: v.detach().contiguous().cpu() for k, v in self.critic.state_dict().items()}
                 save_file(state, str(folder / "critic.safetensors"))
             (folder / "rl_config.json").write_text(json.dumps(self.config.to_dict(), indent=2, default=str) + "\n")
-            if fresh:
-                os.replace(folder, path)
-        except BaseException:
-            if fresh:
-                shutil.rmtree(folder, ignore_errors=True)
-            raise
         self.last_checkpoint = str(path)
         return path
 
