@@ -113,9 +113,7 @@ def test_training_forward_logits_and_gradients_equal_the_model_forward(kind) -> 
         model.zero_grad(set_to_none=True)
         if lean:
             prompt_of_row = distinct_prompts(batch.input_ids, batch.attention_mask, batch.prompt_len)
-            logits = llama_train.response_logits(
-                model, batch.input_ids, batch.attention_mask, batch.position_ids, batch.prompt_len, prompt_of_row
-            )
+            logits = llama_train.response_logits(model, batch, prompt_of_row)
         else:
             out = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask, position_ids=batch.position_ids)
             logits = out.logits[:, batch.prompt_len - 1 : -1]

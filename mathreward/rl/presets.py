@@ -209,19 +209,7 @@ def ppo() -> RLConfig:
 @register_preset("vc-ppo")
 def vc_ppo() -> RLConfig:
     """VC-PPO: value pretraining on Monte-Carlo returns, decoupled GAE (critic lambda 1.0, actor lambda 0.95)."""
-    return RLConfig(
-        preset="vc-ppo",
-        advantage="vc-ppo",
-        critic="separate",
-        lam_actor=0.95,
-        lam_critic=1.0,
-        value_pretrain_steps=10,
-        eps_low=0.2,
-        eps_high=0.2,
-        whiten_advantages=True,
-        group_size=1,
-        batch_size=32,
-    )
+    return dataclasses.replace(ppo(), preset="vc-ppo", advantage="vc-ppo", lam_critic=1.0, value_pretrain_steps=10)
 
 
 @register_preset("vapo")
@@ -266,15 +254,7 @@ def t_ppo() -> RLConfig:
 def pairwise_ppo() -> RLConfig:
     """PPO whose reward is the pairwise reward model's judgement against an anchor response (Pairwise-RL); pass
     ``reward_kwargs={"model_path": ...}`` (CLI: ``--reward-model PATH``)."""
-    return RLConfig(
-        preset="pairwise-ppo",
-        reward="pairwise",
-        advantage="gae",
-        critic="separate",
-        lam_actor=0.95,
-        lam_critic=1.0,
-        whiten_advantages=True,
-        eps_low=0.2,
-        eps_high=0.2,
-        group_size=4,
+    default_batch = RLConfig().batch_size
+    return dataclasses.replace(
+        ppo(), preset="pairwise-ppo", reward="pairwise", lam_critic=1.0, group_size=4, batch_size=default_batch
     )

@@ -209,19 +209,9 @@ def forward_response(
         prompt_of_row = shared_prefix.distinct_prompts(batch.input_ids, batch.attention_mask, batch.prompt_len)
     hidden = None
     if prompt_of_row is not None and not with_hidden and llama_train.supports(model):
-        logits = llama_train.response_logits(
-            model, batch.input_ids, batch.attention_mask, batch.position_ids, batch.prompt_len, prompt_of_row
-        )
+        logits = llama_train.response_logits(model, batch, prompt_of_row)
     elif prompt_of_row is not None and shared_prefix.worth_sharing(prompt_of_row):
-        logits, hidden = shared_prefix.response_logits(
-            model,
-            batch.input_ids,
-            batch.attention_mask,
-            batch.position_ids,
-            batch.prompt_len,
-            prompt_of_row,
-            with_hidden=with_hidden,
-        )
+        logits, hidden = shared_prefix.response_logits(model, batch, prompt_of_row, with_hidden=with_hidden)
     else:
         output = model(
             input_ids=batch.input_ids,

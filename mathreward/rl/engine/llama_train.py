@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from mathreward.rl.engine.llama_layers import fuses_weights, known_llama, rms_normalize, rotary_cos_sin
-from mathreward.rl.engine.shared_prefix import first_rows
+from mathreward.rl.engine.shared_prefix import PromptResponseRows, first_rows
 
 
 def supports(model: Any) -> bool:
@@ -169,18 +169,13 @@ def _layer(
     return hidden, (k, v)
 
 
-def response_logits(
-    model: Any,
-    input_ids: torch.Tensor,
-    attention_mask: torch.Tensor,
-    position_ids: torch.Tensor,
-    prompt_len: int,
-    prompt_of_row: torch.Tensor,
-) -> torch.Tensor:
+def response_logits(model: Any, rows: PromptResponseRows, prompt_of_row: torch.Tensor) -> torch.Tensor:
     """Logits [N, T, V] predicting each of the T response columns (columns ``prompt_len`` on), as
     :func:`mathreward.rl.engine.shared_prefix.response_logits`; ``prompt_of_row`` maps each row to its distinct prompt."""
+    input_ids, attention_mask = rows.input_ids, rows.attention_mask
+    position_ids, prompt_len = rows.position_ids, rows.prompt_len
     inner = model.model
-    rows = prompt_of_row.numel()
+    count = prompt_of_row.numel()
     first = first_rows(prompt_of_row)
     weight = inner.embed_tokens.weight
     rotation = _rotary_table(model, position_ids)
@@ -197,7 +192,7 @@ def response_logits(
         torch.cat(
             [
                 (prompt_valid if padded else prompt_valid[:1])[:, None, None, :].expand(-1, 1, response_len, -1),
-                response_causal[None, None].expand(rows if padded else 1, 1, -1, -1),
+                response_causal[None, None].expand(count if padded else 1, 1, -1, -1),
             ],
             dim=-1,
         )

@@ -13,11 +13,21 @@ nothing about the architecture is repeated here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import torch
 
 from mathreward.rl.engine.generation import cache_argument, cache_of
+
+
+class PromptResponseRows(Protocol):
+    """Rows of left-padded prompts (the first ``prompt_len`` columns) and right-padded responses, as ``rl.rollout``'s
+    ``Batch`` holds them."""
+
+    input_ids: torch.Tensor
+    attention_mask: torch.Tensor
+    position_ids: torch.Tensor
+    prompt_len: int
 
 
 def distinct_prompts(input_ids: torch.Tensor, attention_mask: torch.Tensor, prompt_len: int) -> torch.Tensor:
@@ -53,20 +63,15 @@ def worth_sharing(prompt_of_row: torch.Tensor) -> bool:
 
 
 def response_logits(
-    model: Any,
-    input_ids: torch.Tensor,
-    attention_mask: torch.Tensor,
-    position_ids: torch.Tensor,
-    prompt_len: int,
-    prompt_of_row: torch.Tensor,
-    *,
-    with_hidden: bool = False,
+    model: Any, rows: PromptResponseRows, prompt_of_row: torch.Tensor, *, with_hidden: bool = False
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Logits [N, T, V] predicting each of the T response columns (columns ``prompt_len`` on of the left-padded
     prompt + right-padded response rows) and, with ``with_hidden``, the last hidden states [N, T + 1, H] at columns
     ``prompt_len - 1 ...`` (what the plain forward returns for the same rows).
 
     ``prompt_of_row`` maps each row to its distinct prompt (:func:`distinct_prompts`)."""
+    input_ids, attention_mask = rows.input_ids, rows.attention_mask
+    position_ids, prompt_len = rows.position_ids, rows.prompt_len
     first = first_rows(prompt_of_row)
     prompt = model(
         input_ids=input_ids[first, :prompt_len],
