@@ -1,7 +1,7 @@
 """Structural comparison of a gold answer and a predicted answer.
 
 ``compare(gold, pred_candidates, options, symbolic=None)`` walks the two shapes (see ``structure``) and compares
-single values with the exact fast path (``exact``). When a single-value comparison needs symbolic algebra, it either
+single values with the exact path (``exact``). When a single-value comparison needs symbolic algebra, it either
 raises ``NeedsSymbolic`` (``symbolic=None``: the caller sends the pair to a guarded worker process) or calls the
 given ``symbolic(gold_text, pred_text, options) -> bool`` (inside that worker). No sympy is imported here.
 """
@@ -34,7 +34,7 @@ class Options:
 
 
 class NeedsSymbolic(Exception):
-    """The fast path cannot decide; the pair needs the symbolic path."""
+    """The exact path cannot decide; the pair needs the symbolic path."""
 
 
 @dataclass(frozen=True)
@@ -539,7 +539,7 @@ def compare(
 ) -> Outcome:
     """Compare a gold answer with a predicted answer (or several candidates of one response).
 
-    Raises ``NeedsSymbolic`` when ``symbolic`` is None and the fast path cannot decide, ``RefusedInput``/``Refused``
+    Raises ``NeedsSymbolic`` when ``symbolic`` is None and the exact path cannot decide, ``RefusedInput``/``Refused``
     for answers too large to handle.
     """
     if isinstance(preds, str):
@@ -612,7 +612,7 @@ def compare(
 
 
 def is_numeric_gold(gold: str) -> Fraction | None:
-    """The exact rational value of a gold answer when it is a plain number (fast-path check), else None."""
+    """The exact rational value of a gold answer when it is a plain number (exact-path check), else None."""
     try:
         node = structure_cached(clean_cached(gold))
     except RefusedInput:

@@ -1,4 +1,4 @@
-"""verify / verify_batch / is_equivalent: extraction, the exact fast path in-process, the symbolic path in guarded
+"""verify / verify_batch / is_equivalent: extraction, the exact path in-process, the symbolic path in guarded
 worker processes with a per-item deadline.
 """
 
@@ -54,7 +54,7 @@ def verify_batch(
 ) -> list[Verdict]:
     """Check many responses against their golds; one Verdict per row, in input order.
 
-    Extraction and the exact fast path run in this process; rows that need sympy go to a pool of worker processes
+    Extraction and the exact path run in this process; rows that need sympy go to a pool of worker processes
     (``workers``; None = min(cpu_count, 4); 0 = one guard worker, items one after another) with a per-item deadline of
     ``timeout`` seconds enforced from outside: a hung item is killed and gets "timeout", a crashed worker gives
     "error", and the batch goes on; worker start-up (once per process) is not charged to a row (``verify`` charges it
@@ -193,9 +193,9 @@ def _in_process(
         return Verdict(False, extraction.answer, "error", f"path={extraction.path}; empty gold answer")
     candidates = extraction.candidates if len(extraction.candidates) > 1 else (extraction.answer,)
     candidates = tuple(repair_matrix_rows(text) for text in candidates)  # as the gold is read (lost row breaks)
-    fast = exact_check(candidates, gold_text, options)
-    if fast is not None:
-        status, reason = fast
+    exact = exact_check(candidates, gold_text, options)
+    if exact is not None:
+        status, reason = exact
         if checked.hedge and status == "wrong":
             reason = f"{reason} (hedged: {checked.hedge})"
         return Verdict(status == "correct", extraction.answer, status, f"path={extraction.path}; {reason}")
@@ -291,12 +291,12 @@ def is_equivalent(
             try:
                 watch.begin()
                 gold_text, pred_text = _gold_text(gold), read_gold(pred)
-                fast = exact_check((pred_text,), gold_text, options) if gold_text and pred_text else ("wrong", "")
+                exact = exact_check((pred_text,), gold_text, options) if gold_text and pred_text else ("wrong", "")
                 watch.end()
             except ItemExpired:
                 return False
-            if fast is not None:
-                return fast[0] == "correct"
+            if exact is not None:
+                return exact[0] == "correct"
             task = {"op": "compare", "gold": gold_text, "preds": [pred_text], "options": asdict(options)}
         else:  # not interruptible here: the whole check runs in a worker process
             task = {"op": "equivalent", "gold": gold, "pred": pred, "options": asdict(options)}
@@ -312,8 +312,8 @@ def equivalent_here(request: dict) -> dict:
     gold_text, pred_text = _gold_text(request["gold"]), read_gold(request["pred"])
     if not gold_text or not pred_text:
         return {"status": "ok", "equal": False, "reason": "empty answer"}
-    fast = exact_check((pred_text,), gold_text, options)
-    if fast is not None:
-        return {"status": "ok", "equal": fast[0] == "correct", "reason": fast[1]}
+    exact = exact_check((pred_text,), gold_text, options)
+    if exact is not None:
+        return {"status": "ok", "equal": exact[0] == "correct", "reason": exact[1]}
     outcome = compare_symbolic(gold_text, (pred_text,), options)
     return {"status": "ok", "equal": outcome.equal, "reason": outcome.reason}
