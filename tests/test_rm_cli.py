@@ -134,3 +134,20 @@ def test_judge_warning_names_the_calibration_cap_and_chance() -> None:
     capped = judge_warning(MAX_TEMPERATURE, 0.95, 129)
     assert capped is not None and "the calibration temperature ended at its 20 cap" in capped
     assert judge_warning(1.0, None, 0) is None  # no validation pairs: nothing to judge by
+
+
+def test_rm_train_defaults_follow_the_model_size() -> None:
+    """The tiny demo policy (a few million parameters) learns at 1e-3 over 6 epochs; a pretrained LM at 5e-6 once."""
+    from mathreward.reward_models.train import resolve_size_defaults
+    from mathreward.reward_models.train_config import TrainConfig, size_defaults
+
+    assert size_defaults(3_000_000) == (1e-3, 6.0) and size_defaults(500_000_000) == (5e-6, 1.0)
+    config = resolve_size_defaults(TrainConfig(model="m", out="o"), 3_000_000)
+    assert (config.lr, config.epochs, config.template, config.letter_loss) == (
+        1e-3,
+        6.0,
+        "reference-before",
+        "two-letter",
+    )
+    given = resolve_size_defaults(TrainConfig(model="m", out="o", lr=2e-5), 500_000_000)
+    assert (given.lr, given.epochs) == (2e-5, 1.0)

@@ -124,7 +124,9 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     train.add_argument(
         "--epochs", type=positive_float, default=None, help=f"passes over the pairs (default: {SIZE_DEFAULTS_HELP})"
     )
-    train.add_argument("--lr", type=positive_float, default=None, help="peak learning rate (default: as --epochs)")
+    train.add_argument(
+        "--lr", type=positive_float, default=None, help="peak learning rate (default: by model size, see --epochs)"
+    )
     train.add_argument("--batch-size", type=positive_int, default=defaults.batch_size, help="examples per micro-batch")
     train.add_argument(
         "--grad-accum", type=positive_int, default=defaults.grad_accum, help="micro-batches per optimizer step"

@@ -50,7 +50,7 @@ def size_defaults(parameters: int) -> tuple[float, float]:
 
 
 SIZE_DEFAULTS_HELP = (
-    f"by model size: {SMALL_MODEL_LR:g} and {SMALL_MODEL_EPOCHS:g} epochs under "
-    f"{SMALL_MODEL_PARAMETERS // 1_000_000}M parameters (the demo's tiny policy), {LARGE_MODEL_LR:g} and "
-    f"{LARGE_MODEL_EPOCHS:g} epoch above"
+    f"by model size: {SMALL_MODEL_EPOCHS:g} epochs at lr {SMALL_MODEL_LR:g} under "
+    f"{SMALL_MODEL_PARAMETERS // 1_000_000}M parameters (the demo's tiny policy), {LARGE_MODEL_EPOCHS:g} epoch at lr "
+    f"{LARGE_MODEL_LR:g} above"
 )

@@ -254,7 +254,7 @@ def _add_verify_report(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--top", type=non_negative_int, default=10, help="no_answer endings shown")
     parser.add_argument("--max-verify", type=non_negative_int, default=5000, help="most disagreeing rows verified")
     add_timeout(parser, "per-row verification timeout")
-    add_workers(parser)
+    add_workers(parser, default_text="the CPU count, at most 4")
     add_output(parser, "write the JSON report to this file (default: print it)", required=False)
     parser.add_argument("--plot", default=None, help="write a PNG of status and path shares here (default: no plot)")
     parser.set_defaults(func=run_verify_report)
