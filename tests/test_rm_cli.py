@@ -115,9 +115,7 @@ def test_a_judge_that_learned_nothing_says_so_in_one_line_and_in_its_metrics(wor
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     warnings = [line for line in done.stderr.splitlines() if "warning" in line]
-    assert len(warnings) == 1 and warnings[0].startswith(
-        "mathreward rm train: warning: the reward model learned nothing useful: validation accuracy "
-    )
+    assert len(warnings) == 1 and warnings[0].startswith("mathreward rm train: warning: the reward model ")
     summary = json.loads((out / "train_summary.json").read_text())
     assert summary["warnings"] == [warnings[0].removeprefix("mathreward rm train: warning: ")]
     assert summary["lr"] == 1e-9 and summary["epochs"] == 1.0
@@ -134,6 +132,11 @@ def test_judge_warning_names_the_calibration_cap_and_chance() -> None:
     capped = judge_warning(MAX_TEMPERATURE, 0.95, 129)
     assert capped is not None and "the calibration temperature ended at its 20 cap" in capped
     assert judge_warning(1.0, None, 0) is None  # no validation pairs: nothing to judge by
+    assert judge_warning(0.05, 1.0, 129) is None  # right on every pair: sharpening to the floor is harmless
+    assert judge_warning(0.05, 0.845, 129) == (
+        "the reward model is barely trained: its calibration temperature ended at its 0.05 floor (nearly flat "
+        "probabilities, validation accuracy 0.845) (try more --epochs or another --lr)"
+    )
 
 
 def test_rm_train_defaults_follow_the_model_size() -> None:

@@ -9,6 +9,7 @@ import numpy as np
 
 EPS = 1e-12
 MIN_TEMPERATURE, MAX_TEMPERATURE = 0.05, 20.0  # the search interval of fit_temperature
+NEARLY_ALWAYS_RIGHT = 0.95  # validation accuracy from which a temperature at the lower bound is no warning
 
 
 def nll(p_chosen: np.ndarray) -> float:
@@ -59,14 +60,22 @@ def fit_temperature(
 
 
 def judge_warning(temperature: float, accuracy: float | None, pairs: int) -> str | None:
-    """One line saying that a trained judge learned nothing useful, else None: its calibration temperature ended at
-    the search's upper bound (its verdicts carry no signal), or its accuracy on the ``pairs`` validation pairs is
-    within two standard errors of chance (0.5)."""
+    """One line saying that a trained judge learned nothing useful, else None: its accuracy on the ``pairs``
+    validation pairs is within two standard errors of chance (0.5), or its calibration temperature ended at a bound of
+    the search: at the upper one its verdicts carry no signal; at the lower one its raw probabilities are nearly flat
+    (not a problem for a judge right on nearly every pair, which any sharpening helps)."""
     problems = []
     if accuracy is not None and pairs and accuracy - 0.5 <= 2 * math.sqrt(0.25 / pairs):
         problems.append(f"validation accuracy {accuracy:.3f} on {pairs} pairs is at chance")
     if temperature >= MAX_TEMPERATURE * 0.99:
         problems.append(f"the calibration temperature ended at its {MAX_TEMPERATURE:g} cap")
-    if not problems:
-        return None
-    return "the reward model learned nothing useful: " + "; ".join(problems) + " (try more --epochs or another --lr)"
+    advice = " (try more --epochs or another --lr)"
+    if problems:
+        return "the reward model learned nothing useful: " + "; ".join(problems) + advice
+    if temperature <= MIN_TEMPERATURE * 1.01 and (accuracy is None or accuracy < NEARLY_ALWAYS_RIGHT):
+        right = "" if accuracy is None else f", validation accuracy {accuracy:.3f}"
+        return (
+            f"the reward model is barely trained: its calibration temperature ended at its {MIN_TEMPERATURE:g} floor "
+            f"(nearly flat probabilities{right})" + advice
+        )
+    return None
