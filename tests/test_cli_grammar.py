@@ -29,6 +29,8 @@ WRITERS = {
     ("rl", "sample"),
     ("demo",),
 }
+# Leaf commands with progress bars: each hides them with --no-progress.
+SHOW_PROGRESS = {("score",), ("curate",), ("rm", "train"), ("rm", "score"), ("rl", "train"), ("rl", "sample")}
 OLD_SPELLINGS = {"--out", "--data", "--pairs", "--quiet", "--num-proc", "--answer-field", "--problem-field"}
 
 
@@ -88,6 +90,8 @@ def test_outputs_are_dash_o_output_and_one_idea_has_one_spelling(
         assert [action.option_strings for action in outputs] == [["-o", "--output"]], path
     else:
         assert not outputs, path
+    if path in SHOW_PROGRESS:
+        assert "--no-progress" in options, path
     for action in visible_options(parser):
         if "--workers" in action.option_strings:
             assert action.type is not None and action.type.__name__ == "positive_int"

@@ -108,6 +108,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--seed", type=int, help=f"random seed {PRESET}")
     train.add_argument("--device", help="auto, cpu, cuda, cuda:N (default: auto)")
     train.add_argument("--dtype", choices=DTYPES, help="model dtype (default: auto)")
+    add_progress(train)
     train.set_defaults(func=run)
     _add_sample_parser(sub)
     parser.set_defaults(func=_usage(parser))
@@ -256,7 +257,7 @@ def run(args: argparse.Namespace) -> int:
         trainer = RLTrainer(
             model, tokenizer, config, prompts, data.golds, out_dir=out, questions=questions, references=references
         )
-        history = trainer.train()
+        history = trainer.train(progress=not args.no_progress)
     except DynamicSamplingError as exc:
         return _fail(flag_names(str(exc)), 1)
     except TrainingDiverged as exc:  # one line naming the step; the checkpoints before it stay

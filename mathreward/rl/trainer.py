@@ -541,16 +541,20 @@ class RLTrainer:
     # ------------------------------------------------------------------------------------------------ loop, eval, io
 
     def train(
-        self, steps: int | None = None, *, callback: Callable[[RLTrainer, dict], None] | None = None
+        self,
+        steps: int | None = None,
+        *,
+        callback: Callable[[RLTrainer, dict], None] | None = None,
+        progress: bool = True,
     ) -> list[dict]:
-        """Value pretraining (if configured), then ``steps`` RL steps with a progress bar; writes curves and a final
-        checkpoint when an output folder is set."""
+        """Value pretraining (if configured), then ``steps`` RL steps with a progress bar (``progress``); writes
+        curves and a final checkpoint when an output folder is set."""
         from tqdm.auto import tqdm
 
         steps = self.config.steps if steps is None else steps
         if self.critic is not None and self.config.value_pretrain_steps and self.step_count == 0:
             self.pretrain_value()
-        bar = tqdm(range(steps), desc=f"rl {self.config.preset}", unit="step", leave=False)
+        bar = tqdm(range(steps), desc=f"rl {self.config.preset}", unit="step", leave=False, disable=not progress)
         for _ in bar:
             metrics = self.step()
             bar.set_postfix(reward=f"{metrics['reward']:.3f}", acc=f"{metrics['accuracy']:.3f}")
