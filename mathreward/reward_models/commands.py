@@ -188,7 +188,8 @@ def run(args: argparse.Namespace) -> int:
     commands = {"train": _run_train, "eval": _run_eval, "score": _run_score, "pairs": _run_pairs}
     if args.rm_command not in commands:
         print(
-            "mathreward rm: choose a command: train, eval, score or pairs (see mathreward rm --help)", file=sys.stderr
+            "mathreward rm: error: choose a command: train, eval, score or pairs (see mathreward rm --help)",
+            file=sys.stderr,
         )
         return 2
     from mathreward.divergence import TrainingDiverged
