@@ -77,9 +77,7 @@ class VerifierReward(Reward):
 
         unknown = sorted(set(equivalence_options) - {item.name for item in fields(Options)})
         if unknown:  # checked when built, not on the first verification (a worker's traceback, after work)
-            raise TypeError(
-                f"unknown option(s) {', '.join(unknown)}; equivalence options: float_rounding, percent_as_fraction"
-            )
+            raise TypeError(f"unknown equivalence option(s): {', '.join(unknown)}")
         self.equivalence_options = equivalence_options
 
     def score(
