@@ -19,7 +19,7 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["Terminated", "die_with_parent", "raise_on_sigterm", "stop_processes", "worker_start"]
+__all__ = ["Terminated", "die_with_parent", "raise_on_sigterm", "stop_pool", "stop_processes", "worker_start"]
 
 EXIT_TERMINATED = 128 + signal.SIGTERM  # 143: the exit status of a command stopped by SIGTERM
 EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130
@@ -96,3 +96,9 @@ def stop_processes(processes: Iterable[Any], wait: float = 5.0) -> None:
             process.join(wait)
         except (OSError, ValueError, AssertionError):
             pass
+
+
+def stop_pool(pool: Any) -> None:
+    """Kill the worker processes of a ``concurrent.futures.ProcessPoolExecutor`` now (its ``shutdown`` would wait
+    for the tasks they run; the standard library has no public way to end them)."""
+    stop_processes(list((getattr(pool, "_processes", None) or {}).values()))

@@ -8,6 +8,7 @@ same starting checkpoint) raise its held-out accuracy with the rule reward ``dap
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
 from dataclasses import dataclass
@@ -509,10 +510,18 @@ def run_all(runs: list[DemoRun], policy_dir: Path, out_dir: Path, settings: Demo
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    from mathreward.signals import stop_pool, worker_start
+
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=len(runs), mp_context=context) as pool:
+    pool = ProcessPoolExecutor(len(runs), mp_context=context, initializer=worker_start, initargs=(os.getpid(),))
+    try:
         futures = [pool.submit(run_one, run, policy_dir, out_dir, settings) for run in runs]
         return {run.label: future.result() for run, future in zip(runs, futures, strict=True)}
+    except BaseException:  # a failed run, Ctrl-C, SIGTERM: the other runs stop now, not when they end
+        stop_pool(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def run_demo(out_dir: Path, quick: bool = False, settings: DemoSettings | None = None) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from typing import Any
 from mathreward.parquet_parts import ColumnAppender
 from mathreward.scoring.spec import ScoreError, ScoreOptions
 from mathreward.scoring.summary import Totals
-from mathreward.signals import stop_processes, worker_start
+from mathreward.signals import stop_pool, worker_start
 from mathreward.tables import Slice, temp_path
 from mathreward.temp_files import temp_sibling
 
@@ -416,7 +416,7 @@ def _run_tasks(
     except BrokenProcessPool:
         raise ScoreError("a scoring worker process died (out of memory?); no output was written") from None
     except BaseException:  # a failed task, Ctrl-C, SIGTERM: the workers stop now, not after their slices
-        stop_processes(list((getattr(pool, "_processes", None) or {}).values()))  # the stdlib has no public way
+        stop_pool(pool)
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

@@ -255,11 +255,13 @@ class _Zygote:
             pass
 
 
-def _wait_ready(workers: list, deadline: float) -> list:
-    """Wait until every worker said it is ready (or died / the deadline passed); returns the ready ones."""
+def _wait_ready(workers: list, deadline: float, abandoned: threading.Event | None = None) -> list:
+    """Wait until every worker said it is ready (or died / the deadline passed / ``abandoned`` was set); returns the
+    ready ones."""
     pending = [w for w in workers if not w.ready]
-    while pending and time.monotonic() < deadline:
-        readable, _, _ = select.select(pending, [], [], max(0.0, deadline - time.monotonic()))
+    while pending and time.monotonic() < deadline and not (abandoned is not None and abandoned.is_set()):
+        wait = max(0.0, deadline - time.monotonic())
+        readable, _, _ = select.select(pending, [], [], wait if abandoned is None else min(wait, ABANDON_POLL_SECONDS))
         for worker in readable:
             try:
                 worker.ready = worker.ready or any(m.get("ready") for m in worker.read_messages())
@@ -460,7 +462,8 @@ class WorkerPool:
                         for index in pending:
                             results[index] = {"status": "error", "error": "no verifier worker left"}
                         break
-                    ready = _wait_ready(starting, time.monotonic() + STARTUP_TIMEOUT if deadline is None else deadline)
+                    ready_by = time.monotonic() + STARTUP_TIMEOUT if deadline is None else deadline
+                    ready = _wait_ready(starting, ready_by, abandoned)
                     with self._cond:
                         self._live -= len(starting) - len(ready)
                     starting = []
