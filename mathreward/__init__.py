@@ -14,7 +14,9 @@ Shared modules: ``tables`` (reading and writing tables of rows), ``parquet_parts
 ``devices`` (device and dtype choice), ``figures`` (PNG figures, written atomically), ``divergence`` (training that
 diverges stops), ``ray_support`` (Ray for the commands that scale out), ``signals`` (how a run stops), ``temp_files``
 (temp files and dead runs' leftovers), ``errors`` (``UserError``), ``preflight`` (checks before any work); the command
-line is ``mathreward.cli`` with ``cli_options`` (the options every subcommand shares). Importing this package is light: it imports none of its subpackages.
+line is ``mathreward.cli`` with ``cli_options`` (the options every subcommand shares).
+
+Importing this package is light: it imports none of its subpackages.
 """
 
 __version__ = "0.1.0"
