@@ -10,7 +10,6 @@ DAPO_PREFIX = (
     "Solve the following math problem step by step. The last line of your response should be of the form "
     "Answer: $Answer (without quotes) where $Answer is the answer to the problem."
 )
-DAPO_SUFFIX = 'Remember to put your answer on its own line after "Answer:".'
 
 # Instructions that trainers' prompt templates add; removed wherever they end the problem.
 # (?<!\s): a match starts where its spaces start, so a run of spaces is scanned once (linear ``sub``).
