@@ -123,3 +123,21 @@ def check_input_file(path: str | os.PathLike, flag: str | None = None) -> Path:
     if candidate.is_dir():
         raise UserError(f"{name}: is a folder, not a file")
     return candidate
+
+
+def check_listen_address(host: str, port: int) -> None:
+    """Refuse a host that does not resolve, or a port something already listens on, before a server starts."""
+    import socket
+
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        raise UserError(f"--host {host}: cannot be resolved ({exc.strerror})") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(
+            socket.SOL_SOCKET, socket.SO_REUSEADDR, 1
+        )  # as the server binds: a closed port's TIME_WAIT is fine
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise UserError(f"--host {host} --port {port}: cannot listen there ({exc.strerror or exc})") from None

@@ -169,3 +169,17 @@ def test_a_gold_object_with_one_answer_key_is_read(tmp_path: Path) -> None:
     assert done.stderr.strip().splitlines()[-1] == (
         "output: out.jsonl; next: mathreward verify-report out.jsonl, or mathreward rm pairs out.jsonl -o pairs.jsonl"
     )
+
+
+def test_serve_on_a_port_in_use_is_one_line_before_the_server_starts(workspace: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = run(workspace, "serve", "--port", str(port))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"mathreward serve: error: --host 127.0.0.1 --port {port}: cannot listen there (Address already in use)"
+    ]

@@ -365,6 +365,9 @@ def _add_serve(subparsers: argparse._SubParsersAction) -> None:
 
 def run_serve(args: argparse.Namespace) -> int:
     """Build the reward and run uvicorn until SIGINT/SIGTERM (in-flight requests finish first)."""
+    from mathreward.preflight import check_listen_address
+
+    check_listen_address(args.host, args.port)
     import uvicorn
 
     from mathreward.rewards.registry import build_reward_from_options
