@@ -171,6 +171,13 @@ def test_fast_lane_equals_full_path_on_adversarial_shapes(style: str) -> None:
             Verdict(False, "4", "wrong", "path=answer_line; numeric mismatch"),
         ),
         (REASONING + "We stop.", "3", "strict", Verdict(False, None, "no_answer", "path=none; no final answer found")),
+        # the unusual shapes of issue 31: a turn's end token, leading zeros, two answer lines, thousands separators
+        ("Answer: 34<|im_end|>", "34", "dapo", Verdict(True, "34", "correct", "path=answer_line; numeric")),
+        ("Answer: 3/4<|im_end|>", "3/4", "auto", Verdict(True, "3/4", "correct", "path=answer_line; same text")),
+        ("Answer: 034", "34", "dapo", Verdict(True, "034", "correct", "path=answer_line; numeric")),
+        ("Answer: 034", "35", "strict", Verdict(False, "034", "wrong", "path=answer_line; numeric mismatch")),
+        ("Answer: 5\nAnswer: 34", "34", "dapo", Verdict(True, "34", "correct", "path=answer_line; numeric")),
+        ("Answer: 1,234", "1234", "auto", Verdict(True, "1,234", "correct", "path=answer_line; numeric")),
     ],
 )
 def test_fast_lane_answers_the_common_shapes(response: str, gold: str, style: str, expected: Verdict) -> None:
@@ -182,11 +189,8 @@ def test_fast_lane_answers_the_common_shapes(response: str, gold: str, style: st
     ("response", "gold", "style"),
     [
         ("<think>\nAnswer: 34", "34", "dapo"),  # think tags: the full path decides
-        ("Answer: 34<|im_end|>", "34", "dapo"),
-        ("Answer: 034", "34", "dapo"),  # a leading zero
-        ("Answer: 34", "034", "dapo"),
+        ("Answer: 34", "034", "dapo"),  # a gold with a leading zero
         ("Answer: 34.", "34", "dapo"),
-        ("Answer: 5\nAnswer: 34", "34", "dapo"),  # two answer lines
         ("\\boxed{3}\\boxed{34}", "34", "boxed"),
         ("The answer is \\boxed{34}", "34", "dapo"),  # a box is not the dapo shape, and "answer" is there
         ("Answer: \\boxed{34}", "34", "boxed"),  # a box after a marker
@@ -195,7 +199,6 @@ def test_fast_lane_answers_the_common_shapes(response: str, gold: str, style: st
         ("Answer: 34", 34, "dapo"),  # not strings
         (None, "34", "dapo"),
         ("<think>\nAnswer: 3/4", "3/4", "auto"),  # an unclosed think
-        ("Answer: 3/4<|im_end|>", "3/4", "auto"),
         ("<answer>\nAnswer: 3/4</answer>", "3/4", "auto"),
         ("Answer: 3/4", "\\sqrt{9/16}", "auto"),  # a gold that is not a plain number
         ("\\\\boxed{34}", "34", "boxed"),  # doubled backslashes

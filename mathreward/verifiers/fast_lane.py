@@ -5,11 +5,14 @@ where the number is a plain integer, a plain decimal or a simple fraction (``-7`
 ``fast_verdicts(responses, golds, style, options)`` gives, for each row, the exact ``Verdict`` the full path
 (``extraction.extract`` + ``compare.compare``) would give, or None when the row is not one of the shapes below; the
 caller then runs the full path for that row. The lane only answers when it is sure, so it bails out on anything
-unusual: chat-template tokens, a ``<think>`` that never closes, ``<answer>`` tags, doubled backslashes, a second
-``Answer:`` marker, the Chinese marker, a second box, a non-canonical number (leading zeros, ``+``, ``-0``, more than
-18 digits, non-ASCII digits), a trailing period, markdown around the keyword other than bold, or a response longer than the extraction
-tail. A closed ``<think>...</think>`` block is cut off the way ``turns.answer_region`` does, and other ``<`` (an
-inequality in the reasoning) are read as text.
+unusual: chat-template tokens other than a turn's end (``Answer: 34<|im_end|>`` is cut by
+``turns.strip_end_of_turn``, the full path's own rules), a ``<think>`` that never closes, ``<answer>`` tags, HTML,
+doubled backslashes, a second box, a number the full path reads another way (``+``, ``-0``, more than 18 digits,
+non-ASCII digits), a trailing period, markdown around the keyword other than bold, or a response longer than the
+extraction tail. A closed ``<think>...</think>`` block is cut off the way ``turns.answer_region`` does, and other
+``<`` (an inequality in the reasoning) are read as text. Earlier answer lines (``Answer: 33`` then ``Answer: 34``)
+do not matter: the last line is the last marker. Integers with leading zeros (``034``) or thousands separators
+(``1,234``) are compared by the full path's own comparison (``verdict.exact_check``).
 
 Shapes answered (the final line of the answer region, then only spaces, tabs and newlines):
 
@@ -35,6 +38,7 @@ from functools import lru_cache
 from .compare import Options, compare
 from .extraction import PATH_ANSWER_LINE, PATH_BOXED, PATH_NONE, TAIL_CHARS
 from .languages import MARKER_WORDS
+from .turns import strip_end_of_turn
 from .verdict import Verdict, exact_check, gold_text, no_answer
 
 __all__ = ["disabled", "fast_verdict", "fast_verdicts"]
@@ -47,10 +51,13 @@ _DECIMAL = r"-?(?:[1-9][0-9]{0,17}|0)\.[0-9]{1,18}"  # "34.0", "-0.75": one lead
 _NUMBER = (
     r"(?:" + _INT + r"|" + _DECIMAL + r"|-?" + _POS + r"/" + _POS + r"|-?\\d?frac\{" + _POS + r"\}\{" + _POS + r"\})"
 )
+# Integers spelled another way, which the full path reads as the same value: leading zeros ("034"), thousands
+# separators ("1,234"). The lane answers them with the full path's own comparison (``exact_check``).
+_LOOSE_INT = r"-?0[0-9]{1,17}|-?[1-9][0-9]{0,2}(?:,[0-9]{3}){1,5}"
 _INT_RE = re.compile(r"(?:" + _INT + r")")
 _NUMBER_RE = re.compile(_NUMBER)
 # the whole last line: "Answer: 34", "**Answer:** 34", "**Answer**: 34"
-_LINE_RE = re.compile(r"(?:Answer:|\*\*Answer(?::\*\*|\*\*:))[ \t]*(" + _NUMBER + r")\Z")
+_LINE_RE = re.compile(r"(?:Answer:|\*\*Answer(?::\*\*|\*\*:))[ \t]*(" + _NUMBER + r"|" + _LOOSE_INT + r")\Z")
 _BOX_RE = re.compile(r"\\boxed\{(" + _NUMBER + r")\}(?:\$\$?|\\\]|\\\))?\.?\Z")  # the end of the last line
 _BOX_WINDOW = 80  # a box shape ends within this many characters of the end
 # what may follow "answer" to make it an "Answer:" marker (generously; control characters read as spaces there)
@@ -85,14 +92,6 @@ def _markers(low: str, limit: int) -> int:
     return count
 
 
-def _one_marker(text: str) -> bool:
-    """Whether the text holds exactly one "Answer:" marker (the caller found one on the last line)."""
-    if "：" not in text and text.find(":") == text.rfind(":"):
-        return True  # every marker needs a colon: the last line's is the only one
-    low = text.lower()
-    return not _other_label(low) and _markers(low, len(text) + 8) == 1
-
-
 def _no_marker(text: str) -> bool:
     """Whether the text holds no "Answer:" marker at all."""
     if "：" not in text and ":" not in text:
@@ -115,6 +114,8 @@ def _region(response: str) -> str | None:
     pos = response.find("<")
     if pos < 0:
         return response
+    response = strip_end_of_turn(response)  # chat-template tokens: the full path's own rules, in one place
+    pos = response.find("<")
     while pos >= 0:
         after = response[pos + 1 : pos + 16]
         if after.startswith(_TOKEN_TAILS) or after[:6].lower() == "answer" or after[:7].lower() == "/answer":
@@ -141,8 +142,7 @@ def fast_verdict(response: object, gold: object, style: str, options: Options | 
     if style in _LINE_STYLES:
         match = _LINE_RE.match(text, line_start)
         if match is not None:
-            if not _one_marker(region):
-                return None  # (a box before the line does not matter: the last of line and box wins in auto)
+            # the last line is the last marker: earlier answer lines and boxes do not count (the last wins)
             return _verdict(match.group(1), gold, PATH_ANSWER_LINE, options)
     if style in _BOX_STYLES:
         match = _BOX_RE.search(text, max(line_start, len(text) - _BOX_WINDOW))
@@ -167,7 +167,9 @@ def _verdict(pred: str, gold: str, path: str, options: Options | None) -> Verdic
     if number is None:
         return None
     text, gold_is_int = number
-    if gold_is_int and pred.lstrip("-").isdigit():  # of the number shapes only an integer is all digits
+    digits = pred[1:] if pred[:1] == "-" else pred
+    if gold_is_int and digits.isdigit() and (digits[0] != "0" or pred == "0"):
+        # a canonical integer (of the number shapes only an integer is all digits; "034" is not canonical)
         equal = int(pred) == int(text)
         return Verdict(equal, pred, "correct" if equal else "wrong", _int_detail(path, equal))
     return _exact_verdict(pred, text, path, options)
