@@ -3,8 +3,12 @@
 Generates DAPO-style rollouts (about 1.5 KB of reasoning, then a final answer; verl schema parquet: data_source,
 prompt chat list, ability, reward_model.ground_truth, extra_info, response) with a fixed seed. Most end in
 ``Answer: <int>``; the rest in the shapes the fast lane leaves to the full path (``**Answer:** 34``, ``034``,
-``34.0``, think tags, chat end tokens, boxes, several answer lines, no answer). Then prints, all measured in this run:
+``34.0``, think tags, chat end tokens, boxes, several answer lines), and ``--no-answer`` (10%) without an answer (cut
+at the length limit, or giving up). Then prints, all measured in this run:
 
+0. for each file, the floor: a streamed pyarrow decode of the response and gold columns, the bare loop below on
+   them, and a parquet write of the input with two result columns; limit = (decode + lane) / workers + write, and
+   ``score``'s time as a multiple of it;
 1. the bare loop: a regex on the last 300 characters and an ``int`` compare (the floor of any verifier);
 2. ``verify_batch(style="dapo")`` in one process, with the fast lane and without it (rollouts/s per core), and the
    ratio to the bare loop;
@@ -16,9 +20,11 @@ prompt chat list, ability, reward_model.ground_truth, extra_info, response) with
    rows without ``data_source`` (the routed default: ``binary``, auto extraction), each with ``--workers 1`` and with
    every core: wall time, CPU time of the process tree, rollouts/s, the speed-up of every core over one (by wall
    time and by CPU time: under contention from other jobs only the second is steady) and peak memory (the process
-   tree's summed RSS, and the largest single process's RSS, sampled every 0.1 s).
+   tree's summed RSS, and the largest single process's RSS, sampled every 0.1 s);
+6. on the rows without an answer, style auto: ``extract`` and ``verify_batch`` rollouts/s in one process.
 
-    python bench/score_bench.py [--rows 1000000] [--sample 50000] [--seed 0] [--keep DIR] [--skip-check]
+    python bench/score_bench.py [--rows 1000000] [--sample 50000] [--seed 0] [--no-answer 0.10] [--keep DIR]
+                                [--skip-check]
 """
 
 from __future__ import annotations
@@ -61,8 +67,16 @@ def _ending(rng: random.Random, gold: int) -> str:
     )
 
 
-def generate(path: Path, rows: int, seed: int) -> None:
-    """Write ``rows`` verl-schema rollouts to ``path`` (parquet), streaming."""
+def _cut_off(rng: random.Random, body: str) -> str:
+    """A rollout without an answer: reasoning cut at the length limit, or one that gives up."""
+    if rng.random() < 0.5:
+        return body[: rng.randint(len(body) // 2, len(body))]
+    return f"{body}\n\n{rng.choice(['I am not sure.', 'I could not finish.', 'Let me reconsider the last step'])}"
+
+
+def generate(path: Path, rows: int, seed: int, no_answer: float = 0.10) -> None:
+    """Write ``rows`` verl-schema rollouts to ``path`` (parquet), streaming; a ``no_answer`` share of them end
+    without an answer (cut at the length limit or giving up)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -83,7 +97,7 @@ def generate(path: Path, rows: int, seed: int) -> None:
                     "ability": "MATH",
                     "reward_model": {"ground_truth": str(gold), "style": "rule-lighteval/MATH_v2"},
                     "extra_info": {"index": index},
-                    "response": f"{body}\n\n{_ending(rng, gold)}",
+                    "response": _cut_off(rng, body) if rng.random() < no_answer else f"{body}\n\n{_ending(rng, gold)}",
                 }
             )
         table = pa.Table.from_pylist(records)
@@ -94,16 +108,18 @@ def generate(path: Path, rows: int, seed: int) -> None:
         writer.close()
 
 
-def _best_rate(fn, responses: list[str], golds: list[str], parts: int) -> float:
+def _best_rate(fn, responses: list[str], golds: list[str], parts: int, clock=time.process_time) -> float:
     """Rollouts/s of ``fn(responses, golds)``, best over ``parts`` disjoint parts of the rows: each row is verified
-    once, as in a real run (repeating the same rows would time the verifiers' caches instead)."""
+    once, as in a real run (repeating the same rows would time the verifiers' caches instead). Timed by this
+    process's CPU clock (rollouts per CPU second: other jobs on the machine do not count) unless ``clock`` says
+    otherwise (``time.perf_counter``: wall time, which counts a helper process's work too)."""
     best = 0.0
     size = max(1, len(responses) // parts)
     for start in range(0, size * parts, size):
         part = (responses[start : start + size], golds[start : start + size])
-        started = time.perf_counter()
+        started = clock()
         fn(*part)
-        best = max(best, len(part[0]) / (time.perf_counter() - started))
+        best = max(best, len(part[0]) / max(clock() - started, 1e-9))
     return best
 
 
@@ -209,6 +225,42 @@ def without_data_source(source: Path, target: Path) -> None:
         writer.close()
 
 
+def floor(source: Path, folder: Path, workers: int) -> dict[str, float]:
+    """What any scorer of this file must spend, measured here in CPU seconds (a shared machine does not inflate
+    them): a streamed pyarrow decode of the response and gold columns into Python strings, the lane-like bare loop
+    on them (a regex on the last 300 characters and an integer compare, one core), and a parquet write of the input
+    with two result columns. ``limit`` = (decode + lane) / workers + write: workers decode and score their own
+    slices; one writer. On an idle machine with a core per worker, wall time can reach it."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    pattern = re.compile(r"Answer:\s*(-?\d+)\s*$")
+    decode = lane = 0.0
+    hits = rows = 0
+    handle = pq.ParquetFile(source)
+    for batch in handle.iter_batches(batch_size=50_000, columns=["response", "reward_model"]):
+        started = time.process_time()
+        responses = batch.column("response").to_pylist()
+        golds = pc.struct_field(batch.column("reward_model"), "ground_truth").to_pylist()
+        decode += time.process_time() - started
+        started = time.process_time()
+        for response, gold in zip(responses, golds, strict=True):
+            match = pattern.search(response[-300:])
+            hits += bool(match and int(match.group(1)) == int(gold))
+        lane += time.process_time() - started
+        rows += len(responses)
+    table = pq.read_table(source)
+    table = table.append_column("score", pa.array([1.0] * table.num_rows, pa.float64()))
+    table = table.append_column("status", pa.array(["correct"] * table.num_rows, pa.string()))
+    started = time.process_time()
+    pq.write_table(table, folder / "floor_write.parquet")
+    write = time.process_time() - started
+    del table
+    (folder / "floor_write.parquet").unlink()
+    return {"decode": decode, "lane": lane, "write": write, "limit": (decode + lane) / workers + write}
+
+
 def run_score(source: Path, out: Path, workers: int) -> tuple[float, float, float, float, str]:
     """(wall seconds, CPU seconds of the process tree, peak RSS of the tree in MB, the largest process's ru_maxrss in
     MB, summary line) of `mathreward score` (CPU time does not grow when other jobs share the cores; wall time
@@ -259,6 +311,12 @@ def end_to_end(source: Path, folder: Path, rows: int, cores: int, repeats: int) 
         ("no data_source (routed -> binary)", plain_source),
     ):
         print(f"\n`mathreward score` end to end on {rows} rollouts, {label}:")
+        limit = floor(path, folder, cores)
+        print(
+            f"  floor, measured now on this file: decode {limit['decode']:.2f} s, lane {limit['lane']:.2f} s, "
+            f"write {limit['write']:.2f} s; limit on {cores} workers = (decode + lane) / {cores} + write = "
+            f"{limit['limit']:.2f} s"
+        )
         runs = {}
         for workers in sorted({1, cores}):
             trials = [run_score(path, folder / f"scored_{workers}.parquet", workers) for _ in range(repeats)]
@@ -270,6 +328,13 @@ def end_to_end(source: Path, folder: Path, rows: int, cores: int, repeats: int) 
                 f"(tree), {largest:,.0f} MB (largest process)"
             )
             print(f"    {line}")
+            if workers == cores:
+                spent = limit["decode"] + limit["lane"] + limit["write"]
+                print(
+                    f"  score / limit: {seconds / limit['limit']:.2f}x (wall time against the floor's CPU time: "
+                    f"meaningful on an idle machine only); CPU of the process tree {cpu:.1f} s against the floor's "
+                    f"{spent:.1f} s: {cpu / spent:.2f}x"
+                )
         if cores > 1:
             (w1, c1), (wn, cn) = runs[1], runs[cores]
             print(
@@ -283,6 +348,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000, help="rollouts in the generated file")
     parser.add_argument("--sample", type=int, default=50_000, help="rollouts for the per-core measurements")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-answer", type=float, default=0.10, help="share of rollouts without an answer")
     parser.add_argument("--repeats", type=int, default=2, help="end-to-end runs per setting (best wall time kept)")
     parser.add_argument("--skip-check", action="store_true", help="skip the lane-vs-full check on every row")
     parser.add_argument("--keep", default=None, help="folder to keep the generated and scored files in")
@@ -293,7 +359,7 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     source = folder / "rollouts.parquet"
     started = time.perf_counter()
-    generate(source, args.rows, args.seed)
+    generate(source, args.rows, args.seed, args.no_answer)
     size_mb = source.stat().st_size / 2**20
     print(f"generated {args.rows} rollouts ({size_mb:.0f} MB parquet) in {time.perf_counter() - started:.1f} s")
     cores = os.cpu_count() or 1
@@ -331,6 +397,22 @@ def main() -> None:
     print(f"  {'style':6}  {'fast lane':>10}  {'full path':>10}  {'ratio':>6}  answered by the lane")
     for style, (lane, full, share) in rates.items():
         print(f"  {style:6}  {lane:>10,.0f}  {full:>10,.0f}  {lane / full:>5.1f}x  {100 * share:.1f}%")
+
+    cut = [i for i, r in enumerate(responses[: 20 * args.sample]) if "nswer" not in r and "\\boxed" not in r]
+    cut = cut[: max(1, args.sample // 5)]
+    if cut:
+        from mathreward.verifiers import extract, verify_batch
+
+        texts, cut_golds = [responses[i] for i in cut], [golds[i] for i in cut]
+        extracted = _best_rate(lambda rs, _gs: [extract(r, "auto") for r in rs], texts, cut_golds, 3)
+        verified = _best_rate(lambda rs, gs: verify_batch(rs, gs, style="auto", workers=1), texts, cut_golds, 1)
+        walled = _best_rate(
+            lambda rs, gs: verify_batch(rs, gs, style="auto", workers=1), texts, cut_golds, 1, time.perf_counter
+        )
+        print(f"\nrows without an answer ({len(cut)}), style auto, one process (+ one sympy worker), rollouts/s:")
+        print(f"  extract(style='auto') (the bounded fallback):  {extracted:>10,.0f}")
+        print(f"  verify_batch(style='auto', workers=1):         {verified:>10,.0f} (this process's CPU)")
+        print(f"  verify_batch(style='auto', workers=1):         {walled:>10,.0f} (wall: the sympy worker's time too)")
 
     if not args.skip_check:
         started = time.perf_counter()
