@@ -249,6 +249,14 @@ def test_verdict_statuses_page_names_every_status() -> None:
         assert f"`{status}`" in page, status
 
 
+def test_readme_links_lead_to_files_of_the_repository() -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", readme)
+    assert len(targets) > 20, targets
+    missing = [t for t in targets if "://" not in t and not (REPO_ROOT / t).exists()]
+    assert not missing, missing
+
+
 def test_no_page_refers_outside_the_repository() -> None:
     for page in PAGES:
         assert "../shared" not in page.read_text(encoding="utf-8"), page

@@ -1,7 +1,7 @@
 """MkDocs hook: pages that hold a ``<!-- generated: NAME -->`` line get that line replaced by text built from the code.
 
-- ``cli``: every command and option of ``mathreward.cli.build_parser()`` (usage, description, each option's help and
-  default), walked from the real argparse tree at build time, so the command-line reference cannot drift.
+- ``cli``: every command and option of ``mathreward.cli.build_parser()`` (usage, description, each option's help
+  with its default), walked from the real argparse tree at build time, so the command-line reference cannot drift.
 - ``rewards``: every name of the reward registry with its summary and the options its factory accepts.
 """
 
@@ -40,28 +40,21 @@ def _flag(action: argparse.Action) -> str:
     return f"{names} `{metavar}`"
 
 
-def _default(action: argparse.Action) -> str:
-    if action.required:
-        return "required"
-    if action.nargs == 0 or action.default in (None, argparse.SUPPRESS):
-        return ""
-    return f"`{action.default}`"
-
-
 def _options_table(parser: argparse.ArgumentParser) -> list[str]:
+    """One row per argument: its flags and its help, which states its default (tests/test_cli_grammar.py checks that)."""
     rows = []
     for action in parser._actions:
         if isinstance(action, (argparse._HelpAction, argparse._SubParsersAction)) or action.help == argparse.SUPPRESS:
             continue
         help_text = parser._get_formatter()._expand_help(action) if action.help else ""
-        if action.choices and not isinstance(action, argparse._SubParsersAction):
+        if action.required and action.option_strings and "required" not in help_text:
+            help_text += " (required)"
+        if action.choices:
             help_text += f" (one of: {', '.join(str(c) for c in action.choices)})"
-        rows.append(
-            f"| {_cell(_flag(action), html=False)} | {_cell(_default(action), html=False)} | {_cell(help_text)} |"
-        )
+        rows.append(f"| {_cell(_flag(action), html=False)} | {_cell(help_text)} |")
     if not rows:
         return []
-    return ["| argument | default | meaning |", "|---|---|---|", *rows, ""]
+    return ["| argument | meaning |", "|---|---|", *rows, ""]
 
 
 def _command_section(parser: argparse.ArgumentParser, summary: str, level: int) -> list[str]:
