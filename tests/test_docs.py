@@ -249,6 +249,15 @@ def test_verdict_statuses_page_names_every_status() -> None:
         assert f"`{status}`" in page, status
 
 
+def test_every_page_is_in_the_nav() -> None:
+    nav = (REPO_ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    listed = set(re.findall(r":\s*([\w./-]+\.md)\s*$", nav, flags=re.M))
+    pages = {str(page.relative_to(DOCS)) for page in DOCS.rglob("*.md")}
+    assert pages == listed, (
+        f"add to mkdocs.yml's nav: {sorted(pages - listed)}; missing files: {sorted(listed - pages)}"
+    )
+
+
 def test_readme_links_lead_to_files_of_the_repository() -> None:
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     targets = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", readme)
