@@ -128,7 +128,7 @@ _WHAT_FRACTION = re.compile(
 )
 _AROUND_PHRASE = r"(?:,\s*)?(?:\b(?:expressed|written|given|simplified|reduced)\s+)?"
 _CLAUSE_CUT = re.compile(  # an instruction clause joined to the question: ", and express your answer as ..."
-    r"(?<!\s)\s*(?:,?\s*and\s+)?(?:express|give|write|leave|present)\s+(?:your|the)\s+(?:final\s+)?"
+    r"(?<!\s)\s*(?:,\s*and\s+|and\s+)?(?:express|give|write|leave|present)\s+(?:your|the)\s+(?:final\s+)?"
     r"(?:answer|result)\s+(?:" + _FORMAT_PHRASE.pattern + r")",
     re.IGNORECASE,
 )
