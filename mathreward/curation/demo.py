@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def run_demo(out_dir: Path, quick: bool = False) -> dict:
-    """Curate data/raw_sample.jsonl (and, in the full demo, the MATH train pool when ../shared/data has it).
+    """Curate data/raw_sample.jsonl, decontaminated against data/raw_sample_eval.jsonl: the same run on every machine.
 
     Writes curated.parquet, report.json, rejected.jsonl and curation_report.png into ``out_dir``; returns the
     headline numbers."""
@@ -46,20 +45,6 @@ def run_demo(out_dir: Path, quick: bool = False) -> dict:
         "examples": examples,
         "files": sorted(p.name for p in out_dir.iterdir()),
     }
-    math_train = SHARED / "math_train_7500_with_solutions.parquet"
-    if not quick and math_train.exists():
-        pool_dir = out_dir / "math_train"
-        pool_dir.mkdir(exist_ok=True)
-        pool_report, _ = curate([str(math_train)], pool_dir / "curated.parquet", report_dir=pool_dir, progress=False)
-        for line in summary_lines(pool_report):
-            print(line)
-        summary["math_train"] = {
-            "rows_in": pool_report["rows_in"],
-            "rows_out": pool_report["rows_out"],
-            "coverage": pool_report["coverage"],
-            "transforms": pool_report["transforms_written"],
-            "rows_per_second": pool_report["rows_per_second"],
-        }
     return summary
 
 
@@ -68,10 +53,8 @@ def _check_round_trip(path: Path) -> str:
     import datasets
 
     loaded = datasets.load_dataset("parquet", data_files=str(path), split="train")
-    try:
-        from mathreward.verifiers import verify
-    except ImportError:
-        return "verifiers not available"
+    from mathreward.verifiers import verify
+
     golds = [row["reward_model"]["ground_truth"] for row in loaded.to_list()]
     accepted = sum(verify(f"Answer: {gt}", gt).correct for gt in golds)
     return f"{accepted}/{len(golds)}"
