@@ -23,6 +23,7 @@ Every scan is a ``str.find`` or one compiled regex with bounded repeats over a b
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from .braces import MAX_BOX_CHARS, find_closing
@@ -61,40 +62,40 @@ def visible_text(response: str) -> str:
     return _COMMENT_LINE_RE.sub("", text)
 
 
-def _without_false_conditionals(text: str) -> str:
-    """``\\iffalse ... \\fi`` removed (LaTeX never typesets it); an unclosed one hides the rest."""
+def _without_spans(text: str, opener: str, find_end: Callable[[str, int], int], closer_len: int) -> str:
+    """Every span from ``opener`` to the end ``find_end(text, after_opener)`` finds removed (one forward scan); an
+    unclosed span (``find_end`` gives -1) hides the rest of the text."""
     pieces = []
     pos = 0
     while True:
-        start = text.find("\\iffalse", pos)
+        start = text.find(opener, pos)
         if start < 0:
             pieces.append(text[pos:])
             break
         pieces.append(text[pos:start])
-        end = text.find("\\fi", start + 8)
-        while end >= 0 and text[end + 3 : end + 4].isalpha():
-            end = text.find("\\fi", end + 3)  # \\fill, \\fint: not the end
+        end = find_end(text, start + len(opener))
         if end < 0:
             break
-        pos = end + 3
+        pos = end + closer_len
     return "".join(pieces)
+
+
+def _conditional_end(text: str, pos: int) -> int:
+    """Where the ``\\fi`` closing an ``\\iffalse`` starts (``\\fill``, ``\\fint`` are not it), or -1."""
+    end = text.find("\\fi", pos)
+    while end >= 0 and text[end + 3 : end + 4].isalpha():
+        end = text.find("\\fi", end + 3)
+    return end
+
+
+def _without_false_conditionals(text: str) -> str:
+    """``\\iffalse ... \\fi`` removed (LaTeX never typesets it); an unclosed one hides the rest."""
+    return _without_spans(text, "\\iffalse", _conditional_end, 3)
 
 
 def _without_comments(text: str) -> str:
     """HTML comments removed; an unclosed one hides the rest of the text."""
-    pieces = []
-    pos = 0
-    while True:
-        start = text.find("<!--", pos)
-        if start < 0:
-            pieces.append(text[pos:])
-            break
-        pieces.append(text[pos:start])
-        end = text.find("-->", start + 4)
-        if end < 0:
-            break
-        pos = end + 3
-    return "".join(pieces)
+    return _without_spans(text, "<!--", lambda body, pos: body.find("-->", pos), 3)
 
 
 def _without_hidden_tags(text: str) -> str:
