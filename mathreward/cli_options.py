@@ -72,30 +72,29 @@ def add_command(subparsers: Any, name: str, **kwargs: Any) -> CommandParser:
 
 
 # ---------------------------------------------------------------------------------------------------- value types
-def _number(kind: Callable[[str], Any], text: str) -> Any:
+def _number(
+    kind: Callable[[str], Any], text: str, accept: Callable[[Any], bool] | None = None, wanted: str = ""
+) -> Any:
+    """``text`` read as ``kind`` (finite when a float); with ``accept``, a value it refuses is "must be ``wanted``"."""
     try:
         value = kind(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
     if isinstance(value, float) and not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    if accept is not None and not accept(value):
+        raise argparse.ArgumentTypeError(f"must be {wanted}, got {text!r}")
     return value
 
 
 def positive_float(text: str) -> float:
     """A finite number above 0 (timeouts, learning rates, epochs)."""
-    value = _number(float, text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a finite number above 0, got {text!r}")
-    return value
+    return _number(float, text, lambda value: value > 0, "a finite number above 0")
 
 
 def non_negative_float(text: str) -> float:
     """A finite number, 0 or above (weight decay, coefficients)."""
-    value = _number(float, text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a finite number, 0 or above, got {text!r}")
-    return value
+    return _number(float, text, lambda value: value >= 0, "a finite number, 0 or above")
 
 
 def finite_float(text: str) -> float:
@@ -105,34 +104,22 @@ def finite_float(text: str) -> float:
 
 def unit_fraction(text: str) -> float:
     """A number in [0, 1)."""
-    value = _number(float, text)
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, got {text!r}")
-    return value
+    return _number(float, text, lambda value: 0 <= value < 1, "at least 0 and below 1")
 
 
 def positive_int(text: str) -> int:
     """A whole number above 0 (counts: steps, batch sizes, workers)."""
-    value = _number(int, text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number above 0, got {text!r}")
-    return value
+    return _number(int, text, lambda value: value >= 1, "a whole number above 0")
 
 
 def non_negative_int(text: str) -> int:
     """A whole number, 0 or above."""
-    value = _number(int, text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number, 0 or above, got {text!r}")
-    return value
+    return _number(int, text, lambda value: value >= 0, "a whole number, 0 or above")
 
 
 def port_number(text: str) -> int:
     """A TCP port, 1 to 65535."""
-    value = _number(int, text)
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"must be a port from 1 to 65535, got {text!r}")
-    return value
+    return _number(int, text, lambda value: 1 <= value <= 65535, "a port from 1 to 65535")
 
 
 # ---------------------------------------------------------------------------------------------------- options
