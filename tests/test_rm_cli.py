@@ -132,6 +132,10 @@ def test_judge_warning_names_the_calibration_cap_and_chance() -> None:
     capped = judge_warning(MAX_TEMPERATURE, 0.95, 129)
     assert capped is not None and "the calibration temperature ended at its 20 cap" in capped
     assert judge_warning(1.0, None, 0) is None  # no validation pairs: nothing to judge by
+    assert judge_warning(1.3, 1.0, 4) == (  # 4 pairs: even 4 of 4 right is within two standard errors of 0.5
+        "4 validation pairs are too few to tell the reward model from chance (use more pairs or a larger --val-split)"
+    )
+    assert judge_warning(1.3, 1.0, 5) is None
     assert judge_warning(0.05, 1.0, 129) is None  # right on every pair: sharpening to the floor is harmless
     assert judge_warning(0.05, 0.845, 129) == (
         "the reward model is barely trained: its calibration temperature ended at its 0.05 floor (nearly flat "

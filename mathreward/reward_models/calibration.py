@@ -65,7 +65,13 @@ def judge_warning(temperature: float, accuracy: float | None, pairs: int) -> str
     the search: at the upper one its verdicts carry no signal; at the lower one its raw probabilities are nearly flat
     (not a problem for a judge right on nearly every pair, which any sharpening helps)."""
     problems = []
-    if accuracy is not None and pairs and accuracy - 0.5 <= 2 * math.sqrt(0.25 / pairs):
+    chance_band = 2 * math.sqrt(0.25 / pairs) if pairs else 0.0
+    if accuracy is not None and pairs and chance_band >= 0.5:  # even a judge right on every pair is within it
+        return (
+            f"{pairs} validation pairs are too few to tell the reward model from chance "
+            "(use more pairs or a larger --val-split)"
+        )
+    if accuracy is not None and pairs and accuracy - 0.5 <= chance_band:
         problems.append(f"validation accuracy {accuracy:.3f} on {pairs} pairs is at chance")
     if temperature >= MAX_TEMPERATURE * 0.99:
         problems.append(f"the calibration temperature ended at its {MAX_TEMPERATURE:g} cap")
