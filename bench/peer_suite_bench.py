@@ -2,8 +2,10 @@
 
 Every ``@pytest.mark.parametrize`` case of the checkout's ``tests/`` that holds ``gold``, ``pred`` and ``expected``
 is run as ``verify(pred, gold)`` (the prediction is a response, the gold an answer) and counted as agreeing when
-``correct == bool(expected)``. Prints the count and each disagreement with our detail, so a rule that trades a peer
-case for another behaviour shows here.
+``correct == bool(expected)``. A case that carries its own comparison setting runs with ours for the same idea:
+``precision`` as ``float_rounding``, ``strict=False`` as ``rename_variables=True``; a setting we have no option for
+(``allow_set_relation_comp``) is not passed. Prints the count and each disagreement with our detail, so a rule that
+trades a peer case for another behaviour shows here.
 
     python bench/peer_suite_bench.py MATH_VERIFY_CHECKOUT [--timeout 10]
 
@@ -20,8 +22,19 @@ import sys
 from pathlib import Path
 
 
-def peer_cases(checkout: Path) -> list[tuple[str, str, str, bool]]:
-    """(test name, gold, pred, expected) of every parametrized case with those three fields."""
+def equivalence_options(row: dict) -> dict:
+    """Our equivalence options for a peer case's own comparison settings (see the module docstring)."""
+    options = {}
+    if isinstance(row.get("precision"), int):
+        options["float_rounding"] = row["precision"]
+    if row.get("strict") is False:
+        options["rename_variables"] = True
+    return options
+
+
+def peer_cases(checkout: Path) -> list[tuple[str, str, str, bool, dict]]:
+    """(test name, gold, pred, expected, our equivalence options) of every parametrized case with those three
+    fields."""
     sys.path.insert(0, str(checkout))
     cases = []
     for path in sorted((checkout / "tests").glob("test_*.py")):
@@ -43,7 +56,8 @@ def peer_cases(checkout: Path) -> list[tuple[str, str, str, bool]]:
                 for values in mark.args[1]:
                     row = dict(zip(fields, getattr(values, "values", values), strict=False))
                     if {"gold", "pred", "expected"} <= set(row) and not isinstance(row["expected"], str):
-                        cases.append((f"{path.stem}::{name}", row["gold"], row["pred"], bool(row["expected"])))
+                        test = f"{path.stem}::{name}"
+                        cases.append((test, row["gold"], row["pred"], bool(row["expected"]), equivalence_options(row)))
     return cases
 
 
@@ -56,12 +70,15 @@ def main(argv: list[str] | None = None) -> int:
 
     cases = peer_cases(args.checkout)
     agree = 0
-    for test, gold, pred, expected in cases:
-        verdict = verify(pred, gold, timeout=args.timeout)
+    for test, gold, pred, expected, options in cases:
+        verdict = verify(pred, gold, timeout=args.timeout, **options)
         if verdict.correct == expected:
             agree += 1
             continue
-        print(f"disagree {test}: gold {gold[:60]!r} pred {pred[-80:]!r} expected {int(expected)}: {verdict.detail}")
+        setting = f" {options}" if options else ""
+        print(
+            f"disagree {test}{setting}: gold {gold[:60]!r} pred {pred[-80:]!r} expected {int(expected)}: {verdict.detail}"
+        )
     print(f"peer suite: {agree}/{len(cases)} cases agree")
     return 0
 

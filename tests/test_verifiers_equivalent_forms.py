@@ -230,6 +230,20 @@ CASES: dict[str, list[tuple[str, str, bool]]] = {
         ("\\boxed{\\left(2d x + 1, x\\right)}", "(P(x), Q(x)) = (2Cx + 1, x)", False),
         ("\\boxed{\\left(2c x + 2, x\\right)}", "(P(x), Q(x)) = (2Cx + 1, x)", False),
     ],
+    "interval_as_bounds": [
+        ("\\boxed{-2 \\le x \\le 7}", "x \\in [-2,7]", True),
+        ("\\boxed{-2 \\leq x \\leq 7}", "x \\in [-2,7]", True),
+        ("\\boxed{7 \\ge x \\ge -2}", "x \\in [-2,7]", True),
+        ("\\boxed{x \\in [-2,7]}", "-2 \\le x \\le 7", True),
+        ("\\boxed{[-2,7]}", "x \\in [-2,7]", True),  # a bare interval names no variable
+        ("\\boxed{-2 < x \\le 7}", "x \\in [-2,7]", False),  # an open endpoint
+        ("\\boxed{-2 \\le x < 7}", "x \\in [-2,7]", False),
+        ("\\boxed{x \\in (-2,7]}", "-2 \\le x \\le 7", False),
+        ("\\boxed{-2 \\le x \\le 8}", "x \\in [-2,7]", False),
+        ("\\boxed{x \\ge -2}", "x \\in [-2,7]", False),
+        ("\\boxed{-2 \\le y \\le 7}", "x \\in [-2,7]", False),  # the interval of another variable
+        ("\\boxed{y \\in [-2,7]}", "-2 \\le x \\le 7", False),
+    ],
     "choice_in_another_language": [
         ("la réponse est B, pas D", "B", True),
         ("答案是 C，不是 A", "C", True),
@@ -240,12 +254,34 @@ CASES: dict[str, list[tuple[str, str, bool]]] = {
 
 ROWS = [(kind, *case) for kind, cases in CASES.items() for case in cases]
 
+# math-verify's strict=False as an opt-in: the prediction's own free variables renamed to the gold's.
+# gold -> (responses the option accepts, near misses it still rejects)
+RENAMED_VARIABLES: dict[str, tuple[list[str], list[str]]] = {
+    "f(x)": (["$f(y)$"], ["$g(x)$"]),  # a function keeps its name
+    "x^2+1": (["\\boxed{y^2 + 1}"], ["\\boxed{y^2 + 2}", "\\boxed{y^2 + x}"]),  # two names against one
+    "y^2 + x": (["\\boxed{b^2 + a}"], ["\\boxed{x^2 + y}"]),  # the same names: nothing renamed or swapped
+    "x \\in [-2,7]": (["\\boxed{-2 \\le y \\le 7}"], ["\\boxed{-2 < y \\le 7}"]),
+}
+RENAMED_ROWS = [
+    (response, gold, accepted)
+    for gold, (accepts, rejects) in RENAMED_VARIABLES.items()
+    for accepted, responses in ((True, accepts), (False, rejects))
+    for response in responses
+]
+
 
 @pytest.mark.parametrize(("kind", "response", "gold", "expected"), ROWS)
 def test_equivalent_forms(kind: str, response: str, gold: str, expected: bool) -> None:
     verdict = verify(response, gold, timeout=20)
     assert verdict.correct is expected, (kind, verdict)
     assert verdict.status == ("correct" if expected else "wrong"), verdict
+
+
+@pytest.mark.parametrize(("response", "gold", "expected"), RENAMED_ROWS)
+def test_renamed_free_variables_only_with_the_option(response: str, gold: str, expected: bool) -> None:
+    assert verify(response, gold, timeout=20, rename_variables=True).correct is expected
+    assert verify(response, gold, timeout=20).correct is False  # by default a free variable's name matters
+    assert is_equivalent(gold, extract(response).answer or "", timeout=20, rename_variables=True) is expected
 
 
 def test_every_kind_has_positives_and_near_miss_negatives() -> None:
@@ -364,4 +400,6 @@ def test_new_rules_on_hostile_text_finish_and_return_text(text: str) -> None:
     assert isinstance(symbols.repair_ends(symbols.ascii_forms(text)), str)
     assert isinstance(forms.labelled_values(forms.ordinal_value(forms.braced_arguments(text))), str)
     assert isinstance(parameters.constant_case(*parameters.align_function_variables(text, text))[1], str)
+    assert isinstance(parameters.rename_free_variables(text, text[::-1]), str)
+    assert parameters.named_variable(text) is None or len(parameters.named_variable(text) or "") <= 4
     assert extract((text + "\n") * 300).path in ("answer_line", "boxed", "math_span", "last_number", "none")

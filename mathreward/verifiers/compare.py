@@ -21,16 +21,28 @@ from .limits import RefusedInput, check_answer
 from .normalize import DEGREES_MARK, clean, plain_text, strip_units, trig_in_degrees
 from .structure import is_thousands_number, parse_structure
 
-__all__ = ["Options", "NeedsSymbolic", "Outcome", "compare", "numeric_value", "clean_cached", "structure_cached"]
+__all__ = [
+    "FINAL_REASONS",
+    "Options",
+    "NeedsSymbolic",
+    "Outcome",
+    "compare",
+    "numeric_value",
+    "clean_cached",
+    "structure_cached",
+]
 
 
 @dataclass(frozen=True)
 class Options:
-    """Equivalence options: ``float_rounding`` (decimal places for numeric comparison; None = exact) and
-    ``percent_as_fraction`` (``50\\%`` also equals ``\\frac12``)."""
+    """Equivalence options: ``float_rounding`` (decimal places for numeric comparison; None = exact),
+    ``percent_as_fraction`` (``50\\%`` also equals ``\\frac12``) and ``rename_variables`` (a prediction written with
+    other free variable names, ``f(y)`` for ``f(x)``, is renamed to the gold's first, as math-verify's
+    ``strict=False``; off by default: a free variable's name matters)."""
 
     float_rounding: int | None = None
     percent_as_fraction: bool = False
+    rename_variables: bool = False
 
 
 class NeedsSymbolic(Exception):
@@ -516,7 +528,7 @@ def false_equation(node: tuple) -> bool:
     )
 
 
-def _equivalent_forms(gold: str, preds: list[str]) -> tuple[str, list[str]]:
+def _equivalent_forms(gold: str, preds: list[str], options: Options) -> tuple[str, list[str]]:
     """Cleaned answers rewritten into the forms the structural comparison reads: set-builder notation as intervals,
     a remark after the gold's value dropped, a long text answer as the value it states, a general solution's free
     parameter named as in the gold (see ``set_builder``, ``forms``, ``parameters``)."""
@@ -528,7 +540,14 @@ def _equivalent_forms(gold: str, preds: list[str]) -> tuple[str, list[str]]:
     if len(preds) == 1 and parameters.may_apply(gold, preds[0]):
         gold, pred = parameters.align_parameters(gold, preds[0])
         preds = [pred]
+    if len(preds) == 1 and options.rename_variables:
+        preds = [parameters.rename_free_variables(gold, preds[0])]
     return gold, preds
+
+
+ANOTHER_VARIABLE = "another variable"
+SEVERAL_ANSWERS = "several answers"
+FINAL_REASONS = (SEVERAL_ANSWERS, ANOTHER_VARIABLE)  # outcomes no whole-answer symbolic check may overturn
 
 
 def compare(
@@ -563,11 +582,16 @@ def compare(
     decided = choices.decide(gold_clean, pred_cleans) or forms.base_numerals(gold_clean, pred_cleans)
     if decided is not None:
         return Outcome(*decided)
-    forms_of = _equivalent_forms(gold_clean, pred_cleans)
+    forms_of = _equivalent_forms(gold_clean, pred_cleans, options)
     if forms_of != (gold_clean, pred_cleans):
         gold_clean, pred_cleans = forms_of
         if len(pred_cleans) == 1 and _squash(pred_cleans[0]) == _squash(gold_clean):
             return Outcome(True, "same text")
+    if len(pred_cleans) == 1 and not options.rename_variables:
+        gold_variable, pred_variable = parameters.named_variable(gold_clean), parameters.named_variable(pred_cleans[0])
+        if gold_variable and pred_variable and gold_variable != pred_variable:
+            # "-2 \le y \le 7" against "x \in [-2, 7]": the same interval, but of another variable
+            return Outcome(False, f"{ANOTHER_VARIABLE} ({pred_variable} for {gold_variable})")
     if len(pred_cleans) == 1 and _COMMA_DECIMAL_GOLD_RE.fullmatch(gold_clean):
         pred_number = parse_plain_number(pred_cleans[0])
         if pred_number is not None and "." in pred_cleans[0]:
@@ -606,7 +630,7 @@ def compare(
     hedged = pred_node[0] == "list" and gold_node[0] not in _COLLECTIONS and gold_node[0] != "seq"
     equal = _compare_nodes(gold_node, pred_node, options, symbolic)
     if hedged and not equal:
-        return Outcome(False, f"several answers ({len(pred_node[1])}) for a single-valued gold")
+        return Outcome(False, f"{SEVERAL_ANSWERS} ({len(pred_node[1])}) for a single-valued gold")
     kind = gold_node[0] if gold_node[0] != "atom" else "value"
     return Outcome(equal, f"{kind} {'match' if equal else 'mismatch'}")
 

@@ -8,7 +8,7 @@ import math
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Any
 
 from . import choices, commitment
@@ -36,7 +36,7 @@ _DEFAULT_OPTIONS = Options()
 
 
 def _options(equivalence_options: dict) -> Options:
-    unknown = set(equivalence_options) - {"float_rounding", "percent_as_fraction"}
+    unknown = set(equivalence_options) - {option.name for option in fields(Options)}
     if unknown:
         raise TypeError(f"unknown equivalence option(s): {', '.join(sorted(unknown))}")
     return Options(**equivalence_options)
@@ -59,7 +59,7 @@ def verify_batch(
     ``timeout`` seconds enforced from outside: a hung item is killed and gets "timeout", a crashed worker gives
     "error", and the batch goes on; worker start-up (once per process) is not charged to a row (``verify`` charges it
     to its call). Only rows the fast lane leaves arm the CPU-time watch. ``equivalence_options``: ``float_rounding``,
-    ``percent_as_fraction``. ``unclosed_think``: a response whose ``<think>`` never closes has no answer ("no_answer", the default) or is read
+    ``percent_as_fraction``, ``rename_variables`` (see ``compare.Options``). ``unclosed_think``: a response whose ``<think>`` never closes has no answer ("no_answer", the default) or is read
     as if the tag were not there ("read").
     """
     if len(responses) != len(golds):
@@ -280,10 +280,13 @@ def is_equivalent(
     timeout: float = 5.0,
     float_rounding: int | None = None,
     percent_as_fraction: bool = False,
+    rename_variables: bool = False,
 ) -> bool:
     """True when the answer ``pred`` equals the gold answer ``gold`` (both answer texts, no extraction beyond
     unwrapping ``$..$``/``\\boxed{}``). A check that times out or fails counts as not equivalent."""
-    options = Options(float_rounding=float_rounding, percent_as_fraction=percent_as_fraction)
+    options = Options(
+        float_rounding=float_rounding, percent_as_fraction=percent_as_fraction, rename_variables=rename_variables
+    )
     _check_timeout(timeout)
     deadline = time.monotonic() + timeout
     with item_watch(timeout) as watch:

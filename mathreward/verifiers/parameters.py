@@ -22,7 +22,15 @@ import re
 
 from .structure import relation_split, split_top_level
 
-__all__ = ["align_function_variables", "align_parameters", "constant_case", "free_names", "may_apply"]
+__all__ = [
+    "align_function_variables",
+    "align_parameters",
+    "constant_case",
+    "free_names",
+    "may_apply",
+    "named_variable",
+    "rename_free_variables",
+]
 
 MAX_TEXT = 600
 _NAME = r"(?P<name>[A-Za-z]|\\ell)"
@@ -97,11 +105,17 @@ def _split_lhs(text: str) -> tuple[list[str], str]:
 
 
 def _rename(text: str, old: str, new: str) -> str:
+    return _rename_all(text, {old: new})
+
+
+def _rename_all(text: str, mapping: dict[str, str]) -> str:
+    """``text`` with every name in ``mapping`` replaced at once (so ``x``/``y`` may swap)."""
     names = _names(text) or []
     pieces = []
     previous = 0
     for name, start, end in names:
-        if name == old:
+        new = mapping.get(name)
+        if new is not None:
             pieces.append(text[previous:start])
             pieces.append(new + (" " if new == "\\ell" and end < len(text) and text[end].isalpha() else ""))
             previous = end
@@ -211,3 +225,56 @@ def constant_case(gold: str, pred: str) -> tuple[str, str]:
         if new in gold_letters and old not in gold_letters and old in pred_letters and new not in pred_letters:
             pred = _LETTERS_RE.sub(lambda m, old=old, new=new: new if m.group() == old else m.group(), pred)
     return gold, pred
+
+
+def _variables(text: str) -> list[str] | None:
+    """The variable names of ``text`` in order of first appearance; constants (``e``, ``i``) and names written before
+    a bracket (``f`` of ``f(x)``: a function keeps its name) left out; None as ``_names``."""
+    names = _names(text)
+    if names is None:
+        return None
+    functions = {name for name, _start, end in names if text[end : end + 2].lstrip()[:1] == "("}
+    return list(dict.fromkeys(name for name, _s, _e in names if name not in _CONSTANTS and name not in functions))
+
+
+def rename_free_variables(gold: str, pred: str) -> str:
+    """The prediction with the names only it uses renamed, one to one, to the names only the gold uses, in order of
+    first appearance (``f(y)`` -> ``f(x)``, ``b^2 + a`` against ``y^2 + x``; a function name stays: ``g(x)`` is not
+    ``f(x)``). Only for the opt-in
+    ``rename_variables`` option (math-verify's ``strict=False``): by default a free variable's name matters. The
+    prediction comes back unchanged when the two sides use different numbers of names or a run of letters makes
+    single names ambiguous."""
+    if len(gold) > MAX_TEXT or len(pred) > MAX_TEXT:
+        return pred
+    gold_names, pred_names = _variables(gold), _variables(pred)
+    if gold_names is None or pred_names is None or len(gold_names) != len(pred_names):
+        return pred
+    only_gold = [name for name in gold_names if name not in pred_names]
+    only_pred = [name for name in pred_names if name not in gold_names]
+    if not only_pred:
+        return pred
+    return _rename_all(pred, dict(zip(only_pred, only_gold, strict=True)))
+
+
+_MEMBERSHIP_RE = re.compile(r"([A-Za-z]) ?\\in(?![A-Za-z])")
+_BOUNDS = frozenset({"<", ">", "\\le", "\\ge"})
+
+
+def named_variable(text: str) -> str | None:
+    """The variable an interval answer names (cleaned text): ``x`` of ``x \\in [-2, 7]`` and of ``-2 \\le x \\le 7``
+    (a chain of bounds on one name between names-free sides); None for any other answer (``[-2, 7]``, ``x = 5``)."""
+    if len(text) > MAX_TEXT:
+        return None
+    membership = _MEMBERSHIP_RE.match(text)
+    if membership is not None:
+        return membership.group(1)
+    parts, ops = relation_split(text)
+    if not ops or any(op not in _BOUNDS for op in ops):
+        return None
+    names = [free_names(part) for part in parts]
+    if any(part_names is None for part_names in names):
+        return None
+    named = [part for part, part_names in zip(parts, names, strict=True) if part_names]
+    if len(named) != 1 or len(named[0]) != 1 and named[0] != "\\ell":
+        return None
+    return named[0]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 
-from .compare import Options, Outcome, clean_cached, compare
+from .compare import FINAL_REASONS, Options, Outcome, clean_cached, compare
 from .identity import same_function
 from .limits import check_symbolic
 from .structure import relation_split
@@ -118,7 +118,7 @@ def _same_equation(gold: str, pred: str) -> bool:
 def compare_symbolic(gold: str, preds: tuple[str, ...], options: Options) -> Outcome:
     """The full comparison with the symbolic path switched on (runs in a worker process)."""
     outcome = compare(gold, preds, options, symbolic=symbolic_equal)
-    if outcome.equal or outcome.reason.startswith("several answers"):
+    if outcome.equal or outcome.reason.startswith(FINAL_REASONS):
         return outcome
     if len(preds) == 1 and _same_equation(gold, preds[0]):
         return Outcome(True, "equation match (rearranged)")
