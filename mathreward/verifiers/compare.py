@@ -17,9 +17,10 @@ from functools import lru_cache
 
 from . import angles, choices, forms, parameters, set_builder
 from .exact import Refused, Unsupported, Value, parse_plain_number, parse_value
-from .limits import RefusedInput, check_answer
+from .limits import RefusedInput, check_answer, check_symbolic
 from .normalize import DEGREES_MARK, clean, plain_text, strip_units, trig_in_degrees
-from .structure import is_thousands_number, parse_structure
+from .polynomial import never_constant
+from .structure import is_thousands_number, parse_structure, relation_split
 
 __all__ = [
     "FINAL_REASONS",
@@ -550,6 +551,30 @@ SEVERAL_ANSWERS = "several answers"
 FINAL_REASONS = (SEVERAL_ANSWERS, ANOTHER_VARIABLE)  # outcomes no whole-answer symbolic check may overturn
 
 
+def equation_sides(text: str) -> tuple[str, str] | None:
+    """The two sides of an answer that is one equation (``y = 2x + 3``), else None."""
+    parts, ops = relation_split(clean_cached(text))
+    if ops != ["="] or not all(parts) or "," in text:
+        return None
+    return parts[0], parts[1]
+
+
+def _never_equal(gold: str, gold_node: tuple, pred: str, pred_node: tuple) -> bool:
+    """A constant gold against a single answer no constant equals (``polynomial.never_constant``): the symbolic path
+    would answer "value mismatch" (it parses both sides, finds them unequal, and an equation on each side, which it
+    could rearrange, is not there)."""
+    if gold_node[0] != "atom" or pred_node[0] != "atom" or _constant(gold_node[1]) is None:
+        return False
+    if not never_constant(pred_node[1]) or (equation_sides(gold) is not None and equation_sides(pred) is not None):
+        return False
+    try:
+        check_symbolic(gold_node[1])  # what the symbolic path refuses stays its verdict ("error")
+        check_symbolic(pred_node[1])
+    except RefusedInput:
+        return False
+    return True
+
+
 def compare(
     gold: str,
     preds: tuple[str, ...] | list[str] | str,
@@ -563,6 +588,7 @@ def compare(
     """
     if isinstance(preds, str):
         preds = (preds,)
+    given = (gold, tuple(preds))  # as the symbolic path's equation check reads them
     if len(preds) == 1 and preds[0] is not None:
         quick = _plain_pair(gold, preds[0])  # "34" vs "034": no clean-up, no parsing
         if quick is not None:
@@ -628,7 +654,12 @@ def compare(
     if false_equation(pred_node) or any(_false_approximation(text) for text in pred_cleans):
         return Outcome(False, "false equation: its sides differ")
     hedged = pred_node[0] == "list" and gold_node[0] not in _COLLECTIONS and gold_node[0] != "seq"
-    equal = _compare_nodes(gold_node, pred_node, options, symbolic)
+    try:
+        equal = _compare_nodes(gold_node, pred_node, options, symbolic)
+    except NeedsSymbolic:
+        if not (len(given[1]) == 1 and _never_equal(given[0], gold_node, given[1][0], pred_node)):
+            raise
+        equal = False  # what the symbolic path answers: no constant equals such a text
     if hedged and not equal:
         return Outcome(False, f"{SEVERAL_ANSWERS} ({len(pred_node[1])}) for a single-valued gold")
     kind = gold_node[0] if gold_node[0] != "atom" else "value"
@@ -650,4 +681,4 @@ def is_numeric_gold(gold: str) -> Fraction | None:
     return value[0].as_fraction() if value is not None else None
 
 
-__all__ += ["is_numeric_gold", "Refused", "RefusedInput"]
+__all__ += ["is_numeric_gold", "equation_sides", "Refused", "RefusedInput"]

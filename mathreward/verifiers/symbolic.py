@@ -11,10 +11,9 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 
-from .compare import FINAL_REASONS, Options, Outcome, clean_cached, compare
+from .compare import FINAL_REASONS, Options, Outcome, compare, equation_sides
 from .identity import same_function
 from .limits import check_symbolic
-from .structure import relation_split
 
 __all__ = ["symbolic_equal", "compare_symbolic", "parse_symbolic"]
 
@@ -88,16 +87,9 @@ def symbolic_equal(gold: str, pred: str, options: Options) -> bool:
     return same_function(gold_parsed[0], pred_parsed[0])
 
 
-def _equation_sides(text: str) -> tuple[str, str] | None:
-    parts, ops = relation_split(clean_cached(text))
-    if ops != ["="] or not all(parts) or "," in text:
-        return None
-    return parts[0], parts[1]
-
-
 def _same_equation(gold: str, pred: str) -> bool:
     """``y = 2x + 3`` and ``2x - y + 3 = 0``: (lhs - rhs) of one is a non-zero constant times the other's."""
-    gold_sides, pred_sides = _equation_sides(gold), _equation_sides(pred)
+    gold_sides, pred_sides = equation_sides(gold), equation_sides(pred)
     if gold_sides is None or pred_sides is None:
         return False
     import sympy
