@@ -85,9 +85,10 @@ def record(args: argparse.Namespace) -> None:
     rows = corpus(args.data, args.seed, args.generated, args.cut)
     styles = args.styles.split(",")
     tmp = args.output.with_name(args.output.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as out:
-        for start in tqdm(range(0, len(rows), args.chunk), desc="verdicts", unit_scale=args.chunk):
+    with tmp.open("w", encoding="utf-8") as out, tqdm(total=len(rows), desc="verdicts", unit="row") as progress:
+        for start in range(0, len(rows), args.chunk):
             block = rows[start : start + args.chunk]
+            progress.update(len(block))
             found = {
                 style: verify_batch([r[1] for r in block], [r[2] for r in block], style=style, workers=args.workers)
                 for style in styles
