@@ -24,7 +24,8 @@ MAX_DEGREE = 32
 MAX_TERMS = 64
 MAX_NUMBER_DIGITS = 30
 
-_TOKEN_RE = re.compile(r"\s*(?:(\d{1,30}(?:\.\d{1,30})?)|(\\[A-Za-z]+)|([A-Za-z])|([-+*/^(){}]))")
+# (?<!\s): a match starts where its spaces start, so a run of spaces is scanned once (linear finditer)
+_TOKEN_RE = re.compile(r"(?<!\s)\s*(?:(\d{1,30}(?:\.\d{1,30})?)|(\\[A-Za-z]+)|([A-Za-z])|([-+*/^(){}]))")
 _CONSTANT_LETTERS = frozenset("eiEI")
 _MULTIPLY = ("*", "\\cdot", "\\times")
 # operators (and the commands \times, \cdot cut part way) that leave a formula without its right operand
