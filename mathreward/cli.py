@@ -117,16 +117,15 @@ def _run_demo(args: argparse.Namespace) -> int:
     """Run the chosen demo stages in order; each writes into its own sub-folder of --out."""
     import json
     import time
-    from pathlib import Path
 
     wanted = {name.strip() for name in args.stages.split(",") if name.strip()}
     known = {_stage_name(entry) for entry in DEMO_STAGES}
     unknown = wanted - known
     if unknown:
         raise UserError(f"--stages: unknown stage(s) {sorted(unknown)}; choose from {sorted(known)}")
-    out_dir = Path(args.output)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UserError(f"{out_dir}: is an existing file; give a folder path")
+    from mathreward.preflight import check_output_folder
+
+    out_dir = check_output_folder(args.output, resuming=True)  # a rerun writes over its own earlier stages
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in list(wanted):
         wanted.update(DEMO_NEEDS.get(name, ()))

@@ -4,6 +4,7 @@ replaced, the device present. Each failure is a ``UserError`` (one line, exit 2)
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -36,6 +37,18 @@ def _writable_folder(folder: Path, output: str | os.PathLike) -> None:
         raise UserError(f"{output}: '{folder}' is not a folder")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise UserError(f"{output}: cannot write into folder '{folder}' (permission denied)")
+    _probe_write(folder, output)
+
+
+def _probe_write(folder: Path, output: str | os.PathLike) -> None:
+    """Create and remove an empty file in ``folder``: the permission bits do not tell a read-only file system, or a
+    folder such as ``/proc`` that even root cannot write into."""
+    try:
+        handle, probe = tempfile.mkstemp(dir=folder, prefix=".mathreward-probe-")
+    except OSError as exc:
+        raise UserError(f"{output}: cannot write into folder '{folder}' ({exc.strerror or exc})") from None
+    os.close(handle)
+    os.unlink(probe)
 
 
 def check_output_file(
@@ -88,6 +101,7 @@ def check_output_folder(
         parent = parent.parent
     if not os.access(parent, os.W_OK | os.X_OK):
         raise UserError(f"{path}: cannot write into '{parent}' (permission denied)")
+    _probe_write(parent, path)
     return path
 
 

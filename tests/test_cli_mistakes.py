@@ -61,6 +61,12 @@ MISTAKES = {
     # outputs: an existing folder, an unwritable folder, a missing folder, a wrong type, one of the inputs
     "score -o an existing folder": (("score", "in.jsonl", "-o", "adir"), "adir: is an existing folder"),
     "score -o an unwritable path": (("score", "in.jsonl", "-o", "/proc/self/out.jsonl"), "cannot write into folder"),
+    "score -o into /proc (permission bits allow it)": (
+        ("score", "in.jsonl", "-o", "/proc/out.jsonl"),
+        "/proc/out.jsonl: cannot write into folder '/proc'",
+    ),
+    "demo -o an unwritable folder": (("demo", "-o", "/proc/demo"), "/proc/demo: cannot write into folder '/proc'"),
+    "demo -o an existing file": (("demo", "-o", "in.jsonl"), "in.jsonl: is an existing file; give a folder path"),
     "score -o a missing folder": (("score", "in.jsonl", "-o", "no/out.jsonl"), "output folder does not exist"),
     "score -o out.txt": (("score", "in.jsonl", "-o", "out.txt"), "unsupported output type '.txt'"),
     "score -o its input": (("score", "in.jsonl", "-o", "in.jsonl"), "in.jsonl: is also an input"),
