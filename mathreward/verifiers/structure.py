@@ -35,6 +35,18 @@ _BEGIN_RE = re.compile(r"\\begin\{")
 _FLIP = {">": "<", "\\ge": "\\le", "<": ">", "\\le": "\\ge", "=": "=", "\\ne": "\\ne"}
 _OPENERS = "([{"
 _CLOSERS = ")]}"
+# each relation as written -> as returned; a longer spelling before its prefix (``<=`` before ``<``)
+_RELATIONS = {
+    "<=": "\\le",
+    ">=": "\\ge",
+    "!=": "\\ne",
+    "\\le": "\\le",
+    "\\ge": "\\ge",
+    "\\ne": "\\ne",
+    "<": "<",
+    ">": ">",
+    "=": "=",
+}
 
 
 def is_thousands_number(text: str) -> bool:
@@ -42,103 +54,80 @@ def is_thousands_number(text: str) -> bool:
     return bool(_THOUSANDS_RE.fullmatch(text))
 
 
-def split_top_level(text: str, separators: str = ",;") -> list[str]:
-    """Split ``text`` at separator characters outside any bracket; ``\\{``/``\\}`` count as brackets."""
-    parts = []
+def split_top_level(
+    text: str, separators: str | tuple[str, ...] = ",;", *, brackets: str = "()[]{}", escaped_braces: bool = True
+) -> list[str]:
+    """Split ``text`` at any of ``separators`` (characters, or a tuple of strings) outside brackets.
+
+    ``brackets`` holds each opener followed by its closer; with ``escaped_braces``, ``\\{``/``\\}`` count as
+    brackets too, otherwise a backslash and the character after it are passed over whole. At most ``MAX_ITEMS`` + 1
+    parts: the last one holds the rest.
+    """
+    return split_between(text, separators, brackets=brackets, escaped_braces=escaped_braces)[0]
+
+
+def split_between(
+    text: str, separators: str | tuple[str, ...], *, brackets: str = "()[]{}", escaped_braces: bool = True
+) -> tuple[list[str], list[str]]:
+    """``split_top_level``, also returning the separator found between each two parts (the first listed wins, so
+    list ``<=`` before ``<``). A separator that is a command (``\\le``) matches only whole (not in ``\\left``)."""
+    openers, closers = brackets[0::2], brackets[1::2]
+    starts = "".join(separator[0] for separator in separators)
+    parts: list[str] = []
+    found: list[str] = []
     depth = 0
     start = 0
     i = 0
     n = len(text)
     while i < n:
         char = text[i]
+        if depth == 0 and char in starts:
+            separator = _separator_at(text, i, separators)
+            if separator:
+                parts.append(text[start:i].strip())
+                found.append(separator)
+                i = start = i + len(separator)
+                if len(parts) > MAX_ITEMS:
+                    break
+                continue
         if char == "\\" and i + 1 < n:
-            if text[i + 1] in "{}":
+            if escaped_braces and text[i + 1] in "{}":
                 depth += 1 if text[i + 1] == "{" else -1
             i += 2
             continue
-        if char in _OPENERS:
+        if char in openers:
             depth += 1
-        elif char in _CLOSERS:
+        elif char in closers:
             depth -= 1
-        elif depth == 0 and char in separators:
-            parts.append(text[start:i].strip())
-            start = i + 1
-            if len(parts) > MAX_ITEMS:
-                break
         i += 1
     parts.append(text[start:].strip())
-    return parts
+    return parts, found
 
 
-def _split_rows(body: str, separator: str) -> list[str]:
+def _separator_at(text: str, i: int, separators: str | tuple[str, ...]) -> str:
+    """The first of ``separators`` that stands at ``text[i]`` (a command only when no letter follows), else ``""``."""
+    for separator in separators:
+        if text.startswith(separator, i):
+            if (
+                separator[0] == "\\"
+                and separator[-1].isalpha()
+                and text[i + len(separator) : i + len(separator) + 1].isalpha()
+            ):
+                continue
+            return separator
+    return ""
+
+
+def _split_matrix(body: str, separator: str) -> list[str]:
     """Split a matrix body at ``\\\\`` (rows) or ``&`` (columns) outside braces."""
-    parts = []
-    depth = 0
-    start = 0
-    i = 0
-    n = len(body)
-    while i < n:
-        char = body[i]
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-        elif depth == 0 and body.startswith(separator, i):
-            parts.append(body[start:i].strip())
-            i += len(separator)
-            start = i
-            continue
-        elif char == "\\":
-            i += 2
-            continue
-        i += 1
-    parts.append(body[start:].strip())
-    return parts
+    return split_top_level(body, (separator,), brackets="{}", escaped_braces=False)
 
 
 def relation_split(text: str) -> tuple[list[str], list[str]]:
-    """Split at top-level relation symbols; returns (parts, ops)."""
-    parts: list[str] = []
-    ops: list[str] = []
-    depth = 0
-    start = 0
-    i = 0
-    n = len(text)
-    while i < n:
-        char = text[i]
-        if char == "\\":
-            if i + 1 < n and text[i + 1] in "{}":
-                depth += 1 if text[i + 1] == "{" else -1
-                i += 2
-                continue
-            if depth == 0:
-                for op in ("\\le", "\\ge", "\\ne"):
-                    if text.startswith(op, i) and not text[i + len(op) : i + len(op) + 1].isalpha():
-                        parts.append(text[start:i].strip())
-                        ops.append(op)
-                        i += len(op)
-                        start = i
-                        break
-                else:
-                    i += 2
-                continue
-            i += 2
-            continue
-        if char in _OPENERS:
-            depth += 1
-        elif char in _CLOSERS:
-            depth -= 1
-        elif depth == 0 and (char in "<>=" or text.startswith("!=", i)):
-            width = 2 if text.startswith(("<=", ">=", "!="), i) else 1
-            op = {"<=": "\\le", ">=": "\\ge", "!=": "\\ne"}.get(text[i : i + 2], char) if width == 2 else char
-            parts.append(text[start:i].strip())
-            ops.append(op)
-            i += width
-            start = i
-            continue
-        i += 1
-    parts.append(text[start:].strip())
-    return parts, ops
+    """Split at top-level relation symbols; returns (parts, ops), each op spelled ``<``, ``>``, ``=``, ``\\le``,
+    ``\\ge`` or ``\\ne``."""
+    parts, found = split_between(text, tuple(_RELATIONS))
+    return parts, [_RELATIONS[separator] for separator in found]
 
 
 def strip_variable_prefix(text: str) -> str:
@@ -166,8 +155,8 @@ def parse_structure(text: str, *, allow_list: bool = True) -> tuple:
         return ("atom", text.replace(",", ""))
     matrix = _matrix_match(text)
     if matrix is not None:
-        rows = [row for row in _split_rows(matrix.group("body"), "\\\\") if row]
-        return ("matrix", tuple(tuple(_parse_element(cell) for cell in _split_rows(row, "&")) for row in rows))
+        rows = [row for row in _split_matrix(matrix.group("body"), "\\\\") if row]
+        return ("matrix", tuple(tuple(_parse_element(cell) for cell in _split_matrix(row, "&")) for row in rows))
     text = strip_variable_prefix(text)
     if is_thousands_number(text):
         return ("atom", text.replace(",", ""))  # "n = 12,345"
