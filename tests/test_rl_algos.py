@@ -80,9 +80,20 @@ def test_extended_gae_bootstrap_with_padding_reads_after_last_real_token() -> No
 
 
 def test_decoupled_gae_uses_lambda_1_for_critic_targets() -> None:
-    actor, critic_returns = algos.decoupled_gae(REWARDS, VALUES, MASK, lam_actor=0.95, lam_critic=1.0)
+    actor, critic_returns = algos.gae(REWARDS, VALUES, MASK, lam=0.95, lam_critic=1.0)
     assert close(actor, [[0.46575, 0.385, 0.3]])
     assert close(critic_returns, [[1.0, 1.0, 1.0]])
+
+
+def test_decoupled_gae_matches_two_single_lambda_passes() -> None:
+    rewards = torch.tensor([[0.0, 0.2, 1.0, 0.0], [0.5, 0.0, 0.0, 0.0]])
+    values = torch.tensor([[0.5, 0.6, 0.7, 0.1], [0.3, 0.2, 0.9, 0.4]])
+    mask = torch.tensor([[1.0, 1.0, 1.0, 0.0], [1.0, 1.0, 1.0, 1.0]])
+    lam = torch.tensor([0.8, 0.95])
+    boot = torch.tensor([0.0, 0.9])
+    actor, critic = algos.gae(rewards, values, mask, gamma=0.9, lam=lam, lam_critic=1.0, bootstrap=boot)
+    assert torch.equal(actor, algos.gae(rewards, values, mask, gamma=0.9, lam=lam, bootstrap=boot)[0])
+    assert torch.equal(critic, algos.gae(rewards, values, mask, gamma=0.9, lam=1.0, bootstrap=boot)[1])
 
 
 def test_length_adaptive_lambda() -> None:

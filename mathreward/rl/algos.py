@@ -101,35 +101,43 @@ def gae(
     *,
     gamma: float = 1.0,
     lam: float | torch.Tensor = 0.95,
+    lam_critic: float | torch.Tensor | None = None,
     bootstrap: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Generalised advantage estimation over response tokens; returns ``(advantages, returns)``.
 
-    ``lam`` is a float or a ``[batch]`` tensor (VAPO's length-adaptive lambda). ``bootstrap`` is a ``[batch]``
-    tensor of V(s_T), the value of the state after the last generated token, used as the value beyond the end of a
-    truncated, unfinished response (T-PPO's extended GAE); put 0 for finished responses. Without it every response
-    ends with value 0. Masked positions are skipped by the recursion and get 0 in both outputs.
+    ``lam`` is a float or a ``[batch]`` tensor (VAPO's length-adaptive lambda). ``lam_critic`` (VC-PPO's decoupled
+    GAE): the returns, the critic's targets, come from a second recursion with this lambda; the advantages keep
+    ``lam``. ``bootstrap`` is a ``[batch]`` tensor of V(s_T), the value of the state after the last generated token,
+    used as the value beyond the end of a truncated, unfinished response (T-PPO's extended GAE); put 0 for finished
+    responses. Without it every response ends with value 0. Masked positions are skipped by the recursion and get 0
+    in both outputs.
     """
     mask = mask.to(values.dtype)
     batch, length = values.shape
-    lam_t = torch.as_tensor(lam, dtype=values.dtype, device=values.device)
-    lam_t = lam_t.expand(batch) if lam_t.dim() == 0 else lam_t.reshape(batch)
+
+    def per_sequence(value: float | torch.Tensor) -> torch.Tensor:
+        tensor = torch.as_tensor(value, dtype=values.dtype, device=values.device)
+        return tensor.expand(batch) if tensor.dim() == 0 else tensor.reshape(batch)
+
+    # one row of lambdas per recursion: [advantages' lambda] or [advantages' lambda, returns' lambda]
+    lams = torch.stack([per_sequence(lam)] + ([] if lam_critic is None else [per_sequence(lam_critic)]))
     next_value = (
         torch.zeros(batch, dtype=values.dtype, device=values.device)
         if bootstrap is None
         else bootstrap.to(values.dtype).reshape(batch)
     )
-    last_adv = torch.zeros(batch, dtype=values.dtype, device=values.device)
-    advantages = torch.zeros_like(values)
+    last_adv = torch.zeros_like(lams)
+    advantages = torch.zeros((len(lams), batch, length), dtype=values.dtype, device=values.device)
     for t in reversed(range(length)):
         m = mask[:, t]
         delta = rewards[:, t] + gamma * next_value - values[:, t]
-        adv = delta + gamma * lam_t * last_adv
-        advantages[:, t] = adv * m
+        adv = delta + gamma * lams * last_adv
+        advantages[:, :, t] = adv * m
         next_value = values[:, t] * m + next_value * (1 - m)
         last_adv = adv * m + last_adv * (1 - m)
-    returns = (advantages + values) * mask
-    return advantages, returns
+    returns = (advantages[-1] + values) * mask
+    return advantages[0], returns
 
 
 def length_adaptive_lambda(lengths: torch.Tensor | Sequence[int], alpha: float = 0.05) -> torch.Tensor:
@@ -169,22 +177,6 @@ def grpo_advantage(
         std = torch.sqrt(sq / (count - 1).clamp(min=1))
         advantages = centered / (std[index] + eps)
     return torch.where(count[index] > 1, advantages, torch.zeros_like(advantages))
-
-
-def decoupled_gae(
-    rewards: torch.Tensor,
-    values: torch.Tensor,
-    mask: torch.Tensor,
-    *,
-    gamma: float = 1.0,
-    lam_actor: float | torch.Tensor = 0.95,
-    lam_critic: float = 1.0,
-    bootstrap: torch.Tensor | None = None,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """VC-PPO decoupled GAE: ``(actor advantages with lam_actor, critic return targets with lam_critic)``."""
-    actor_adv, _ = gae(rewards, values, mask, gamma=gamma, lam=lam_actor, bootstrap=bootstrap)
-    _, critic_returns = gae(rewards, values, mask, gamma=gamma, lam=lam_critic, bootstrap=bootstrap)
-    return actor_adv, critic_returns
 
 
 def monte_carlo_returns(rewards: torch.Tensor, mask: torch.Tensor, *, gamma: float = 1.0) -> torch.Tensor:
@@ -234,43 +226,30 @@ def _require_values(inputs: AdvantageInputs, name: str) -> torch.Tensor:
     return inputs.values
 
 
+def _critic_gae(
+    inputs: AdvantageInputs, cfg: Any, name: str, lam: float | torch.Tensor, lam_critic: float | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """GAE on the critic's values of the outcome reward placed on each response's last token."""
+    rewards = outcome_token_rewards(inputs.scores, inputs.mask)
+    gamma = getattr(cfg, "gamma", 1.0)
+    values = _require_values(inputs, name)
+    return gae(rewards, values, inputs.mask, gamma=gamma, lam=lam, lam_critic=lam_critic, bootstrap=inputs.bootstrap)
+
+
 @_register(ADVANTAGE_ESTIMATORS, "gae")
 def _gae_estimator(inputs: AdvantageInputs, cfg: Any) -> tuple[torch.Tensor, torch.Tensor]:
-    values = _require_values(inputs, "gae")
-    rewards = outcome_token_rewards(inputs.scores, inputs.mask)
-    lam = getattr(cfg, "lam_actor", 0.95)
-    return gae(rewards, values, inputs.mask, gamma=getattr(cfg, "gamma", 1.0), lam=lam, bootstrap=inputs.bootstrap)
+    return _critic_gae(inputs, cfg, "gae", getattr(cfg, "lam_actor", 0.95))
 
 
 @_register(ADVANTAGE_ESTIMATORS, "vc-ppo")
 def _vcppo_estimator(inputs: AdvantageInputs, cfg: Any) -> tuple[torch.Tensor, torch.Tensor]:
-    values = _require_values(inputs, "vc-ppo")
-    rewards = outcome_token_rewards(inputs.scores, inputs.mask)
-    return decoupled_gae(
-        rewards,
-        values,
-        inputs.mask,
-        gamma=getattr(cfg, "gamma", 1.0),
-        lam_actor=getattr(cfg, "lam_actor", 0.95),
-        lam_critic=getattr(cfg, "lam_critic", 1.0),
-        bootstrap=inputs.bootstrap,
-    )
+    return _critic_gae(inputs, cfg, "vc-ppo", getattr(cfg, "lam_actor", 0.95), getattr(cfg, "lam_critic", 1.0))
 
 
 @_register(ADVANTAGE_ESTIMATORS, "vapo")
 def _vapo_estimator(inputs: AdvantageInputs, cfg: Any) -> tuple[torch.Tensor, torch.Tensor]:
-    values = _require_values(inputs, "vapo")
-    rewards = outcome_token_rewards(inputs.scores, inputs.mask)
     lam = length_adaptive_lambda(inputs.mask.sum(-1).cpu(), alpha=getattr(cfg, "lambda_alpha", 0.05))
-    return decoupled_gae(
-        rewards,
-        values,
-        inputs.mask,
-        gamma=getattr(cfg, "gamma", 1.0),
-        lam_actor=lam.to(values.device),
-        lam_critic=getattr(cfg, "lam_critic", 1.0),
-        bootstrap=inputs.bootstrap,
-    )
+    return _critic_gae(inputs, cfg, "vapo", lam, getattr(cfg, "lam_critic", 1.0))
 
 
 def compute_advantages(name: str, inputs: AdvantageInputs, cfg: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
