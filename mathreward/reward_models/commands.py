@@ -19,6 +19,7 @@ from mathreward.cli_options import (
     add_output,
     add_overwrite,
     add_progress,
+    first_line,
     non_negative_float,
     non_negative_int,
     positive_float,
@@ -118,68 +119,46 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     add_output(train, "output folder (weights, config, metrics, curves, checkpoints)", legacy=("--out",))
     add_overwrite(train)
     defaults = TrainConfig(model="", out="")
-    train.add_argument(
-        "--objective", choices=("pairwise", "bt"), default=defaults.objective, help="pairwise judge or Bradley-Terry"
-    )
+
+    def configured(flag: str, help: str, **kwargs: Any) -> None:
+        """An option whose default is ``TrainConfig``'s field of the same name."""
+        train.add_argument(flag, default=getattr(defaults, flag[2:].replace("-", "_")), help=help, **kwargs)
+
+    configured("--objective", "pairwise judge or Bradley-Terry", choices=("pairwise", "bt"))
     train.add_argument(
         "--epochs", type=positive_float, default=None, help=f"passes over the pairs (default: {SIZE_DEFAULTS_HELP})"
     )
     train.add_argument(
         "--lr", type=positive_float, default=None, help="peak learning rate (default: by model size, see --epochs)"
     )
-    train.add_argument("--batch-size", type=positive_int, default=defaults.batch_size, help="examples per micro-batch")
-    train.add_argument(
-        "--grad-accum", type=positive_int, default=defaults.grad_accum, help="micro-batches per optimizer step"
-    )
-    train.add_argument(
-        "--warmup-ratio", type=unit_fraction, default=defaults.warmup_ratio, help="share of steps warming up the lr"
-    )
-    train.add_argument(
-        "--weight-decay", type=non_negative_float, default=defaults.weight_decay, help="AdamW weight decay"
-    )
-    train.add_argument(
-        "--max-grad-norm", type=positive_float, default=defaults.max_grad_norm, help="gradient clipping norm"
-    )
-    train.add_argument(
-        "--max-length",
-        type=positive_int,
-        default=defaults.max_length,
-        help="token limit; responses are shortened to fit",
-    )
-    train.add_argument(
-        "--val-split",
-        type=unit_fraction,
-        default=defaults.val_split,
-        help="share of pairs held out to calibrate and check the judge",
-    )
-    train.add_argument(
+    configured("--batch-size", "examples per micro-batch", type=positive_int)
+    configured("--grad-accum", "micro-batches per optimizer step", type=positive_int)
+    configured("--warmup-ratio", "share of steps warming up the lr", type=unit_fraction)
+    configured("--weight-decay", "AdamW weight decay", type=non_negative_float)
+    configured("--max-grad-norm", "gradient clipping norm", type=positive_float)
+    configured("--max-length", "token limit; responses are shortened to fit", type=positive_int)
+    configured("--val-split", "share of pairs held out to calibrate and check the judge", type=unit_fraction)
+    configured(
         "--letter-loss",
+        "judge loss over the whole vocabulary or only the two verdict letters",
         choices=("full-vocab", "two-letter"),
-        default=defaults.letter_loss,
-        help="judge loss over the whole vocabulary or only the two verdict letters",
     )
-    train.add_argument("--template", choices=TEMPLATES, default=defaults.template, help="judge prompt (pairwise)")
-    train.add_argument(
-        "--response-lines",
-        type=positive_int,
-        default=defaults.response_lines,
-        help="judge reads only the last N lines of each response (default: all lines)",
+    configured("--template", "judge prompt (pairwise)", choices=TEMPLATES)
+    configured(
+        "--response-lines", "judge reads only the last N lines of each response (default: all lines)", type=positive_int
     )
-    train.add_argument(
+    configured(
         "--question-view",
+        "full prompt, or problem: the problem without DAPO's format instructions",
         choices=("full", "problem"),
-        default=defaults.question_view,
-        help="full prompt, or problem: the problem without DAPO's format instructions",
     )
-    train.add_argument(
-        "--save-every", type=non_negative_int, default=0, help="checkpoint every N optimizer steps (0: only at end)"
-    )
+    configured("--save-every", "checkpoint every N optimizer steps (0: only at end)", type=non_negative_int)
     train.add_argument(
         "--resume",
         default=None,
         help="checkpoint folder to resume from, same pairs and options (default: start fresh)",
     )
-    train.add_argument("--seed", type=int, default=0, help="random seed")
+    configured("--seed", "random seed", type=int)
     add_progress(train)
 
 
@@ -202,8 +181,7 @@ def run(args: argparse.Namespace) -> int:
     except UserError:
         raise
     except (OSError, ValueError) as error:  # e.g. a model folder / hub id that does not load, a bad template
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise UserError(first_line) from None
+        raise UserError(first_line(error)) from None
 
 
 def _check_model_folder(folder: str | None, flag: str) -> None:

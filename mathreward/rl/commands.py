@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Callable
+from typing import Any
 
 from mathreward.cli_options import (
     add_command,
@@ -27,6 +29,25 @@ from mathreward.preflight import check_device, check_input_file, check_output_fi
 PRESET_NAMES = ("dapo", "grpo", "ppo", "vc-ppo", "vapo", "t-ppo", "pairwise-ppo")
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 PRESET = "(default: the preset's)"
+# The `rl train` options that the preset fills when they are not given: (flag, value type, help).
+PRESET_SETTINGS: tuple[tuple[str, Callable[[str], Any], str], ...] = (
+    ("--steps", positive_int, "RL steps"),
+    ("--batch-size", positive_int, "prompts per step, after dynamic sampling"),
+    ("--gen-batch-size", positive_int, "prompts per generation draw"),
+    ("--group-size", positive_int, "responses per prompt"),
+    ("--max-new-tokens", positive_int, "response length limit (T-PPO: the generation window)"),
+    ("--lr", positive_float, "policy learning rate"),
+    ("--warmup-steps", non_negative_int, "linear learning-rate warm-up steps"),
+    ("--kl-coef", non_negative_float, "KL-to-reference loss coefficient"),
+    ("--ppo-epochs", positive_int, "passes over each batch"),
+    ("--mini-batch-size", positive_int, "responses per optimiser step"),
+    ("--max-num-gen-batches", non_negative_int, "dynamic sampling draw limit, 0 = unlimited"),
+    ("--skip-zero-variance", unit_fraction, "skip prompts whose last group was all right/wrong, this often"),
+    ("--value-pretrain-steps", non_negative_int, "critic pretraining steps (VC-PPO / VAPO)"),
+    ("--reward", str, "reward name from the rewards registry"),
+    ("--temperature", positive_float, "sampling temperature"),
+    ("--temperature-ramp-steps", non_negative_int, "steps of the linear temperature ramp"),
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -47,39 +68,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         legacy=("--out",),
     )
     add_overwrite(train)
-    train.add_argument("--steps", type=positive_int, help=f"RL steps {PRESET}")
-    train.add_argument("--batch-size", type=positive_int, help=f"prompts per step, after dynamic sampling {PRESET}")
-    train.add_argument("--gen-batch-size", type=positive_int, help=f"prompts per generation draw {PRESET}")
-    train.add_argument("--group-size", type=positive_int, help=f"responses per prompt {PRESET}")
-    train.add_argument(
-        "--max-new-tokens", type=positive_int, help=f"response length limit (T-PPO: the generation window) {PRESET}"
-    )
-    train.add_argument("--temperature", type=positive_float, help=f"sampling temperature {PRESET}")
+    for flag, kind, text in PRESET_SETTINGS:
+        train.add_argument(flag, type=kind, help=f"{text} {PRESET}")
     train.add_argument(
         "--temperature-final",
         type=positive_float,
         help="ramp the sampling temperature to this value (default: no ramp)",
     )
-    train.add_argument(
-        "--temperature-ramp-steps", type=non_negative_int, help=f"steps of the linear temperature ramp {PRESET}"
-    )
-    train.add_argument("--lr", type=positive_float, help=f"policy learning rate {PRESET}")
-    train.add_argument("--warmup-steps", type=non_negative_int, help=f"linear learning-rate warm-up steps {PRESET}")
-    train.add_argument("--kl-coef", type=non_negative_float, help=f"KL-to-reference loss coefficient {PRESET}")
-    train.add_argument("--ppo-epochs", type=positive_int, help=f"passes over each batch {PRESET}")
-    train.add_argument("--mini-batch-size", type=positive_int, help=f"responses per optimiser step {PRESET}")
-    train.add_argument(
-        "--max-num-gen-batches", type=non_negative_int, help=f"dynamic sampling draw limit, 0 = unlimited {PRESET}"
-    )
-    train.add_argument(
-        "--skip-zero-variance",
-        type=unit_fraction,
-        help=f"skip prompts whose last group was all right/wrong, this often {PRESET}",
-    )
-    train.add_argument(
-        "--value-pretrain-steps", type=non_negative_int, help=f"critic pretraining steps (VC-PPO / VAPO) {PRESET}"
-    )
-    train.add_argument("--reward", help=f"reward name from the rewards registry {PRESET}")
     train.add_argument(
         "--reward-model",
         help="pairwise reward model folder, for --reward pairwise and the pairwise-ppo preset (default: none)",

@@ -110,6 +110,27 @@ def run_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_gold_field(parser: argparse.ArgumentParser) -> None:
+    """``--gold-field``; by default the first of the usual gold columns that a file has."""
+    parser.add_argument(
+        "--gold-field",
+        default=None,
+        help="field with the gold answer (default: the first of " + ", ".join(DEFAULT_GOLD_FIELDS) + " present)",
+    )
+
+
+def _add_reward_option(parser: argparse.ArgumentParser, example: str) -> None:
+    """``--reward-option KEY=VALUE``, repeatable: a keyword passed to the reward (``example`` shows one)."""
+    parser.add_argument(
+        "--reward-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=f"extra keyword for the reward, VALUE read as JSON when it parses (repeatable; e.g. {example}) "
+        "(default: none)",
+    )
+
+
 def _add_score(subparsers: argparse._SubParsersAction) -> None:
     """Register the `score` subcommand."""
     parser = add_command(
@@ -123,11 +144,7 @@ def _add_score(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("input", nargs="+", help="rollouts: .jsonl, .json or .parquet (with --ray: also folders)")
     add_output(parser, "output file: .parquet or .jsonl (with --ray or --output-parts: a new folder)")
     parser.add_argument("--response-field", default="response", help="field with the model response")
-    parser.add_argument(
-        "--gold-field",
-        default=None,
-        help="field with the gold answer (default: the first of " + ", ".join(DEFAULT_GOLD_FIELDS) + " present)",
-    )
+    _add_gold_field(parser)
     parser.add_argument("--prompt-field", default=None, help="field with the prompt (default: prompt, when present)")
     parser.add_argument(
         "--data-source-field", default="data_source", help="field passed to rewards as data_sources (when present)"
@@ -149,14 +166,7 @@ def _add_score(subparsers: argparse._SubParsersAction) -> None:
         help="reward name from the registry (default: routed = by data_source: DAPO sources -> dapo (+1/-1 on the "
         "Answer: line), MATH-style sources -> boxed, anything else -> binary with the auto extractor)",
     )
-    parser.add_argument(
-        "--reward-option",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="extra keyword for the reward (repeatable; VALUE read as JSON when it parses, e.g. model_path=ckpt) "
-        "(default: none)",
-    )
+    _add_reward_option(parser, "model_path=ckpt")
     overlong = parser.add_argument_group("overlong punishment (DAPO soft overlong shaping)")
     overlong.add_argument(
         "--max-len",
@@ -245,11 +255,7 @@ def _add_verify_report(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--style-a", choices=STYLE_CHOICES, default="strict", help="first style")
     parser.add_argument("--style-b", choices=STYLE_CHOICES, default="auto", help="second style")
     parser.add_argument("--response-field", default="response", help="field with the response")
-    parser.add_argument(
-        "--gold-field",
-        default=None,
-        help="field with the gold answer (default: the first of " + ", ".join(DEFAULT_GOLD_FIELDS) + " present)",
-    )
+    _add_gold_field(parser)
     parser.add_argument("--sample", type=non_negative_int, default=10, help="disagreements shown")
     parser.add_argument("--top", type=non_negative_int, default=10, help="no_answer endings shown")
     parser.add_argument("--max-verify", type=non_negative_int, default=5000, help="most disagreeing rows verified")
@@ -311,14 +317,7 @@ def _add_serve(subparsers: argparse._SubParsersAction) -> None:
         default="dapo",
         help="registry name (dapo, dapo-verl, binary, boxed, format, ...) or pkg.module:attr",
     )
-    parser.add_argument(
-        "--reward-option",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="extra keyword for the reward, VALUE read as JSON when it parses (repeatable; e.g. max_len=20480) "
-        "(default: none)",
-    )
+    _add_reward_option(parser, "max_len=20480")
     add_workers(parser, default_text="the CPU count, at most 4; verifier processes per batch")
     add_timeout(parser, "per-item verification timeout")
     parser.add_argument(
