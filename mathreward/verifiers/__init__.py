@@ -8,12 +8,13 @@ cannot decide, with sympy in a guarded worker process that is killed at the dead
   ``languages`` (answers written in other languages), ``choices`` (multiple-choice letters), ``commitment``
   (hedges, retractions and hidden text around the answer).
 - clean (one answer's text before parsing): ``limits`` (size bounds, hostile input refused), ``normalize``
-  (LaTeX/plain clean-up), ``symbols`` (symbol variants), ``forms`` (numbers with words or remarks around them).
+  (LaTeX/plain clean-up), ``symbols`` (symbol variants), ``forms`` (numbers with words or remarks around them),
+  ``patterns`` (the small regexes several stages share: a command, a control character, a word).
 - shapes (what kind of answer): ``structure`` (value, list, set, tuple/interval, union, matrix, equation),
   ``set_builder`` (set-builder notation as intervals), ``parsing`` (``parse_answer``: a bounded, classified parse).
 - values (exact arithmetic without sympy): ``exact`` (rationals, roots, powers of pi), ``exact_value`` (one
   answer's exact value, for curation), ``angles`` (degrees against multiples of pi), ``parameters`` (general
-  solutions with another parameter name).
+  solutions with another parameter name), ``polynomial`` (answers that can never equal a constant).
 - decide (gold against prediction): ``compare`` (structural comparison), ``verdict`` (``Verdict`` and the exact
   check), ``fast_lane`` (the commonest rows without extraction), ``core`` (``verify``, ``verify_batch``,
   ``is_equivalent``).

@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from .braces import MAX_BOX_CHARS, find_closing
+from .braces import BOX_RE, MAX_BOX_CHARS, find_closing
 from .extraction import PATH_BOXED, Extraction, extract
 from .turns import answer_region
 
@@ -180,7 +180,6 @@ _VALUE_RE = re.compile(
 _OFFERED = "another value offered beside the answer"
 _END_MARKS = " \t\n.$*_`"
 _CLOSERS = frozenset(" \t\n$})]*\\")
-_BOX_RE = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
 _DIGIT_RE = re.compile(r"\d")
 
 
@@ -267,7 +266,7 @@ def _past_closers(text: str, pos: int) -> int:
 def _earlier_box(before: str) -> list[str]:
     """The content of an earlier box of the answer's sentence when hedge words join it to the answer
     (``\\boxed{45} or maybe \\boxed{42}``), else nothing."""
-    box = _BOX_RE.search(before)
+    box = BOX_RE.search(before)
     open_brace = before.find("{", box.end(), box.end() + 4) if box is not None else -1
     if open_brace < 0:
         return []

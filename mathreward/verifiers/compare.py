@@ -19,6 +19,7 @@ from . import angles, choices, forms, parameters, set_builder
 from .exact import Refused, Unsupported, Value, parse_plain_number, parse_value
 from .limits import RefusedInput, check_answer, check_symbolic
 from .normalize import DEGREES_MARK, clean, plain_text, strip_units, trig_in_degrees
+from .patterns import LONG_WORD_RE, SPACE_THOUSANDS_RE
 from .polynomial import never_constant
 from .structure import is_thousands_number, parse_structure, relation_split
 
@@ -60,13 +61,11 @@ class Outcome:
 
 SymbolicFn = Callable[[str, str, Options], bool]
 
-_SPACE_THOUSANDS_RE = re.compile(r"[+-]?\d{1,3}(?: \d{3})+(?:[.,]\d+)?")
 _DECIMAL_COMMA_RE = re.compile(r"\A[+-]?\d+,\d+")  # \A: whole answers only (fullmatch)
 _EURO_RE = re.compile(r"\A[+-]?\d{1,3}(?:\.\d{3})+,\d+")
 _CHOICE_RE = re.compile(r"^\(?([A-J])\)?$")
 _PRED_CHOICE_RE = re.compile(r"^(?:\(([A-J])\)|([A-J])(?:\)|[.:])?)(?:\s.*)?$", re.DOTALL)
 _TEXT_RE = re.compile(r"^[A-Za-z][A-Za-z '\-]*$")
-_LONG_WORD_RE = re.compile(r"[A-Za-z]{3,}")
 _COMMA_GROUPS_RE = re.compile(r"\d{1,3}(?:,[1-9]\d{2})+")
 _COMMA_DECIMAL_GOLD_RE = re.compile(r"\A[+-]?(?:0,\d+|\d+,(?:\d{1,2}|\d{4,}))")
 
@@ -109,7 +108,7 @@ def numeric_value(text: str, decimal_comma: bool = False) -> tuple[Value, bool] 
         return None
     if is_thousands_number(text):
         text = text.replace(",", "")
-    elif _SPACE_THOUSANDS_RE.fullmatch(text):
+    elif SPACE_THOUSANDS_RE.fullmatch(text):
         text = text.replace(" ", "")
         if decimal_comma:
             text = text.replace(",", ".")
@@ -253,7 +252,7 @@ def _pred_choice(text: str) -> str | None:
 
 def is_plain_words(text: str) -> bool:
     """A plain-word answer ("Evelyn", "no solution"), not an expression like ``xy`` or ``2\\pi``."""
-    return bool(_TEXT_RE.match(text)) and bool(_LONG_WORD_RE.search(text))
+    return bool(_TEXT_RE.match(text)) and bool(LONG_WORD_RE.search(text))
 
 
 _INNER_SPACE_RE = re.compile(r"(?<![\d.,])\s+|\s+(?![\d.,])")

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 from .braces import MAX_BOX_CHARS, Box, find_boxes
 from .languages import MARKER_WORDS, foreign_value
+from .patterns import COMMAND_RE, CONTROL_RE, LONG_WORD_RE
 from .turns import answer_region, halve_backslashes
 
 __all__ = ["STYLES", "Extraction", "answer_marker", "extract", "extract_answer", "read_gold"]
@@ -100,7 +101,6 @@ _DIGIT_RE = re.compile(r"[0-9]")
 _PHRASE_RE = re.compile(r"\b(?:final\s{1,3}answer|answer)\b", re.IGNORECASE)
 _NUMBER_RE = re.compile(r"(?<![\w.])[-−]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:\s?/\s?\d+)?%?")
 # Control characters are separators (replaced by a space, so positions are kept and digits never join).
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _FACTORIAL_BASE = tuple("0123456789)}")
 _MATRIX_BEGIN_RE = re.compile(r"\\begin\{[a-zA-Z]*matrix\*?\}")
 _LOST_ROW_BREAK_RE = re.compile(r"(?<![\\A-Za-z])\\(?=[-\d])")
@@ -110,8 +110,6 @@ _PLAIN_WORD_RE = re.compile(
     r"(?<![\\A-Za-z\d])(?!(?:and|or|sqrt|pi|sin|cos|tan|log|ln|exp|mod|inf|infty|deg|i)\b)[A-Za-z']{2,}",
     re.IGNORECASE,
 )
-_LATEX_CMD_RE = re.compile(r"\\[A-Za-z]+")
-_LONG_WORD_RE = re.compile(r"[A-Za-z]{3,}")
 _TWO_LETTERS_RE = re.compile(r"[A-Za-z]{2,}")
 _CONNECTOR_RE = re.compile(r"\b(?:and|or)\b|[,;]")
 _GLUE_RE = re.compile(
@@ -156,7 +154,7 @@ def extract(response: str, style: str = "auto", *, unclosed_think: str = "no_ans
     region = answer_region(response, unclosed_think)
     if not region:
         return NO_ANSWER
-    text = _CONTROL_RE.sub(" ", region[-TAIL_CHARS:])
+    text = CONTROL_RE.sub(" ", region[-TAIL_CHARS:])
     if style == "dapo":
         return _from_answer_line(text, _last_answer_marker(text, _DAPO_MARKER_WORDS))
     if style == "boxed":
@@ -196,7 +194,7 @@ def read_gold(gold: str) -> str:
     """
     if gold is None:
         return ""
-    text = _CONTROL_RE.sub(" ", str(gold)).strip()
+    text = CONTROL_RE.sub(" ", str(gold)).strip()
     if len(text) > TAIL_CHARS:
         text = text[-TAIL_CHARS:]
     text = halve_backslashes(text)
@@ -343,7 +341,7 @@ def _clean_answer_text(raw: str, path: str, plain_factorial: bool = True) -> Ext
     ``plain_factorial``: whether a ``!`` after a digit outside math is a factorial (an ``Answer:`` line) or ends a
     sentence (an answer phrase in prose, "The answer is 7!").
     """
-    text = _strip_markdown(_CONTROL_RE.sub(" ", raw))
+    text = _strip_markdown(CONTROL_RE.sub(" ", raw))
     if not text:
         return NO_ANSWER
     if _PLAIN_NUMBER_RE.fullmatch(text):
@@ -447,7 +445,7 @@ def _strip_trailing_remark(text: str) -> str:
         return text
     open_pos = body.rfind("(")
     inner = body[open_pos + 1 : -1]
-    if open_pos <= 0 or len(inner) > 80 or "\\" in inner or not _LONG_WORD_RE.search(inner):
+    if open_pos <= 0 or len(inner) > 80 or "\\" in inner or not LONG_WORD_RE.search(inner):
         return text
     kept = body[:open_pos].rstrip()
     return kept if kept else text
@@ -473,9 +471,9 @@ def _unwrap_math(text: str) -> str:
     if not spans:
         return text
     outside_text = "".join(_outside(text, spans))
-    if len(spans) == 1 and _WORD_RE.search(_LATEX_CMD_RE.sub("", outside_text)):
+    if len(spans) == 1 and _WORD_RE.search(COMMAND_RE.sub("", outside_text)):
         return spans[0][2].strip()  # "$34$ dollars", "is $5$ apples": the span is the answer
-    if _WORD_RE.search(_LATEX_CMD_RE.sub("", _GLUE_RE.sub(" ", outside_text))):
+    if _WORD_RE.search(COMMAND_RE.sub("", _GLUE_RE.sub(" ", outside_text))):
         return ", ".join(content.strip() for _s, _e, content in spans)
     pieces = []
     previous = 0
@@ -549,7 +547,7 @@ def _rstrip_end(text: str, end: int) -> int:
 
 
 def _single(text: str, path: str) -> Extraction:
-    text = _CONTROL_RE.sub(" ", text).strip()[:MAX_ANSWER_CHARS]
+    text = CONTROL_RE.sub(" ", text).strip()[:MAX_ANSWER_CHARS]
     if not text:
         return NO_ANSWER
     return Extraction(text, path, (text,))
@@ -570,7 +568,7 @@ def _from_boxes(text: str, boxes: list[Box]) -> Extraction:
         group.append(box)
     candidates: list[str] = []
     for _start, _end, content in reversed(group):
-        cleaned = _final_strip(_strip_wrappers(_CONTROL_RE.sub(" ", content)))
+        cleaned = _final_strip(_strip_wrappers(CONTROL_RE.sub(" ", content)))
         if cleaned and cleaned not in candidates:
             candidates.append(cleaned)
     if not candidates:

@@ -29,6 +29,7 @@ from fractions import Fraction
 
 from .braces import find_closing
 from .normalize import is_unit_word
+from .patterns import COMMAND_RE, LONG_WORD_RE
 
 __all__ = [
     "mixed_number",
@@ -45,14 +46,12 @@ __all__ = [
 
 _MIXED_RE = re.compile(r"([+-]?)(\d{1,15}) (\d{1,15})/(\d{1,15})")
 _GLUED_RE = re.compile(r"([+-]?\d[\d,]{0,30}(?:\.\d{1,30})?)([A-Za-z]{3,30})\.?")
-_WORD_RE = re.compile(r"[A-Za-z]{3,}")
 _NOT_REMARKS = frozenset(
     """or and if when where for unless otherwise plus minus times to than per with at is are less more fewer greater
     smaller larger percent of by""".split()
 )
 _NEGATION_RE = re.compile(r"n't\b|\b(?:not|no|never|cannot|except)\b", re.IGNORECASE)
 _COPULA_RE = re.compile(r"\b(?:is|are|equals?|was|were|becomes?)\b")
-_COMMAND_RE = re.compile(r"\\[A-Za-z]+")
 _MAX_TEXT = 600
 
 
@@ -92,7 +91,7 @@ def without_remark(gold: str, is_value: Callable[[str], bool]) -> str:
 
 def _is_remark(tail: str) -> bool:
     if tail[0] == "(":
-        return tail[-1] == ")" and _WORD_RE.search(tail) is not None and "\\cup" not in tail and "," not in tail
+        return tail[-1] == ")" and LONG_WORD_RE.search(tail) is not None and "\\cup" not in tail and "," not in tail
     words = tail.replace(".", " ").split()
     if not words or words[0].lower() in _NOT_REMARKS:
         return False
@@ -105,8 +104,8 @@ def stated_value(text: str) -> str:
     """The value a long text answer states at its end ("the requested sum is 505" -> "505"), else ``text``."""
     if len(text) > _MAX_TEXT:
         return text
-    prose = _COMMAND_RE.sub(" ", text)
-    if len(_WORD_RE.findall(prose)) < 3:
+    prose = COMMAND_RE.sub(" ", text)
+    if len(LONG_WORD_RE.findall(prose)) < 3:
         return text
     verb = None
     for verb in _COPULA_RE.finditer(text):  # noqa: B007 - the last one is wanted
@@ -114,9 +113,9 @@ def stated_value(text: str) -> str:
     if verb is None:
         return text
     before, value = text[: verb.start()], text[verb.end() :].strip()
-    if len(_WORD_RE.findall(_COMMAND_RE.sub(" ", before))) < 2 or _NEGATION_RE.search(before) or not value:
+    if len(LONG_WORD_RE.findall(COMMAND_RE.sub(" ", before))) < 2 or _NEGATION_RE.search(before) or not value:
         return text
-    if _WORD_RE.search(_COMMAND_RE.sub(" ", value)):
+    if LONG_WORD_RE.search(COMMAND_RE.sub(" ", value)):
         return text  # more prose after the verb: not a value
     return value
 
@@ -208,7 +207,7 @@ def labelled_values(text: str) -> str:
         match = _COUNTED_RE.fullmatch(piece) or _LABELLED_RE.fullmatch(piece)
         if match is None:
             return text
-        words = _COMMAND_RE.sub(" ", piece[: match.start(1)] + piece[match.end(1) :])
+        words = COMMAND_RE.sub(" ", piece[: match.start(1)] + piece[match.end(1) :])
         if any(word.lower() in _NOT_REMARKS for word in words.replace(":", " ").split()):
             return text  # "5 or 6", "4 if n is even": not a label
         values.append(match.group(1).strip())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .braces import BraceMatcher
+from .patterns import COMMAND_RE
 
 __all__ = ["MAX_ANSWER_CHARS", "MAX_NESTING", "RefusedInput", "check_answer", "check_symbolic"]
 
@@ -17,7 +18,6 @@ MAX_SYMBOLIC_DIGITS = 400
 _BIG_FACTORIAL_RE = re.compile(r"(?<!\d)(\d+)\s*!")  # (?<!\d): a digit run is read from its start only
 _LONG_NUMBER_RE = re.compile(r"\d{" + str(MAX_SYMBOLIC_DIGITS + 1) + ",}")
 _NUMBER_RE = re.compile(r"\d+")
-_COMMAND_RE = re.compile(r"\\[A-Za-z]+")
 # a number raised to a number inside an exponent: 10^{10^{10}}, 9^{9^{9^9}} (x^{x^2} and e^{-x^2} are fine)
 _CHAINED_POWER_RE = re.compile(r"\^\s*(?:[\d.]+|\{[^{}]*\})\s*\^")  # 2^2^2, 2^{3}^{4}
 # Each run of spaces is followed by a required token, so it is read one way only (no adjacent \s*\s*).
@@ -63,7 +63,7 @@ def _exponent_at(matcher: BraceMatcher, pos: int) -> tuple[str, int]:
         match = _NUMBER_RE.match(text, pos)
         return (match.group(), match.end()) if match else ("", pos)
     if text[pos] == "\\":
-        match = _COMMAND_RE.match(text, pos)
+        match = COMMAND_RE.match(text, pos)
         return (match.group(), match.end()) if match else (text[pos : pos + 2], pos + 2)
     return text[pos], pos + 1
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 
 from .braces import find_closing
+from .patterns import CONTROL_RE
 from .symbols import ascii_forms, repair_ends
 
 __all__ = ["clean", "strip_units", "unwrap_command", "plain_text", "trig_in_degrees", "DEGREES_MARK"]
 
 MAX_GROUP_DEPTH = 200  # a brace group nested deeper than this is read as unbalanced
 # Control characters separate (they become spaces): "4\x002" is two numbers, never 42.
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # "11,\! 111,\! 100": a thousands separator written with a negative thin space after the comma.
 _THOUSANDS_SPACING_RE = re.compile(r"(?<=\d),\s*(?:\\!\s*)+(?=\d{3}(?!\d))")
 _EMPTY_GROUP_RE = re.compile(r"(?<![A-Za-z\\^_])\{\s*\}")
@@ -216,7 +216,7 @@ def _strip_outer_group(text: str) -> str:
 
 def clean(text: str) -> str:
     """Normalise one answer string: the result has the same value and fewer spellings."""
-    text = ascii_forms(_CONTROL_RE.sub(" ", text))
+    text = ascii_forms(CONTROL_RE.sub(" ", text))
     text = _THOUSANDS_SPACING_RE.sub(",", text)
     text = _UNICODE_RE.sub(lambda m: _UNICODE[m.group()], text)
     text = _DELIMS_RE.sub(" ", text)

@@ -18,6 +18,7 @@ from fractions import Fraction
 from .compare import clean_cached, is_plain_words, numeric_value, structure_cached
 from .exact import Refused, Value
 from .limits import RefusedInput, check_answer
+from .patterns import COMMAND_RE
 from .structure import relation_split
 
 __all__ = ["ParsedAnswer", "parse_answer", "value_kind", "KINDS"]
@@ -43,7 +44,6 @@ KINDS = (
 _CHOICE_RE = re.compile(r"^\(?([A-E])\)?$")
 _BASE_NUMERAL_RE = re.compile(r"^\{?([0-9A-Fa-f]{1,40})\}?_\{?(\d{1,2})\}?$")  # "1011_2", "{43}_{5}"
 _LETTER_RE = re.compile(r"[A-Za-z]")
-_COMMAND_RE = re.compile(r"\\[A-Za-z]+")
 _DECIMAL_WRITTEN_RE = re.compile(r"\d\.\d|(?<![\d.])\.\d|\d[eE][+-]?\d")
 
 
@@ -212,7 +212,7 @@ def parse_answer(text: str, *, timeout: float = 2.0, symbolic: bool = True) -> P
     if not symbolic:
         if relation_split(cleaned)[1]:
             return ParsedAnswer("equation", cleaned, None)  # "y = 2x + 1" (its prefix was read off as a variable)
-        kind = "expression" if _LETTER_RE.search(_COMMAND_RE.sub("", atom)) else "unparseable"
+        kind = "expression" if _LETTER_RE.search(COMMAND_RE.sub("", atom)) else "unparseable"
         return ParsedAnswer(kind, cleaned, None)
     return _from_worker(cleaned, "expression", timeout)
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 
+from .patterns import PLUS_MINUS_RE, SPACE_THOUSANDS_RE
+
 __all__ = ["parse_structure", "split_top_level", "is_thousands_number", "strip_variable_prefix", "relation_split"]
 
 MAX_ITEMS = 256
 
 _THOUSANDS_RE = re.compile(r"[+-]?(?!0,)\d{1,3}(?:,\d{3})+(?:\.\d+)?")  # "0,111" is a decimal comma, never 111
-_SPACE_THOUSANDS_RE = re.compile(r"[+-]?\d{1,3}(?: \d{3})+(?:[.,]\d+)?")
 _SPACED_NUMBERS_RE = re.compile(r"\A[+-]?\d+(?:\.\d+)?(?: +[+-]?\d+(?:\.\d+)?)+")
 _MATRIX_RE = re.compile(
     r"^\\begin\{(?P<env>[a-zA-Z]*matrix\*?|array)\}(?:\{[^{}]*\})?(?P<body>.*)\\end\{(?P=env)\}$", re.DOTALL
@@ -167,12 +168,12 @@ def parse_structure(text: str, *, allow_list: bool = True) -> tuple:
     if allow_list and text.count("\\pm") + text.count("\\mp") == 1 and not _is_set(text):
         # 2 \pm \sqrt3 is the list 2+\sqrt3, 2-\sqrt3 (one sign only: two signs would need all combinations)
         plus, minus = ("+", "-") if "\\pm" in text else ("-", "+")
-        sign = re.compile(r"\\[pm]m(?![A-Za-z])")
+        sign = PLUS_MINUS_RE
         text = sign.sub(plus, text) + ", " + sign.sub(minus, text)
     elif allow_list and 2 <= text.count("\\pm") <= 3 and "\\mp" not in text and _is_tuple(text):
         text = ", ".join(_sign_choices(text))  # (\pm 1, \pm 2, 0): the four tuples
     if allow_list:
-        if _SPACED_NUMBERS_RE.fullmatch(text) and not _SPACE_THOUSANDS_RE.fullmatch(text):
+        if _SPACED_NUMBERS_RE.fullmatch(text) and not SPACE_THOUSANDS_RE.fullmatch(text):
             text = text.replace(" ", ",")  # "3 4" is two numbers, not 34
         pieces = [piece for piece in split_top_level(_WORD_SEPARATORS_RE.sub(",", text)) if piece]
         if len(pieces) > 1:
@@ -239,7 +240,7 @@ def _plus_minus(item: str) -> list[str]:
     if item.count("\\pm") + item.count("\\mp") != 1:
         return [item]
     plus, minus = ("+", "-") if "\\pm" in item else ("-", "+")
-    sign = re.compile(r"\\[pm]m(?![A-Za-z])")
+    sign = PLUS_MINUS_RE
     return [sign.sub(plus, item), sign.sub(minus, item)]
 
 
