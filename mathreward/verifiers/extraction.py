@@ -96,11 +96,10 @@ _AMOUNT_RE = re.compile(r"\d{1,3}(?:,\d{3}){1,6}(?:\.\d{1,8})?(?!\d)|\d{1,30}(?:
 _AMOUNT_WORD_RE = re.compile(r"[ \t]{1,4}[A-Za-z]{2,}(?![A-Za-z])")
 _PROSE_WORD_RE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}")
 MAX_MATH_WORDS = 4  # "$10 square meters per second$" is math; a sentence of words after an amount is prose
-# Phrases that announce a final answer without a colon: "The final answer is", "**Final Answer**", "answer ="
 _DIGIT_RE = re.compile(r"[0-9]")
+# Phrases that announce a final answer without a colon: "The final answer is", "**Final Answer**", "answer ="
 _PHRASE_RE = re.compile(r"\b(?:final\s{1,3}answer|answer)\b", re.IGNORECASE)
 _NUMBER_RE = re.compile(r"(?<![\w.])[-−]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:\s?/\s?\d+)?%?")
-# Control characters are separators (replaced by a space, so positions are kept and digits never join).
 _FACTORIAL_BASE = tuple("0123456789)}")
 _MATRIX_BEGIN_RE = re.compile(r"\\begin\{[a-zA-Z]*matrix\*?\}")
 _LOST_ROW_BREAK_RE = re.compile(r"(?<![\\A-Za-z])\\(?=[-\d])")
