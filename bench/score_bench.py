@@ -24,7 +24,11 @@ at the length limit, or giving up). Then prints, all measured in this run:
 6. on the rows without an answer, style auto: ``extract`` and ``verify_batch`` rollouts/s in one process.
 
     python bench/score_bench.py [--rows 1000000] [--sample 50000] [--seed 0] [--no-answer 0.10] [--keep DIR]
-                                [--skip-check]
+                                [--skip-check] [--files dapo,plain] [--score-workers N] [--end-to-end-only]
+
+``--keep DIR`` keeps the generated files and reuses them on the next run with the same rows, seed and share;
+``--files``, ``--score-workers`` and ``--end-to-end-only`` keep a measurement run short (sections 0 and 5 only, on
+the files and worker counts named).
 """
 
 from __future__ import annotations
@@ -239,9 +243,15 @@ def without_data_source(source: Path, target: Path) -> None:
         writer.close()
 
 
+def _current(derived: Path, source: Path) -> bool:
+    """Whether ``derived`` exists and was written after ``source`` (a kept file that can be reused)."""
+    return derived.exists() and derived.stat().st_mtime >= source.stat().st_mtime
+
+
 def floor(source: Path, folder: Path, workers: int) -> dict[str, float]:
     """What any scorer of this file must spend, measured here in CPU seconds (a shared machine does not inflate
-    them): a streamed pyarrow decode of the response and gold columns into Python strings, the lane-like bare loop
+    them): a streamed pyarrow decode of the response and gold columns into Python strings (the parquet pages'
+    decoding and the conversion, batches of 8192 rows on one thread as a scoring worker reads them), the lane-like bare loop
     on them (a regex on the last 300 characters and an integer compare, one core), and a parquet write of the input
     with two result columns. ``limit`` = (decode + lane) / workers + write: workers decode and score their own
     slices; one writer. On an idle machine with a core per worker, wall time can reach it."""
@@ -253,8 +263,13 @@ def floor(source: Path, folder: Path, workers: int) -> dict[str, float]:
     decode = lane = 0.0
     hits = rows = 0
     handle = pq.ParquetFile(source)
-    for batch in handle.iter_batches(batch_size=50_000, columns=["response", "reward_model"]):
-        started = time.process_time()
+    batches = handle.iter_batches(batch_size=8192, columns=["response", "reward_model"], use_threads=False)
+    while True:
+        started = time.process_time()  # the pages' decoding happens in next(): timed with the conversion
+        batch = next(batches, None)
+        if batch is None:
+            decode += time.process_time() - started
+            break
         responses = batch.column("response").to_pylist()
         golds = pc.struct_field(batch.column("reward_model"), "ground_truth").to_pylist()
         decode += time.process_time() - started
@@ -283,6 +298,7 @@ def run_score(source: Path, out: Path, workers: int) -> tuple[float, float, floa
 
     import psutil
 
+    out.unlink(missing_ok=True)  # a new file, as the floor's write: ext4 flushes a file renamed over another first
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
 
     command = [sys.executable, "-m", "mathreward", "score", str(source), "-o", str(out), "--workers", str(workers)]
@@ -307,6 +323,7 @@ def run_score(source: Path, out: Path, workers: int) -> tuple[float, float, floa
     stdout, _ = process.communicate()
     seconds = time.perf_counter() - started
     watcher.join()
+    out.unlink(missing_ok=True)
     if process.returncode != 0:
         raise SystemExit(f"mathreward score failed ({process.returncode})")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -314,16 +331,26 @@ def run_score(source: Path, out: Path, workers: int) -> tuple[float, float, floa
     return seconds, cpu, peak[0], peak[1], stdout.splitlines()[0] if stdout else ""
 
 
-def end_to_end(source: Path, folder: Path, rows: int, cores: int, repeats: int) -> None:
-    """`mathreward score` on the whole file with 1 and with every core, DAPO-shaped and without ``data_source``
-    (best wall time of ``repeats`` runs each). Runs before the bench loads any rollouts, so its own memory does not
-    weigh on the measured processes."""
+def end_to_end(
+    source: Path,
+    folder: Path,
+    rows: int,
+    cores: int,
+    repeats: int,
+    files: tuple[str, ...] = ("dapo", "plain"),
+    worker_counts: tuple[int, ...] | None = None,
+) -> None:
+    """`mathreward score` on the whole file with 1 and with every core (or ``worker_counts``), DAPO-shaped and
+    without ``data_source`` (``files``: "dapo", "plain"; best wall time of ``repeats`` runs each). Runs before the
+    bench loads any rollouts, so its own memory does not weigh on the measured processes."""
     plain_source = folder / "rollouts_no_source.parquet"
-    without_data_source(source, plain_source)
-    for label, path in (
-        ("DAPO (data_source math_dapo -> dapo)", source),
-        ("no data_source (routed -> binary)", plain_source),
-    ):
+    if "plain" in files and not _current(plain_source, source):
+        without_data_source(source, plain_source)
+    labelled = {
+        "dapo": ("DAPO (data_source math_dapo -> dapo)", source),
+        "plain": ("no data_source (routed -> binary)", plain_source),
+    }
+    for label, path in (labelled[name] for name in files):
         print(f"\n`mathreward score` end to end on {rows} rollouts, {label}:")
         limit = floor(path, folder, cores)
         print(
@@ -332,7 +359,8 @@ def end_to_end(source: Path, folder: Path, rows: int, cores: int, repeats: int) 
             f"{limit['limit']:.2f} s"
         )
         runs = {}
-        for workers in sorted({1, cores}):
+        counts = sorted(set(worker_counts or (1, cores)))
+        for workers in counts:
             trials = [run_score(path, folder / f"scored_{workers}.parquet", workers) for _ in range(repeats)]
             seconds, cpu, peak, largest, line = min(trials)
             runs[workers] = (seconds, cpu)
@@ -349,7 +377,7 @@ def end_to_end(source: Path, folder: Path, rows: int, cores: int, repeats: int) 
                     f"meaningful on an idle machine only); CPU of the process tree {cpu:.1f} s against the floor's "
                     f"{spent:.1f} s: {cpu / spent:.2f}x"
                 )
-        if cores > 1:
+        if cores > 1 and 1 in runs and cores in runs:
             (w1, c1), (wn, cn) = runs[1], runs[cores]
             print(
                 f"  --workers {cores} vs 1: {w1 / wn:.2f}x by wall time; {c1 / cn * cores:.2f}x if every worker had "
@@ -365,21 +393,42 @@ def main() -> None:
     parser.add_argument("--no-answer", type=float, default=0.10, help="share of rollouts without an answer")
     parser.add_argument("--repeats", type=int, default=2, help="end-to-end runs per setting (best wall time kept)")
     parser.add_argument("--skip-check", action="store_true", help="skip the lane-vs-full check on every row")
-    parser.add_argument("--keep", default=None, help="folder to keep the generated and scored files in")
+    parser.add_argument("--keep", default=None, help="folder to keep the generated files in (and reuse them from)")
+    parser.add_argument(
+        "--files", default="dapo,plain", help="end-to-end files: dapo, plain (no data_source), comma-separated"
+    )
+    parser.add_argument(
+        "--score-workers", type=int, nargs="*", default=None, help="end-to-end worker counts (default: 1 and cores)"
+    )
+    parser.add_argument("--end-to-end-only", action="store_true", help="sections 0 and 5 only")
     args = parser.parse_args()
     import pyarrow.parquet as pq
 
+    files = tuple(name.strip() for name in args.files.split(",") if name.strip())
+    if not set(files) <= {"dapo", "plain"}:
+        parser.error(f"--files takes dapo and plain, got {args.files!r}")
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="score_bench_"))
     folder.mkdir(parents=True, exist_ok=True)
     source = folder / "rollouts.parquet"
-    started = time.perf_counter()
-    generate(source, args.rows, args.seed, args.no_answer)
-    size_mb = source.stat().st_size / 2**20
-    print(f"generated {args.rows} rollouts ({size_mb:.0f} MB parquet) in {time.perf_counter() - started:.1f} s")
+    stamp = folder / "rollouts.settings"
+    settings = f"rows={args.rows} seed={args.seed} no_answer={args.no_answer}"
+    if source.exists() and stamp.exists() and stamp.read_text() == settings:
+        print(f"reusing {source} ({settings})")
+    else:
+        started = time.perf_counter()
+        stamp.unlink(missing_ok=True)
+        generate(source, args.rows, args.seed, args.no_answer)
+        stamp.write_text(settings)
+        size_mb = source.stat().st_size / 2**20
+        print(f"generated {args.rows} rollouts ({size_mb:.0f} MB parquet) in {time.perf_counter() - started:.1f} s")
     cores = os.cpu_count() or 1
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"machine: {cores} CPU cores, load average {load:.1f} at the start (other jobs slow wall-clock timings)")
-    end_to_end(source, folder, args.rows, cores, args.repeats)
+    end_to_end(source, folder, args.rows, cores, args.repeats, files, tuple(args.score_workers or ()) or None)
+    if args.end_to_end_only:
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+        return
 
     table = pq.read_table(source, columns=["response", "reward_model"])
     responses = table.column("response").to_pylist()

@@ -120,3 +120,41 @@ def test_routes_memo_equals_route_per_row() -> None:
     sources: list[Any] = ["math_dapo", None, ["a"], "lighteval/MATH", "math_dapo", 3, ["a"], "aime24", "x"]
     assert RoutedReward().routes(sources, len(sources)) == [route(source) for source in sources]
     assert RoutedReward().routes(None, 3) == ["binary"] * 3
+
+
+def test_one_route_for_the_batch_equals_route_per_row() -> None:
+    """Sources that all route alike (``math_dapo``, ``aime_2024``, ``DAPO-17k`` -> dapo) are scored in one call;
+    the columns equal the per-row results and the dapo reward's own columns."""
+    from mathreward.rewards.routing import RoutedReward, route
+
+    sources = ["math_dapo", "aime_2024", "DAPO-17k"] * 4
+    responses, golds = RESPONSES, ["34", "34", "34", "34", "34", "34", "7", "5", "12", "1234", "12", "3/4"]
+    routed = RoutedReward(timeout=3.0, workers=1)
+    dapo = build_reward("dapo", timeout=3.0, workers=1)
+    try:
+        assert routed.routes(sources, len(sources)) == [route(source) for source in sources] == ["dapo"] * 12
+        columns = routed.score_columns(None, responses, golds, data_sources=sources)
+        assert columns == result_columns(routed.score(None, responses, golds, data_sources=sources))
+        assert columns == dapo.score_columns(None, responses, golds)
+        assert columns["status"] == [
+            "correct", "wrong", "no_answer", "no_answer", "correct", "correct",
+            "correct", "no_answer", "correct", "correct", "no_answer", "correct",
+        ]  # fmt: skip
+        assert columns["score"] == [1.0, -1.0, -1.0, -1.0, 1.0, 1.0, 1.0, -1.0, 1.0, 1.0, -1.0, 1.0]
+    finally:
+        routed.close()
+        dapo.close()
+
+
+def test_every_gold_given_with_responses_that_are_not_text() -> None:
+    """Every gold given (the rows are not filtered): a missing response is no answer, a number is read as its text."""
+    reward = build_reward("binary", timeout=3.0, workers=1)
+    try:
+        columns = reward.score_columns(None, [None, 12, "Answer: 5", b"Answer: 5"], ["5", "12", "5", "5"])
+        assert columns == result_columns(
+            reward.score(None, [None, 12, "Answer: 5", b"Answer: 5"], ["5", "12", "5", "5"])
+        )
+    finally:
+        reward.close()
+    assert columns["status"][:3] == ["no_answer", "correct", "correct"]
+    assert columns["score"][:3] == [0.0, 1.0, 1.0]

@@ -94,6 +94,36 @@ def test_default_reward_routes_by_source_and_names_it(tmp_path: Path) -> None:
     )
 
 
+def test_rows_per_source_count_missing_numeric_and_text_sources(tmp_path: Path) -> None:
+    """The summary's rows per (data_source, reward): a missing source and an empty one are one key, the number 3 and
+    the text "3" another, sources that route alike stay apart."""
+    rows = [
+        ("math_dapo", "Answer: 3"),
+        (None, "Answer: 3"),
+        ("math_dapo", "x"),
+        (3, "Answer: 3"),
+        ("3", "Answer: 3"),
+        ("aime_2024", "Answer: 4"),
+        ("lighteval/MATH", "\\boxed{3}"),
+        ("", "Answer: 3"),
+    ]
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        "".join(json.dumps({"response": text, "gold": "3", "data_source": name}) + "\n" for name, text in rows),
+        encoding="utf-8",
+    )
+    summary = score_file(source, tmp_path / "out.jsonl", workers=1, progress=False)
+    assert summary["reward_per_source"] == {
+        "": {"binary": 2},
+        "3": {"binary": 2},
+        "aime_2024": {"dapo": 1},
+        "lighteval/MATH": {"boxed": 1},
+        "math_dapo": {"dapo": 2},
+    }
+    out = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [row["score"] for row in out] == [1.0, 1.0, -1.0, 1.0, 1.0, -1.0, 1.0, 1.0]
+
+
 def test_mostly_no_answer_in_another_format_gets_a_hint(tmp_path: Path) -> None:
     rows = [{"response": f"So the answer is $\\boxed{{{i}}}$.", "gold": str(i)} for i in range(10)]
     source = tmp_path / "in.jsonl"

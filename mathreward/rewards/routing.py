@@ -69,6 +69,9 @@ class RoutedReward(Reward):
         """The reward name of each of ``n`` rows."""
         if data_sources is None:
             return ["binary"] * n
+        single = _single_route(data_sources)
+        if single is not None:
+            return [single] * n
         names: dict[Any, str] = {}  # a batch holds a few distinct sources: route each once
         out = []
         for source in data_sources:
@@ -100,6 +103,11 @@ class RoutedReward(Reward):
         """Each route's rows and what its reward's ``method`` (``score`` or ``score_columns``) gives for them; a batch
         of one route yields once, with rows None (every row, in order: no regrouping)."""
         prompt_list = check_batch(prompts, responses, golds, fields)
+        sources = fields.get("data_sources")
+        single = "binary" if sources is None else _single_route(sources)
+        if single is not None:  # one route for the whole batch (the common case): no per-row grouping
+            yield None, getattr(self._reward(single), method)(prompt_list, responses, golds, **fields)
+            return
         groups: dict[str, list[int]] = {}
         for row, name in enumerate(self.routes(fields.get("data_sources"), len(responses))):
             groups.setdefault(name, []).append(row)
@@ -144,6 +152,17 @@ class RoutedReward(Reward):
 
     def __repr__(self) -> str:
         return f"RoutedReward(style={self.style!r}, options={self.options!r})"
+
+
+def _single_route(data_sources: Sequence[Any]) -> str | None:
+    """The one route of every row when all of ``data_sources`` route alike (found from their distinct values, in
+    one pass in C), else None."""
+    try:
+        distinct = set(data_sources)
+    except TypeError:  # an unhashable value: routed row by row
+        return None
+    names = {route(source) for source in distinct}
+    return names.pop() if len(names) == 1 else None
 
 
 def _place(out: list[Any], rows: list[int], values: Sequence[Any]) -> None:

@@ -135,14 +135,18 @@ def _score_batch(spec: ScoreSpec, batch: Batch) -> BatchResult:
 
 
 def _routes(spec: ScoreSpec, scorer: Any, columns: dict[str, Any]) -> Counter:
+    """(data_source, reward name) -> rows of the batch: each distinct source counted in C, then routed once."""
     sources = columns["fields"].get("data_sources")
     n = len(columns["responses"])
-    names = [spec.reward] * n
     routed = getattr(getattr(scorer, "inner", scorer), "routes", None)  # overlong wraps the routed reward
-    if routed is not None:
-        names = routed(sources, n)
-    keys = sources if sources is not None else [None] * n
-    return Counter(zip(("" if s is None else str(s) for s in keys), names, strict=True))
+    if sources is not None and not set(map(type, sources)) <= {str, type(None)}:  # numbers, lists: row by row
+        names = routed(sources, n) if routed is not None else [spec.reward] * n
+        return Counter(zip(("" if s is None else str(s) for s in sources), names, strict=True))
+    out: Counter = Counter()
+    for source, count in Counter(sources if sources is not None else [None] * n).items():
+        name = spec.reward if routed is None else routed(None if sources is None else [source], 1)[0]
+        out["" if source is None else str(source), name] += count
+    return out
 
 
 def _hints(responses: list[str], statuses: list[str]) -> Counter:
