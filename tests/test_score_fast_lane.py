@@ -219,3 +219,25 @@ def test_fast_lane_follows_the_equivalence_options(options: dict) -> None:
         with fast_lane.disabled():
             full = verify_batch(responses, gold_rows, style=style, workers=1, timeout=10, **options)
         assert with_lane == full, style
+
+
+@pytest.mark.parametrize("style", ["dapo", "auto"])
+def test_verify_rows_are_the_verdicts_fields(style: str) -> None:
+    """``verify_rows`` (the columns' source in `mathreward score`: no object per lane row) gives each row's Verdict
+    fields in order, lane rows and full-path rows alike (a root, an empty gold among them)."""
+    from dataclasses import astuple
+
+    from mathreward.verifiers import verify_rows
+
+    responses, golds = _rows()
+    responses, golds = responses[::11], golds[::11]
+    responses += ["So $x = \\sqrt{2}+1$.\nAnswer: \\sqrt{2}+1", "Answer: 34", "Answer: 34"]
+    golds += ["1+\\sqrt{2}", "", "34"]
+    rows = verify_rows(responses, golds, style=style, workers=1, timeout=10)
+    assert rows == [astuple(verdict) for verdict in verify_batch(responses, golds, style=style, workers=1, timeout=10)]
+    assert rows[-3:] == [
+        (True, "\\sqrt{2}+1", "correct", "path=answer_line; numeric"),
+        (False, "34", "error", "path=answer_line; empty gold answer"),
+        (True, "34", "correct", "path=answer_line; numeric"),
+    ]
+    assert all(type(row) is tuple and len(row) == 4 for row in rows)

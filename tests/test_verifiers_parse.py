@@ -80,6 +80,8 @@ def test_exact_reader_values():
     assert parse_plain_number("1.5e3") == 1500
     assert parse_plain_number(".4") == Fraction(2, 5)
     assert parse_plain_number("1,000") is None
+    assert [parse_plain_number(text) for text in ("034", "-034", "+5", "-0", "٣٤")] == [34, -34, 5, 0, 34]
+    assert type(parse_plain_number("-034")) is Fraction
 
 
 @pytest.mark.parametrize("text", ["10^{10^{10}}", "9^{9^{9^9}}", "2^{1000000}", "5000!", "(2^{9999})^{9999}"])

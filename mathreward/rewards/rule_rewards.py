@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from operator import attrgetter
+from operator import itemgetter
 from typing import Any, TypeGuard
 
 from mathreward.rewards.base import Reward, RewardResult, check_batch
@@ -27,7 +27,7 @@ def _all_text(values: Sequence[Any]) -> TypeGuard[Sequence[str]]:
     return set(map(type, values)) <= {str}
 
 
-_CORRECT, _PRED, _STATUS = attrgetter("correct"), attrgetter("pred"), attrgetter("status")
+_CORRECT, _PRED, _STATUS = itemgetter(0), itemgetter(1), itemgetter(2)  # of a verdict's fields (verify_rows)
 
 
 def _has_gold(gold: Any) -> bool:
@@ -107,13 +107,13 @@ class VerifierReward(Reward):
         self, prompts: Sequence[str] | None, responses: Sequence[str], golds: Sequence[str | None], **fields: Any
     ) -> dict[str, list[Any]]:
         """``score``'s results as columns, built from the verdicts without a ``RewardResult`` per row."""
-        overridden = type(self).score is not VerifierReward.score or type(self)._result is not VerifierReward._result
-        if self.budget is not None or overridden:  # rows the budget did not reach, a subclass's own results
-            return super().score_columns(prompts, responses, golds, **fields)
+        own = (VerifierReward.score, VerifierReward._result, VerifierReward._verify)
+        if self.budget is not None or (type(self).score, type(self)._result, type(self)._verify) != own:
+            return super().score_columns(prompts, responses, golds, **fields)  # a budget, a subclass's own results
         check_batch(prompts, responses, golds, fields)
-        rows, verdicts = self._verdicts(responses, golds)
+        rows, verdicts = self._verdicts(responses, golds, as_tuples=True)
         good, bad = self.correct_score, self.wrong_score
-        correct = list(map(bool, map(_CORRECT, verdicts)))  # attribute reads in C: no Python frame per row
+        correct = list(map(bool, map(_CORRECT, verdicts)))  # the tuples' fields read in C: no frame per row
         columns: dict[str, list[Any]] = {
             "score": [good if right else bad for right in correct],
             "correct": correct,
@@ -130,8 +130,11 @@ class VerifierReward(Reward):
                 column[row] = value
         return out
 
-    def _verdicts(self, responses: Sequence[str], golds: Sequence[str | None]) -> tuple[list[int], list[Any]]:
-        """The rows with a gold answer and their verdicts (None for rows the budget did not reach)."""
+    def _verdicts(
+        self, responses: Sequence[str], golds: Sequence[str | None], as_tuples: bool = False
+    ) -> tuple[list[int], list[Any]]:
+        """The rows with a gold answer and their verdicts (None for rows the budget did not reach); ``as_tuples``:
+        each verdict as the tuple of its fields (``verifiers.verify_rows``: no object per row on the fast lane)."""
         if _all_text(golds) and all(map(str.strip, golds)):  # every gold given as text (the common case)
             rows = list(range(len(golds)))
         else:
@@ -142,7 +145,9 @@ class VerifierReward(Reward):
         else:
             texts = [_as_text(responses[i]) for i in rows]
             gold_texts = [_as_text(golds[i]) for i in rows]
-        if self.budget is None:
+        if as_tuples:
+            verdicts = self._verify_rows(texts, gold_texts) if rows else []
+        elif self.budget is None:
             verdicts = self._verify(texts, gold_texts) if rows else []
         else:
             verdicts = self._verify_within_budget(texts, gold_texts, self.budget)
@@ -162,6 +167,13 @@ class VerifierReward(Reward):
         from mathreward.verifiers import verify_batch
 
         return verify_batch(
+            responses, golds, style=self.style, timeout=self.timeout, workers=self.workers, **self.equivalence_options
+        )
+
+    def _verify_rows(self, responses: list[str], golds: list[str]) -> list:
+        from mathreward.verifiers import verify_rows
+
+        return verify_rows(
             responses, golds, style=self.style, timeout=self.timeout, workers=self.workers, **self.equivalence_options
         )
 

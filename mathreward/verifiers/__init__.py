@@ -17,13 +17,13 @@ cannot decide, with sympy in a guarded worker process that is killed at the dead
   solutions with another parameter name), ``polynomial`` (answers that can never equal a constant).
 - decide (gold against prediction): ``compare`` (structural comparison), ``verdict`` (``Verdict`` and the exact
   check), ``fast_lane`` (the commonest rows without extraction), ``core`` (``verify``, ``verify_batch``,
-  ``is_equivalent``).
+  ``verify_rows``, ``is_equivalent``).
 - isolate (sympy, deadlines): ``deadline`` (the whole-call deadline in-process), ``guard`` (the pool of worker
   processes killed at the deadline), ``_worker`` (a worker's body), ``symbolic`` (the sympy path, in a worker only),
   ``identity`` (functions equal at many random points).
 """
 
-from .core import Verdict, is_equivalent, verify, verify_batch
+from .core import Verdict, is_equivalent, verify, verify_batch, verify_rows
 from .extraction import Extraction, extract, extract_answer, read_gold
 from .parsing import ParsedAnswer, parse_answer
 
@@ -38,4 +38,5 @@ __all__ = [
     "read_gold",
     "verify",
     "verify_batch",
+    "verify_rows",
 ]

@@ -17,14 +17,14 @@ from .deadline import ItemExpired, item_watch
 from .exact import Refused
 from .extraction import NO_ANSWER, PATH_CHOICE_LETTER, Extraction, extract, read_gold, repair_matrix_rows
 from .extraction import STYLES as STYLES_ACCEPTED
-from .fast_lane import fast_verdicts
+from .fast_lane import LaneRow, fast_rows, fast_verdicts
 from .guard import default_pool
 from .limits import RefusedInput
 from .turns import UNCLOSED_THINK, answer_region
 from .verdict import STATUSES, Verdict, exact_check, no_answer
 from .verdict import gold_text as _gold_text
 
-__all__ = ["STATUSES", "Verdict", "verify", "verify_batch", "is_equivalent", "default_workers"]
+__all__ = ["STATUSES", "Verdict", "verify", "verify_batch", "verify_rows", "is_equivalent", "default_workers"]
 
 
 def default_workers() -> int:
@@ -73,6 +73,37 @@ def verify_batch(
         count = 1 if workers == 0 else (default_workers() if workers is None else workers)
         _full_path(responses, golds, rows, verdicts, style, unclosed_think, options, timeout, count, None)
     return [v for v in verdicts if v is not None]
+
+
+def verify_rows(
+    responses: Sequence[str],
+    golds: Sequence[str],
+    *,
+    style: str = "auto",
+    timeout: float = 5.0,
+    workers: int | None = None,
+    unclosed_think: str = "no_answer",
+    **equivalence_options,
+) -> list[LaneRow]:
+    """``verify_batch``'s verdicts as plain tuples of their fields, ``(correct, pred, status, detail)``, one per row
+    in input order: no object per row where the fast lane answers (`mathreward score` builds its result columns
+    from these). The same arguments, checks, deadlines and verdicts as ``verify_batch``."""
+    if len(responses) != len(golds):
+        raise ValueError(f"verify_rows: {len(responses)} responses but {len(golds)} golds")
+    options = _checked_options(style, unclosed_think, equivalence_options)
+    _check_timeout(timeout)
+    responses = response_texts(responses)
+    rows: list[LaneRow | None] = fast_rows(responses, golds, style, options)  # common shapes; None = full path
+    left = [row for row, answer in enumerate(rows) if answer is None]
+    if left:
+        verdicts: list[Verdict | None] = [None] * len(responses)
+        count = 1 if workers == 0 else (default_workers() if workers is None else workers)
+        _full_path(responses, golds, left, verdicts, style, unclosed_think, options, timeout, count, None)
+        for row in left:
+            verdict = verdicts[row]
+            if verdict is not None:
+                rows[row] = (verdict.correct, verdict.pred, verdict.status, verdict.detail)
+    return [row for row in rows if row is not None] if left else rows  # type: ignore[return-value]
 
 
 def _check_timeout(timeout: float) -> None:

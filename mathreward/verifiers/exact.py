@@ -198,6 +198,8 @@ def parse_plain_number(text: str) -> Fraction | None:
     """``"034"``, ``"-2.50"``, ``".4"``, ``"1.5e3"`` -> exact Fraction; None for anything else. No sympy."""
     if len(text) > 5000 or not _PLAIN_NUMBER_RE.fullmatch(text):
         return None
+    if "." not in text and "e" not in text and "E" not in text:
+        return Fraction(int(text))  # an integer ("034", "-7"): its value without arithmetic on fractions
     mantissa, _, exp = text.lower().partition("e")
     if exp and abs(int(exp)) > 4000:
         return None

@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import astuple
 from functools import lru_cache
 
 from .compare import Options, compare
@@ -41,7 +42,7 @@ from .languages import MARKER_WORDS
 from .turns import strip_end_of_turn
 from .verdict import Verdict, exact_check, gold_text, no_answer
 
-__all__ = ["disabled", "fast_verdict", "fast_verdicts"]
+__all__ = ["LaneRow", "disabled", "fast_row", "fast_rows", "fast_verdict", "fast_verdicts"]
 
 _state = {"enabled": True}
 
@@ -129,9 +130,20 @@ def _region(response: str) -> str | None:
     return None if _THINK_OPEN in response else response
 
 
+LaneRow = tuple[bool, str | None, str, str]  # a Verdict's fields in order: correct, pred, status, detail
+_NO_ANSWER_ROW: LaneRow = astuple(no_answer(PATH_NONE))
+
+
 def fast_verdict(response: object, gold: object, style: str, options: Options | None = None) -> Verdict | None:
     """The full path's ``Verdict`` for one row when it has a fast-lane shape, else None (see the module doc).
     ``options``: the equivalence options (None: the defaults)."""
+    row = fast_row(response, gold, style, options)
+    return None if row is None else Verdict(*row)
+
+
+def fast_row(response: object, gold: object, style: str, options: Options | None = None) -> LaneRow | None:
+    """``fast_verdict``'s answer as a plain tuple of the Verdict's fields (no object per row: the columns of
+    `mathreward score` are built from these), or None where the full path must decide."""
     if type(response) is not str or type(gold) is not str or len(response) > TAIL_CHARS:
         return None
     region = _region(response)
@@ -153,25 +165,28 @@ def fast_verdict(response: object, gold: object, style: str, options: Options | 
     if not text:
         return None  # an empty region: the full path says so its own way
     if style == "dapo" and "答案" not in region and "answer" not in region.lower():
-        return no_answer(PATH_NONE)  # no "Answer" anywhere: no answer line
+        return _NO_ANSWER_ROW  # no "Answer" anywhere: no answer line
     if style in ("boxed", "strict") and "\\boxed" not in region and "\\fbox" not in region:
         if style == "boxed" or _no_marker(region):
-            return no_answer(PATH_NONE)  # no box anywhere (and for strict no marker either)
+            return _NO_ANSWER_ROW  # no box anywhere (and for strict no marker either)
     return None
 
 
-def _verdict(pred: str, gold: str, path: str, options: Options | None) -> Verdict | None:
-    """The Verdict of a plain number ``pred`` (a match of ``_NUMBER``) against ``gold`` (None unless the gold is a
+def _verdict(pred: str, gold: str, path: str, options: Options | None) -> LaneRow | None:
+    """The verdict of a plain number ``pred`` (a match of ``_NUMBER``) against ``gold`` (None unless the gold is a
     plain number too). Two integers are compared here; anything else by ``_exact_verdict``."""
-    number = _gold_number(gold)
-    if number is None:
-        return None
-    text, gold_is_int = number
+    if gold.isdigit() and gold.isascii() and len(gold) <= 18 and (gold[0] != "0" or len(gold) == 1):
+        text, gold_is_int = gold, True  # a canonical integer gold (what _gold_number says of it, without its cache)
+    else:
+        number = _gold_number(gold)
+        if number is None:
+            return None
+        text, gold_is_int = number
     digits = pred[1:] if pred[:1] == "-" else pred
     if gold_is_int and digits.isdigit() and (digits[0] != "0" or pred == "0"):
         # a canonical integer (of the number shapes only an integer is all digits; "034" is not canonical)
         equal = int(pred) == int(text)
-        return Verdict(equal, pred, "correct" if equal else "wrong", _int_detail(path, equal))
+        return (equal, pred, "correct" if equal else "wrong", _int_detail(path, equal))
     return _exact_verdict(pred, text, path, options)
 
 
@@ -191,14 +206,14 @@ def _int_detail(path: str, equal: bool) -> str:
 
 
 @lru_cache(maxsize=65536)
-def _exact_verdict(pred: str, gold_number: str, path: str, options: Options | None) -> Verdict | None:
+def _exact_verdict(pred: str, gold_number: str, path: str, options: Options | None) -> LaneRow | None:
     """The Verdict of ``pred`` against a plain-number gold where either is a decimal or a fraction: the full path's
     own comparison (``verdict.exact_check``), cached."""
     checked = exact_check((pred,), gold_number, options or _DEFAULT_OPTIONS)
     if checked is None:
         return None
     status, reason = checked
-    return Verdict(status == "correct", pred, status, f"path={path}; {reason}")
+    return (status == "correct", pred, status, f"path={path}; {reason}")
 
 
 def fast_verdicts(
@@ -207,8 +222,17 @@ def fast_verdicts(
     """One entry per row: the fast lane's ``Verdict``, or None where the full path must decide."""
     if not _state["enabled"] or (style not in _LINE_STYLES and style not in _BOX_STYLES):
         return [None] * len(responses)
+    return [None if row is None else Verdict(*row) for row in fast_rows(responses, golds, style, options)]
+
+
+def fast_rows(
+    responses: Sequence[object], golds: Sequence[object], style: str, options: Options = _DEFAULT_OPTIONS
+) -> list[LaneRow | None]:
+    """``fast_verdicts`` as plain tuples (see ``fast_row``): one entry per row, None where the full path must decide."""
+    if not _state["enabled"] or (style not in _LINE_STYLES and style not in _BOX_STYLES):
+        return [None] * len(responses)
     key = None if options == _DEFAULT_OPTIONS else options  # the defaults: a cheaper cache key
-    return [fast_verdict(response, gold, style, key) for response, gold in zip(responses, golds, strict=True)]
+    return [fast_row(response, gold, style, key) for response, gold in zip(responses, golds, strict=True)]
 
 
 @contextmanager
