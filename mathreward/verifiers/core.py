@@ -62,34 +62,29 @@ def verify_batch(
     ``percent_as_fraction``, ``rename_variables`` (see ``compare.Options``). ``unclosed_think``: a response whose ``<think>`` never closes has no answer ("no_answer", the default) or is read
     as if the tag were not there ("read").
     """
-    if len(responses) != len(golds):
-        raise ValueError(f"verify_batch: {len(responses)} responses but {len(golds)} golds")
-    options = _checked_options(style, unclosed_think, equivalence_options)
-    _check_timeout(timeout)
-    responses = response_texts(responses)
-    verdicts: list[Verdict | None] = fast_verdicts(responses, golds, style, options)  # common shapes; None = full path
-    rows = [row for row, verdict in enumerate(verdicts) if verdict is None]
-    if rows:
-        count = 1 if workers == 0 else (default_workers() if workers is None else workers)
-        _full_path(responses, golds, rows, verdicts, style, unclosed_think, options, timeout, count, None)
-    return [v for v in verdicts if v is not None]
+    rows = _rows(responses, golds, style, timeout, workers, unclosed_think, **equivalence_options)
+    return [Verdict(*row) for row in rows]
 
 
-def verify_rows(
+def verify_rows(responses: Sequence[str], golds: Sequence[str], **arguments: Any) -> list[LaneRow]:
+    """``verify_batch``'s verdicts as plain tuples of their fields, ``(correct, pred, status, detail)``, one per row
+    in input order, with no object per row where the fast lane answers (`mathreward score` builds its result columns
+    from these). It takes ``verify_batch``'s keyword arguments, with the same checks, deadlines and verdicts."""
+    return _rows(responses, golds, **arguments)
+
+
+def _rows(
     responses: Sequence[str],
     golds: Sequence[str],
-    *,
     style: str = "auto",
     timeout: float = 5.0,
     workers: int | None = None,
     unclosed_think: str = "no_answer",
-    **equivalence_options,
+    **equivalence_options: Any,
 ) -> list[LaneRow]:
-    """``verify_batch``'s verdicts as plain tuples of their fields, ``(correct, pred, status, detail)``, one per row
-    in input order: no object per row where the fast lane answers (`mathreward score` builds its result columns
-    from these). The same arguments, checks, deadlines and verdicts as ``verify_batch``."""
+    """The verdicts' fields: the fast lane's where it answers, the full path's for the other rows."""
     if len(responses) != len(golds):
-        raise ValueError(f"verify_rows: {len(responses)} responses but {len(golds)} golds")
+        raise ValueError(f"verify_batch: {len(responses)} responses but {len(golds)} golds")
     options = _checked_options(style, unclosed_think, equivalence_options)
     _check_timeout(timeout)
     responses = response_texts(responses)
@@ -101,9 +96,10 @@ def verify_rows(
         _full_path(responses, golds, left, verdicts, style, unclosed_think, options, timeout, count, None)
         for row in left:
             verdict = verdicts[row]
-            if verdict is not None:
-                rows[row] = (verdict.correct, verdict.pred, verdict.status, verdict.detail)
-    return [row for row in rows if row is not None] if left else rows  # type: ignore[return-value]
+            if verdict is None:
+                raise RuntimeError(f"row {row} got no verdict")  # never: every row comes out with one
+            rows[row] = (verdict.correct, verdict.pred, verdict.status, verdict.detail)
+    return rows  # type: ignore[return-value] - every row filled above
 
 
 def _check_timeout(timeout: float) -> None:
