@@ -1,8 +1,9 @@
 """The reward server lets go of abandoned work, and of connections that send nothing.
 
-- A client that sends slow symbolic items and disconnects: its verification stops (the busy worker is killed, the
-  rest are not started) and its slot is freed, so ``in_flight`` drops to 0 long before its items would have ended
-  (10 items x 2 s on one worker) and the next request is served.
+- A client that sends symbolic items and disconnects: its verification stops (the busy worker is killed, the rest
+  are not started) and its slot is freed, and the next request is served. The server's verifier worker is stopped
+  (SIGSTOP) first, so the item handed to it never ends by itself: only the abandonment can end it, long before its
+  deadline (no item is killed for its deadline).
 - A connection that sends no headers, or half of them, is closed after ``--header-timeout``; an idle keep-alive
   connection after ``--idle-timeout``.
 """
@@ -15,20 +16,21 @@ import time
 from collections.abc import Iterator
 
 import httpx
+import psutil
 import pytest
 from test_server_http import Server
 
 pytestmark = pytest.mark.timeout(180)
 
-SLOW_SYMBOLIC = "\\boxed{\\sum_{n=1}^{\\infty} \\frac{1}{n^2}}"  # sympy tries to sum it: past a 2 s timeout
 ITEMS = 10
-FREED_WITHIN = 10.0  # seconds (on a loaded machine); the abandoned items alone would take ITEMS x 2 s = 20 s
+ITEM_SECONDS = 60  # each item's deadline: only the abandonment can end a stopped worker's item before it
+STATE_SECONDS = 120.0  # the longest a test waits for a state (a bound that turns a hang into a failure)
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
     srv = Server(
-        "--reward", "boxed", "--workers", "1", "--timeout", "2", "--max-concurrency", "1",
+        "--reward", "boxed", "--workers", "1", "--timeout", str(ITEM_SECONDS), "--max-concurrency", "1",
         "--header-timeout", "0.5", "--idle-timeout", "0.5",
     )  # fmt: skip
     yield srv
@@ -54,20 +56,52 @@ def _raw_request(path: str, payload: dict) -> bytes:
     return head.encode() + body
 
 
-def test_a_disconnected_client_stops_being_scored_and_frees_its_slot(server: Server) -> None:
-    items = [{"response": SLOW_SYMBOLIC, "gold": f"\\frac{{\\pi^2}}{{6}} + {i}"} for i in range(ITEMS)]
-    client = socket.create_connection(("127.0.0.1", server.port))
-    client.sendall(_raw_request("/score", {"items": items}))
-    _wait(lambda: _health(server)["in_flight"] == 1, "the request scoring", 30)
-    kills_before = _health(server)["verifier_pool"]["killed_for_deadline"]
-    client.close()  # the trainer gave up on this request
-    gone = time.monotonic()
-    _wait(lambda: _health(server)["in_flight"] == 0, "the abandoned request's slot freed", FREED_WITHIN)
-    freed_after = time.monotonic() - gone
-    reply = httpx.post(server.url + "/score", json={"items": [{"response": "\\boxed{4}", "gold": "4"}]}, timeout=30)
+def _verifier_workers(server: Server) -> list[psutil.Process]:
+    """The server's verifier workers: the processes its zygote (the fork server) forked."""
+    below = psutil.Process(server.proc.pid).children(recursive=True)
+    zygotes = {p.pid for p in below if p.ppid() == server.proc.pid and "zygote_main" in " ".join(p.cmdline())}
+    return [p for p in below if p.ppid() in zygotes]
+
+
+def _gone(process: psutil.Process) -> bool:
+    try:
+        return process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _score_symbolic(server: Server) -> None:
+    """One request whose item needs sympy, answered correctly by a verifier worker."""
+    symbolic = {"response": "\\boxed{(x+1)^2}", "gold": "x^2+2x+1"}
+    reply = httpx.post(server.url + "/score", json={"items": [symbolic]}, timeout=ITEM_SECONDS)
     assert reply.status_code == 200 and reply.json()["results"][0]["status"] == "correct"
-    # at most the items in progress as it went reached their deadline: the others were never started
-    assert _health(server)["verifier_pool"]["killed_for_deadline"] - kills_before <= 2, freed_after
+
+
+def test_a_disconnected_client_stops_being_scored_and_frees_its_slot(server: Server) -> None:
+    items = [{"response": f"\\boxed{{(x+{i})^2}}", "gold": f"x^2+{2 * i}x+{i * i}"} for i in range(ITEMS)]
+    _score_symbolic(server)  # a worker started and answered
+    workers = _verifier_workers(server)
+    assert workers, "the server started no verifier worker"
+    for worker in workers:
+        worker.suspend()  # SIGSTOP: the item handed to it never ends by itself
+    try:
+        client = socket.create_connection(("127.0.0.1", server.port))
+        client.sendall(_raw_request("/score", {"items": items}))
+        _wait(lambda: _health(server)["verifier_pool"]["busy_workers"] == 1, "an item out to a worker", STATE_SECONDS)
+        assert _health(server)["in_flight"] == 1
+        before = _health(server)["verifier_pool"]
+        client.close()  # the trainer gave up on this request
+        _wait(lambda: _health(server)["in_flight"] == 0, "the abandoned request's slot freed", STATE_SECONDS)
+        _wait(lambda: any(map(_gone, workers)), "the busy worker killed", STATE_SECONDS)
+    finally:
+        for worker in workers:
+            if not _gone(worker):
+                worker.resume()
+    after = _health(server)["verifier_pool"]
+    # ended by the abandonment: no item reached its deadline, no worker crashed, nothing left out to a worker
+    assert (after["killed_for_deadline"], after["crashed"]) == (before["killed_for_deadline"], before["crashed"])
+    assert after["busy_workers"] == 0
+    _score_symbolic(server)  # the next request is served, by a fresh worker
 
 
 def _closed_by_server(sock: socket.socket, seconds: float) -> bool:

@@ -1,7 +1,8 @@
 """Worker processes never outlive their parent, and a dead run's temporary files go with the next run.
 
-- A verifier worker busy on a long task when its process is SIGKILLed ends within 5 s (the zygote sees its control
-  socket close and exits; its forked workers have the parent-death signal).
+- A verifier worker holding a task it never finishes (stopped from outside with SIGSTOP, so it reads nothing) ends
+  within 5 s of its process being SIGKILLed (the zygote sees its control socket close and exits; its forked workers
+  have the parent-death signal).
 - A process started with ``die_with_parent`` after its parent already died stops at once.
 - ``remove_dead_leftovers`` removes ``<out>.tmp-<pid>`` / ``<out>.parts-<pid>`` of a dead process (a zombie, a PID
   that now names a process started after the file was written) and keeps a live run's.
@@ -21,12 +22,21 @@ from mathreward.temp_files import remove_dead_leftovers, run_alive, temp_sibling
 
 pytestmark = pytest.mark.timeout(180)
 
+# Holds a verifier worker busy: the worker answers a real task (so it has set itself up), is stopped (SIGSTOP), and the
+# next task handed to it never ends; prints the worker's pid once that task is out, then waits to be killed.
 HOLDER = """
-import sys
+import os, signal, threading, time
 from mathreward.verifiers.guard import default_pool
 pool = default_pool()
-pool.on_dispatch = lambda pid, index: print(pid, flush=True)
-pool.run([{"op": "sleep", "seconds": 120}], 300)
+task = {"op": "parse", "text": "x^2+2x+1"}
+assert pool.run([task], 60.0)[0]["status"] == "ok"
+[worker] = pool.worker_pids()
+os.kill(worker, signal.SIGSTOP)
+threading.Thread(target=pool.run, args=([task], 300.0), daemon=True).start()
+while worker not in pool.busy_pids():
+    time.sleep(0.01)
+print(worker, flush=True)
+threading.Event().wait()
 """
 
 
@@ -40,7 +50,6 @@ def test_a_busy_verifier_worker_dies_with_its_killed_parent() -> None:
         line = proc.stdout.readline() if proc.stdout else ""
         assert line.strip().isdigit(), f"no worker pid (exit {proc.poll()})"
         worker = psutil.Process(int(line))
-        wait_for(lambda: worker.status() in (psutil.STATUS_SLEEPING, psutil.STATUS_RUNNING), "the busy worker")
         family = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
         assert worker in family
         proc.kill()

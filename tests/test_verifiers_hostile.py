@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mathreward.verifiers import is_equivalent, parse_answer, verify, verify_batch
-from mathreward.verifiers.guard import default_pool
+from mathreward.verifiers.guard import WorkerPool, default_pool
 
 SLOW_SYMBOLIC = "\\boxed{\\sum_{n=1}^{\\infty} \\frac{1}{n^2}}"  # sympy tries to sum it: several seconds
 STATUSES = {"correct", "wrong", "no_answer", "timeout", "error"}
@@ -21,8 +21,46 @@ STATUSES = {"correct", "wrong", "no_answer", "timeout", "error"}
 @pytest.fixture(scope="module", autouse=True)
 def warm_pool():
     """Start the guard workers once so start-up time is not measured by the timing assertions."""
-    default_pool().run([{"op": "pid"}, {"op": "pid"}], 30.0, workers=2)
+    default_pool().warm_up(2)
     yield
+
+
+PARSE = {"op": "parse", "text": "x^2+2x+1"}  # a real task: the worker classifies it with sympy
+
+
+def wait_for(condition, what: str) -> None:
+    """Poll ``condition`` (state, not time) until it holds; a generous bound only turns a hang into a failure."""
+    deadline = time.monotonic() + 60
+    while not condition():
+        assert time.monotonic() < deadline, f"never: {what}"
+        time.sleep(0.01)
+
+
+def stopped_worker(pool: WorkerPool) -> int:
+    """Run a real task on ``pool`` (one worker at most), then stop (SIGSTOP) its worker, now idle: the worker takes
+    the next task and never answers it, a hang made from outside. Returns its pid."""
+    assert pool.run([PARSE], 60.0)[0]["status"] == "ok"
+    [pid] = pool.worker_pids()
+    os.kill(pid, signal.SIGSTOP)
+    return pid
+
+
+def hang_then_crash(pool: WorkerPool) -> None:
+    """A hung task times out and its worker is replaced; a worker killed mid-task gives "error" and is replaced."""
+    hung = stopped_worker(pool)
+    assert [r["status"] for r in pool.run([PARSE], 0.5)] == ["timeout"]
+    assert pool.kills == 1
+    assert hung not in pool.worker_pids()
+    doomed = stopped_worker(pool)  # the replacement answered the real task; it is stopped in turn
+    results: list[dict] = []
+    runner = threading.Thread(target=lambda: results.extend(pool.run([PARSE], 300.0)))
+    runner.start()
+    wait_for(lambda: doomed in pool.busy_pids(), "the task handed to the stopped worker")
+    os.kill(doomed, signal.SIGKILL)
+    runner.join(60)
+    assert [r["status"] for r in results] == ["error"] and "crash" in results[0]["error"]
+    assert pool.crashes == 1 and pool.busy_pids() == []
+    assert pool.run([PARSE], 60.0)[0]["status"] == "ok"  # a replacement serves the next task
 
 
 @pytest.mark.parametrize(
@@ -185,34 +223,45 @@ def test_timeouts_in_pool_workers_and_the_batch_goes_on():
 
 
 def test_worker_killed_mid_batch():
+    """Every idle worker is stopped, the batch's first row goes to one of them (one worker: rows one after another),
+    which is then killed: that row is an error, the other rows go to a replacement."""
     responses = [f"\\boxed{{(x+{i})^2}}" for i in range(6)]
     golds = [f"x^2+{2 * i}x+{i * i}" for i in range(6)]
     pool = default_pool()
+    pool.warm_up(1)
+    stopped = pool.worker_pids()
+    for pid in stopped:
+        os.kill(pid, signal.SIGSTOP)
 
-    def kill_fourth(pid: int, index: int) -> None:
-        if index == 3:
-            os.kill(pid, signal.SIGKILL)
+    def kill_the_busy_one() -> None:
+        wait_for(lambda: any(pid in stopped for pid in pool.busy_pids()), "the first row handed to a stopped worker")
+        [doomed] = [pid for pid in pool.busy_pids() if pid in stopped]
+        os.kill(doomed, signal.SIGKILL)
 
-    pool.on_dispatch = kill_fourth
-    try:
-        verdicts = verify_batch(responses, golds, workers=2, timeout=10)
+    killer = threading.Thread(target=kill_the_busy_one, daemon=True)
+    killer.start()
+    try:  # in the main thread, as a trainer calls it: extraction here, sympy in the workers
+        verdicts = verify_batch(responses, golds, workers=0, timeout=60)
+        killer.join(60)
     finally:
-        pool.on_dispatch = None
+        for pid in stopped:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
     assert [v.pred for v in verdicts] == [f"(x+{i})^2" for i in range(6)]
-    assert verdicts[3].status == "error" and "crash" in verdicts[3].detail
-    assert all(v.status == "correct" for i, v in enumerate(verdicts) if i != 3)
+    assert verdicts[0].status == "error" and "crash" in verdicts[0].detail
+    assert all(v.status == "correct" for v in verdicts[1:])
     # the pool recovered: the next batch works
     assert verify_batch(responses[:2], golds[:2], workers=2)[1].status == "correct"
 
 
 def test_worker_crash_and_hang_through_the_pool_directly():
-    pool = default_pool()
-    tasks = [{"op": "pid"}, {"op": "sleep", "seconds": 0}, {"op": "exit", "code": 7}, {"op": "sleep", "seconds": 30}]
-    started = time.monotonic()
-    results = pool.run(tasks, 0.5, workers=2)
-    assert time.monotonic() - started < 10
-    assert [r["status"] for r in results] == ["ok", "ok", "error", "timeout"]
-    assert results[0]["pid"] > 0
+    pool = WorkerPool(max_workers=1)
+    try:
+        hang_then_crash(pool)
+    finally:
+        pool.close()
 
 
 def test_workers_zero_is_in_process_with_a_guard():
@@ -236,19 +285,12 @@ def test_non_string_inputs_and_empty_golds():
 
 def test_plain_subprocess_workers_when_no_zygote():
     """The fallback worker kind (one subprocess each, no fork server) keeps the same guarantees."""
-    from mathreward.verifiers.guard import WorkerPool
-
-    pool = WorkerPool(max_workers=2)
+    pool = WorkerPool(max_workers=1)
     pool._use_zygote = False
     try:
-        tasks = [
-            {"op": "compare", "gold": "x^2+2x+1", "preds": ["(x+1)^2"], "options": {}},
-            {"op": "sleep", "seconds": 30},
-            {"op": "exit"},
-        ]
-        results = pool.run(tasks, [20.0, 0.3, 20.0], workers=2)
-        assert [r["status"] for r in results] == ["ok", "timeout", "error"]
-        assert results[0]["equal"] is True
+        compare = {"op": "compare", "gold": "x^2+2x+1", "preds": ["(x+1)^2"], "options": {}}
+        assert pool.run([compare], 60.0)[0]["equal"] is True
+        hang_then_crash(pool)
     finally:
         pool.close()
 

@@ -264,14 +264,16 @@ def create_app(
 def _pool_stats() -> dict[str, int] | None:
     """Counters of the verifiers' worker pool when it is in use (never imports it; None when unavailable)."""
     guard = sys.modules.get("mathreward.verifiers.guard")
-    pool = getattr(guard, "_DEFAULT", None) if guard is not None else None
+    pool = guard.current_pool() if guard is not None else None
     if pool is None:
         return None
     try:
-        stats = {"killed_for_deadline": int(getattr(pool, "kills", 0)), "crashed": int(getattr(pool, "crashes", 0))}
-        if hasattr(pool, "worker_pids"):
-            stats["idle_workers"] = len(pool.worker_pids())
-        return stats
+        return {
+            "killed_for_deadline": pool.kills,
+            "crashed": pool.crashes,
+            "idle_workers": len(pool.worker_pids()),
+            "busy_workers": len(pool.busy_pids()),
+        }
     except Exception:  # noqa: BLE001 - diagnostics only
         return None
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 
 MEMORY_LIMIT_BYTES = 3 * 1024**3
 
@@ -52,13 +51,6 @@ def _handle(request: dict) -> dict:
             from .parsing import classify_symbolic
 
             return {"status": "ok", "result": classify_symbolic(request["text"])}
-        if op == "sleep":  # used by the tests of the guard itself
-            time.sleep(float(request.get("seconds", 0)))
-            return {"status": "ok", "slept": request.get("seconds", 0)}
-        if op == "exit":  # used by the tests of the guard itself: a worker that dies mid-task
-            os._exit(int(request.get("code", 3)))
-        if op == "pid":
-            return {"status": "ok", "pid": os.getpid()}
         return {"status": "error", "error": f"unknown op {op!r}"}
     except (RefusedInput, Refused) as exc:
         return {"status": "refused", "error": str(exc)}

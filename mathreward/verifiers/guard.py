@@ -27,7 +27,7 @@ import threading
 import time
 from collections import deque
 
-__all__ = ["WorkerPool", "abandon_when", "default_pool", "STARTUP_TIMEOUT"]
+__all__ = ["WorkerPool", "abandon_when", "current_pool", "default_pool", "STARTUP_TIMEOUT"]
 
 STARTUP_TIMEOUT = 60.0
 # Workers import the package under its one name, from the same environment (inherited) as the parent.
@@ -307,7 +307,7 @@ class WorkerPool:
         self._pid = os.getpid()
         self.kills = 0  # workers killed for a deadline
         self.crashes = 0  # workers found dead
-        self.on_dispatch = None  # optional callable(pid, task_index), called when a task is handed to a worker
+        self._running: list[dict] = []  # the busy maps (worker -> task index, deadline) of the runs in progress
 
     # -- workers
     def _new_worker(self, ready_by: float | None = None):
@@ -387,9 +387,14 @@ class WorkerPool:
         return replacement
 
     def worker_pids(self) -> list[int]:
-        """Pids of idle workers (for tests and diagnostics)."""
+        """Pids of the idle workers (the reward server's ``/health`` counts them)."""
         with self._cond:
             return [w.pid for w in self._idle if w.alive()]
+
+    def busy_pids(self) -> list[int]:
+        """Pids of the workers that hold a task now, in every run of this pool (counted by ``/health``)."""
+        with self._cond:
+            return [worker.pid for busy in self._running for worker in list(busy)]
 
     def close(self) -> None:
         """Stop every idle worker and the zygote."""
@@ -412,9 +417,8 @@ class WorkerPool:
         ``timeout`` is seconds per task (one number, or one per task). A task past its deadline gets
         ``{"status": "timeout"}`` and its worker is killed and replaced; a worker that dies gives ``"error"``.
         ``deadline`` (monotonic seconds): the caller's own end, start-up included; no task runs past it, and when no
-        worker is ready by then every task answers ``"timeout"``.
-        ``self.on_dispatch(pid, index)``, when set, is called as a task is handed to a worker (diagnostics; the
-        tests use it to kill a worker mid-batch).
+        worker is ready by then every task answers ``"timeout"``. While a task is out, its worker's pid is in
+        ``busy_pids()``.
         """
         if not tasks:
             return []
@@ -430,6 +434,8 @@ class WorkerPool:
         idle = deque(w for w in pool if w.ready)
         starting = [w for w in pool if not w.ready]
         busy: dict = {}
+        with self._cond:
+            self._running.append(busy)
         pending = deque(range(len(tasks)))
         send_failures = 0
         abandoned: threading.Event | None = getattr(_caller, "abandoned", None)
@@ -455,8 +461,6 @@ class WorkerPool:
                         continue
                     ends = time.monotonic() + max(0.0, timeouts[index])
                     busy[worker] = (index, ends if deadline is None else min(ends, deadline))
-                    if self.on_dispatch is not None:
-                        self.on_dispatch(worker.pid, index)
                 if not busy and not idle and pending:
                     if not starting:
                         for index in pending:
@@ -514,6 +518,7 @@ class WorkerPool:
                 worker.kill()
             with self._cond:
                 self._live -= len(busy)
+                self._running.remove(busy)
             self._release(list(idle) + starting)
         return [r if r is not None else {"status": "error", "error": "not run"} for r in results]
 
@@ -535,6 +540,12 @@ def default_pool() -> WorkerPool:
         if _DEFAULT is None or _DEFAULT._pid != os.getpid():
             _DEFAULT = WorkerPool()
         return _DEFAULT
+
+
+def current_pool() -> WorkerPool | None:
+    """The process-wide pool if this process has made one (None: no verifier worker started here yet)."""
+    with _DEFAULT_LOCK:
+        return _DEFAULT if _DEFAULT is not None and _DEFAULT._pid == os.getpid() else None
 
 
 @atexit.register
