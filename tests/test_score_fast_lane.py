@@ -8,6 +8,7 @@ ending (answer lines and boxes of many spellings); each is checked against sever
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 
@@ -241,3 +242,36 @@ def test_verify_rows_are_the_verdicts_fields(style: str) -> None:
         (True, "34", "correct", "path=answer_line; numeric"),
     ]
     assert all(type(row) is tuple and len(row) == 4 for row in rows)
+
+
+def test_leading_zeros_and_thousands_against_an_integer_equal_the_full_path() -> None:
+    """``034`` and ``1,234`` against integer golds (the value, a neighbour, a group of the number, zero): the lane
+    compares them as integers and gives the full path's verdict, reason included, on every row."""
+    values = [0, 1, 7, 999, 1000, 1001, 1234, 99999, 123456, 1000000, 12345678901234567, 999999999999999999]
+    preds, golds = [], []
+    for value in values:
+        for shape in (f"0{value}", f"00{value}", f"{value:,}", f"-{value:,}", f"-0{value}"):
+            if not re.fullmatch(r"-?0[0-9]+|-?[1-9][0-9]{0,2}(?:,[0-9]{3})+", shape):
+                continue  # a canonical integer ("999"): the lane's plain case
+            groups = [int(group) for group in shape.lstrip("-").split(",")]
+            for gold in {value, -value, value + 1, 0, groups[0], groups[-1], 10 * value}:
+                preds.append(shape)
+                golds.append(str(gold))
+    responses = [f"{REASONING}\nAnswer: {pred}" for pred in preds]
+    with fast_lane.disabled():
+        full = verify_batch(responses, golds, style="dapo", workers=1, timeout=10)
+    lane = [fast_verdict(response, gold, "dapo") for response, gold in zip(responses, golds, strict=True)]
+    answered = [(fast, slow) for fast, slow in zip(lane, full, strict=True) if fast is not None]
+    assert all(fast == slow for fast, slow in answered)
+    digits = [max(len(re.sub(r"\D", "", pred)), len(gold.lstrip("-"))) for pred, gold in zip(preds, golds, strict=True)]
+    assert [fast is None for fast in lane] == [count > 18 for count in digits]  # the lane reads at most 18 digits
+    assert {slow.detail for _fast, slow in answered} == {
+        "path=answer_line; numeric",
+        "path=answer_line; numeric mismatch",
+    }
+    assert fast_verdict("Answer: 1,234", "1234", "dapo") == Verdict(
+        True, "1,234", "correct", "path=answer_line; numeric"
+    )
+    assert fast_verdict("Answer: -034", "-35", "dapo") == Verdict(
+        False, "-034", "wrong", "path=answer_line; numeric mismatch"
+    )

@@ -12,7 +12,9 @@ non-ASCII digits), a trailing period, markdown around the keyword other than bol
 extraction tail. A closed ``<think>...</think>`` block is cut off the way ``turns.answer_region`` does, and other
 ``<`` (an inequality in the reasoning) are read as text. Earlier answer lines (``Answer: 33`` then ``Answer: 34``)
 do not matter: the last line is the last marker. Integers with leading zeros (``034``) or thousands separators
-(``1,234``) are compared by the full path's own comparison (``verdict.exact_check``).
+(``1,234``) against an integer gold, under the default options, are compared as integers: ``compare`` reads both
+sides so and gives two integers' reasons (``tests/test_score_fast_lane.py`` pins it row by row); against any other
+gold they go through the full path's own comparison (``verdict.exact_check``).
 
 Shapes answered (the final line of the answer region, then only spaces, tabs and newlines):
 
@@ -53,9 +55,10 @@ _NUMBER = (
     r"(?:" + _INT + r"|" + _DECIMAL + r"|-?" + _POS + r"/" + _POS + r"|-?\\d?frac\{" + _POS + r"\}\{" + _POS + r"\})"
 )
 # Integers spelled another way, which the full path reads as the same value: leading zeros ("034"), thousands
-# separators ("1,234"). The lane answers them with the full path's own comparison (``exact_check``).
+# separators ("1,234"). The lane compares them with an integer gold as integers, else by ``exact_check``.
 _LOOSE_INT = r"-?0[0-9]{1,17}|-?[1-9][0-9]{0,2}(?:,[0-9]{3}){1,5}"
 _INT_RE = re.compile(r"(?:" + _INT + r")")
+_LOOSE_INT_RE = re.compile(_LOOSE_INT)
 _NUMBER_RE = re.compile(_NUMBER)
 # the whole last line: "Answer: 34", "**Answer:** 34", "**Answer**: 34"
 _LINE_RE = re.compile(r"(?:Answer:|\*\*Answer(?::\*\*|\*\*:))[ \t]*(" + _NUMBER + r"|" + _LOOSE_INT + r")\Z")
@@ -186,6 +189,12 @@ def _verdict(pred: str, gold: str, path: str, options: Options | None) -> LaneRo
     if gold_is_int and digits.isdigit() and (digits[0] != "0" or pred == "0"):
         # a canonical integer (of the number shapes only an integer is all digits; "034" is not canonical)
         equal = int(pred) == int(text)
+        return (equal, pred, "correct" if equal else "wrong", _int_detail(path, equal))
+    if gold_is_int and options is None and _LOOSE_INT_RE.fullmatch(pred):
+        # "034" or "1,234" against an integer, under the default options: compare reads both sides as integers
+        # (a leading zero in its first step, plain numbers; thousands groups as a numeric value) and gives two
+        # integers' reasons, "numeric" or "numeric mismatch"
+        equal = int(pred.replace(",", "")) == int(text)
         return (equal, pred, "correct" if equal else "wrong", _int_detail(path, equal))
     return _exact_verdict(pred, text, path, options)
 
