@@ -8,12 +8,11 @@ the 17,917-row DAPO block through the rule path in under 60 s on a 2-core machin
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
 from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[1]
 
 DATASETS = {
     "math_train_7500": "math_train_7500_with_solutions.parquet",
@@ -32,12 +31,12 @@ def time_run(path: Path, num_proc: int, out_dir: Path) -> tuple[float, dict]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=str(REPO.parent / "shared" / "data"))
+    parser.add_argument("--data", default=os.environ.get("MATHREWARD_DATA"), help="folder of public datasets")
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
-    data = Path(args.data)
-    if not data.is_dir():
-        print(f"curate_bench: {data} not found (needs the shared datasets)", file=sys.stderr)
+    data = Path(args.data or "")
+    if not args.data or not data.is_dir():
+        print("curate_bench: no folder of public datasets: set MATHREWARD_DATA or pass --data", file=sys.stderr)
         return 2
     from mathreward.curation.curate import curate
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[1]
 
 DATASETS = {
     "math500": "math500_test.jsonl",
@@ -56,13 +55,13 @@ def audit(kept: list[dict]) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=str(REPO.parent / "shared" / "data"))
+    parser.add_argument("--data", default=os.environ.get("MATHREWARD_DATA"), help="folder of public datasets")
     parser.add_argument("--json", help="also write the counts here")
     parser.add_argument("--show", type=int, default=5, help="bad rows listed per audit (default 5)")
     args = parser.parse_args()
-    data = Path(args.data)
-    if not data.is_dir():
-        print(f"curate_rules_bench: {data} not found (needs the shared datasets)", file=sys.stderr)
+    data = Path(args.data or "")
+    if not args.data or not data.is_dir():
+        print("curate_rules_bench: no folder of public datasets: set MATHREWARD_DATA or pass --data", file=sys.stderr)
         return 2
     from mathreward.curation.curate import curate
 

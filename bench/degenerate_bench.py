@@ -1,6 +1,7 @@
 """Benchmark: degenerate responses against the per-call deadline, and what the deadline backstop costs.
 
-1. Generates (fixed seed) degenerate responses from the MATH test reference solutions in ``../shared/data``: the edits
+1. Generates (fixed seed) degenerate responses from the MATH test reference solutions (``--data``, default
+   ``$MATHREWARD_DATA``: the folder of public datasets, see docs/getting-started.md): the edits
    RL policies make when they go wrong: stutters, phrase loops, inserted braces and dollars, non-breaking spaces and
    other Unicode, repeated fragments, LaTeX cut mid-command, prices before the math, huge digit runs. Each is
    verified against its target with ``verify(timeout=T)``; prints the slowest call against the deadline, the p99, the
@@ -10,13 +11,14 @@
    items, with the per-item CPU-time watch, with the watch replaced by a no-op (the code before the backstop), and
    from a helper thread (rows go to the workers); items/s for each, measured in this process.
 
-    python bench/degenerate_bench.py [--count 1400] [--timeout 5] [--seed 0] [--thread]
+    python bench/degenerate_bench.py [--data DIR] [--count 1400] [--timeout 5] [--seed 0] [--thread]
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import random
 import statistics
 import sys
@@ -30,7 +32,7 @@ from tqdm import tqdm
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from verify_bench import make_boxed, make_dapo  # noqa: E402 - the same generated items as the verifier bench
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "math_test_5000_with_solutions.parquet"
+MATH_TEST = "math_test_5000_with_solutions.parquet"  # in the folder of public datasets
 PHRASES = [
     "the bases of both sides in ",
     "so the answer is ",
@@ -83,12 +85,12 @@ def _edit(rng: random.Random, text: str) -> str:
     return text[:pos] + "".join(rng.choice("{}$\\^_ ()[]") for _ in range(rng.randint(5, 80))) + text[pos:]
 
 
-def make_degenerate(count: int, seed: int) -> list[tuple[str, str]]:
+def make_degenerate(data: Path, count: int, seed: int) -> list[tuple[str, str]]:
     """``count`` (response, gold) pairs: each a MATH reference solution with 1-3 degenerate edits."""
     import pyarrow.parquet as pq
 
     rng = random.Random(seed)
-    column = pq.read_table(DATA, columns=["reward_model"]).column("reward_model").to_pylist()
+    column = pq.read_table(data / MATH_TEST, columns=["reward_model"]).column("reward_model").to_pylist()
     rows = [(r["ground_truth"]["solution"], r["ground_truth"]["target"]) for r in column if r["ground_truth"]["target"]]
     items = []
     for _ in range(count):
@@ -189,16 +191,17 @@ def run_cost(seed: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--data", default=os.environ.get("MATHREWARD_DATA"), help="folder of public datasets")
     parser.add_argument("--count", type=int, default=1400)
     parser.add_argument("--timeout", type=float, default=5.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--thread", action="store_true", help="call verify from a helper thread (worker offload)")
     parser.add_argument("--no-cost", action="store_true", help="skip the backstop cost section")
     args = parser.parse_args(argv)
-    if not DATA.exists():
-        print(f"{DATA} not found (see SOURCES.md of the shared data)")
+    if not args.data or not (Path(args.data) / MATH_TEST).exists():
+        print(f"{MATH_TEST} not found in --data {args.data} (set MATHREWARD_DATA or pass --data)")
         return 1
-    items = make_degenerate(args.count, args.seed)
+    items = make_degenerate(Path(args.data), args.count, args.seed)
     print(f"{len(items)} degenerate responses, {statistics.mean(len(r) for r, _ in items):.0f} chars on average")
     row = run_degenerate(items, args.timeout, args.thread)
     if not args.no_cost:

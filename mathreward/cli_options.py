@@ -165,7 +165,9 @@ def add_progress(parser: argparse.ArgumentParser, *, legacy: Sequence[str] = ())
         parser.add_argument(flag, dest="no_progress", action="store_true", help=HIDDEN)
 
 
-def add_workers(parser: argparse.ArgumentParser, *, default_text: str = "the CPU count", legacy: Sequence[str] = ()):
+def add_workers(
+    parser: argparse.ArgumentParser, *, default_text: str = "the CPU count", legacy: Sequence[str] = ()
+) -> None:
     """``--workers N`` (processes; None: ``default_text``)."""
     parser.add_argument(
         "--workers", type=positive_int, default=None, help=f"worker processes (default: {default_text})"

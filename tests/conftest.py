@@ -1,24 +1,25 @@
-"""Shared pytest configuration: shared data is located.
+"""Shared pytest configuration: the optional public datasets are located (``$MATHREWARD_DATA``).
 
 The code is imported as the installed package ``mathreward`` (``pip install -e .``), never from the repository root.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+DATA_VARIABLE = "MATHREWARD_DATA"  # names the folder of real public datasets (docs/getting-started.md)
 
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """The folder of real public datasets beside the checkout; tests using it skip when it is absent."""
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"shared data not found at {SHARED_DATA}")
-    return SHARED_DATA
+    """The folder of real public datasets that ``$MATHREWARD_DATA`` names; tests using it skip without it."""
+    folder = os.environ.get(DATA_VARIABLE, "")
+    if not folder or not Path(folder).is_dir():
+        pytest.skip(f"no public datasets: set {DATA_VARIABLE} to their folder (docs/getting-started.md)")
+    return Path(folder)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,7 +1,7 @@
 """A rewritten problem says one thing: its own format instructions go, and rounded values are never rewritten.
 
 Literal phrasings (from MATH, OlympiadBench and DAPO-Math-17k) always run; the checks over the real datasets in
-../shared/data skip when it is absent.
+``$MATHREWARD_DATA`` skip without it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Optional checks on the real datasets in ../shared/data (skipped when absent)."""
+"""Optional checks on the real public datasets in ``$MATHREWARD_DATA`` (skipped without it)."""
 
 from __future__ import annotations
 

@@ -264,8 +264,3 @@ def test_readme_links_lead_to_files_of_the_repository() -> None:
     assert len(targets) > 20, targets
     missing = [t for t in targets if "://" not in t and not (REPO_ROOT / t).exists()]
     assert not missing, missing
-
-
-def test_no_page_refers_outside_the_repository() -> None:
-    for page in PAGES:
-        assert "../shared" not in page.read_text(encoding="utf-8"), page

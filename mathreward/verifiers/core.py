@@ -50,7 +50,7 @@ def verify_batch(
     timeout: float = 5.0,
     workers: int | None = None,
     unclosed_think: str = "no_answer",
-    **equivalence_options,
+    **equivalence_options: Any,
 ) -> list[Verdict]:
     """Check many responses against their golds; one Verdict per row, in input order.
 
@@ -279,7 +279,7 @@ def verify(
     style: str = "auto",
     timeout: float = 5.0,
     unclosed_think: str = "no_answer",
-    **equivalence_options,
+    **equivalence_options: Any,
 ) -> Verdict:
     """Check one response against its gold answer (see ``verify_batch``); returns within ``timeout`` seconds of the
     call whatever the input, worker start-up included (a symbolic check whose workers are not ready in time answers

@@ -15,6 +15,7 @@ the same verdict. Runs only inside a guarded worker process (sympy), under its d
 from __future__ import annotations
 
 import random
+from typing import Any
 
 __all__ = ["same_function", "POINTS_NEEDED", "PRECISION"]
 
@@ -71,7 +72,7 @@ def _agree(a, b) -> bool:
         return abs(a - b) <= tolerance * max(scale, mpmath.mpf(10) ** -(PRECISION // 2))
 
 
-def same_function(gold, pred) -> bool:
+def same_function(gold: Any, pred: Any) -> bool:
     """True when the sympy expressions ``gold`` and ``pred`` agree at many random points (see the module doc)."""
     import sympy
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
+from types import ModuleType
 
 from .compare import FINAL_REASONS, Options, Outcome, compare, equation_sides
 from .identity import same_function
@@ -22,7 +23,7 @@ DEFAULT_SYMBOLIC_ROUNDING = 6
 logging.getLogger("math_verify").setLevel(logging.ERROR)
 
 
-def load_math_verify():
+def load_math_verify() -> ModuleType:
     """The math-verify package (imported on first use), its timeout warnings silenced."""
     import math_verify
     import math_verify.grader
