@@ -1,11 +1,12 @@
 """A lean one-token decode step for Llama-architecture causal LMs, for the RL sampling loop.
 
 ``transformers``' forward spends most of a decode step of a small model in per-call machinery (mask building, cache
-objects, output classes), far more than the model's arithmetic. This step does the same arithmetic as the model's own modules in fewer, larger operations: the query/key/value projections (and
-gate/up) are one matrix product on weights concatenated once per generation, the rotary embedding of the queries and
-keys is one batched product with a per-position rotation matrix, the keys are kept transposed so attention is two
-batched products and a softmax, and the residual additions are folded into the output products. The numbers are those
-of the model's own forward up to float rounding. Models of another architecture keep the ``transformers`` forward.
+objects, output classes), far more than the model's arithmetic. This step does the same arithmetic as the model's own
+modules in fewer, larger operations: the query/key/value projections (and gate/up) are one matrix product on weights
+concatenated once per generation, the rotary embedding of the queries and keys is one batched product with a
+per-position rotation matrix, the keys are kept transposed so attention is two batched products and a softmax, and the
+residual additions are folded into the output products. The numbers are those of the model's own forward up to float
+rounding. Models of another architecture keep the ``transformers`` forward.
 """
 
 from __future__ import annotations
