@@ -30,7 +30,7 @@ from .braces import BOX_RE, MAX_BOX_CHARS, find_closing
 from .extraction import PATH_BOXED, Extraction, extract
 from .turns import answer_region
 
-__all__ = ["Review", "review", "visible_text"]
+__all__ = ["Review", "plain_review", "review", "visible_text"]
 
 WINDOW_CHARS = 240  # the answer's line is read this far on each side of the answer
 RETRACTION_CHARS = 400  # a retraction is looked for this far after the answer
@@ -226,6 +226,29 @@ def review(response: str, extraction: Extraction, style: str, unclosed_think: st
     if not others:
         return Review(extraction)
     return Review(_with_alternatives(extraction, others), _OFFERED)
+
+
+def plain_review(response: str, extraction: Extraction) -> bool:
+    """Whether ``review(response, extraction, "auto")`` surely gives ``extraction`` back as it is, without a hedge,
+    for a response the fast lane reads (``extraction.plain_fallback`` found the answer: no chat token, no doubled
+    backslash, no "answer" word, no box): the response ends on its answer, or the text after the answer's last place
+    neither retracts it (a retraction counts only before a digit, so only the text up to the last digit is searched)
+    nor offers another value. False when it may do something else (then ``review`` decides)."""
+    answer = extraction.answer
+    if answer is None or extraction.path == PATH_BOXED or len(extraction.candidates) > 1:
+        return False
+    if response.rstrip(_END_MARKS).endswith(answer):
+        return True
+    found = _last_occurrence(response[-MAX_SCAN_CHARS:], answer, 0)
+    if found is None:
+        return True
+    text = response[-MAX_SCAN_CHARS:]
+    end = found[1]
+    after = text[end : end + RETRACTION_CHARS]
+    last_digit = max(after.rfind(digit) for digit in "0123456789")
+    if last_digit >= 0 and _RETRACTION_RE.search(after, 0, last_digit + 1) is not None:
+        return False
+    return not _offered_after(text, end)
 
 
 def _offered_after(text: str, end: int) -> list[str]:

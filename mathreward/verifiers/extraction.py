@@ -40,7 +40,7 @@ from .languages import MARKER_WORDS, foreign_value
 from .patterns import COMMAND_RE, CONTROL_RE, LONG_WORD_RE
 from .turns import answer_region, halve_backslashes
 
-__all__ = ["STYLES", "Extraction", "answer_marker", "extract", "extract_answer", "read_gold"]
+__all__ = ["STYLES", "Extraction", "answer_marker", "extract", "extract_answer", "plain_fallback", "read_gold"]
 
 STYLES = ("auto", "strict", "dapo", "boxed")
 
@@ -91,6 +91,12 @@ _DELIM_RE = re.compile(r"\\\\|\\\$|\$\$|\$|\\\(|\\\)|\\\[|\\\]")
 # "$ \\begin{pmatrix}..\\end{pmatrix} $": a dollar followed by spaces opens math when a command follows on its line
 _SPACED_OPEN_RE = re.compile(r"[ \t]{1,8}\\[A-Za-z]")
 _CLOSER = {"$$": "$$", "$": "$", "\\(": "\\)", "\\[": "\\]"}
+# A text without these has no delimiter but "$", "\[" and "\]", each a token of the span scanner by itself: its
+# spans are found by ``_quick_spans`` with string searches.
+_QUICK_BLOCKERS = ("$$", "\\$", "\\(", "\\)")
+# The verbs ``_stated_value`` reads in free prose (``verb_only``): without one of them it finds nothing.
+_COPULA_WORD_RE = re.compile(r"\b(?:is|are|was|were|equals?|becomes?)\b")
+_VALUE_CHAR_RE = re.compile(r"[0-9\\$]")  # what a value holds in ASCII text (see ``_has_value``)
 # A dollar amount right after a "$": "$5", "$1,000", "$5.50" (bounded digit runs, one way to match).
 _AMOUNT_RE = re.compile(r"\d{1,3}(?:,\d{3}){1,6}(?:\.\d{1,8})?(?!\d)|\d{1,30}(?:\.\d{1,8})?(?![\d,])")
 _AMOUNT_WORD_RE = re.compile(r"[ \t]{1,4}[A-Za-z]{2,}(?![A-Za-z])")
@@ -100,6 +106,7 @@ _DIGIT_RE = re.compile(r"[0-9]")
 # Phrases that announce a final answer without a colon: "The final answer is", "**Final Answer**", "answer ="
 _PHRASE_RE = re.compile(r"\b(?:final\s{1,3}answer|answer)\b", re.IGNORECASE)
 _NUMBER_RE = re.compile(r"(?<![\w.])[-−]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:\s?/\s?\d+)?%?")
+_PRINTED_ASCII = bytes(code for code in range(128) if CONTROL_RE.match(chr(code)) is None)  # deleted: the others stay
 _FACTORIAL_BASE = tuple("0123456789)}")
 _MATRIX_BEGIN_RE = re.compile(r"\\begin\{[a-zA-Z]*matrix\*?\}")
 _LOST_ROW_BREAK_RE = re.compile(r"(?<![\\A-Za-z])\\(?=[-\d])")
@@ -420,6 +427,40 @@ def _stated_value(sentence: str, verb_only: bool = False) -> str | None:
     return _main_value(sentence, spans, masked)
 
 
+def _last_digit(text: str) -> int:
+    """Where the last ASCII digit of ``text`` is; -1 when it has none."""
+    return max(
+        text.rfind("0"),
+        text.rfind("1"),
+        text.rfind("2"),
+        text.rfind("3"),
+        text.rfind("4"),
+        text.rfind("5"),
+        text.rfind("6"),
+        text.rfind("7"),
+        text.rfind("8"),
+        text.rfind("9"),
+    )
+
+
+def _verb_before(piece: str, value_at: int) -> bool:
+    """``_may_state`` on an ASCII sentence, given ``piece``: the sentence from its start to 8 characters past its
+    last value character, which ``value_at`` places (counted from the same start): a verb ``_stated_value`` reads
+    that starts at or before it. (A verb cut at the piece's end starts after it, so it never counts.)"""
+    verb = _COPULA_WORD_RE.search(piece)
+    return verb is not None and verb.start() <= value_at
+
+
+def _may_state(sentence: str) -> bool:
+    """False when ``_stated_value(sentence, verb_only=True)`` is surely None: no verb it reads (masking math never
+    makes a word), or, in ASCII text, no digit, backslash or dollar from the first verb on (what follows a verb
+    then holds no value)."""
+    verb = _COPULA_WORD_RE.search(sentence)
+    if verb is None:
+        return False
+    return not sentence.isascii() or _VALUE_CHAR_RE.search(sentence, verb.start()) is not None
+
+
 def _has_value(text: str) -> bool:
     if text.isascii():
         return _DIGIT_RE.search(text) is not None or "\\" in text or _math_spans(text) != []
@@ -641,13 +682,14 @@ def _math_spans(text: str) -> list[tuple[int, int, str]]:
     return spans
 
 
-def _fallback_start(text: str) -> int:
+def _fallback_start(text: str, answer_free: bool = False) -> int:
     """Where the fallback starts reading ``text``: at the start of a paragraph (else of a line, else of a sentence)
-    about ``FALLBACK_CHARS`` before the end; ``PHRASE_CHARS`` before it when an "answer" phrase may lie there; four
-    times further back, again and again, while what it would read holds no digit."""
+    about ``FALLBACK_CHARS`` before the end; ``PHRASE_CHARS`` before it when an "answer" phrase may lie there (not
+    when the caller knows the text holds no "answer": ``answer_free``); four times further back, again and again,
+    while what it would read holds no digit."""
     n = len(text)
     size = FALLBACK_CHARS
-    if n > size and "answer" in text[-PHRASE_CHARS:].lower():
+    if n > size and not answer_free and "answer" in text[-PHRASE_CHARS:].lower():
         size = PHRASE_CHARS
     while True:
         start = _outside_display(text, _boundary_before(text, n - size))
@@ -700,9 +742,79 @@ def _fallback(text: str) -> Extraction:
     return _fallback_on(text[start:] if start else text, text)
 
 
-def _fallback_on(text: str, whole: str) -> Extraction:
-    """The fallback on ``text``, the end of the response ``whole`` (the same string when it is short)."""
-    spans = _math_spans(text)
+def plain_fallback(response: str) -> Extraction | None:
+    """``extract(response, "auto")`` for a plain response that holds no answer: ASCII, no chat token or tag (no
+    ``<``), no doubled backslash, no control character, no answer label and no box, so that extraction goes straight
+    to the fallback; and a fallback tail whose only math delimiters are ``$``, ``\\[`` and ``\\]`` (its spans are
+    then found by one compiled pattern, ``_QUICK_SPAN_RE``, instead of the scanner). None for any other response:
+    ``extract`` decides it. The fast lane answers rows cut without an answer with it."""
+    if (
+        not response
+        or len(response) > TAIL_CHARS
+        or not response.isascii()
+        or "<" in response
+        or "\\boxed" in response
+        or "\\fbox" in response
+        or "\\\\" in response
+        or response.encode("ascii").translate(None, _PRINTED_ASCII)  # a control character (read as a space)
+    ):
+        return None
+    low = response.lower()
+    if "answer" in low or (":" in response and any(word in low for word in _ASCII_MARKER_WORDS)):
+        return None  # an answer phrase, or a label (a label needs its colon)
+    start = _fallback_start(response, answer_free=True)
+    tail = response[start:] if start else response
+    if any(blocker in tail for blocker in _QUICK_BLOCKERS):
+        return None
+    return _fallback_on(tail, response, _quick_spans(tail))
+
+
+def _quick_spans(text: str) -> list[tuple[int, int, str]]:
+    """``_math_spans(text)`` for a text without ``_QUICK_BLOCKERS``, with string searches from delimiter to delimiter
+    (the same rules: see ``_math_spans``)."""
+    spans = []
+    n = len(text)
+    pos = 0
+    dollar = text.find("$")
+    display = text.find("\\[")
+    while dollar >= 0 or display >= 0:
+        if display >= 0 and (dollar < 0 or display < dollar):
+            close = text.find("\\]", display + 2)
+            if close < 0:
+                break  # never closed: the rest is inside it
+            content = text[display + 2 : close]
+            pos = close + 2
+            start = display
+        else:
+            after = dollar + 1
+            if after >= n:
+                break
+            spaced = text[after].isspace()
+            if (spaced and not _SPACED_OPEN_RE.match(text, after)) or _is_currency(text, after):
+                dollar = text.find("$", after)
+                continue
+            close = text.find("$", after)
+            while close >= 0 and ((text[close - 1].isspace() and not spaced) or text[close + 1 : close + 2].isdigit()):
+                close = text.find("$", close + 1)
+            if close < 0:
+                break
+            content = text[after:close]
+            pos = close + 1
+            start = dollar
+        if content.strip() and len(content) <= MAX_SPAN_CHARS:
+            spans.append((start, pos, content.strip()))
+        if dollar < pos:
+            dollar = text.find("$", pos)
+        if 0 <= display < pos:
+            display = text.find("\\[", pos)
+    return spans
+
+
+def _fallback_on(text: str, whole: str, spans: list[tuple[int, int, str]] | None = None) -> Extraction:
+    """The fallback on ``text``, the end of the response ``whole`` (the same string when it is short); ``spans``:
+    the math spans of ``text`` when they are known."""
+    if spans is None:
+        spans = _math_spans(text)
     phrase = _last_phrase(text, spans)
     if phrase is not None:
         return phrase
@@ -711,20 +823,28 @@ def _fallback_on(text: str, whole: str) -> Extraction:
         if stated is not None:
             path = PATH_MATH_SPAN if stated.startswith("$") else PATH_LAST_NUMBER
             return _single(_final_strip(_strip_wrappers(stated), factorial=False), path)
-    bare = whole.strip()
+    bare = whole.strip() if not spans else ""
     if not spans and len(bare) <= MAX_BARE_CHARS and not any(ch.isspace() for ch in bare):
         whole = _final_strip(bare, factorial=False)
         if whole and any(ch.isdigit() for ch in whole):
             return _single(whole, PATH_LAST_NUMBER)  # a response that is one formula: "W(x)=1orW(x)=-1"
     masked = _mask_spans(text, spans)
-    last_digit = max(masked.rfind(digit) for digit in "0123456789")
+    last_digit = _last_digit(masked)
     if not spans and last_digit < 0:
         return NO_ANSWER
     anchor_start = spans[-1][0] if spans and spans[-1][1] > last_digit else last_digit
     sentence_start = _sentence_start(masked, anchor_start)
     if spans and spans[-1][1] <= last_digit and text.startswith(("$$", "\\["), spans[-1][0]):
         sentence_start = max(sentence_start, spans[-1][1])  # display math ends a sentence
-    stated = _stated_value(text[sentence_start:].strip().rstrip("."), verb_only=True)
+    sentence_text = text[sentence_start:].strip().rstrip(".")
+    if text.isascii():  # the last value character: a digit outside math, or the "$" / "\\" of a span
+        value_end = max(last_digit, text.rfind("$"), text.rfind("\\"))
+        may_state = value_end >= sentence_start and _verb_before(
+            text[sentence_start : value_end + 8], value_end - sentence_start
+        )
+    else:
+        may_state = _may_state(sentence_text)
+    stated = _stated_value(sentence_text, verb_only=True) if may_state else None
     if stated is not None:  # "The largest $n$ is 34."
         found = _clean_answer_text(stated, PATH_LAST_NUMBER, plain_factorial=False)
         if found.answer is not None:

@@ -38,8 +38,9 @@ from contextlib import contextmanager
 from dataclasses import astuple
 from functools import lru_cache
 
+from .commitment import plain_review, visible_text
 from .compare import Options, compare
-from .extraction import PATH_ANSWER_LINE, PATH_BOXED, PATH_NONE, TAIL_CHARS
+from .extraction import PATH_ANSWER_LINE, PATH_BOXED, PATH_NONE, TAIL_CHARS, plain_fallback, repair_matrix_rows
 from .languages import MARKER_WORDS
 from .turns import strip_end_of_turn
 from .verdict import Verdict, exact_check, gold_text, no_answer
@@ -59,6 +60,28 @@ _NUMBER = (
 _LOOSE_INT = r"-?0[0-9]{1,17}|-?[1-9][0-9]{0,2}(?:,[0-9]{3}){1,5}"
 _INT_RE = re.compile(r"(?:" + _INT + r")")
 _LOOSE_INT_RE = re.compile(_LOOSE_INT)
+# What the fallback finds in a rollout cut in its reasoning, against an integer gold (``_formula_row``):
+# an equation, "40 \\times 27 = 1080" or "x^2 - 5x + 6 = 0" (also the start of a display, "\\[ x^2 - 5x + 6 = 0 \\");
+# an operation of two integers, "40 \\times 27"; or a formula cut before it could be a constant, "\\[ x^2 - 5x +",
+# "40 \\times", "40 \\ti", "40 \\times 27 =".
+_SMALL = r"(?:[1-9][0-9]{0,8}|0)"
+_OPERATOR = r"\\times|\\cdot|\+|-"
+_X_TERM = r"(?:[1-9][0-9]{0,8})?x(?:\^[2-9])?"
+_POLYNOMIAL = r"-?" + _X_TERM + r"(?: [+-] (?:" + _X_TERM + r"|[1-9][0-9]{0,8}))*"
+_FORMULA_RE = re.compile(
+    r"(?:(?P<left>" + _SMALL + r") (?P<operator>" + _OPERATOR + r") (?P<right>" + _SMALL + r")"
+    r"|(?:\\\[ )?" + _POLYNOMIAL + r") = (?P<value>-?[1-9][0-9]{0,17}|0)(?: \\)?"
+    r"|(?P<first>" + _SMALL + r") (?P<operation>" + _OPERATOR + r") (?P<second>" + _SMALL + r")"
+    r"|(?P<cut>(?:\\\[ )?(?:-?x(?:\^[2-9]?)?|" + _POLYNOMIAL + r"(?: [+-])?)(?: =)?"
+    r"|" + _SMALL + r" \\t(?:i(?:m(?:es?)?)?)?|" + _SMALL + r" \\times " + _SMALL + r" =)"
+)
+_DANGLING = ("+", "-", "=", "^", "\\t", "\\ti", "\\tim", "\\time", "\\times")  # a formula cut there is no constant
+_OPERATIONS = {
+    "\\times": lambda a, b: a * b,
+    "\\cdot": lambda a, b: a * b,
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+}
 _NUMBER_RE = re.compile(_NUMBER)
 # the whole last line: "Answer: 34", "**Answer:** 34", "**Answer**: 34"
 _LINE_RE = re.compile(r"(?:Answer:|\*\*Answer(?::\*\*|\*\*:))[ \t]*(" + _NUMBER + r"|" + _LOOSE_INT + r")\Z")
@@ -172,7 +195,94 @@ def fast_row(response: object, gold: object, style: str, options: Options | None
     if style in ("boxed", "strict") and "\\boxed" not in region and "\\fbox" not in region:
         if style == "boxed" or _no_marker(region):
             return _NO_ANSWER_ROW  # no box anywhere (and for strict no marker either)
+    if style == "auto" and region is response:
+        return _fallback_row(response, gold, options)
     return None
+
+
+def _fallback_row(response: str, gold: str, options: Options | None) -> LaneRow | None:
+    """The full path's verdict for a response without an answer marker or box, read by the auto fallback: the
+    answer ``extraction.plain_fallback`` finds, which ``commitment.plain_review`` says stands as it is, compared
+    here for the commonest shapes (a plain number; against an integer gold, the formulas of ``_FORMULA_RE``) and
+    else by the full path's own comparison (``verdict.exact_check``). None when any of them is unsure, or when the
+    comparison needs the symbolic path."""
+    if visible_text(response) is not response:
+        return None  # hidden text may go: the full path decides
+    found = plain_fallback(response)
+    if found is None or found.answer is None or not plain_review(response, found):
+        return None
+    pred = found.answer
+    if _NUMBER_RE.fullmatch(pred):
+        return _verdict(pred, gold, found.path, options)
+    if options is None and _INT_RE.fullmatch(gold):
+        decided = _formula_row(pred, int(gold), found.path)
+        if decided is not None:
+            return decided
+    gold_answer = gold_text(gold)
+    if not gold_answer:
+        return None
+    checked = exact_check((repair_matrix_rows(pred),), gold_answer, options or _DEFAULT_OPTIONS)
+    if checked is None:
+        return None
+    status, reason = checked
+    return (status == "correct", pred, status, f"path={found.path}; {reason}")
+
+
+def _formula_row(pred: str, gold: int, path: str) -> LaneRow | None:
+    """The verdict of a formula of ``_FORMULA_RE`` against an integer gold, None for any other answer: an equation
+    ``a OP b = c`` whose sides differ is wrong whatever the gold, else it and a polynomial equal to ``c`` are read by
+    their last side (right when ``c`` equals the gold); ``a OP b`` is compared by its value; a formula cut before it
+    could be a constant equals no constant. The reasons are ``compare``'s own (``_formula_reason``)."""
+    match = _FORMULA_RE.fullmatch(pred)
+    if match is None:
+        return None
+    cut = match.group("cut")
+    if cut is not None:
+        if not cut.endswith(_DANGLING) and not _has_variable_term(cut.removeprefix("\\[ ")):
+            return None  # a polynomial whose terms cancel ("x - x") is a constant: the full path decides
+        return (False, pred, "wrong", f"path={path}; {_formula_reason('cut')}")
+    value = match.group("value")
+    if value is None:
+        first, second = int(match.group("first")), int(match.group("second"))
+        equal = _OPERATIONS[match.group("operation")](first, second) == gold
+        return (equal, pred, "correct" if equal else "wrong", f"path={path}; {_formula_reason(f'value {equal}')}")
+    left, operator = match.group("left"), match.group("operator")
+    if operator is not None and _OPERATIONS[operator](int(left), int(match.group("right"))) != int(value):
+        return (False, pred, "wrong", f"path={path}; {_formula_reason('false')}")
+    equal = int(value) == gold
+    return (equal, pred, "correct" if equal else "wrong", f"path={path}; {_formula_reason(f'side {equal}')}")
+
+
+def _has_variable_term(polynomial: str) -> bool:
+    """Whether a polynomial of ``_POLYNOMIAL`` keeps a term of positive degree once its like terms are added (then
+    no constant equals it, as ``polynomial.never_constant`` finds on the full path)."""
+    coefficients: dict[str, int] = {}
+    sign = 1
+    for token in polynomial.split(" "):
+        if token in ("+", "-"):
+            sign = 1 if token == "+" else -1
+            continue
+        if token.startswith("-"):
+            sign, token = -sign, token[1:]
+        coefficient, variable, power = token.partition("x")
+        if variable:
+            coefficients[power] = coefficients.get(power, 0) + sign * int(coefficient or "1")
+    return any(coefficients.values())
+
+
+@lru_cache(maxsize=8)
+def _formula_reason(kind: str) -> str:
+    """The reason ``compare`` gives, against the gold 5, for a formula of each kind of ``_formula_row``: an
+    equation read by its last side (equal or not), one whose sides differ, an operation (equal or not), a cut one."""
+    pred = {
+        "side True": "2 + 3 = 5",
+        "side False": "2 + 4 = 6",
+        "false": "2 + 3 = 6",
+        "value True": "2 + 3",
+        "value False": "2 + 4",
+        "cut": "2 \\times",
+    }[kind]
+    return compare("5", (pred,)).reason
 
 
 def _verdict(pred: str, gold: str, path: str, options: Options | None) -> LaneRow | None:
