@@ -181,6 +181,7 @@ _OFFERED = "another value offered beside the answer"
 _END_MARKS = " \t\n.$*_`"
 _CLOSERS = frozenset(" \t\n$})]*\\")
 _DIGIT_RE = re.compile(r"\d")
+_DIGITS = "0123456789"
 
 
 @dataclass(frozen=True)
@@ -237,15 +238,18 @@ def plain_review(response: str, extraction: Extraction) -> bool:
     answer = extraction.answer
     if answer is None or extraction.path == PATH_BOXED or len(extraction.candidates) > 1:
         return False
-    if response.rstrip(_END_MARKS).endswith(answer):
-        return True
-    found = _last_occurrence(response[-MAX_SCAN_CHARS:], answer, 0)
-    if found is None:
+    ending = response[-len(answer) - 64 :].rstrip(_END_MARKS)  # the end, without copying a long response
+    if len(ending) < len(answer) and len(response) > len(answer) + 64:
+        ending = response.rstrip(_END_MARKS)  # a long run of end marks: read it all
+    if ending.endswith(answer):
         return True
     text = response[-MAX_SCAN_CHARS:]
+    found = _last_occurrence(text, answer, 0)
+    if found is None:
+        return True
     end = found[1]
     after = text[end : end + RETRACTION_CHARS]
-    last_digit = max(after.rfind(digit) for digit in "0123456789")
+    last_digit = max(after.rfind(digit) for digit in _DIGITS)
     if last_digit >= 0 and _RETRACTION_RE.search(after, 0, last_digit + 1) is not None:
         return False
     return not _offered_after(text, end)
