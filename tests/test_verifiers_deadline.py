@@ -90,7 +90,8 @@ def test_a_stuck_item_costs_that_item_only(monkeypatch: pytest.MonkeyPatch) -> N
     assert interruptible_here()
     monkeypatch.setattr(verifier_core, "extract", _catastrophic_extract)
     started = time.monotonic()
-    verdicts = verify_batch(["x is $\\frac12$", "HANG", "so it is $7$."], ["1/2", "1", "7"], timeout=0.5, workers=0)
+    rows = ["x is $\\frac12$", "HANG $$1$$", "so it is $7$."]  # "$$": a row the fast lane leaves to the full path
+    verdicts = verify_batch(rows, ["1/2", "1", "7"], timeout=0.5, workers=0)
     elapsed = time.monotonic() - started
     assert [v.status for v in verdicts] == ["correct", "timeout", "correct"]
     assert verdicts[1].detail == "path=none; exceeded 0.5s in-process"

@@ -15,7 +15,8 @@ Two ways, chosen per call by where it runs:
   to the guarded worker processes of ``guard``, which are killed from outside at their deadline.
 
 The fast lane (``fast_lane``) runs before either: it answers only fixed shapes with anchored linear patterns on text
-bounded by ``TAIL_CHARS``.
+bounded by ``TAIL_CHARS``, and rows without an answer with the auto fallback's own linear scans of that text
+(``extraction.plain_fallback``) and the exact comparison of an answer of at most ``fast_lane.MAX_COMPARED_CHARS``.
 """
 
 from __future__ import annotations

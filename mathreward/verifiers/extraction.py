@@ -96,7 +96,7 @@ _MATH_AMOUNT_RE = re.compile(r"\d{1,30}(?![\d,.\n:;!?]|\Z)(?![ \t]{1,4}[A-Za-z]{
 _CLOSER = {"$$": "$$", "$": "$", "\\(": "\\)", "\\[": "\\]"}
 # A text without these has no delimiter but "$", "\[" and "\]", each a token of the span scanner by itself: its
 # spans are found by ``_quick_spans`` with string searches.
-_QUICK_BLOCKERS = ("$$", "\\$", "\\(", "\\)")
+_QUICK_BLOCKERS = ("$$", "\\$", "\\(", "\\)", "\\\\")
 # The verbs ``_stated_value`` reads in free prose (``verb_only``): without one of them it finds nothing.
 _COPULA_WORD_RE = re.compile(r"\b(?:is|are|was|were|equals?|becomes?)\b")
 _VALUE_CHAR_RE = re.compile(r"[0-9\\$]")  # what a value holds in ASCII text (see ``_has_value``)
@@ -758,7 +758,7 @@ def plain_fallback(response: str) -> Extraction | None:
         or "<" in response
         or "\\boxed" in response
         or "\\fbox" in response
-        or "\\\\" in response
+        or halve_backslashes(response) is not response
         or response.encode("ascii").translate(None, _PRINTED_ASCII)  # a control character (read as a space)
     ):
         return None
@@ -767,7 +767,7 @@ def plain_fallback(response: str) -> Extraction | None:
         return None  # an answer phrase, or a label (a label needs its colon)
     start = _fallback_start(response, answer_free=True)
     tail = response[start:] if start else response
-    if "$$" in tail or "\\$" in tail or "\\(" in tail or "\\)" in tail:  # (``_QUICK_BLOCKERS``, spelled out: faster)
+    if "$$" in tail or "\\$" in tail or "\\(" in tail or "\\)" in tail or "\\\\" in tail:  # (_QUICK_BLOCKERS)
         return None
     return _fallback_on(tail, response, _quick_spans(tail), answer_free=True)
 

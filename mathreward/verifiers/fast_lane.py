@@ -38,8 +38,9 @@ from contextlib import contextmanager
 from dataclasses import astuple
 from functools import lru_cache
 
+from . import choices
 from .commitment import plain_review, visible_text
-from .compare import Options, compare
+from .compare import Options, clean_cached, compare
 from .extraction import PATH_ANSWER_LINE, PATH_BOXED, PATH_NONE, TAIL_CHARS, plain_fallback, repair_matrix_rows
 from .languages import MARKER_WORDS
 from .turns import strip_end_of_turn
@@ -48,6 +49,7 @@ from .verdict import Verdict, exact_check, gold_text, no_answer
 __all__ = ["LaneRow", "disabled", "fast_row", "fast_rows", "fast_verdict", "fast_verdicts"]
 
 _state = {"enabled": True}
+MAX_COMPARED_CHARS = 64  # a fallback answer the lane compares by exact_check is at most this long
 
 _INT = r"-?[1-9][0-9]{0,17}|0"  # canonical ASCII integers only
 _POS = r"[1-9][0-9]{0,17}"
@@ -174,7 +176,7 @@ def fast_row(response: object, gold: object, style: str, options: Options | None
         return None
     region = _region(response)
     if region is None:
-        return None
+        return _fallback_row(response, gold, options) if style == "auto" else None
     text = region.rstrip(" \t\n")
     line_start = text.rfind("\n") + 1
     if style in _LINE_STYLES:
@@ -195,23 +197,28 @@ def fast_row(response: object, gold: object, style: str, options: Options | None
     if style in ("boxed", "strict") and "\\boxed" not in region and "\\fbox" not in region:
         if style == "boxed" or _no_marker(region):
             return _NO_ANSWER_ROW  # no box anywhere (and for strict no marker either)
-    if style == "auto" and region is response:
+    if style == "auto":
         return _fallback_row(response, gold, options)
     return None
 
 
 def _fallback_row(response: str, gold: str, options: Options | None) -> LaneRow | None:
     """The full path's verdict for a response without an answer marker or box, read by the auto fallback: the
-    answer ``extraction.plain_fallback`` finds, which ``commitment.plain_review`` says stands as it is, compared
-    here for the commonest shapes (a plain number; against an integer gold, the formulas of ``_FORMULA_RE``) and
-    else by the full path's own comparison (``verdict.exact_check``). None when any of them is unsure, or when the
-    comparison needs the symbolic path."""
+    answer ``extraction.plain_fallback`` finds, which ``commitment.plain_review`` says stands as it is, when it is a
+    plain number (compared as ``_verdict`` compares them), against an integer gold under the default options a
+    formula of ``_FORMULA_RE``, else an answer of at most ``MAX_COMPARED_CHARS`` by the full path's own comparison
+    (``verdict.exact_check``: so short a text compares in well under a millisecond); no answer at all against a gold
+    that names no choice. None for anything else: the full path decides, under its deadline."""
     if visible_text(response) is not response:
         return None  # hidden text may go: the full path decides
     found = plain_fallback(response)
-    if found is None or found.answer is None or not plain_review(response, found):
+    if found is None:
         return None
     pred = found.answer
+    if pred is None:
+        return _NO_ANSWER_ROW if _no_choice(gold) else None  # a choice gold: the full path reads a letter
+    if not plain_review(response, found):
+        return None
     if _NUMBER_RE.fullmatch(pred):
         return _verdict(pred, gold, found.path, options)
     if options is None and _INT_RE.fullmatch(gold):
@@ -219,13 +226,23 @@ def _fallback_row(response: str, gold: str, options: Options | None) -> LaneRow 
         if decided is not None:
             return decided
     gold_answer = gold_text(gold)
-    if not gold_answer:
+    if not gold_answer or len(pred) > MAX_COMPARED_CHARS:
         return None
     checked = exact_check((repair_matrix_rows(pred),), gold_answer, options or _DEFAULT_OPTIONS)
     if checked is None:
-        return None
+        return None  # the symbolic path decides (the full path finds this comparison in exact_check's cache)
     status, reason = checked
     return (status == "correct", pred, status, f"path={found.path}; {reason}")
+
+
+@lru_cache(maxsize=4096)
+def _no_choice(gold: str) -> bool:
+    """Whether the gold names no multiple-choice letter (then a response without an answer has none: the full path
+    reads a choice letter only for such a gold)."""
+    try:
+        return choices.gold_choice(clean_cached(gold_text(gold))) is None
+    except Exception:  # noqa: BLE001 - a gold the clean-up refuses: the full path decides
+        return False
 
 
 def _formula_row(pred: str, gold: int, path: str) -> LaneRow | None:

@@ -41,8 +41,10 @@ def gold_text(gold: str) -> str:
     return read_gold(gold)
 
 
+@lru_cache(maxsize=4096)
 def exact_check(pred_candidates: tuple[str, ...], gold: str, options: Options) -> tuple[str, str] | None:
-    """(status, reason) from the in-process exact comparison, or None when the symbolic path is needed."""
+    """(status, reason) from the in-process exact comparison, or None when the symbolic path is needed. Cached: the
+    fast lane and then the full path may ask the same question of one row (an interrupted call caches nothing)."""
     try:
         outcome = compare(gold, pred_candidates, options)
     except NeedsSymbolic:
