@@ -251,7 +251,8 @@ def _current(derived: Path, source: Path) -> bool:
 def floor(source: Path, folder: Path, workers: int) -> dict[str, float]:
     """What any scorer of this file must spend, measured here in CPU seconds (a shared machine does not inflate
     them): a streamed pyarrow decode of the response and gold columns into Python strings (the parquet pages'
-    decoding and the conversion, batches of 8192 rows on one thread as a scoring worker reads them), the lane-like bare loop
+    decoding and the conversion, batches of 8192 rows on one thread with the system allocator, as a scoring worker
+    reads them), the lane-like bare loop
     on them (a regex on the last 300 characters and an integer compare, one core), and a parquet write of the input
     with two result columns. ``limit`` = (decode + lane) / workers + write: workers decode and score their own
     slices; one writer. On an idle machine with a core per worker, wall time can reach it."""
@@ -262,6 +263,8 @@ def floor(source: Path, folder: Path, workers: int) -> dict[str, float]:
     pattern = re.compile(r"Answer:\s*(-?\d+)\s*$")
     decode = lane = 0.0
     hits = rows = 0
+    pool = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())  # the allocator a scoring process reads with (setup_scoring_process)
     handle = pq.ParquetFile(source)
     batches = handle.iter_batches(batch_size=8192, columns=["response", "reward_model"], use_threads=False)
     while True:
@@ -286,6 +289,7 @@ def floor(source: Path, folder: Path, workers: int) -> dict[str, float]:
     pq.write_table(table, folder / "floor_write.parquet")
     write = time.process_time() - started
     del table
+    pa.set_memory_pool(pool)
     (folder / "floor_write.parquet").unlink()
     return {"decode": decode, "lane": lane, "write": write, "limit": (decode + lane) / workers + write}
 
