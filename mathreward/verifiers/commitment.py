@@ -52,7 +52,7 @@ _COMMENT_LINE_RE = re.compile(r"^[ \t]{0,40}%(?!\d)[^\n]{0,100000}", re.MULTILIN
 
 def visible_text(response: str) -> str:
     """``response`` without the text a reader would not see (see the module doc); the same object when none."""
-    if "%" not in response and "<" not in response and all(hint not in response for hint in _LATEX_HINTS):
+    if "%" not in response and "<" not in response and not any(map(response.__contains__, _LATEX_HINTS)):
         return response  # (one-character tests first: a long response is scanned as few times as possible)
     text = response[-MAX_SCAN_CHARS:]
     text = _without_false_conditionals(_without_comments(text))
@@ -249,7 +249,7 @@ def plain_review(response: str, extraction: Extraction) -> bool:
         return True
     end = found[1]
     after = text[end : end + RETRACTION_CHARS]
-    last_digit = max(after.rfind(digit) for digit in _DIGITS)
+    last_digit = max(map(after.rfind, _DIGITS))
     if last_digit >= 0 and _RETRACTION_RE.search(after, 0, last_digit + 1) is not None:
         return False
     return not _offered_after(text, end)

@@ -432,18 +432,7 @@ def _stated_value(sentence: str, verb_only: bool = False) -> str | None:
 
 def _last_digit(text: str) -> int:
     """Where the last ASCII digit of ``text`` is; -1 when it has none."""
-    return max(
-        text.rfind("0"),
-        text.rfind("1"),
-        text.rfind("2"),
-        text.rfind("3"),
-        text.rfind("4"),
-        text.rfind("5"),
-        text.rfind("6"),
-        text.rfind("7"),
-        text.rfind("8"),
-        text.rfind("9"),
-    )
+    return max(map(text.rfind, "0123456789"))
 
 
 def _verb_before(piece: str, value_at: int) -> bool:
