@@ -192,3 +192,24 @@ def test_plain_fallback_equals_extract_on_random_math_texts() -> None:
             compared += 1
             assert found == extract(text, "auto"), text
     assert compared > 5_000
+
+
+HOSTILE = [
+    "$1 ",
+    "$a$ ",
+    "$ \\alpha ",
+    "\\[ x ",
+    "\\[x\\]",
+    "1",
+    "word ",
+    "We keep 5. ",
+    "$5 apples and ",
+    "x is $1$ and ",
+]
+
+
+def test_lane_equals_full_path_on_hostile_texts_of_the_whole_tail() -> None:
+    """Texts as long as the extraction tail, made of one repeated piece: the lane reads them in one linear pass each
+    (spans, sentences, the fallback's start going back to the text's start) and says what the full path says."""
+    responses = [(piece * (32_768 // len(piece) + 1))[:32_768] for piece in HOSTILE]
+    assert _assert_lane_is_full_path(responses, ["5"] * len(responses)) >= len(responses) // 2
