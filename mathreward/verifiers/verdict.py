@@ -41,10 +41,26 @@ def gold_text(gold: str) -> str:
     return read_gold(gold)
 
 
-@lru_cache(maxsize=4096)
+MAX_CACHED_CHARS = 256  # comparisons of one answer and a gold at most this long are cached (4096 of them)
+
+
 def exact_check(pred_candidates: tuple[str, ...], gold: str, options: Options) -> tuple[str, str] | None:
-    """(status, reason) from the in-process exact comparison, or None when the symbolic path is needed. Cached: the
-    fast lane and then the full path may ask the same question of one row (an interrupted call caches nothing)."""
+    """(status, reason) from the in-process exact comparison, or None when the symbolic path is needed. A short one
+    is cached: the fast lane and then the full path may ask the same question of one row (an interrupted call
+    caches nothing; the cache's size is bounded by ``MAX_CACHED_CHARS``)."""
+    if len(pred_candidates) == 1 and len(pred_candidates[0]) <= MAX_CACHED_CHARS and len(gold) <= MAX_CACHED_CHARS:
+        return _short_check(pred_candidates, gold, options)
+    return _check(pred_candidates, gold, options)
+
+
+@lru_cache(maxsize=4096)
+def _short_check(pred_candidates: tuple[str, ...], gold: str, options: Options) -> tuple[str, str] | None:
+    """``_check`` of a short answer and gold, cached."""
+    return _check(pred_candidates, gold, options)
+
+
+def _check(pred_candidates: tuple[str, ...], gold: str, options: Options) -> tuple[str, str] | None:
+    """The comparison itself (see ``exact_check``)."""
     try:
         outcome = compare(gold, pred_candidates, options)
     except NeedsSymbolic:
