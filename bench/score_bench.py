@@ -302,7 +302,7 @@ def run_score(source: Path, out: Path, workers: int) -> tuple[float, float, floa
 
     import psutil
 
-    out.unlink(missing_ok=True)  # a new file, as the floor's write: ext4 flushes a file renamed over another first
+    out.unlink(missing_ok=True)  # a new file, as the floor's write (ext4 writes back a file renamed over another)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
 
     command = [sys.executable, "-m", "mathreward", "score", str(source), "-o", str(out), "--workers", str(workers)]
