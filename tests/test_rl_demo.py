@@ -3,8 +3,10 @@ reward models trained from it, DAPO / GRPO with the rule reward and DAPO with th
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -57,3 +59,51 @@ def test_quick_demo_chain_shares_the_warmup_and_reports_every_key(tmp_path) -> N
         f"{run}/{plot}" for run in runs for plot in ("curves.png", "heldout.png")
     }
     assert (out / "reward_models" / "pairwise_rm" / "reward_model.json").exists()
+
+
+# The demo's policy and RL stages at a few seconds' size; argv[1] is the RL stage's folder.
+REDUCED_DEMO = """
+import sys
+from dataclasses import replace
+from pathlib import Path
+from mathreward.rl.demo import QUICK, run_demo
+settings = replace(QUICK, train_problems=120, heldout_problems=8, sft_steps=40, rl_steps=3, eval_samples=2,
+                   report_to="none")
+run_demo(Path(sys.argv[1]), settings=settings)
+"""
+
+
+def _reduced_demo(out: Path, *, one_core: bool, omp_threads: str, hash_seed: str) -> dict:
+    pin = ["taskset", "-c", "0"] if one_core and shutil.which("taskset") else []
+    env = {**os.environ, "OMP_NUM_THREADS": omp_threads, "PYTHONHASHSEED": hash_seed}
+    done = subprocess.run(
+        [*pin, sys.executable, "-c", REDUCED_DEMO, str(out / "rl")],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads((out / "rl" / "summary.json").read_text())
+
+
+def _weights(folder: Path) -> bytes:
+    return hashlib.sha256((folder / "model.safetensors").read_bytes()).digest()
+
+
+def test_demo_numbers_do_not_depend_on_cores_threads_or_hash_seed(tmp_path) -> None:
+    """The same seeded steps give the same bits on one pinned core and on every core with other thread and hash
+    settings in the environment: the demo pins its own torch thread count and seeds every draw."""
+    one = _reduced_demo(tmp_path / "one", one_core=True, omp_threads="1", hash_seed="0")
+    every = _reduced_demo(tmp_path / "every", one_core=False, omp_threads="4", hash_seed="1")
+    assert one["torch_threads"] == every["torch_threads"] == 1
+    assert one["warmup"]["final_loss"] == every["warmup"]["final_loss"]
+    assert _weights(tmp_path / "one" / "policy" / "warmup") == _weights(tmp_path / "every" / "policy" / "warmup")
+    for run in ("dapo", "grpo"):
+        first, second = one[run], every[run]
+        assert first["steps"] == second["steps"] == 3  # every step taken: no time budget, no draw limit
+        assert first["sampling"]["rule"] == "draws until the batch is full"
+        for key in ("before", "after", "heldout_curve", "sampling", "gain_sampled_points", "gain_greedy_points"):
+            assert first[key] == second[key], (run, key)
+        assert _weights(tmp_path / "one" / "rl" / run / "final") == _weights(tmp_path / "every" / "rl" / run / "final")

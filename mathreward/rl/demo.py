@@ -39,11 +39,9 @@ class DemoSettings:
     sft_lr: float = 2e-3
     wrong_rate: float = 0.2
     format_error_rate: float = 0.4
-    # RL steps of each run, seeded: the same result on any machine (a slower one takes longer). 280 is where the
-    # README's runs stood (283, 293 and 274 steps in the 420 s budget the demo used to have, on 2 quiet cores). The
-    # runs go at the same time, one process each: on 2 cores the three share both cores, so none waits for another.
+    # RL steps of each run, seeded: the same result on any machine (a slower one takes longer; no stage has a time
+    # budget). The runs go at the same time, one process each: on 2 cores the three share both cores.
     rl_steps: int = 280
-    rl_time_budget_s: float | None = None  # optional wall-time cap on each run's RL steps (None: run every step)
     batch_size: int = 16
     group_size: int = 8
     max_new_tokens: int = 24
@@ -57,13 +55,18 @@ class DemoSettings:
     eval_samples: int = 4
     eval_temperature: float = 1.0  # held-out sampled accuracy at T = 1 whatever the training temperature
     eval_every: int = 50
-    max_num_gen_batches: int = 20  # late steps need 4-6 draws of 16 prompts; 10 stopped a run at step 352
+    # DAPO's rule: draw generation batches until the batch holds batch_size groups with mixed accuracy, with no draw
+    # limit (0), so every run makes its rl_steps steps; a limit stopped runs early where the policy solves almost every
+    # training problem (2026-12-07: steps 213, 182 and 179 of 280 at 20 draws).
+    max_num_gen_batches: int = 0
     # Late in a run most prompts come back all right: pass over those whose last group had no signal 9 times in 10
     # (pre-rollout filtering), so a step needs 1-2 generation draws instead of 5-10.
     skip_zero_variance: float = 0.9
     mini_batch_size: int = 32  # responses per optimiser step: 4 updates per step of 16 x 8 (DAPO: 16 per step)
     ppo_epochs: int = 1
     seed: int = 0
+    # torch threads in every process of the policy and RL stages, whatever the machine's cores: results depend on the
+    # thread count (how sums are split), not on the cores or the load.
     threads: int = 1
     report_to: str = "tensorboard"  # the runs side by side: tensorboard --logdir demo_out/rl
 
@@ -186,11 +189,9 @@ def run_rl(
     references: list[str] | None = None,
     label: str | None = None,
     config_overrides: dict[str, Any] | None = None,
-    time_budget_s: float | None = None,
 ) -> dict[str, Any]:
-    """Train ``preset`` from the checkpoint in ``start_dir`` for ``settings.rl_steps`` steps (or until
-    ``time_budget_s`` seconds of RL steps, default ``settings.rl_time_budget_s``, when one is set); evaluate before,
-    every ``settings.eval_every`` steps and after.
+    """Train ``preset`` from the checkpoint in ``start_dir`` for exactly ``settings.rl_steps`` seeded steps; evaluate
+    before, every ``settings.eval_every`` steps and after.
 
     ``reward`` / ``reward_kwargs`` replace the preset's reward (``pairwise`` with a reward-model folder); the judge reads
     ``questions`` and compares each response with its prompt's ``references`` (anchor solutions). Held-out accuracy
@@ -198,7 +199,6 @@ def run_rl(
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from mathreward.rl.curves import plot_curves, plot_heldout_run
-    from mathreward.rl.dynamic_sampling import DynamicSamplingError
     from mathreward.rl.trainer import RLTrainer
 
     tokenizer = AutoTokenizer.from_pretrained(start_dir)
@@ -217,19 +217,12 @@ def run_rl(
     trainer = RLTrainer(
         model, tokenizer, config, train[0], train[1], out_dir=out_dir, questions=questions, references=references
     )
-    budget_s = settings.rl_time_budget_s if time_budget_s is None else time_budget_s
-    budget_s = float("inf") if budget_s is None else budget_s
     before = _evaluate(trainer, *heldout, settings)
     curve = [{"step": 0, **before}]
     started = time.perf_counter()
     eval_seconds = 0.0
-    stopped = None
-    while trainer.step_count < settings.rl_steps and time.perf_counter() - started - eval_seconds < budget_s:
-        try:
-            metrics = trainer.step()
-        except DynamicSamplingError as exc:  # every group all right or all wrong: nothing left to learn from
-            stopped = str(exc)
-            break
+    while trainer.step_count < settings.rl_steps:
+        metrics = trainer.step()
         if (
             settings.eval_every
             and trainer.step_count % settings.eval_every == 0
@@ -267,13 +260,25 @@ def run_rl(
     recipe_keys += ("dynamic_sampling", "skip_zero_variance", "eps_low", "eps_high", "loss_agg", "kl_coef")
     result["recipe"] = {key: getattr(config, key) for key in recipe_keys}
     result["heldout_curve"] = curve
+    result["sampling"] = sampling_record(trainer.history, config.max_num_gen_batches)
     disagreements = [m["reward_verifier_disagreement"] for m in trainer.history]
     if any(d is not None for d in disagreements):
         values = [d for d in disagreements if d is not None]
         result["reward_verifier_disagreement"] = round(sum(values) / len(values), 4)
-    if stopped:
-        result["stopped_early"] = stopped
     return result
+
+
+def sampling_record(history: list[dict[str, Any]], max_num_gen_batches: int) -> dict[str, Any]:
+    """What dynamic sampling cost a run: its draw rule, generation draws in all and at most in one step, and the
+    responses generated, from the steps' metrics."""
+    draws = [int(m["num_gen_batches"]) for m in history]
+    rule = f"up to {max_num_gen_batches} draws a step" if max_num_gen_batches else "draws until the batch is full"
+    return {
+        "rule": rule,
+        "generation_draws": sum(draws),
+        "most_draws_in_a_step": max(draws, default=0),
+        "prompts_skipped": sum(int(m["prompts_skipped"] or 0) for m in history),
+    }
 
 
 def plot_comparison(results: dict[str, dict[str, Any]], path: Path) -> None:
@@ -564,6 +569,8 @@ def run_demo(out_dir: Path, quick: bool = False, settings: DemoSettings | None =
         "warmup": policy["warmup"],
         "warmup_reused": policy["reused"],
         "heldout_problems": settings.heldout_problems,
+        "rl_steps": settings.rl_steps,
+        "torch_threads": settings.threads,
         "rl_runs_at_once": [run.label for run in runs],
         **{preset: {**result, **gains[preset]} for preset, result in results.items()},
         "gains_sampled_points": {preset: gain["gain_sampled_points"] for preset, gain in gains.items()},
