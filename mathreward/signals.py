@@ -8,6 +8,8 @@
   already gone stops at once.
 - ``stop_processes(processes)``: kill workers outright and reap them (a parent that stops does not wait for their
   tasks to end).
+- ``run_in_processes(function, calls)``: each call in a fresh process of its own, all at the same time; a failure,
+  Ctrl-C or SIGTERM stops the others at once.
 """
 
 from __future__ import annotations
@@ -16,10 +18,18 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-__all__ = ["Terminated", "die_with_parent", "raise_on_sigterm", "stop_pool", "stop_processes", "worker_start"]
+__all__ = [
+    "Terminated",
+    "die_with_parent",
+    "raise_on_sigterm",
+    "run_in_processes",
+    "stop_pool",
+    "stop_processes",
+    "worker_start",
+]
 
 EXIT_TERMINATED = 128 + signal.SIGTERM  # 143: the exit status of a command stopped by SIGTERM
 EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130
@@ -102,3 +112,22 @@ def stop_pool(pool: Any) -> None:
     """Kill the worker processes of a ``concurrent.futures.ProcessPoolExecutor`` now (its ``shutdown`` would wait
     for the tasks they run; the standard library has no public way to end them)."""
     stop_processes(list((getattr(pool, "_processes", None) or {}).values()))
+
+
+def run_in_processes(function: Callable[..., Any], calls: Sequence[tuple[Any, ...]]) -> list[Any]:
+    """``function(*args)`` for each ``args`` of ``calls``, each in a process of its own (spawned: a fresh interpreter,
+    no forked torch state), all at the same time; the results in ``calls`` order. On fewer cores than calls they
+    share the cores. A call that fails, Ctrl-C or SIGTERM stops the other processes now, not when they end."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(len(calls), mp_context=context, initializer=worker_start, initargs=(os.getpid(),))
+    try:
+        futures = [pool.submit(function, *args) for args in calls]
+        return [future.result() for future in futures]
+    except BaseException:
+        stop_pool(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -21,6 +21,11 @@ import sys
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mathreward.reward_models.data import PreferencePair
+    from mathreward.reward_models.train import TrainConfig
 
 
 @dataclass
@@ -82,13 +87,25 @@ def build_pairs(policy: Path, problems: Path, out_dir: Path, settings: RMDemoSet
     )  # fmt: skip
 
 
+def train_one_thread(pairs: list[PreferencePair], config: TrainConfig) -> dict:
+    """``train_reward_model(pairs, config)`` on one torch thread (a process of its own, beside the other model):
+    the same numbers on any machine, as the thread count sets how sums are split."""
+    import torch
+
+    from mathreward.reward_models.train import train_reward_model
+
+    torch.set_num_threads(1)
+    return train_reward_model(pairs, config)
+
+
 def run_demo(out_dir: Path, quick: bool = False, settings: RMDemoSettings | None = None) -> dict:
     """Run the chain on the ``policy`` stage's checkpoint (``out_dir/../policy``); returns the headline numbers."""
     import torch
 
     from mathreward.reward_models.data import load_pairs
     from mathreward.reward_models.evaluate import evaluation_report
-    from mathreward.reward_models.train import TrainConfig, train_reward_model
+    from mathreward.reward_models.train import TrainConfig
+    from mathreward.signals import run_in_processes
     from mathreward.tables import write_json
 
     settings = settings or (QUICK if quick else RMDemoSettings())
@@ -120,12 +137,14 @@ def run_demo(out_dir: Path, quick: bool = False, settings: RMDemoSettings | None
             letter_loss=settings.letter_loss,
             progress=not quick,
         )
-        summaries = {}
-        for objective, lr in (("pairwise", settings.lr), ("bt", settings.bt_lr)):
-            print(f"training the {objective} reward model from the policy on {len(train_pairs)} pairs", flush=True)
-            summaries[objective] = train_reward_model(
-                train_pairs, replace(common, out=str(out_dir / f"{objective}_rm"), objective=objective, lr=lr)
-            )
+        objectives = (("pairwise", settings.lr), ("bt", settings.bt_lr))
+        print(f"training the pairwise and Bradley-Terry reward models at once on {len(train_pairs)} pairs", flush=True)
+        configs = [
+            replace(common, out=str(out_dir / f"{name}_rm"), objective=name, lr=lr, progress=common.progress and i == 0)
+            for i, (name, lr) in enumerate(objectives)
+        ]
+        trained = run_in_processes(train_one_thread, [(train_pairs, config) for config in configs])
+        summaries = {name: summary for (name, _), summary in zip(objectives, trained, strict=True)}
         report = evaluation_report(
             out_dir / "pairwise_rm", test_pairs, bt_model_path=out_dir / "bt_rm", plot_path=out_dir / "reliability.png"
         )

@@ -8,7 +8,6 @@ same starting checkpoint) raise its held-out accuracy with the rule reward ``dap
 from __future__ import annotations
 
 import json
-import os
 import random
 import time
 from dataclasses import dataclass
@@ -510,23 +509,12 @@ def run_one(run: DemoRun, policy_dir: Path, out_dir: Path, settings: DemoSetting
 
 
 def run_all(runs: list[DemoRun], policy_dir: Path, out_dir: Path, settings: DemoSettings) -> dict[str, Any]:
-    """Every run at the same time, each in a process of its own (spawned: a fresh interpreter, no forked torch
-    state); on fewer cores than runs they share the cores. Results by label, in ``runs`` order."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    """Every run at the same time, each in a process of its own (:func:`mathreward.signals.run_in_processes`); on
+    fewer cores than runs they share the cores. Results by label, in ``runs`` order."""
+    from mathreward.signals import run_in_processes
 
-    from mathreward.signals import stop_pool, worker_start
-
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(len(runs), mp_context=context, initializer=worker_start, initargs=(os.getpid(),))
-    try:
-        futures = [pool.submit(run_one, run, policy_dir, out_dir, settings) for run in runs]
-        return {run.label: future.result() for run, future in zip(runs, futures, strict=True)}
-    except BaseException:  # a failed run, Ctrl-C, SIGTERM: the other runs stop now, not when they end
-        stop_pool(pool)
-        raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    results = run_in_processes(run_one, [(run, policy_dir, out_dir, settings) for run in runs])
+    return {run.label: result for run, result in zip(runs, results, strict=True)}
 
 
 def run_demo(out_dir: Path, quick: bool = False, settings: DemoSettings | None = None) -> dict[str, Any]:
