@@ -102,8 +102,8 @@ def test_demo_numbers_do_not_depend_on_cores_threads_or_hash_seed(tmp_path) -> N
     assert _weights(tmp_path / "one" / "policy" / "warmup") == _weights(tmp_path / "every" / "policy" / "warmup")
     for run in ("dapo", "grpo"):
         first, second = one[run], every[run]
-        assert first["steps"] == second["steps"] == 3  # every step taken: no time budget, no draw limit
-        assert first["sampling"]["rule"] == "draws until the batch is full"
+        assert first["steps"] == second["steps"] == 3  # every step taken: no time budget, no stop at the draw limit
+        assert first["sampling"]["rule"] == "up to 20 draws a step, then trains on the groups found"
         for key in ("before", "after", "heldout_curve", "sampling", "gain_sampled_points", "gain_greedy_points"):
             assert first[key] == second[key], (run, key)
         assert _weights(tmp_path / "one" / "rl" / run / "final") == _weights(tmp_path / "every" / "rl" / run / "final")

@@ -64,3 +64,20 @@ def test_zero_means_unlimited() -> None:
     patterns = [[1, 1]] * 24 + [[1, 0]]
     result = dynamic_sample(make_draw(patterns), 4, accuracies_of=lambda g: g[1], max_num_gen_batches=0)
     assert len(result.groups) == 4 and result.num_draws > 10
+
+
+def test_train_at_the_limit_returns_the_mixed_groups_found() -> None:
+    # one mixed group in every 4 draws of 3: after 6 draws 1 group found (of 4 wanted), a short batch
+    patterns = [[1, 1]] * 11 + [[1, 0]]
+    result = dynamic_sample(
+        make_draw(patterns), 4, accuracies_of=lambda g: g[1], max_num_gen_batches=6, on_limit="train"
+    )
+    assert [label for label, _ in result.groups] == [11]
+    assert result.num_draws == 6 and result.num_generated == 18 and result.num_kept == 1
+
+
+def test_train_at_the_limit_still_errors_without_a_mixed_group() -> None:
+    with pytest.raises(DynamicSamplingError, match="after 2 generation batches only 0 of 4"):
+        dynamic_sample(make_draw([[1, 1]]), 4, accuracies_of=lambda g: g[1], max_num_gen_batches=2, on_limit="train")
+    with pytest.raises(ValueError, match="on_limit must be one of"):
+        dynamic_sample(make_draw([[1, 0]]), 1, accuracies_of=lambda g: g[1], on_limit="continue")

@@ -71,6 +71,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     for flag, kind, text in PRESET_SETTINGS:
         train.add_argument(flag, type=kind, help=f"{text} {PRESET}")
     train.add_argument(
+        "--on-draw-limit",
+        choices=("stop", "train"),
+        help=f"at the draw limit without a full batch: stop with an error, or train on the groups drawn {PRESET}",
+    )
+    train.add_argument(
         "--temperature-final",
         type=positive_float,
         help="ramp the sampling temperature to this value (default: no ramp)",
@@ -180,7 +185,8 @@ def _fail(message: str, code: int = 2) -> int:
 
 CONFIG_FLAGS = (
     "steps batch_size gen_batch_size group_size max_new_tokens temperature_final temperature_ramp_steps temperature "
-    "warmup_steps kl_coef ppo_epochs mini_batch_size max_num_gen_batches skip_zero_variance value_pretrain_steps "
+    "warmup_steps kl_coef ppo_epochs mini_batch_size max_num_gen_batches on_draw_limit skip_zero_variance "
+    "value_pretrain_steps "
     "save_every report_to"
 ).split()
 

@@ -54,10 +54,12 @@ class DemoSettings:
     eval_samples: int = 4
     eval_temperature: float = 1.0  # held-out sampled accuracy at T = 1 whatever the training temperature
     eval_every: int = 50
-    # DAPO's rule: draw generation batches until the batch holds batch_size groups with mixed accuracy, with no draw
-    # limit (0), so every run makes its rl_steps steps; a limit stopped runs early where the policy solves almost every
-    # training problem (2026-12-07: steps 213, 182 and 179 of 280 at 20 draws).
-    max_num_gen_batches: int = 0
+    # Dynamic sampling draws generation batches of 16 prompts until it holds batch_size groups with mixed accuracy, up
+    # to 20 draws a step; a step that finds fewer trains on those it found (on_draw_limit "train"), so every run makes
+    # its rl_steps steps. Stopping there cut runs short (2026-12-07: steps 213, 182 and 179 of 280), and with no limit
+    # the last steps, where the policy solves almost every training problem, took 30-40 draws each.
+    max_num_gen_batches: int = 20
+    on_draw_limit: str = "train"
     # Late in a run most prompts come back all right: pass over those whose last group had no signal 9 times in 10
     # (pre-rollout filtering), so a step needs 1-2 generation draws instead of 5-10.
     skip_zero_variance: float = 0.9
@@ -165,6 +167,7 @@ def demo_config(preset: str, settings: DemoSettings, **overrides: Any) -> Any:
         "warmup_steps": settings.rl_warmup_updates,
         "weight_decay": 0.0,
         "max_num_gen_batches": settings.max_num_gen_batches,
+        "on_draw_limit": settings.on_draw_limit,
         "skip_zero_variance": settings.skip_zero_variance,
         "mini_batch_size": settings.mini_batch_size,
         "ppo_epochs": settings.ppo_epochs,
@@ -259,7 +262,7 @@ def run_rl(
     recipe_keys += ("dynamic_sampling", "skip_zero_variance", "eps_low", "eps_high", "loss_agg", "kl_coef")
     result["recipe"] = {key: getattr(config, key) for key in recipe_keys}
     result["heldout_curve"] = curve
-    result["sampling"] = sampling_record(trainer.history, config.max_num_gen_batches)
+    result["sampling"] = sampling_record(trainer.history, config)
     disagreements = [m["reward_verifier_disagreement"] for m in trainer.history]
     if any(d is not None for d in disagreements):
         values = [d for d in disagreements if d is not None]
@@ -267,15 +270,23 @@ def run_rl(
     return result
 
 
-def sampling_record(history: list[dict[str, Any]], max_num_gen_batches: int) -> dict[str, Any]:
-    """What dynamic sampling cost a run: its draw rule, generation draws in all and at most in one step, and the
-    responses generated, from the steps' metrics."""
+def sampling_record(history: list[dict[str, Any]], config: Any) -> dict[str, Any]:
+    """What dynamic sampling did in a run, from its steps' metrics: the draw rule of ``config`` (an ``RLConfig``),
+    generation draws in all and at most in one step, the steps that trained on fewer than ``batch_size`` groups (at
+    the draw limit) and the prompts passed over by pre-rollout filtering."""
     draws = [int(m["num_gen_batches"]) for m in history]
-    rule = f"up to {max_num_gen_batches} draws a step" if max_num_gen_batches else "draws until the batch is full"
+    full = config.batch_size * config.group_size
+    if not config.max_num_gen_batches:
+        rule = "draws until the batch is full"
+    elif config.on_draw_limit == "train":
+        rule = f"up to {config.max_num_gen_batches} draws a step, then trains on the groups found"
+    else:
+        rule = f"up to {config.max_num_gen_batches} draws a step, then stops"
     return {
         "rule": rule,
         "generation_draws": sum(draws),
         "most_draws_in_a_step": max(draws, default=0),
+        "short_steps": sum(int(m["num_samples"]) < full for m in history),
         "prompts_skipped": sum(int(m["prompts_skipped"] or 0) for m in history),
     }
 

@@ -1,4 +1,7 @@
-"""DAPO dynamic sampling: keep only prompt groups whose responses disagree, drawing until the train batch is full."""
+"""DAPO dynamic sampling: keep only prompt groups whose responses disagree, drawing until the train batch is full.
+
+At the draw limit without a full batch, ``on_limit="stop"`` raises (verl's rule) and ``on_limit="train"`` returns the
+mixed groups found so far, a short batch (an error still when there is none)."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 G = TypeVar("G")
+ON_LIMIT = ("stop", "train")  # what a step does at the draw limit without a full batch
 
 
 class DynamicSamplingError(RuntimeError):
@@ -40,20 +44,26 @@ def dynamic_sample(
     *,
     accuracies_of: Callable[[G], Sequence[Any]],
     max_num_gen_batches: int = 10,
+    on_limit: str = "stop",
 ) -> SamplingResult[G]:
     """Accumulate prompt groups with mixed raw accuracy until ``num_prompts`` are kept, then truncate to exactly that.
 
     ``draw_batch()`` generates and scores one generation batch and returns its groups; ``accuracies_of(group)``
     gives the group's raw accuracies (never the length-shaped reward). After ``max_num_gen_batches`` draws without
-    filling the batch a :class:`DynamicSamplingError` is raised; ``0`` means unlimited.
+    filling the batch (``0`` means unlimited) a :class:`DynamicSamplingError` is raised, or with ``on_limit="train"``
+    the groups kept so far are returned when there is at least one.
     """
     if num_prompts <= 0:
         raise ValueError(f"num_prompts must be positive, got {num_prompts}")
+    if on_limit not in ON_LIMIT:
+        raise ValueError(f"on_limit must be one of {ON_LIMIT}, got {on_limit!r}")
     kept: list[G] = []
     dropped: list[G] = []
     draws = generated = 0
     while len(kept) < num_prompts:
         if max_num_gen_batches and draws >= max_num_gen_batches:
+            if on_limit == "train" and kept:
+                break
             raise DynamicSamplingError(
                 f"dynamic sampling: after {draws} generation batches only {len(kept)} of {num_prompts} prompt groups "
                 "had mixed accuracy (all right or all wrong); the data is too hard or too easy for this model "

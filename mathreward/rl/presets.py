@@ -62,6 +62,9 @@ class RLConfig:
     # DAPO dynamic sampling
     dynamic_sampling: bool = False
     max_num_gen_batches: int = 10  # 0 = unlimited
+    # at max_num_gen_batches draws without a full batch: "stop" (an error, as verl) or "train" (the step trains on the
+    # mixed groups drawn so far, fewer than batch_size; an error only when there is none)
+    on_draw_limit: str = "stop"
     # Pre-rollout filtering (as GRESO, arXiv 2506.02177): a prompt whose last group was all right or all wrong (zero
     # advantage, dropped by dynamic sampling) is skipped with this probability when it comes up again, so late steps
     # spend their generation on prompts that still teach something. 0 = off; < 1 so every prompt keeps a chance.
@@ -112,6 +115,8 @@ class RLConfig:
             raise ValueError(f"critic must be none, separate or head, got {self.critic!r}")
         if self.advantage in ("gae", "vc-ppo", "vapo") and self.critic == "none":
             raise ValueError(f"advantage {self.advantage!r} needs a critic (critic='separate' or 'head')")
+        if self.on_draw_limit not in ("stop", "train"):
+            raise ValueError(f"on_draw_limit must be stop or train, got {self.on_draw_limit!r}")
         if self.dynamic_sampling and self.group_size < 2:
             raise ValueError("dynamic sampling needs group_size >= 2")
         if self.temperature <= 0 or (self.temperature_final is not None and self.temperature_final <= 0):

@@ -311,6 +311,7 @@ class RLTrainer:
                 cfg.batch_size,
                 accuracies_of=lambda group: [_verdict_or_score(s) for s in group],
                 max_num_gen_batches=cfg.max_num_gen_batches,
+                on_limit=cfg.on_draw_limit,
             )
             groups, draws, keep_rate = result.groups, result.num_draws, result.keep_rate
         else:
