@@ -113,6 +113,15 @@ def _add_demo_parser(subparsers: argparse._SubParsersAction) -> None:
     demo.set_defaults(func=_run_demo)
 
 
+def _cpu_seconds() -> float:
+    """User + system CPU seconds of this process and of the child processes it has waited for (a stage's workers
+    and commands), so a stage's CPU time is the difference across it."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def _run_demo(args: argparse.Namespace) -> int:
     """Run the chosen demo stages in order; each writes into its own sub-folder of --out."""
     import json
@@ -134,11 +143,12 @@ def _run_demo(args: argparse.Namespace) -> int:
         if package not in wanted:
             continue
         print(f"\n=== {package}: {title}", flush=True)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), _cpu_seconds()
         module_name, function = target.split(":")
         run_stage = getattr(importlib.import_module(module_name), function)
         result = run_stage(out_dir / package, quick=args.quick)
         result["seconds"] = round(time.perf_counter() - started, 1)
+        result["cpu_seconds"] = round(_cpu_seconds() - cpu_started, 1)
         summary[package] = result
         print(f"=== {package}: done in {result['seconds']} s", flush=True)
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
