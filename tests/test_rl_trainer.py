@@ -398,3 +398,26 @@ def test_cli_rl_train_smoke_and_bad_input(coin_model, tmp_path) -> None:
         f"mathreward rl train: error: {bad}: row 2: field 'reward_model.ground_truth' is missing"
     )
     assert not (tmp_path / "bad_run").exists()
+
+
+def test_at_the_draw_limit_a_step_trains_on_the_groups_found_or_stops(coin_model) -> None:
+    """``on_draw_limit="train"``: one draw of coin flips holds fewer mixed groups than the batch asks for, and the step
+    trains on exactly those (a short batch); ``"stop"`` (the default, verl's rule) raises instead."""
+    from mathreward.rl.dynamic_sampling import DynamicSamplingError
+
+    folder, prompts, golds = coin_model
+    with pytest.raises(ValueError, match="on_draw_limit must be stop or train"):
+        build_config("dapo", on_draw_limit="continue")
+    options = {"steps": 1, "batch_size": 64, "group_size": 4, "max_new_tokens": 6, "lr": 1e-3, "device": "cpu"}
+    model, tok = _load(folder)
+    before = [p.detach().clone() for p in model.parameters()]
+    config = build_config("dapo", max_num_gen_batches=1, on_draw_limit="train", **options)
+    trainer = RLTrainer(model, tok, config, prompts, golds)
+    torch.manual_seed(0)
+    record = trainer.step()
+    assert record["num_gen_batches"] == 1 and record["keep_rate"] < 1.0
+    assert record["num_samples"] == round(record["keep_rate"] * 64) * 4 < 64 * 4  # the mixed groups of the one draw
+    assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
+    stopping = RLTrainer(model, tok, build_config("dapo", max_num_gen_batches=1, **options), prompts, golds)
+    with pytest.raises(DynamicSamplingError, match="after 1 generation batches"):
+        stopping.step()
