@@ -39,8 +39,10 @@ class DemoSettings:
     wrong_rate: float = 0.2
     format_error_rate: float = 0.4
     # RL steps of each run, seeded: the same result on any machine (a slower one takes longer; no stage has a time
-    # budget). The runs go at the same time, one process each: on 2 cores the three share both cores.
-    rl_steps: int = 280
+    # budget). The runs go at the same time, one process each: on 2 cores the three share both cores. 200 steps keep
+    # the demo near 12 minutes on 2 cores; the 80 steps after them cost as much again (most take 20 draws) for 2-4
+    # points of sampled accuracy (docs/benchmarks/2026-12-07-demo-fixed-steps.md).
+    rl_steps: int = 200
     batch_size: int = 16
     group_size: int = 8
     max_new_tokens: int = 24
