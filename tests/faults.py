@@ -35,6 +35,12 @@ def command_env() -> dict[str, str]:
     }
 
 
+def _as_in_a_terminal() -> None:
+    """In the child, before it starts: SIGINT back to its default, as for a command typed in a terminal. A test run
+    started in the background (``nohup``, ``&`` in a script) ignores SIGINT, and every child would inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(args: list[str], cwd: Path) -> subprocess.Popen:
     """``mathreward ARGS`` started in its own process group (a Ctrl-C reaches the whole group, as in a terminal)."""
     return subprocess.Popen(
@@ -45,6 +51,7 @@ def start(args: list[str], cwd: Path) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=_as_in_a_terminal,
     )
 
 
