@@ -17,7 +17,9 @@ import scan_pump
 
 from mathreward.verifiers import limits, normalize, turns
 from mathreward.verifiers.braces import BraceMatcher, find_boxes, find_closing, last_box
-from mathreward.verifiers.extraction import extract, read_gold
+from mathreward.verifiers.commitment import plain_review
+from mathreward.verifiers.extraction import extract, plain_fallback, read_gold
+from mathreward.verifiers.fast_lane import fast_rows
 
 
 def _rescan(text: str, open_pos: int, max_chars: int | None = None, max_depth: int | None = None) -> int:
@@ -92,6 +94,12 @@ def _every_brace(text: str) -> None:
             matcher.closing(pos, 8192)
 
 
+def _reviewed(text: str) -> bool | None:
+    """The fast lane's reading of a row without an answer: the fallback, then its review of what follows it."""
+    found = plain_fallback(text)
+    return None if found is None else plain_review(text, found)
+
+
 SCANNERS = {
     "brace matcher": _every_brace,
     "find_boxes": find_boxes,
@@ -100,6 +108,9 @@ SCANNERS = {
     "extract dapo": lambda text: extract(text, "dapo"),
     "extract boxed": lambda text: extract(text, "boxed"),
     "read_gold": read_gold,
+    "plain_fallback": plain_fallback,
+    "plain_review": _reviewed,
+    "fast lane auto": lambda text: fast_rows([text], ["7"], "auto"),
     "answer_region": lambda text: turns.answer_region(text, "read"),
     "clean": lambda text: normalize.clean(text[:2000]),
     "check_symbolic": lambda text: _refused(text[:2000]),
