@@ -97,6 +97,8 @@ _CLOSER = {"$$": "$$", "$": "$", "\\(": "\\)", "\\[": "\\]"}
 # A text without these has no delimiter but "$", "\[" and "\]", each a token of the span scanner by itself: its
 # spans are found by ``_quick_spans`` with string searches.
 _QUICK_BLOCKERS = ("$$", "\\$", "\\(", "\\)", "\\\\")
+_ESCAPED_DELIMITER_RE = re.compile(r"\\[$()]")  # (of those, the ones a backslash starts but "\\\\")
+_PLAIN_BLOCKER_RE = re.compile(r"\\(?:boxed|fbox|\\)")  # what a plain response holds none of (but a "\\\\" left as is)
 # The verbs ``_stated_value`` reads in free prose (``verb_only``): without one of them it finds nothing.
 _COPULA_WORD_RE = re.compile(r"\b(?:is|are|was|were|equals?|becomes?)\b")
 _VALUE_CHAR_RE = re.compile(r"[0-9\\$]")  # what a value holds in ASCII text (see ``_has_value``)
@@ -144,6 +146,11 @@ _MARKDOWN_MARKS = _MARKDOWN_EDGE.replace("_", "")
 _LABEL_PREFIX = _MARKDOWN_EDGE + "-+•"
 _PLAIN_NUMBER_RE = re.compile(r"-?\d{1,64}(?:\.\d{1,64})?")
 _FINAL_RE = re.compile(r"final", re.IGNORECASE)
+_DIGIT_CHARS = "0123456789"
+# A span content that starts or ends with none of these comes out of ``_strip_wrappers`` and ``_final_strip`` as it is
+# (markdown marks, a leading "=", trailing punctuation; "$" and "\\(" / "\\[" wrappers are looked for apart)
+_PLAIN_SPAN_EDGE = _MARKDOWN_EDGE + "="
+_PLAIN_SPAN_END = _MARKDOWN_EDGE + ".,;:!"
 
 
 # ----------------------------------------------------------------------------------------------- public functions
@@ -681,7 +688,9 @@ def _fallback_start(text: str, answer_free: bool = False) -> int:
     while what it would read holds no digit."""
     n = len(text)
     size = FALLBACK_CHARS
-    if n > size and not answer_free and "answer" in text[-PHRASE_CHARS:].lower():
+    if n <= size:
+        return 0
+    if not answer_free and "answer" in text[-PHRASE_CHARS:].lower():
         size = PHRASE_CHARS
     while True:
         start = _outside_display(text, _boundary_before(text, n - size))
@@ -738,27 +747,58 @@ def plain_fallback(response: str) -> Extraction | None:
     """``extract(response, "auto")`` for a plain response that holds no answer: ASCII, no chat token or tag (no
     ``<``), no doubled backslash, no control character, no answer label and no box, so that extraction goes straight
     to the fallback; and a fallback tail whose only math delimiters are ``$``, ``\\[`` and ``\\]`` (its spans are
-    then found by one compiled pattern, ``_QUICK_SPAN_RE``, instead of the scanner). None for any other response:
-    ``extract`` decides it. The fast lane answers rows cut without an answer with it."""
-    if (
-        not response
-        or len(response) > TAIL_CHARS
-        or not response.isascii()
-        or "<" in response
+    then found by string searches, ``_quick_spans``, instead of the scanner, and the commonest reading of them is made
+    by ``_plain_on``). None for any other response: ``extract`` decides it. The fast lane answers rows cut without an
+    answer with it."""
+    if not response or len(response) > TAIL_CHARS or not response.isascii() or "<" in response:
+        return None
+    blocker = _PLAIN_BLOCKER_RE.search(response)  # one pass for the three below (the first found decides)
+    doubled = blocker is not None
+    if doubled and (
+        blocker.group() != "\\\\"
         or "\\boxed" in response
         or "\\fbox" in response
         or halve_backslashes(response) is not response
-        or response.encode("ascii").translate(None, _PRINTED_ASCII)  # a control character (read as a space)
     ):
+        return None
+    if response.encode("ascii").translate(None, _PRINTED_ASCII):  # a control character (read as a space)
         return None
     low = response.lower()
     if "answer" in low or (":" in response and any(word in low for word in _ASCII_MARKER_WORDS)):
         return None  # an answer phrase, or a label (a label needs its colon)
     start = _fallback_start(response, answer_free=True)
     tail = response[start:] if start else response
-    if "$$" in tail or "\\$" in tail or "\\(" in tail or "\\)" in tail or "\\\\" in tail:  # (_QUICK_BLOCKERS)
-        return None
-    return _fallback_on(tail, response, _quick_spans(tail), answer_free=True)
+    if "$$" in tail or _ESCAPED_DELIMITER_RE.search(tail) is not None or (doubled and "\\\\" in tail):
+        return None  # (_QUICK_BLOCKERS)
+    return _plain_on(tail, response, _quick_spans(tail))
+
+
+def _plain_on(text: str, whole: str, spans: list[tuple[int, int, str]]) -> Extraction:
+    """``_fallback_on(text, whole, spans, answer_free=True)`` for a plain ASCII tail (see ``plain_fallback``), its
+    commonest reading done here: the last math span, when it lies in the last sentence that holds math and no verb
+    of that sentence may state another value; every other reading by ``_fallback_on`` itself."""
+    if not spans:
+        return _fallback_on(text, whole, spans, answer_free=True)
+    masked = _mask_spans(text, spans)
+    last_digit = max(map(masked.rfind, _DIGIT_CHARS))
+    start, end, content = spans[-1]
+    sentence_start = _sentence_start(masked, start if end > last_digit else last_digit)
+    if end <= last_digit and text.startswith(("$$", "\\["), start):
+        sentence_start = max(sentence_start, end)  # display math ends a sentence
+    value_end = max(last_digit, text.rfind("$"), text.rfind("\\"))
+    if start < sentence_start or (
+        value_end >= sentence_start and _verb_before(text[sentence_start : value_end + 8], value_end - sentence_start)
+    ):
+        return _fallback_on(text, whole, spans, answer_free=True)
+    if (
+        len(content) <= MAX_ANSWER_CHARS
+        and content[0] not in _PLAIN_SPAN_EDGE
+        and content[-1] not in _PLAIN_SPAN_END
+        and "$" not in content
+        and not content.startswith(("\\(", "\\["))
+    ):
+        return Extraction(content, PATH_MATH_SPAN, (content,))  # nothing for the clean-up below to take off
+    return _single(_final_strip(_strip_wrappers(content)), PATH_MATH_SPAN)
 
 
 def _quick_spans(text: str) -> list[tuple[int, int, str]]:
@@ -797,8 +837,10 @@ def _quick_spans(text: str) -> list[tuple[int, int, str]]:
             content = text[after:close]
             pos = close + 1
             start = dollar
-        if content.strip() and len(content) <= MAX_SPAN_CHARS:
-            spans.append((start, pos, content.strip()))
+        if len(content) <= MAX_SPAN_CHARS:
+            content = content.strip()
+            if content:
+                spans.append((start, pos, content))
         if dollar < pos:
             dollar = text.find("$", pos)
         if 0 <= display < pos:

@@ -249,7 +249,7 @@ def _formula_row(pred: str, gold: int, path: str) -> LaneRow | None:
     """The verdict of a formula of ``_FORMULA_RE`` against an integer gold, None for any other answer: an equation
     ``a OP b = c`` whose sides differ is wrong whatever the gold, else it and a polynomial equal to ``c`` are read by
     their last side (right when ``c`` equals the gold); ``a OP b`` is compared by its value; a formula cut before it
-    could be a constant equals no constant. The reasons are ``compare``'s own (``_formula_reason``)."""
+    could be a constant equals no constant. The reasons are ``compare``'s own (``_formula_detail``)."""
     match = _FORMULA_RE.fullmatch(pred)
     if match is None:
         return None
@@ -257,17 +257,17 @@ def _formula_row(pred: str, gold: int, path: str) -> LaneRow | None:
     if cut is not None:
         if not cut.endswith(_DANGLING) and not _has_variable_term(cut.removeprefix("\\[ ")):
             return None  # a polynomial whose terms cancel ("x - x") is a constant: the full path decides
-        return (False, pred, "wrong", f"path={path}; {_formula_reason('cut')}")
+        return (False, pred, "wrong", _formula_detail(path, "cut", False))
     value = match.group("value")
     if value is None:
         first, second = int(match.group("first")), int(match.group("second"))
         equal = _OPERATIONS[match.group("operation")](first, second) == gold
-        return (equal, pred, "correct" if equal else "wrong", f"path={path}; {_formula_reason(f'value {equal}')}")
+        return (equal, pred, "correct" if equal else "wrong", _formula_detail(path, "value", equal))
     left, operator = match.group("left"), match.group("operator")
     if operator is not None and _OPERATIONS[operator](int(left), int(match.group("right"))) != int(value):
-        return (False, pred, "wrong", f"path={path}; {_formula_reason('false')}")
+        return (False, pred, "wrong", _formula_detail(path, "false", False))
     equal = int(value) == gold
-    return (equal, pred, "correct" if equal else "wrong", f"path={path}; {_formula_reason(f'side {equal}')}")
+    return (equal, pred, "correct" if equal else "wrong", _formula_detail(path, "side", equal))
 
 
 def _has_variable_term(polynomial: str) -> bool:
@@ -287,19 +287,20 @@ def _has_variable_term(polynomial: str) -> bool:
     return any(coefficients.values())
 
 
-@lru_cache(maxsize=8)
-def _formula_reason(kind: str) -> str:
-    """The reason ``compare`` gives, against the gold 5, for a formula of each kind of ``_formula_row``: an
-    equation read by its last side (equal or not), one whose sides differ, an operation (equal or not), a cut one."""
+@lru_cache(maxsize=32)
+def _formula_detail(path: str, kind: str, equal: bool) -> str:
+    """The detail of a formula of each kind of ``_formula_row`` found on ``path``, with the reason ``compare`` gives
+    against the gold 5 for one of that kind: an equation read by its last side (equal or not), one whose sides
+    differ ("false"), an operation (equal or not: "value"), a cut one."""
     pred = {
-        "side True": "2 + 3 = 5",
-        "side False": "2 + 4 = 6",
-        "false": "2 + 3 = 6",
-        "value True": "2 + 3",
-        "value False": "2 + 4",
-        "cut": "2 \\times",
-    }[kind]
-    return compare("5", (pred,)).reason
+        ("side", True): "2 + 3 = 5",
+        ("side", False): "2 + 4 = 6",
+        ("false", False): "2 + 3 = 6",
+        ("value", True): "2 + 3",
+        ("value", False): "2 + 4",
+        ("cut", False): "2 \\times",
+    }[kind, equal]
+    return f"path={path}; {compare('5', (pred,)).reason}"
 
 
 def _verdict(pred: str, gold: str, path: str, options: Options | None) -> LaneRow | None:
