@@ -147,6 +147,7 @@ _LABEL_PREFIX = _MARKDOWN_EDGE + "-+•"
 _PLAIN_NUMBER_RE = re.compile(r"-?\d{1,64}(?:\.\d{1,64})?")
 _FINAL_RE = re.compile(r"final", re.IGNORECASE)
 _DIGIT_CHARS = "0123456789"
+_RARE_SENTENCE_ENDS = (("! ", "!"), ("? ", "?"), (".\t", "\t"))  # beside "\n" and ". ", with a character each holds
 # A span content that starts or ends with none of these comes out of ``_strip_wrappers`` and ``_final_strip`` as it is
 # (markdown marks, a leading "=", trailing punctuation; "$" and "\\(" / "\\[" wrappers are looked for apart)
 _PLAIN_SPAN_EDGE = _MARKDOWN_EDGE + "="
@@ -982,11 +983,15 @@ def _mask_spans(text: str, spans: list[tuple[int, int, str]]) -> str:
 def _sentence_start(masked: str, pos: int) -> int:
     """Start of the sentence holding ``pos`` (after the last newline or sentence-ending punctuation before it)."""
     low = max(0, pos - 1024)
-    start = low
-    for separator in ("\n", ". ", "! ", "? ", ".\t"):
-        found = masked.rfind(separator, low, pos)
-        if found >= 0:
-            start = max(start, found + len(separator))
+    start = max(low, masked.rfind("\n", low, pos) + 1)  # (not found: -1 + 1 is at most low)
+    found = masked.rfind(". ", low, pos)
+    if found >= 0:
+        start = max(start, found + 2)
+    for separator, mark in _RARE_SENTENCE_ENDS:
+        if mark in masked:  # (a one-character look first: most texts hold none of these)
+            found = masked.rfind(separator, low, pos)
+            if found >= 0:
+                start = max(start, found + 2)
     return start
 
 
