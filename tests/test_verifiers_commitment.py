@@ -178,6 +178,26 @@ def test_visible_text_keeps_what_a_reader_sees() -> None:
     assert visible_text("x <span style='display: none'>hidden") == "x "
 
 
+@pytest.mark.parametrize(
+    ("hiding", "seen"),
+    [
+        ("a \\phantom{42} b", "a  b"),
+        ("a \\hphantom{42} b", "a  b"),
+        ("a \\vphantom{42} b", "a  b"),
+        ("a \\textcolor { white } {42} b", "a  b"),
+        ("a \\colorbox{white}{42} b", "a  b"),
+        ("a {\\color{white} 42} b", "a  b"),
+        ("a \\iffalse 42 \\fi b", "a  b"),
+    ],
+)
+def test_every_hiding_command_is_read_past_the_quick_look(hiding: str, seen: str) -> None:
+    """The quick look (no "%", no "<", no hiding command) gives a text back untouched; each command it looks for
+    still takes its text out, and a text that only names the hints ("white", "phantom") stays whole."""
+    assert visible_text(hiding) == seen
+    named = "the white phantom iffalse \\color{red} x"
+    assert visible_text(named) == named
+
+
 def test_batch_and_single_calls_agree_on_the_attacks() -> None:
     responses = [REASONING + r for r in HEDGES]
     assert [v.correct for v in verify_batch(responses, ["42"] * len(responses))] == [False] * len(responses)
