@@ -97,8 +97,8 @@ _CLOSER = {"$$": "$$", "$": "$", "\\(": "\\)", "\\[": "\\]"}
 # A text without these has no delimiter but "$", "\[" and "\]", each a token of the span scanner by itself: its
 # spans are found by ``_quick_spans`` with string searches.
 _QUICK_BLOCKERS = ("$$", "\\$", "\\(", "\\)", "\\\\")
-_ESCAPED_DELIMITER_RE = re.compile(r"\\[$()]")  # (of those, the ones a backslash starts but "\\\\")
-_PLAIN_BLOCKER_RE = re.compile(r"\\(?:boxed|fbox|\\)")  # what a plain response holds none of (but a "\\\\" left as is)
+# a box, or a backslash pair of those (one compiled search reads a text faster than `in` does for each)
+_PLAIN_BLOCKER_RE = re.compile(r"\\(?:boxed|fbox|[\\$()])")
 # The verbs ``_stated_value`` reads in free prose (``verb_only``): without one of them it finds nothing.
 _COPULA_WORD_RE = re.compile(r"\b(?:is|are|was|were|equals?|becomes?)\b")
 _VALUE_CHAR_RE = re.compile(r"[0-9\\$]")  # what a value holds in ASCII text (see ``_has_value``)
@@ -147,6 +147,8 @@ _LABEL_PREFIX = _MARKDOWN_EDGE + "-+•"
 _PLAIN_NUMBER_RE = re.compile(r"-?\d{1,64}(?:\.\d{1,64})?")
 _FINAL_RE = re.compile(r"final", re.IGNORECASE)
 _DIGIT_CHARS = "0123456789"
+_BRACKET_PAIR = (("\\[", "\\]"),)
+_OPEN_PAIRS = (("\\[", "\\]"), ("\\(", "\\)"))
 _RARE_SENTENCE_ENDS = (("! ", "!"), ("? ", "?"), (".\t", "\t"))  # beside "\n" and ". ", with a character each holds
 # A span content that starts or ends with none of these comes out of ``_strip_wrappers`` and ``_final_strip`` as it is
 # (markdown marks, a leading "=", trailing punctuation; "$" and "\\(" / "\\[" wrappers are looked for apart)
@@ -682,11 +684,12 @@ def _math_spans(text: str) -> list[tuple[int, int, str]]:
     return spans
 
 
-def _fallback_start(text: str, answer_free: bool = False) -> int:
+def _fallback_start(text: str, answer_free: bool = False, brackets_only: bool = False) -> int:
     """Where the fallback starts reading ``text``: at the start of a paragraph (else of a line, else of a sentence)
     about ``FALLBACK_CHARS`` before the end; ``PHRASE_CHARS`` before it when an "answer" phrase may lie there (not
     when the caller knows the text holds no "answer": ``answer_free``); four times further back, again and again,
-    while what it would read holds no digit."""
+    while what it would read holds no digit. ``brackets_only``: the caller knows the text holds no ``$$``, ``\\(``
+    or ``\\)`` (then only a ``\\[`` can be open)."""
     n = len(text)
     size = FALLBACK_CHARS
     if n <= size:
@@ -694,21 +697,23 @@ def _fallback_start(text: str, answer_free: bool = False) -> int:
     if not answer_free and "answer" in text[-PHRASE_CHARS:].lower():
         size = PHRASE_CHARS
     while True:
-        start = _outside_display(text, _boundary_before(text, n - size))
+        start = _outside_display(text, _boundary_before(text, n - size), brackets_only)
         if start == 0 or _DIGIT_RE.search(text, start) is not None:
             return start
         size *= 4
 
 
-def _outside_display(text: str, start: int) -> int:
+def _outside_display(text: str, start: int, brackets_only: bool = False) -> int:
     """``start``, moved back before any display or parenthesised math (``$$..$$``, ``\\[..\\]``, ``\\(..\\)``) still
     open there (its opener's paragraph start), so the span scanner reads the tail as it reads the whole text. The
-    delimiters before ``start`` are counted with string methods, never walked."""
+    delimiters before ``start`` are counted with string methods, never walked. ``brackets_only``: the text holds no
+    ``$$``, ``\\(`` or ``\\)`` (their looks would find nothing)."""
+    pairs = _BRACKET_PAIR if brackets_only else _OPEN_PAIRS
     for _ in range(8):
         back = start
-        if text.count("$$", 0, back) % 2:
+        if not brackets_only and text.count("$$", 0, back) % 2:
             back = text.rfind("$$", 0, back)
-        for opener, closer in (("\\[", "\\]"), ("\\(", "\\)")):
+        for opener, closer in pairs:
             opened = text.rfind(opener, 0, back)
             if opened > text.rfind(closer, 0, back):
                 back = opened
@@ -753,24 +758,21 @@ def plain_fallback(response: str) -> Extraction | None:
     answer with it."""
     if not response or len(response) > TAIL_CHARS or not response.isascii() or "<" in response:
         return None
-    blocker = _PLAIN_BLOCKER_RE.search(response)  # one pass for the three below (the first found decides)
-    doubled = blocker is not None
-    if doubled and (
-        blocker.group() != "\\\\"
-        or "\\boxed" in response
-        or "\\fbox" in response
-        or halve_backslashes(response) is not response
+    blocker = _PLAIN_BLOCKER_RE.search(response)  # one pass for the backslash pairs below
+    if blocker is not None and (
+        "\\boxed" in response or "\\fbox" in response or halve_backslashes(response) is not response
     ):
         return None
+    brackets_only = blocker is None and "$$" not in response  # no "$$", "\\(", "\\)", "\\$" or "\\\\" anywhere
     if response.encode("ascii").translate(None, _PRINTED_ASCII):  # a control character (read as a space)
         return None
     low = response.lower()
     if "answer" in low or (":" in response and any(word in low for word in _ASCII_MARKER_WORDS)):
         return None  # an answer phrase, or a label (a label needs its colon)
-    start = _fallback_start(response, answer_free=True)
+    start = _fallback_start(response, answer_free=True, brackets_only=brackets_only)
     tail = response[start:] if start else response
-    if "$$" in tail or _ESCAPED_DELIMITER_RE.search(tail) is not None or (doubled and "\\\\" in tail):
-        return None  # (_QUICK_BLOCKERS)
+    if not brackets_only and any(map(tail.__contains__, _QUICK_BLOCKERS)):
+        return None
     return _plain_on(tail, response, _quick_spans(tail))
 
 
