@@ -71,6 +71,7 @@ def _assert_lane_is_full_path(responses: list[str], golds: list[str]) -> int:
 
 REASONING = "We consider the equation.\nThen $40 \\times 27 = 1080$, so we keep 67.\n"
 SPAN, NUMBER = "path=math_span", "path=last_number"
+CUT = "Sum the consider equation sum gives is and which by.\n"  # then the cut, right after a display opener
 ANSWERED = [  # (response, gold, pred, detail): right when the detail says "match" or "numeric"
     (REASONING, "1080", "40 \\times 27 = 1080", f"{SPAN}; value match"),
     (REASONING + "\nI am not sure.", "67", "40 \\times 27 = 1080", f"{SPAN}; value mismatch"),
@@ -85,7 +86,28 @@ ANSWERED = [  # (response, gold, pred, detail): right when the detail says "matc
     ("So we keep 12", "12", "12", f"{NUMBER}; numeric"),
     ("Then $x = 5$, so", "5", "x = 5", f"{SPAN}; value match"),
     ("Then $\\frac{3}{4}$ of it", "0.75", "\\frac{3}{4}", f"{SPAN}; numeric"),
+    # cut right after a display opener or a lone backslash: the symbolic path reads nothing there (``unreadable``)
+    (REASONING + CUT + "\\[", "67", "and which by.\n\\[", f"{NUMBER}; value mismatch"),
+    (REASONING + CUT + "\\[ ", "1080", "and which by.\n\\[", f"{NUMBER}; value mismatch"),
+    (REASONING + CUT + "\\[ x", "0", "and which by.\n\\[ x", f"{NUMBER}; value mismatch"),
+    (REASONING + CUT + "\\", "67", "and which by.\n\\", f"{NUMBER}; value mismatch"),
 ]
+LONG_CUT = (  # its answer is longer than fast_lane.MAX_COMPARED_CHARS: prose cut after its one "\\[" is compared
+    "Then $15 \\times 81 = 1215$, so we keep 96.\nFactor gives that of sum each that equal substitute sum.\n"
+    "The value each the sum we factor equation gives product we which the again.\n"
+    "Gives product the the case terms carefully the.\n"
+    "The and check case terms lemma we equal value value carefully so each.\n"
+    "The then carefully we the value we each gives equal gives which value equal.\n"
+    "Sum terms sum substitute equation a.\nThe terms product simplify a the.\n\\[ "
+)
+ANSWERED.append(
+    (
+        LONG_CUT,
+        "96",
+        ".\nSum terms sum substitute equation a.\nThe terms product simplify a the.\n\\[",
+        f"{NUMBER}; value mismatch",
+    )
+)
 
 
 @pytest.mark.parametrize(("response", "gold", "pred", "detail"), ANSWERED)
@@ -137,6 +159,24 @@ def test_lane_equals_full_path_on_cut_rollouts() -> None:
     golds[::7] = ["3/4"] * len(golds[::7])  # golds that are not integers take the full path's own comparison
     answered = _assert_lane_is_full_path(responses, golds)
     assert answered >= 0.8 * len(responses)  # most generated shapes are the lane's
+
+
+def test_lane_answers_rollouts_cut_after_a_display_opener() -> None:
+    """Cut right after "\\[" (or a lone backslash): the rows on the lane, with the full path's verdict, which no longer
+    waits for sympy (``unreadable``; the symbolic path's own verdict is pinned in test_verifiers_never_constant)."""
+    rng = random.Random(4)
+    responses = []
+    for _ in range(300):
+        lines = [_line(rng) for _ in range(rng.randint(8, 24))]
+        lines = [line for line in lines if "$f(" not in line]  # $f(61)$ goes to sympy (a function's value)
+        responses.append("\n".join(lines) + "\n" + rng.choice(["\\[", "\\[ ", "\\[ x", "\\"]))
+    golds = [str(rng.randint(0, 10**6)) for _ in responses]
+    assert _assert_lane_is_full_path(responses, golds) >= len(responses) - 1
+    with fast_lane.disabled():
+        full = verify_batch(responses, golds, style="auto", workers=1, timeout=10)
+    assert not [verdict.detail for verdict in full if "symbolic" in verdict.detail]
+    cut = [v for v in full if (v.pred or "").endswith(("\\[", "\\[ x", "\\")) and v.detail.endswith("; value mismatch")]
+    assert len(cut) > 50
 
 
 def test_lane_equals_full_path_on_formulas_of_every_shape() -> None:

@@ -14,7 +14,8 @@ cannot decide, with sympy in a guarded worker process that is killed at the dead
   ``set_builder`` (set-builder notation as intervals), ``parsing`` (``parse_answer``: a bounded, classified parse).
 - values (exact arithmetic without sympy): ``exact`` (rationals, roots, powers of pi), ``exact_value`` (one
   answer's exact value, for curation), ``angles`` (degrees against multiples of pi), ``parameters`` (general
-  solutions with another parameter name), ``polynomial`` (answers that can never equal a constant).
+  solutions with another parameter name), ``polynomial`` (answers that can never equal a constant),
+  ``unreadable`` (answers the symbolic path reads nothing in).
 - decide (gold against prediction): ``compare`` (structural comparison), ``verdict`` (``Verdict`` and the exact
   check), ``fast_lane`` (the commonest rows without extraction), ``core`` (``verify``, ``verify_batch``,
   ``verify_rows``, ``is_equivalent``).

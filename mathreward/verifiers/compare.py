@@ -22,6 +22,7 @@ from .normalize import DEGREES_MARK, clean, plain_text, strip_units, trig_in_deg
 from .patterns import LONG_WORD_RE, SPACE_THOUSANDS_RE
 from .polynomial import never_constant
 from .structure import is_thousands_number, parse_structure, relation_split
+from .unreadable import symbolic_unreadable
 
 __all__ = [
     "FINAL_REASONS",
@@ -559,12 +560,15 @@ def equation_sides(text: str) -> tuple[str, str] | None:
 
 
 def _never_equal(gold: str, gold_node: tuple, pred: str, pred_node: tuple) -> bool:
-    """A constant gold against a single answer no constant equals (``polynomial.never_constant``): the symbolic path
-    would answer "value mismatch" (it parses both sides, finds them unequal, and an equation on each side, which it
-    could rearrange, is not there)."""
+    """A constant gold against a single answer no constant equals (``polynomial.never_constant``) or that the symbolic
+    path reads nothing in (``unreadable.symbolic_unreadable``: prose cut after ``\\[``, prose with a period): the
+    symbolic path would answer "value mismatch" (it parses both sides, finds them unequal or the answer unreadable,
+    and an equation on each side, which it could rearrange, is not there)."""
     if gold_node[0] != "atom" or pred_node[0] != "atom" or _constant(gold_node[1]) is None:
         return False
-    if not never_constant(pred_node[1]) or (equation_sides(gold) is not None and equation_sides(pred) is not None):
+    if not (never_constant(pred_node[1]) or symbolic_unreadable(pred_node[1])):
+        return False
+    if equation_sides(gold) is not None and equation_sides(pred) is not None:
         return False
     try:
         check_symbolic(gold_node[1])  # what the symbolic path refuses stays its verdict ("error")

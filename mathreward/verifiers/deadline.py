@@ -16,7 +16,8 @@ Two ways, chosen per call by where it runs:
 
 The fast lane (``fast_lane``) runs before either: it answers only fixed shapes with anchored linear patterns on text
 bounded by ``TAIL_CHARS``, and rows without an answer with the auto fallback's own linear scans of that text
-(``extraction.plain_fallback``) and the exact comparison of an answer of at most ``fast_lane.MAX_COMPARED_CHARS``.
+(``extraction.plain_fallback``) and the exact comparison of an answer of at most ``fast_lane.MAX_COMPARED_CHARS``
+(``fast_lane.MAX_OPENER_CUT_CHARS`` for prose cut after a display opener).
 """
 
 from __future__ import annotations

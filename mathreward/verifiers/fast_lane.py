@@ -50,6 +50,9 @@ __all__ = ["LaneRow", "disabled", "fast_row", "fast_rows", "fast_verdict", "fast
 
 _state = {"enabled": True}
 MAX_COMPARED_CHARS = 64  # a fallback answer the lane compares by exact_check is at most this long
+# ... or this long when it is prose cut right after a display opener (its one backslash, last: ``by. \\[``), which
+# the exact path decides by ``unreadable.cut_after_display_opener`` in about the time of a short answer
+MAX_OPENER_CUT_CHARS = 256
 
 _INT = r"-?[1-9][0-9]{0,17}|0"  # canonical ASCII integers only
 _POS = r"[1-9][0-9]{0,17}"
@@ -206,9 +209,10 @@ def _fallback_row(response: str, gold: str, options: Options | None) -> LaneRow 
     """The full path's verdict for a response without an answer marker or box, read by the auto fallback: the
     answer ``extraction.plain_fallback`` finds, which ``commitment.plain_review`` says stands as it is, when it is a
     plain number (compared as ``_verdict`` compares them), against an integer gold under the default options a
-    formula of ``_FORMULA_RE``, else an answer of at most ``MAX_COMPARED_CHARS`` by the full path's own comparison
-    (``verdict.exact_check``: so short a text compares in well under a millisecond); no answer at all against a gold
-    that names no choice. None for anything else: the full path decides, under its deadline."""
+    formula of ``_FORMULA_RE``, else an answer of at most ``MAX_COMPARED_CHARS`` (``MAX_OPENER_CUT_CHARS`` for prose cut
+    after ``\\[``) by the full path's own comparison (``verdict.exact_check``: so short a text, or such prose, compares
+    in well under a millisecond); no answer at all against a gold that names no choice. None for anything else: the
+    full path decides, under its deadline."""
     if visible_text(response) is not response:
         return None  # hidden text may go: the full path decides
     found = plain_fallback(response)
@@ -226,13 +230,19 @@ def _fallback_row(response: str, gold: str, options: Options | None) -> LaneRow 
         if decided is not None:
             return decided
     gold_answer = gold_text(gold)
-    if not gold_answer or len(pred) > MAX_COMPARED_CHARS:
+    if not gold_answer or len(pred) > _compared_chars(pred):
         return None
     checked = exact_check((repair_matrix_rows(pred),), gold_answer, options or _DEFAULT_OPTIONS)
     if checked is None:
         return None  # the symbolic path decides (the full path finds this comparison in exact_check's cache)
     status, reason = checked
     return (status == "correct", pred, status, f"path={found.path}; {reason}")
+
+
+def _compared_chars(pred: str) -> int:
+    """The longest fallback answer of this kind the lane compares: ``MAX_OPENER_CUT_CHARS`` for prose cut right after
+    a display opener, else ``MAX_COMPARED_CHARS``."""
+    return MAX_OPENER_CUT_CHARS if pred.endswith("\\[") and pred.count("\\") == 1 else MAX_COMPARED_CHARS
 
 
 @lru_cache(maxsize=4096)
