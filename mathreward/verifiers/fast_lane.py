@@ -50,8 +50,8 @@ __all__ = ["LaneRow", "disabled", "fast_row", "fast_rows", "fast_verdict", "fast
 
 _state = {"enabled": True}
 MAX_COMPARED_CHARS = 64  # a fallback answer the lane compares by exact_check is at most this long
-# ... or this long when it is prose cut right after a display opener (its one backslash, last: ``by. \\[``), which
-# the exact path decides by ``unreadable.cut_after_display_opener`` in about the time of a short answer
+# ... or this long when it is prose cut after a display opener (its one backslash: ``by. \\[``, ``so. \\[ x^``), which
+# the exact path decides (``unreadable.cut_after_display_opener``) in about the time of a short answer
 MAX_OPENER_CUT_CHARS = 256
 
 _INT = r"-?[1-9][0-9]{0,17}|0"  # canonical ASCII integers only
@@ -240,9 +240,9 @@ def _fallback_row(response: str, gold: str, options: Options | None) -> LaneRow 
 
 
 def _compared_chars(pred: str) -> int:
-    """The longest fallback answer of this kind the lane compares: ``MAX_OPENER_CUT_CHARS`` for prose cut right after
-    a display opener, else ``MAX_COMPARED_CHARS``."""
-    return MAX_OPENER_CUT_CHARS if pred.endswith("\\[") and pred.count("\\") == 1 else MAX_COMPARED_CHARS
+    """The longest fallback answer of this kind the lane compares: ``MAX_OPENER_CUT_CHARS`` for prose whose one
+    backslash opens a display (cut after it), else ``MAX_COMPARED_CHARS``."""
+    return MAX_OPENER_CUT_CHARS if pred.count("\\") == 1 and "\\[" in pred else MAX_COMPARED_CHARS
 
 
 @lru_cache(maxsize=4096)
