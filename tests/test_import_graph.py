@@ -13,9 +13,11 @@ PACKAGE = Path(__file__).resolve().parents[1] / "mathreward"
 
 
 def module_names(root: Path) -> dict[str, Path]:
-    """Dotted module name -> file, for every .py under the package folder ``root``."""
+    """Dotted module name -> file, for every .py under the package folder ``root``, and every compiled module,
+    declared by its stub (a .pyi without a .py: its stub imports nothing)."""
     names = {}
-    for file in sorted(root.rglob("*.py")):
+    stubs = [stub for stub in root.rglob("*.pyi") if not stub.with_suffix(".py").exists()]
+    for file in sorted([*root.rglob("*.py"), *stubs]):
         parts = list(file.relative_to(root.parent).with_suffix("").parts)
         if parts[-1] == "__init__":
             parts.pop()

@@ -11,13 +11,22 @@ from __future__ import annotations
 
 import json
 import random
+import shlex
+import shutil
+import sysconfig
 from pathlib import Path
 
 import pytest
 
 from mathreward.verifiers import Verdict, extract, fast_lane, verify_batch
-from mathreward.verifiers.commitment import Review, plain_review, review
-from mathreward.verifiers.extraction import Extraction, plain_fallback
+from mathreward.verifiers.commitment import Review, answer_stands_after, plain_review, review, visible_text
+from mathreward.verifiers.extraction import (
+    COMPILED_READER,
+    Extraction,
+    plain_fallback,
+    plain_fallback_in_python,
+    plain_reading,
+)
 from mathreward.verifiers.fast_lane import fast_verdict
 
 WORDS = (
@@ -253,3 +262,71 @@ def test_lane_equals_full_path_on_hostile_texts_of_the_whole_tail() -> None:
     (spans, sentences, the fallback's start going back to the text's start) and says what the full path says."""
     responses = [(piece * (32_768 // len(piece) + 1))[:32_768] for piece in HOSTILE]
     assert _assert_lane_is_full_path(responses, ["5"] * len(responses)) >= len(responses) // 2
+
+
+# ---------------------------------------------------------------------------------------- the compiled reader
+
+needs_compiled = pytest.mark.skipif(not COMPILED_READER, reason="the compiled reader is not built here")
+
+
+def test_the_reader_is_compiled_where_a_c_compiler_is() -> None:
+    """An install with a C compiler and Python's headers builds the compiled reader (hatch_build.py): the tests
+    below then run against it, not only against its Python twin."""
+    compiler = sysconfig.get_config_var("CC")
+    include = sysconfig.get_paths().get("include")
+    if not (compiler and shutil.which(shlex.split(compiler)[0]) and include and Path(include, "Python.h").exists()):
+        pytest.skip("no C compiler or Python headers here: the package is pure Python")
+    assert COMPILED_READER
+
+
+def _plain_texts(seed: int, count: int) -> list[str]:
+    """Random texts of the pieces the compiled reader reads (delimiters, amounts, verbs, sentence ends), some after
+    a long plain prefix so that the reading starts inside the text."""
+    pieces = ["$", "$", "\\[", "\\]", " ", "\n", "\t", "1", "23", "a", "x", " is ", "\\times", ".", ",", "5 cm"]
+    pieces += ["=", "\\", "[", "]", "  \\alpha", "$5 each", "?", ";", "We keep", "\n\n", "! ", ". ", ".\t", "$7"]
+    pieces += [" equals", "are", "_", "*", "`", "$ \\frac", "9" * 31, " so", "becomes", "Was", "$4,", "$4 ab", ":"]
+    rng = random.Random(seed)
+    texts = []
+    for _ in range(count):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 50)))
+        if rng.random() < 0.3:
+            text = "We get 5 and $x$ here. " * rng.randint(10, 40) + text
+        texts.append(text)
+    return texts
+
+
+@needs_compiled
+def test_compiled_reading_is_the_python_reading() -> None:
+    """Where the compiled reader answers, its answer is the Python reader's, its review step gives what
+    ``plain_review`` gives, and nothing in the text is hidden: on cut rollouts, random texts and hostile ones."""
+    texts = _cut_rows(41, 2000) + _plain_texts(5, 40_000)
+    texts += [(piece * (32_768 // len(piece) + 1))[:32_768] for piece in HOSTILE]
+    read = 0
+    for text in texts:
+        reading = plain_reading(text)
+        if reading is None:
+            continue
+        read += 1
+        start, end, place = reading
+        answer = text[start:end]
+        found = plain_fallback_in_python(text)
+        assert found == Extraction(answer, "math_span", (answer,)), text
+        assert plain_fallback(text) == found
+        assert plain_review(text, found) == (place < 0 or answer_stands_after(text, place)), text
+        assert visible_text(text) is text
+    assert read > 1_000
+
+
+@needs_compiled
+@pytest.mark.parametrize(
+    "spoiler",
+    ["%", "<b>", "\\phantom{1}", "\\color{red}", "Answer", "aNsWeR", "\\boxed{1}", "\\fbox{1}", "\x07", "\r", "é"]
+    + ["$$x$$", "\\(x\\)", "\\\\", "\\$5", "Antwort: ", "It costs $5."],
+)
+def test_compiled_reader_leaves_what_it_does_not_follow(spoiler: str) -> None:
+    """Texts the compiled reader does not read (hidden text, an answer word or box, control or non-ASCII
+    characters, other delimiters, a price) are left to the Python reader, which reads them its own way."""
+    text = "Then $3 \\times 4 = 12$, so we keep 7.\nWe check it."
+    assert plain_reading(text) == (6, 21, 21)
+    assert plain_reading(spoiler + "\n" + text) is None
+    assert plain_fallback(spoiler + "\n" + text) == plain_fallback_in_python(spoiler + "\n" + text)

@@ -30,7 +30,7 @@ from .braces import BOX_RE, MAX_BOX_CHARS, find_closing
 from .extraction import PATH_BOXED, Extraction, extract
 from .turns import answer_region
 
-__all__ = ["Review", "plain_review", "review", "visible_text"]
+__all__ = ["Review", "answer_stands_after", "plain_review", "review", "visible_text"]
 
 WINDOW_CHARS = 240  # the answer's line is read this far on each side of the answer
 RETRACTION_CHARS = 400  # a retraction is looked for this far after the answer
@@ -251,9 +251,13 @@ def plain_review(response: str, extraction: Extraction) -> bool:
         return True
     text = response[-MAX_SCAN_CHARS:]
     found = _last_occurrence(text, answer, 0)
-    if found is None:
-        return True
-    end = found[1]
+    return found is None or answer_stands_after(text, found[1])
+
+
+def answer_stands_after(text: str, end: int) -> bool:
+    """``plain_review``'s last steps, from ``end``, where the answer's last whole place in ``text`` (the response's
+    last ``MAX_SCAN_CHARS``) ends: the text after it neither retracts it (a retraction counts only before a digit,
+    so only the text up to the last digit is searched) nor offers another value."""
     after = text[end : end + RETRACTION_CHARS]
     last_digit = max(map(after.rfind, _DIGITS))
     if last_digit >= 0 and _RETRACTION_RE.search(after, 0, last_digit + 1) is not None:

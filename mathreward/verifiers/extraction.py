@@ -40,9 +40,35 @@ from .languages import MARKER_WORDS, foreign_value
 from .patterns import COMMAND_RE, CONTROL_RE, LONG_WORD_RE
 from .turns import answer_region, halve_backslashes
 
-__all__ = ["STYLES", "Extraction", "answer_marker", "extract", "extract_answer", "plain_fallback", "read_gold"]
+__all__ = [
+    "COMPILED_READER",
+    "STYLES",
+    "Extraction",
+    "answer_marker",
+    "extract",
+    "extract_answer",
+    "plain_fallback",
+    "plain_fallback_in_python",
+    "plain_reading",
+    "plain_reading_steps",
+    "read_gold",
+]
 
 STYLES = ("auto", "strict", "dapo", "boxed")
+try:  # the compiled reader of plain_fallback's commonest case (hatch_build.py builds it when a C compiler is there)
+    from ._plain_reader import read as _compiled_read
+    from ._plain_reader import steps as _compiled_steps
+
+    COMPILED_READER = True
+except ImportError:  # a pure-Python install: the same readings, all in Python
+    COMPILED_READER = False
+
+    def _compiled_read(response: str, /) -> tuple[int, int, int] | None:
+        return None
+
+    def _compiled_steps() -> int:
+        return 0
+
 
 TAIL_CHARS = 32_768  # only the end of a response can hold its final answer
 MAX_SPAN_CHARS = 2_048  # same for a math span in the fallback
@@ -750,6 +776,34 @@ def _fallback(text: str) -> Extraction:
 
 
 def plain_fallback(response: str) -> Extraction | None:
+    """``plain_fallback_in_python(response)``, its commonest reading made by the compiled reader when the package
+    has it (``COMPILED_READER``): a math-span answer in the last sentence that holds math, read in C step for step
+    as below (``_plain_reader.c``; ``hatch_build.py`` compiles it at install when a C compiler is there). Every other
+    reading, and every text the compiled reader does not follow, is made in Python."""
+    found = plain_reading(response)
+    if found is not None:
+        answer = response[found[0] : found[1]]
+        return Extraction(answer, PATH_MATH_SPAN, (answer,))
+    return plain_fallback_in_python(response)
+
+
+def plain_reading(response: str) -> tuple[int, int, int] | None:
+    """The compiled reader's reading of a plain response cut without an answer (None without the compiled reader):
+    ``(start, end, place)`` when ``plain_fallback`` reads ``response[start:end]`` as a math-span answer and the text
+    holds nothing ``commitment.visible_text`` would hide; ``place`` is -1 when ``commitment.plain_review``'s first
+    steps already say the answer stands (the response ends on it, or it is not written whole), else the end of its
+    last whole place (``commitment.answer_stands_after`` reads on from there). None for any other text or reading:
+    the Python code reads those."""
+    return _compiled_read(response) if type(response) is str else None
+
+
+def plain_reading_steps() -> int:
+    """The characters the compiled reader's last ``plain_reading`` looked at (0 without the compiled reader): the
+    tests' scanner pump counts them to pin that its work grows like the text."""
+    return _compiled_steps()
+
+
+def plain_fallback_in_python(response: str) -> Extraction | None:
     """``extract(response, "auto")`` for a plain response that holds no answer: ASCII, no chat token or tag (no
     ``<``), no doubled backslash, no control character, no answer label and no box, so that extraction goes straight
     to the fallback; and a fallback tail whose only math delimiters are ``$``, ``\\[`` and ``\\]`` (its spans are
@@ -844,7 +898,7 @@ def _quick_spans(text: str) -> list[tuple[int, int, str]]:
             content = content.strip()
             if content:
                 spans.append((start, pos, content))
-        if dollar < pos:
+        if 0 <= dollar < pos:  # (-1: none after an earlier look, so none after pos either)
             dollar = text.find("$", pos)
         if 0 <= display < pos:
             display = text.find("\\[", pos)

@@ -39,9 +39,18 @@ from dataclasses import astuple
 from functools import lru_cache
 
 from . import choices
-from .commitment import plain_review, visible_text
+from .commitment import answer_stands_after, plain_review, visible_text
 from .compare import Options, clean_cached, compare
-from .extraction import PATH_ANSWER_LINE, PATH_BOXED, PATH_NONE, TAIL_CHARS, plain_fallback, repair_matrix_rows
+from .extraction import (
+    PATH_ANSWER_LINE,
+    PATH_BOXED,
+    PATH_MATH_SPAN,
+    PATH_NONE,
+    TAIL_CHARS,
+    plain_fallback_in_python,
+    plain_reading,
+    repair_matrix_rows,
+)
 from .languages import MARKER_WORDS
 from .turns import strip_end_of_turn
 from .verdict import Verdict, exact_check, gold_text, no_answer
@@ -212,10 +221,18 @@ def _fallback_row(response: str, gold: str, options: Options | None) -> LaneRow 
     formula of ``_FORMULA_RE``, else an answer of at most ``MAX_COMPARED_CHARS`` (``MAX_OPENER_CUT_CHARS`` for prose cut
     after ``\\[``) by the full path's own comparison (``verdict.exact_check``: so short a text, or such prose, compares
     in well under a millisecond); no answer at all against a gold that names no choice. None for anything else: the
-    full path decides, under its deadline."""
+    full path decides, under its deadline. The commonest such row, a math-span answer in a plain text, is read by
+    the compiled reader when the package has it (``extraction.plain_reading``: the same reading and the review's
+    first steps, in one call)."""
+    reading = plain_reading(response)
+    if reading is not None:
+        start, end, place = reading
+        if place >= 0 and not answer_stands_after(response, place):
+            return None
+        return _answer_row(response[start:end], gold, PATH_MATH_SPAN, options)
     if visible_text(response) is not response:
         return None  # hidden text may go: the full path decides
-    found = plain_fallback(response)
+    found = plain_fallback_in_python(response)
     if found is None:
         return None
     pred = found.answer
@@ -223,10 +240,16 @@ def _fallback_row(response: str, gold: str, options: Options | None) -> LaneRow 
         return _NO_ANSWER_ROW if _no_choice(gold) else None  # a choice gold: the full path reads a letter
     if not plain_review(response, found):
         return None
+    return _answer_row(pred, gold, found.path, options)
+
+
+def _answer_row(pred: str, gold: str, path: str, options: Options | None) -> LaneRow | None:
+    """The verdict of the fallback's answer ``pred`` (found on ``path``, reviewed) against ``gold``, as
+    ``_fallback_row`` says; None where the full path decides."""
     if _NUMBER_RE.fullmatch(pred):
-        return _verdict(pred, gold, found.path, options)
+        return _verdict(pred, gold, path, options)
     if options is None and _INT_RE.fullmatch(gold):
-        decided = _formula_row(pred, int(gold), found.path)
+        decided = _formula_row(pred, int(gold), path)
         if decided is not None:
             return decided
     gold_answer = gold_text(gold)
@@ -236,7 +259,7 @@ def _fallback_row(response: str, gold: str, options: Options | None) -> LaneRow 
     if checked is None:
         return None  # the symbolic path decides (the full path finds this comparison in exact_check's cache)
     status, reason = checked
-    return (status == "correct", pred, status, f"path={found.path}; {reason}")
+    return (status == "correct", pred, status, f"path={path}; {reason}")
 
 
 def _compared_chars(pred: str) -> int:

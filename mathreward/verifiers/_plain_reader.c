@@ -1,0 +1,442 @@
+/* The commonest reading of extraction.plain_fallback, compiled: a response cut without an answer whose final
+ * answer is the last math span of its last sentence that holds math.
+ *
+ * read(response) gives (start, end, place): start and end of that span's content in the response (what plain_fallback
+ * would return as a math_span answer) and where commitment.plain_review reads on after it (see review_place); or
+ * None whenever the reading is anything else or the text holds anything this reader does not follow, hidden text
+ * included (then the Python code reads it, under the same rules). It follows extraction.py step for step:
+ * plain_fallback's checks, _fallback_start (brackets only: no "$$", "\(", "\)", "\$" or "\\" anywhere),
+ * _quick_spans (a "$" before an amount that may be a price is left to Python), and _plain_on's common case. Every
+ * loop moves forward or backward through the text once: linear steps, bounded by TAIL_CHARS.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+
+#define TAIL_CHARS 32768
+#define FALLBACK_CHARS 512
+#define MAX_BOUNDARY_CHARS 2048
+#define MAX_SPAN_CHARS 2048
+#define MAX_ANSWER_CHARS 1024
+#define SENTENCE_CHARS 1024
+
+/* the commands commitment.visible_text takes hidden text out from (its _HIDING_COMMAND_RE) */
+static const char *HIDING[] = {"phantom", "hphantom", "vphantom", "textcolor", "color", "iffalse"};
+#define HIDING_COUNT (sizeof(HIDING) / sizeof(HIDING[0]))
+static const char *MARKER_WORDS[] = {"answer", "reponse", "antwort", "respuesta", "resposta", "risposta"};
+#define MARKER_COUNT (sizeof(MARKER_WORDS) / sizeof(MARKER_WORDS[0]))
+
+/* the steps of the last read: every character a loop looks at (what the scanner pump of the tests counts) */
+static Py_ssize_t STEPS;
+
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+static int is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+static int is_word(char c) { return is_alpha(c) || is_digit(c) || c == '_'; }
+/* str.isspace on the characters a plain response may hold (control characters other than tab and newline are
+ * refused before any of this runs) */
+static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n'; }
+static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c; }
+
+/* str.find(sub, lo, hi): the first i in [lo, hi - len(sub)] where sub starts, else -1 */
+static Py_ssize_t find(const char *s, Py_ssize_t lo, Py_ssize_t hi, const char *sub, Py_ssize_t m) {
+    Py_ssize_t i = lo < 0 ? 0 : lo;
+    while (i + m <= hi) {
+        const char *hit = memchr(s + i, sub[0], (size_t)(hi - m + 1 - i));
+        if (hit == NULL) {
+            STEPS += hi - m + 1 - i;
+            return -1;
+        }
+        STEPS += hit - (s + i) + 1;
+        i = hit - s;
+        if (memcmp(s + i, sub, (size_t)m) == 0) return i;
+        i++;
+    }
+    return -1;
+}
+
+/* whether the lower-cased text holds word (a lower-case ASCII word) */
+static int holds_folded(const char *s, Py_ssize_t n, const char *word) {
+    Py_ssize_t m = (Py_ssize_t)strlen(word);
+    for (Py_ssize_t i = 0; i + m <= n; i++) {
+        STEPS++;
+        Py_ssize_t k = 0;
+        while (k < m && lower(s[i + k]) == word[k]) k++;
+        if (k == m) return 1;
+    }
+    return 0;
+}
+
+/* the characters plain_text stops at: 1 refused outright, 2 looked at more closely */
+static unsigned char STOPS[256];
+
+static void init_stops(void) {
+    for (int c = 0; c < 0x20; c++) STOPS[c] = 1;
+    STOPS['\t'] = STOPS['\n'] = 0;
+    STOPS[0x7f] = STOPS['<'] = STOPS['%'] = 1; /* '%' and '<' may hide text (commitment.visible_text) */
+    for (int c = 0x80; c < 256; c++) STOPS[c] = 1;
+    STOPS[':'] = STOPS['$'] = STOPS['\\'] = STOPS['a'] = STOPS['A'] = 2;
+}
+
+/* whether s[i:] starts with word (a lower-case ASCII word), in any case */
+static int starts_folded(const char *s, Py_ssize_t n, Py_ssize_t i, const char *word) {
+    Py_ssize_t m = (Py_ssize_t)strlen(word);
+    if (i + m > n) return 0;
+    for (Py_ssize_t k = 0; k < m; k++) {
+        if (lower(s[i + k]) != word[k]) return 0;
+    }
+    return 1;
+}
+
+/* plain_fallback's checks of the whole response, and the brackets-only case: 1 when this reader may go on */
+static int plain_text(const char *s, Py_ssize_t n) {
+    int colon = 0;
+    STEPS += n;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (STOPS[c] == 0) continue;
+        if (STOPS[c] == 1) return 0;
+        if (c == ':') {
+            colon = 1;
+        } else if (c == '$') {
+            if (i + 1 < n && s[i + 1] == '$') return 0;
+        } else if (c == '\\') {
+            if (i + 1 < n) {
+                char d = s[i + 1];
+                if (d == '\\' || d == '$' || d == '(' || d == ')') return 0;
+                if (d == 'b' && n - i >= 6 && memcmp(s + i + 1, "boxed", 5) == 0) return 0;
+                if (d == 'f' && n - i >= 5 && memcmp(s + i + 1, "fbox", 4) == 0) return 0;
+                for (size_t h = 0; h < HIDING_COUNT; h++) {
+                    size_t m = strlen(HIDING[h]);
+                    if ((size_t)(n - i - 1) >= m && memcmp(s + i + 1, HIDING[h], m) == 0) return 0;
+                }
+            }
+        } else if (starts_folded(s, n, i, "answer")) {
+            return 0;
+        }
+    }
+    if (colon) {
+        for (size_t w = 1; w < MARKER_COUNT; w++) {
+            if (holds_folded(s, n, MARKER_WORDS[w])) return 0;
+        }
+    }
+    return 1;
+}
+
+/* _boundary_before: the last "\n\n" in [low, pos), else the last "\n", else the last ". " (one backward pass) */
+static Py_ssize_t boundary_before(const char *s, Py_ssize_t pos) {
+    if (pos <= 0) return 0;
+    Py_ssize_t low = pos - MAX_BOUNDARY_CHARS < 0 ? 0 : pos - MAX_BOUNDARY_CHARS;
+    Py_ssize_t line = -1, stop = -1;
+    for (Py_ssize_t i = pos - 1; i >= low; i--) {
+        STEPS++;
+        if (s[i] == '\n') {
+            if (i + 1 < pos && s[i + 1] == '\n') return i + 2;
+            if (line < 0) line = i;
+        } else if (stop < 0 && s[i] == '.' && i + 1 < pos && s[i + 1] == ' ') {
+            stop = i;
+        }
+    }
+    if (line >= 0) return line + 1;
+    if (stop >= 0) return stop + 2;
+    return 0;
+}
+
+/* _outside_display with brackets_only */
+static Py_ssize_t outside_display(const char *s, Py_ssize_t start) {
+    for (int round = 0; round < 8; round++) {
+        Py_ssize_t back = start;
+        /* rfind("\\[") > rfind("\\]"): the last of the two before start is an opener */
+        for (Py_ssize_t i = start - 2; i >= 0; i--) {
+            STEPS++;
+            if (s[i] == '\\' && (s[i + 1] == '[' || s[i + 1] == ']')) {
+                if (s[i + 1] == '[') back = i;
+                break;
+            }
+        }
+        if (back == start) return start;
+        start = boundary_before(s, back);
+    }
+    return 0;
+}
+
+/* _fallback_start(text, answer_free=True, brackets_only=True) */
+static Py_ssize_t fallback_start(const char *s, Py_ssize_t n) {
+    Py_ssize_t size = FALLBACK_CHARS;
+    if (n <= size) return 0;
+    for (;;) {
+        Py_ssize_t start = outside_display(s, boundary_before(s, n - size));
+        if (start == 0) return 0;
+        for (Py_ssize_t i = start; i < n; i++) {
+            STEPS++;
+            if (is_digit(s[i])) return start;
+        }
+        size *= 4;
+    }
+}
+
+/* _SPACED_OPEN_RE.match(text, at): [ \t]{1,8}\\[A-Za-z] */
+static int spaced_open(const char *s, Py_ssize_t n, Py_ssize_t at) {
+    Py_ssize_t k = 0;
+    while (at + k < n && k < 9 && (s[at + k] == ' ' || s[at + k] == '\t')) k++;
+    return k >= 1 && k <= 8 && at + k + 1 < n && s[at + k] == '\\' && is_alpha(s[at + k + 1]);
+}
+
+/* _MATH_AMOUNT_RE.match(text, at): \d{1,30}(?![\d,.\n:;!?]|\Z)(?![ \t]{1,4}[A-Za-z]{2,}(?![A-Za-z])) */
+static int math_amount(const char *s, Py_ssize_t n, Py_ssize_t at) {
+    Py_ssize_t d = 0;
+    while (at + d < n && is_digit(s[at + d])) d++;
+    if (d < 1 || d > 30) return 0;
+    Py_ssize_t p = at + d;
+    if (p >= n || strchr(",.\n:;!?", s[p]) != NULL) return 0;
+    Py_ssize_t k = 0;
+    while (p + k < n && k < 5 && (s[p + k] == ' ' || s[p + k] == '\t')) k++;
+    if (k >= 1 && k <= 4 && p + k + 1 < n && is_alpha(s[p + k]) && is_alpha(s[p + k + 1])) return 0;
+    return 1;
+}
+
+typedef struct {
+    Py_ssize_t start, end;          /* the span with its delimiters */
+    Py_ssize_t content, content_end; /* its content, stripped */
+} Span;
+
+/* _quick_spans on the tail s[0:n]: fills spans (at most n / 2 + 1 of them), gives their count, or -1 when a "$"
+ * before an amount may be a price sign (Python's _is_currency decides then) */
+static Py_ssize_t quick_spans(const char *s, Py_ssize_t n, Span *spans) {
+    Py_ssize_t count = 0;
+    Py_ssize_t dollar = find(s, 0, n, "$", 1);
+    Py_ssize_t display = find(s, 0, n, "\\[", 2);
+    while (dollar >= 0 || display >= 0) {
+        Py_ssize_t start, pos, content, content_end;
+        if (display >= 0 && (dollar < 0 || display < dollar)) {
+            Py_ssize_t close = find(s, display + 2, n, "\\]", 2);
+            if (close < 0) break; /* never closed: the rest is inside it */
+            content = display + 2;
+            content_end = close;
+            pos = close + 2;
+            start = display;
+        } else {
+            Py_ssize_t after = dollar + 1;
+            if (after >= n) break;
+            char c = s[after];
+            int spaced = is_space(c);
+            if (spaced && !spaced_open(s, n, after)) {
+                dollar = find(s, after, n, "$", 1);
+                continue;
+            }
+            if (is_digit(c) && !math_amount(s, n, after)) return -1;
+            Py_ssize_t close = find(s, after, n, "$", 1);
+            while (close >= 0 && ((is_space(s[close - 1]) && !spaced) || (close + 1 < n && is_digit(s[close + 1])))) {
+                STEPS++;
+                close = find(s, close + 1, n, "$", 1);
+            }
+            if (close < 0) break;
+            content = after;
+            content_end = close;
+            pos = close + 1;
+            start = dollar;
+        }
+        STEPS++;
+        if (content_end - content <= MAX_SPAN_CHARS) {
+            while (content < content_end && is_space(s[content])) content++;
+            while (content_end > content && is_space(s[content_end - 1])) content_end--;
+            if (content < content_end) {
+                spans[count].start = start;
+                spans[count].end = pos;
+                spans[count].content = content;
+                spans[count].content_end = content_end;
+                count++;
+            }
+        }
+        /* (-1: none after an earlier look, so none after pos either) */
+        if (dollar >= 0 && dollar < pos) dollar = find(s, pos, n, "$", 1);
+        if (display >= 0 && display < pos) display = find(s, pos, n, "\\[", 2);
+    }
+    return count;
+}
+
+static const char *VERBS[] = {"is", "are", "was", "were", "equal", "equals", "become", "becomes"};
+#define VERB_COUNT (sizeof(VERBS) / sizeof(VERBS[0]))
+
+/* _verb_before(s[lo:hi], value_at): \b(?:is|are|was|were|equals?|becomes?)\b starts at or before value_at */
+static int verb_before(const char *s, Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t value_at) {
+    for (Py_ssize_t i = lo; i < hi && i - lo <= value_at; i++) {
+        STEPS++;
+        if (i > lo && is_word(s[i - 1])) continue;
+        for (size_t v = 0; v < VERB_COUNT; v++) {
+            Py_ssize_t m = (Py_ssize_t)strlen(VERBS[v]);
+            if (i + m <= hi && memcmp(s + i, VERBS[v], (size_t)m) == 0 && (i + m == hi || !is_word(s[i + m]))) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* _sentence_start(masked, pos): the end of the last "\n", ". ", "! ", "? " or ".\t" in [low, pos), else low. Met
+ * from pos backwards, the first separator found ends furthest right: one that starts further left ends at most
+ * where it does. */
+static Py_ssize_t sentence_start(const char *m, Py_ssize_t pos) {
+    Py_ssize_t low = pos - SENTENCE_CHARS < 0 ? 0 : pos - SENTENCE_CHARS;
+    for (Py_ssize_t i = pos - 1; i >= low; i--) {
+        STEPS++;
+        char c = m[i];
+        if (c == '\n') return i + 1;
+        if ((c == '.' || c == '!' || c == '?') && i + 2 <= pos && (m[i + 1] == ' ' || (c == '.' && m[i + 1] == '\t'))) {
+            return i + 2;
+        }
+    }
+    return low;
+}
+
+/* _plain_on's common case on the tail t[0:n] with its spans: the content bounds of the answer, or 0 */
+static int last_span_answer(const char *t, Py_ssize_t n, const Span *spans, Py_ssize_t count, char *masked,
+                            Py_ssize_t *answer, Py_ssize_t *answer_end) {
+    if (count == 0) return 0;
+    STEPS += n;
+    memcpy(masked, t, (size_t)n);
+    for (Py_ssize_t k = 0; k < count; k++) STEPS += spans[k].end - spans[k].start;
+    for (Py_ssize_t k = 0; k < count; k++) memset(masked + spans[k].start, ' ', (size_t)(spans[k].end - spans[k].start));
+    Py_ssize_t last_digit = -1;
+    for (Py_ssize_t i = n - 1; i >= 0; i--) {
+        STEPS++;
+        if (is_digit(masked[i])) {
+            last_digit = i;
+            break;
+        }
+    }
+    const Span *last = &spans[count - 1];
+    Py_ssize_t sentence = sentence_start(masked, last->end > last_digit ? last->start : last_digit);
+    if (last->end <= last_digit && last->start + 1 < n && t[last->start] == '\\' && t[last->start + 1] == '[') {
+        if (last->end > sentence) sentence = last->end; /* display math ends a sentence */
+    }
+    Py_ssize_t value_end = last_digit;
+    for (Py_ssize_t i = n - 1; i > value_end; i--) {
+        STEPS++;
+        if (t[i] == '$' || t[i] == '\\') {
+            value_end = i;
+            break;
+        }
+    }
+    if (last->start < sentence) return 0;
+    if (value_end >= sentence) {
+        Py_ssize_t hi = value_end + 8 < n ? value_end + 8 : n;
+        if (verb_before(t, sentence, hi, value_end - sentence)) return 0;
+    }
+    Py_ssize_t a = last->content, b = last->content_end;
+    if (b - a > MAX_ANSWER_CHARS || strchr("*_`#> \t\n=", t[a]) != NULL || strchr("*_`#> \t\n.,;:!", t[b - 1]) != NULL) {
+        return 0;
+    }
+    if (memchr(t + a, '$', (size_t)(b - a)) != NULL) return 0;
+    if (b - a >= 2 && t[a] == '\\' && (t[a + 1] == '(' || t[a + 1] == '[')) return 0;
+    *answer = a;
+    *answer_end = b;
+    return 1;
+}
+
+static int is_alnum(char c) { return is_alpha(c) || is_digit(c); }
+
+/* commitment._whole: the answer s[start:start+m] stands alone (not inside a longer number or word) */
+static int whole(const char *s, Py_ssize_t n, Py_ssize_t start, Py_ssize_t m, char first) {
+    Py_ssize_t end = start + m;
+    char left = start > 0 ? s[start - 1] : ' ';
+    if (is_alnum(left) || (left == '.' && is_digit(first))) return 0;
+    if (end < n && (is_alnum(s[end]) || (s[end] == '.' && end + 1 < n && is_digit(s[end + 1])))) return 0;
+    return 1;
+}
+
+/* commitment.plain_review's first steps for the answer s[a:b]: -1 when they already say it stands (the response
+ * ends on it, once its end marks are off, or it is not written whole within 16 tries from the end), else the end
+ * of its last whole place, where the rest of the review reads on */
+static Py_ssize_t review_place(const char *s, Py_ssize_t n, Py_ssize_t a, Py_ssize_t b) {
+    Py_ssize_t m = b - a;
+    Py_ssize_t e = n;
+    while (e > 0 && strchr(" \t\n.$*_`", s[e - 1]) != NULL) {
+        STEPS++;
+        e--;
+    }
+    if (e >= m && memcmp(s + e - m, s + a, (size_t)m) == 0) return -1;
+    Py_ssize_t pos = n;
+    for (int attempt = 0; attempt < 16; attempt++) {
+        Py_ssize_t start = -1;
+        for (Py_ssize_t i = pos - m; i >= 0; i--) {
+            STEPS++;
+            if (s[i] == s[a] && memcmp(s + i, s + a, (size_t)m) == 0) {
+                start = i;
+                break;
+            }
+        }
+        if (start < 0) return -1;
+        if (whole(s, n, start, m, s[a])) return start + m;
+        pos = start;
+    }
+    return -1;
+}
+
+static PyObject *read_plain(PyObject *module, PyObject *response) {
+    (void)module;
+    if (!PyUnicode_CheckExact(response)) {
+        PyErr_SetString(PyExc_TypeError, "read takes a str");
+        return NULL;
+    }
+    if (!PyUnicode_IS_ASCII(response)) Py_RETURN_NONE;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(response);
+    const char *s = (const char *)PyUnicode_1BYTE_DATA(response);
+    STEPS = 0;
+    if (n == 0 || n > TAIL_CHARS || !plain_text(s, n)) Py_RETURN_NONE;
+    Py_ssize_t offset = fallback_start(s, n);
+    const char *t = s + offset;
+    Py_ssize_t m = n - offset;
+    Span *spans = PyMem_Malloc(sizeof(Span) * (size_t)(m / 2 + 1));
+    char *masked = PyMem_Malloc((size_t)m + 1);
+    if (spans == NULL || masked == NULL) {
+        PyMem_Free(spans);
+        PyMem_Free(masked);
+        return PyErr_NoMemory();
+    }
+    Py_ssize_t answer = 0, answer_end = 0;
+    Py_ssize_t count = quick_spans(t, m, spans);
+    int found = count > 0 && last_span_answer(t, m, spans, count, masked, &answer, &answer_end);
+    PyMem_Free(spans);
+    PyMem_Free(masked);
+    if (!found) Py_RETURN_NONE;
+    answer += offset;
+    answer_end += offset;
+    return Py_BuildValue("(nnn)", answer, answer_end, review_place(s, n, answer, answer_end));
+}
+
+static PyObject *steps(PyObject *module, PyObject *unused) {
+    (void)module;
+    (void)unused;
+    return PyLong_FromSsize_t(STEPS);
+}
+
+static PyMethodDef METHODS[] = {
+    {"steps", steps, METH_NOARGS, "steps() -> int: the characters the last read looked at (for the scanner pump)."},
+    {"read", read_plain, METH_O,
+     "read(response) -> (start, end, place) | None: where plain_fallback's math-span answer stands in the response, "
+     "when that is its reading and the text is plain (no hidden text either); place: -1 when plain_review's first "
+     "steps say the answer stands, else the end of its last whole place. None for any other text or reading."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef MODULE = {
+    PyModuleDef_HEAD_INIT, "_plain_reader", "The commonest reading of extraction.plain_fallback, compiled.", -1, METHODS,
+    NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__plain_reader(void) {
+    init_stops();
+    PyObject *module = PyModule_Create(&MODULE);
+    if (module == NULL) return NULL;
+    PyObject *words = PyTuple_New((Py_ssize_t)MARKER_COUNT);
+    if (words == NULL) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    for (size_t w = 0; w < MARKER_COUNT; w++) PyTuple_SET_ITEM(words, (Py_ssize_t)w, PyUnicode_FromString(MARKER_WORDS[w]));
+    if (PyModule_AddObject(module, "MARKER_WORDS", words) < 0) {
+        Py_DECREF(words);
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
+}
