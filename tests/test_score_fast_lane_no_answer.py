@@ -19,7 +19,14 @@ from pathlib import Path
 import pytest
 
 from mathreward.verifiers import Verdict, extract, fast_lane, verify_batch
-from mathreward.verifiers.commitment import Review, answer_stands_after, plain_review, review, visible_text
+from mathreward.verifiers.commitment import (
+    Review,
+    answer_stands_after,
+    answer_stands_read,
+    plain_review,
+    review,
+    visible_text,
+)
 from mathreward.verifiers.extraction import (
     COMPILED_READER,
     Extraction,
@@ -307,12 +314,14 @@ def test_compiled_reading_is_the_python_reading() -> None:
         if reading is None:
             continue
         read += 1
-        start, end, place = reading
+        start, end, place = reading[:3]
         answer = text[start:end]
         found = plain_fallback_in_python(text)
         assert found == Extraction(answer, "math_span", (answer,)), text
         assert plain_fallback(text) == found
-        assert plain_review(text, found) == (place < 0 or answer_stands_after(text, place)), text
+        stands = plain_review(text, found)
+        assert stands == (place < 0 or answer_stands_after(text, place)), text
+        assert stands == (place < 0 or answer_stands_read(text, *reading[2:])), text
         assert visible_text(text) is text
     assert read > 1_000
 
@@ -327,6 +336,6 @@ def test_compiled_reader_leaves_what_it_does_not_follow(spoiler: str) -> None:
     """Texts the compiled reader does not read (hidden text, an answer word or box, control or non-ASCII
     characters, other delimiters, a price) are left to the Python reader, which reads them its own way."""
     text = "Then $3 \\times 4 = 12$, so we keep 7.\nWe check it."
-    assert plain_reading(text) == (6, 21, 21)
+    assert plain_reading(text) == (6, 21, 21, 35, 22, -1, -1, -1)
     assert plain_reading(spoiler + "\n" + text) is None
     assert plain_fallback(spoiler + "\n" + text) == plain_fallback_in_python(spoiler + "\n" + text)

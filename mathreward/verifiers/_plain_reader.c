@@ -1,8 +1,9 @@
 /* The commonest reading of extraction.plain_fallback, compiled: a response cut without an answer whose final
  * answer is the last math span of its last sentence that holds math.
  *
- * read(response) gives (start, end, place): start and end of that span's content in the response (what plain_fallback
- * would return as a math_span answer) and where commitment.plain_review reads on after it (see review_place); or
+ * read(response) gives (start, end, place, ...): start and end of that span's content in the response (what
+ * plain_fallback would return as a math_span answer), where commitment.plain_review reads on after it (see
+ * review_place) and what it looks at there (see look_after); or
  * None whenever the reading is anything else or the text holds anything this reader does not follow, hidden text
  * included (then the Python code reads it, under the same rules). It follows extraction.py step for step:
  * plain_fallback's checks, _fallback_start (brackets only: no "$$", "\(", "\)", "\$" or "\\" anywhere),
@@ -20,9 +21,18 @@
 #define MAX_ANSWER_CHARS 1024
 #define SENTENCE_CHARS 1024
 
-/* the commands commitment.visible_text takes hidden text out from (its _HIDING_COMMAND_RE) */
-static const char *HIDING[] = {"phantom", "hphantom", "vphantom", "textcolor", "color", "iffalse"};
-#define HIDING_COUNT (sizeof(HIDING) / sizeof(HIDING[0]))
+/* the commands after a backslash that end this reader: a box (\\boxed, \\fbox) and the ones commitment.visible_text
+ * takes hidden text out from (its _HIDING_COMMAND_RE) */
+static const char *REFUSED[] = {"boxed", "fbox", "phantom", "hphantom", "vphantom", "textcolor", "color", "iffalse"};
+#define REFUSED_COUNT (sizeof(REFUSED) / sizeof(REFUSED[0]))
+
+/* whether s[i:n] starts with word */
+static int starts(const char *s, Py_ssize_t n, Py_ssize_t i, const char *word) {
+    for (Py_ssize_t k = 0; word[k]; k++) {
+        if (i + k >= n || s[i + k] != word[k]) return 0;
+    }
+    return 1;
+}
 static const char *MARKER_WORDS[] = {"answer", "reponse", "antwort", "respuesta", "resposta", "risposta"};
 #define MARKER_COUNT (sizeof(MARKER_WORDS) / sizeof(MARKER_WORDS[0]))
 
@@ -74,7 +84,7 @@ static void init_stops(void) {
     STOPS['\t'] = STOPS['\n'] = 0;
     STOPS[0x7f] = STOPS['<'] = STOPS['%'] = 1; /* '%' and '<' may hide text (commitment.visible_text) */
     for (int c = 0x80; c < 256; c++) STOPS[c] = 1;
-    STOPS[':'] = STOPS['$'] = STOPS['\\'] = STOPS['a'] = STOPS['A'] = 2;
+    STOPS[':'] = STOPS['$'] = STOPS['\\'] = STOPS['w'] = STOPS['W'] = 2; /* "w": the rarest letter of "answer" */
 }
 
 /* whether s[i:] starts with word (a lower-case ASCII word), in any case */
@@ -103,14 +113,11 @@ static int plain_text(const char *s, Py_ssize_t n) {
             if (i + 1 < n) {
                 char d = s[i + 1];
                 if (d == '\\' || d == '$' || d == '(' || d == ')') return 0;
-                if (d == 'b' && n - i >= 6 && memcmp(s + i + 1, "boxed", 5) == 0) return 0;
-                if (d == 'f' && n - i >= 5 && memcmp(s + i + 1, "fbox", 4) == 0) return 0;
-                for (size_t h = 0; h < HIDING_COUNT; h++) {
-                    size_t m = strlen(HIDING[h]);
-                    if ((size_t)(n - i - 1) >= m && memcmp(s + i + 1, HIDING[h], m) == 0) return 0;
+                for (size_t r = 0; r < REFUSED_COUNT; r++) {
+                    if (d == REFUSED[r][0] && starts(s, n, i + 1, REFUSED[r])) return 0;
                 }
             }
-        } else if (starts_folded(s, n, i, "answer")) {
+        } else if (i >= 3 && starts_folded(s, n, i - 3, "answer")) {
             return 0;
         }
     }
@@ -122,22 +129,25 @@ static int plain_text(const char *s, Py_ssize_t n) {
     return 1;
 }
 
-/* _boundary_before: the last "\n\n" in [low, pos), else the last "\n", else the last ". " (one backward pass) */
+/* _boundary_before: the last "\n\n" in [low, pos), else the last "\n", else the last ". ". A pair "\n\n" holds a
+ * character at every other position counted back from pos - 1, so only those are looked at first. */
 static Py_ssize_t boundary_before(const char *s, Py_ssize_t pos) {
     if (pos <= 0) return 0;
     Py_ssize_t low = pos - MAX_BOUNDARY_CHARS < 0 ? 0 : pos - MAX_BOUNDARY_CHARS;
-    Py_ssize_t line = -1, stop = -1;
+    for (Py_ssize_t p = pos - 1; p >= low; p -= 2) {
+        STEPS++;
+        if (s[p] != '\n') continue;
+        if (p + 1 < pos && s[p + 1] == '\n') return p + 2;
+        if (p - 1 >= low && s[p - 1] == '\n') return p + 1;
+    }
     for (Py_ssize_t i = pos - 1; i >= low; i--) {
         STEPS++;
-        if (s[i] == '\n') {
-            if (i + 1 < pos && s[i + 1] == '\n') return i + 2;
-            if (line < 0) line = i;
-        } else if (stop < 0 && s[i] == '.' && i + 1 < pos && s[i + 1] == ' ') {
-            stop = i;
-        }
+        if (s[i] == '\n') return i + 1;
     }
-    if (line >= 0) return line + 1;
-    if (stop >= 0) return stop + 2;
+    for (Py_ssize_t i = pos - 2; i >= low; i--) {
+        STEPS++;
+        if (s[i] == '.' && s[i + 1] == ' ') return i + 2;
+    }
     return 0;
 }
 
@@ -263,10 +273,9 @@ static int verb_before(const char *s, Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t v
         STEPS++;
         if (i > lo && is_word(s[i - 1])) continue;
         for (size_t v = 0; v < VERB_COUNT; v++) {
+            if (s[i] != VERBS[v][0] || !starts(s, hi, i, VERBS[v])) continue;
             Py_ssize_t m = (Py_ssize_t)strlen(VERBS[v]);
-            if (i + m <= hi && memcmp(s + i, VERBS[v], (size_t)m) == 0 && (i + m == hi || !is_word(s[i + m]))) {
-                return 1;
-            }
+            if (i + m == hi || !is_word(s[i + m])) return 1;
         }
     }
     return 0;
@@ -372,6 +381,54 @@ static Py_ssize_t review_place(const char *s, Py_ssize_t n, Py_ssize_t a, Py_ssi
     return -1;
 }
 
+#define RETRACTION_CHARS 400
+#define WINDOW_CHARS 240
+
+/* What commitment.answer_stands_read needs after the answer's last whole place ends at place (see there): the
+ * last digit in the RETRACTION_CHARS after it, where the closers after it end (commitment._past_closers), a "("
+ * in the 3 characters from there, and the next clause when the answer ends its sentence (commitment._clause). */
+typedef struct {
+    Py_ssize_t last_digit, closers_end, aside, clause, clause_end;
+} After;
+
+static After look_after(const char *s, Py_ssize_t n, Py_ssize_t place) {
+    After after = {-1, place, -1, -1, -1};
+    Py_ssize_t hi = place + RETRACTION_CHARS < n ? place + RETRACTION_CHARS : n;
+    for (Py_ssize_t i = hi - 1; i >= place; i--) {
+        STEPS++;
+        if (is_digit(s[i])) {
+            after.last_digit = i;
+            break;
+        }
+    }
+    Py_ssize_t pos = place;
+    while (pos < n && pos < place + 12 && strchr(" \t\n$})]*\\", s[pos]) != NULL) pos++;
+    after.closers_end = pos;
+    for (Py_ssize_t i = pos; i < n && i < pos + 3; i++) {
+        if (s[i] == '(') {
+            after.aside = i;
+            break;
+        }
+    }
+    int stop = pos < n && s[pos] == '.';
+    int line = memchr(s + place, '\n', (size_t)(pos - place)) != NULL;
+    if (stop || line) {
+        Py_ssize_t start = stop ? pos + 1 : pos;
+        Py_ssize_t end = start + WINDOW_CHARS < n ? start + WINDOW_CHARS : n;
+        Py_ssize_t cut = end;
+        for (Py_ssize_t i = start; i < end; i++) {
+            STEPS++;
+            if (s[i] == '\n' || (s[i] == '.' && i + 1 < end && s[i + 1] == ' ')) {
+                cut = i;
+                break;
+            }
+        }
+        after.clause = start;
+        after.clause_end = cut;
+    }
+    return after;
+}
+
 static PyObject *read_plain(PyObject *module, PyObject *response) {
     (void)module;
     if (!PyUnicode_CheckExact(response)) {
@@ -401,7 +458,10 @@ static PyObject *read_plain(PyObject *module, PyObject *response) {
     if (!found) Py_RETURN_NONE;
     answer += offset;
     answer_end += offset;
-    return Py_BuildValue("(nnn)", answer, answer_end, review_place(s, n, answer, answer_end));
+    Py_ssize_t place = review_place(s, n, answer, answer_end);
+    After after = place < 0 ? (After){-1, -1, -1, -1, -1} : look_after(s, n, place);
+    return Py_BuildValue("(nnnnnnnn)", answer, answer_end, place, after.last_digit, after.closers_end, after.aside,
+                         after.clause, after.clause_end);
 }
 
 static PyObject *steps(PyObject *module, PyObject *unused) {
@@ -413,9 +473,10 @@ static PyObject *steps(PyObject *module, PyObject *unused) {
 static PyMethodDef METHODS[] = {
     {"steps", steps, METH_NOARGS, "steps() -> int: the characters the last read looked at (for the scanner pump)."},
     {"read", read_plain, METH_O,
-     "read(response) -> (start, end, place) | None: where plain_fallback's math-span answer stands in the response, "
-     "when that is its reading and the text is plain (no hidden text either); place: -1 when plain_review's first "
-     "steps say the answer stands, else the end of its last whole place. None for any other text or reading."},
+     "read(response) -> (start, end, place, last_digit, closers_end, aside, clause, clause_end) | None: where "
+     "plain_fallback's math-span answer stands in the response, when that is its reading and the text is plain (no "
+     "hidden text either); place: -1 when plain_review's first steps say the answer stands, else the end of its last "
+     "whole place, and what the review looks at after it (commitment.answer_stands_read). None for any other text."},
     {NULL, NULL, 0, NULL},
 };
 

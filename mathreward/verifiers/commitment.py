@@ -30,7 +30,7 @@ from .braces import BOX_RE, MAX_BOX_CHARS, find_closing
 from .extraction import PATH_BOXED, Extraction, extract
 from .turns import answer_region
 
-__all__ = ["Review", "answer_stands_after", "plain_review", "review", "visible_text"]
+__all__ = ["Review", "answer_stands_after", "answer_stands_read", "plain_review", "review", "visible_text"]
 
 WINDOW_CHARS = 240  # the answer's line is read this far on each side of the answer
 RETRACTION_CHARS = 400  # a retraction is looked for this far after the answer
@@ -252,6 +252,26 @@ def plain_review(response: str, extraction: Extraction) -> bool:
     text = response[-MAX_SCAN_CHARS:]
     found = _last_occurrence(text, answer, 0)
     return found is None or answer_stands_after(text, found[1])
+
+
+def answer_stands_read(
+    text: str, place: int, last_digit: int, closers_end: int, aside: int, clause: int, clause_end: int
+) -> bool:
+    """``answer_stands_after(text, place)`` given what the compiled reader found after ``place``
+    (``extraction.plain_reading``): the last digit in the ``RETRACTION_CHARS`` after it (or -1), where the closers
+    after it end, a "(" in the 3 characters from there (or -1), and the next clause when the answer ends its
+    sentence (or -1, -1). Only the patterns are matched here; where one matches, ``answer_stands_after`` decides."""
+    if last_digit >= 0:
+        after = text[place : place + RETRACTION_CHARS]
+        if _RETRACTION_RE.search(after, 0, last_digit - place + 1) is not None:
+            return False
+    if (
+        aside >= 0
+        or _AFTER_HEDGE_RE.match(text, closers_end) is not None
+        or (clause >= 0 and _NEXT_HEDGE_RE.search(text[clause:clause_end]) is not None)
+    ):
+        return answer_stands_after(text, place)  # the values offered decide
+    return True
 
 
 def answer_stands_after(text: str, end: int) -> bool:

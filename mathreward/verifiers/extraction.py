@@ -63,7 +63,7 @@ try:  # the compiled reader of plain_fallback's commonest case (hatch_build.py b
 except ImportError:  # a pure-Python install: the same readings, all in Python
     COMPILED_READER = False
 
-    def _compiled_read(response: str, /) -> tuple[int, int, int] | None:
+    def _compiled_read(response: str, /) -> tuple[int, int, int, int, int, int, int, int] | None:
         return None
 
     def _compiled_steps() -> int:
@@ -787,13 +787,13 @@ def plain_fallback(response: str) -> Extraction | None:
     return plain_fallback_in_python(response)
 
 
-def plain_reading(response: str) -> tuple[int, int, int] | None:
+def plain_reading(response: str) -> tuple[int, int, int, int, int, int, int, int] | None:
     """The compiled reader's reading of a plain response cut without an answer (None without the compiled reader):
-    ``(start, end, place)`` when ``plain_fallback`` reads ``response[start:end]`` as a math-span answer and the text
-    holds nothing ``commitment.visible_text`` would hide; ``place`` is -1 when ``commitment.plain_review``'s first
-    steps already say the answer stands (the response ends on it, or it is not written whole), else the end of its
-    last whole place (``commitment.answer_stands_after`` reads on from there). None for any other text or reading:
-    the Python code reads those."""
+    ``(start, end, place, last_digit, closers_end, aside, clause, clause_end)`` when ``plain_fallback`` reads
+    ``response[start:end]`` as a math-span answer and the text holds nothing ``commitment.visible_text`` would hide.
+    ``place`` is -1 when ``commitment.plain_review``'s first steps already say the answer stands (the response ends
+    on it, or it is not written whole), else the end of its last whole place; the rest is what the review looks at
+    after it (``commitment.answer_stands_read``). None for any other text or reading: the Python code reads those."""
     return _compiled_read(response) if type(response) is str else None
 
 

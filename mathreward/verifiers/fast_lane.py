@@ -39,7 +39,7 @@ from dataclasses import astuple
 from functools import lru_cache
 
 from . import choices
-from .commitment import answer_stands_after, plain_review, visible_text
+from .commitment import answer_stands_read, plain_review, visible_text
 from .compare import Options, clean_cached, compare
 from .extraction import (
     PATH_ANSWER_LINE,
@@ -226,10 +226,9 @@ def _fallback_row(response: str, gold: str, options: Options | None) -> LaneRow 
     first steps, in one call)."""
     reading = plain_reading(response)
     if reading is not None:
-        start, end, place = reading
-        if place >= 0 and not answer_stands_after(response, place):
+        if reading[2] >= 0 and not answer_stands_read(response, *reading[2:]):
             return None
-        return _answer_row(response[start:end], gold, PATH_MATH_SPAN, options)
+        return _answer_row(response[reading[0] : reading[1]], gold, PATH_MATH_SPAN, options)
     if visible_text(response) is not response:
         return None  # hidden text may go: the full path decides
     found = plain_fallback_in_python(response)
