@@ -20,6 +20,7 @@
 #define MAX_SPAN_CHARS 2048
 #define MAX_ANSWER_CHARS 1024
 #define SENTENCE_CHARS 1024
+#define MAX_BARE_CHARS 100
 
 /* the commands after a backslash that end this reader: a box (\\boxed, \\fbox) and the ones commitment.visible_text
  * takes hidden text out from (its _HIDING_COMMAND_RE) */
@@ -297,10 +298,103 @@ static Py_ssize_t sentence_start(const char *m, Py_ssize_t pos) {
     return low;
 }
 
-/* _plain_on's common case on the tail t[0:n] with its spans: the content bounds of the answer, or 0 */
-static int last_span_answer(const char *t, Py_ssize_t n, const Span *spans, Py_ssize_t count, char *masked,
-                            Py_ssize_t *answer, Py_ssize_t *answer_end) {
-    if (count == 0) return 0;
+/* the words _PLAIN_WORD_RE does not take for a plain word */
+static const char *NOT_WORDS[] = {"and", "or", "sqrt", "pi", "sin", "cos", "tan", "log",
+                                  "ln", "exp", "mod", "inf", "infty", "deg", "i"};
+#define NOT_WORD_COUNT (sizeof(NOT_WORDS) / sizeof(NOT_WORDS[0]))
+
+/* where the last match of _PLAIN_WORD_RE in the text m[lo:hi] ends (lo when there is none): a run of two or more
+ * letters or apostrophes after no backslash, letter or digit, that is not one of NOT_WORDS (any case) followed by a
+ * word boundary */
+static Py_ssize_t last_word_end(const char *m, Py_ssize_t lo, Py_ssize_t hi) {
+    Py_ssize_t last = lo;
+    Py_ssize_t p = lo;
+    while (p < hi) {
+        STEPS++;
+        char c = m[p];
+        if (!is_alpha(c) && c != '\'') {
+            p++;
+            continue;
+        }
+        if (p > lo && (m[p - 1] == '\\' || is_alpha(m[p - 1]) || is_digit(m[p - 1]))) {
+            p++;
+            continue;
+        }
+        Py_ssize_t r = p;
+        while (r < hi && (is_alpha(m[r]) || m[r] == '\'')) r++;
+        int taken = r - p >= 2;
+        for (size_t w = 0; taken && w < NOT_WORD_COUNT; w++) {
+            Py_ssize_t k = (Py_ssize_t)strlen(NOT_WORDS[w]);
+            if (p + k <= hi && starts_folded(m, hi, p, NOT_WORDS[w]) && (p + k == hi || !is_word(m[p + k]))) taken = 0;
+        }
+        if (!taken) {
+            p++;
+            continue;
+        }
+        last = r;
+        p = r;
+    }
+    return last;
+}
+
+/* _trailing_expression(m[lo:hi], factorial=False), the sentence already stripped: its bounds in m, when it is a
+ * slice of the text (a "$" taken off only at its start or end) and the clean-up is one this reader follows; else 0 */
+static int trailing_expression(const char *m, Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t *start, Py_ssize_t *end) {
+    Py_ssize_t c = last_word_end(m, lo, hi);
+    while (c < hi && (m[c] == ' ' || m[c] == ':' || m[c] == '\'')) c++;
+    Py_ssize_t e = hi;
+    for (Py_ssize_t q = c + 1; q < e; q++) { /* _PRICE_TAIL_RE: a sign after a digit or a space ends the value */
+        STEPS++;
+        if (m[q] == '$' && (is_digit(m[q - 1]) || is_space(m[q - 1])) && (q + 1 == e || is_space(m[q + 1]))) {
+            e = q;
+            break;
+        }
+    }
+    /* _final_strip(factorial=False) */
+    while (c < e && strchr("*`#> \t\n", m[c]) != NULL) c++;
+    while (e > c && strchr("*`#> \t\n", m[e - 1]) != NULL) e--;
+    if (c < e && m[c] == '_' && m[e - 1] == '_') return 0; /* markdown underscores: Python reads them */
+    Py_ssize_t dollars = 0;
+    for (Py_ssize_t i = c; i < e; i++) dollars += m[i] == '$';
+    STEPS += e - c;
+    if (dollars == 1) {
+        if (m[c] == '$') {
+            c++;
+        } else if (m[e - 1] == '$') {
+            e--;
+        } else {
+            return 0; /* a "$" inside: the answer would not be a slice of the text */
+        }
+        while (c < e && is_space(m[c])) c++;
+        while (e > c && is_space(m[e - 1])) e--;
+    }
+    while (e > c && strchr(".,;:!", m[e - 1]) != NULL) {
+        e -= (e - c >= 2 && m[e - 2] == '\\') ? 2 : 1; /* a spacing command ("\\,") goes with its mark */
+        while (e > c && is_space(m[e - 1])) e--;
+    }
+    while (c < e && is_space(m[c])) c++;
+    if (e - c > 1 && m[c] == '=') {
+        c++;
+        while (c < e && is_space(m[c])) c++;
+    }
+    if (c >= e || e - c > 60) return 0;
+    Py_ssize_t digits = 0, braces = 0, parens = 0;
+    for (Py_ssize_t i = c; i < e; i++) {
+        digits += is_digit(m[i]);
+        braces += (m[i] == '{') - (m[i] == '}');
+        parens += (m[i] == '(') - (m[i] == ')');
+    }
+    if (digits == 0 || braces != 0 || parens < 0) return 0;
+    *start = c;
+    *end = e;
+    return 1;
+}
+
+/* _plain_on's readings made here, on the tail t[0:n] with its spans (masked: a buffer of n bytes): 1 for the last
+ * math span (_plain_on's common case), 2 for the last number or expression of the final sentence when that
+ * sentence holds no span (_fallback_on's _trailing_expression), with the answer's bounds; 0 for anything else */
+static int tail_answer(const char *t, Py_ssize_t n, const Span *spans, Py_ssize_t count, char *masked,
+                       Py_ssize_t *answer, Py_ssize_t *answer_end) {
     STEPS += n;
     memcpy(masked, t, (size_t)n);
     for (Py_ssize_t k = 0; k < count; k++) STEPS += spans[k].end - spans[k].start;
@@ -313,9 +407,11 @@ static int last_span_answer(const char *t, Py_ssize_t n, const Span *spans, Py_s
             break;
         }
     }
-    const Span *last = &spans[count - 1];
-    Py_ssize_t sentence = sentence_start(masked, last->end > last_digit ? last->start : last_digit);
-    if (last->end <= last_digit && last->start + 1 < n && t[last->start] == '\\' && t[last->start + 1] == '[') {
+    if (count == 0 && last_digit < 0) return 0; /* no answer: Python says so */
+    const Span *last = count > 0 ? &spans[count - 1] : NULL;
+    Py_ssize_t sentence = sentence_start(masked, last != NULL && last->end > last_digit ? last->start : last_digit);
+    if (last != NULL && last->end <= last_digit && last->start + 1 < n && t[last->start] == '\\' &&
+        t[last->start + 1] == '[') {
         if (last->end > sentence) sentence = last->end; /* display math ends a sentence */
     }
     Py_ssize_t value_end = last_digit;
@@ -326,10 +422,19 @@ static int last_span_answer(const char *t, Py_ssize_t n, const Span *spans, Py_s
             break;
         }
     }
-    if (last->start < sentence) return 0;
     if (value_end >= sentence) {
         Py_ssize_t hi = value_end + 8 < n ? value_end + 8 : n;
         if (verb_before(t, sentence, hi, value_end - sentence)) return 0;
+    }
+    if (last == NULL || last->start < sentence) {
+        Py_ssize_t lo = sentence, hi = n;
+        while (lo < hi && is_space(masked[lo])) lo++;
+        while (hi > lo && is_space(masked[hi - 1])) hi--;
+        if (!trailing_expression(masked, lo, hi, answer, answer_end)) return 0;
+        for (Py_ssize_t k = 0; k < count; k++) { /* masked there: the answer would not be the text */
+            if (spans[k].start < *answer_end && spans[k].end > *answer) return 0;
+        }
+        return 2;
     }
     Py_ssize_t a = last->content, b = last->content_end;
     if (b - a > MAX_ANSWER_CHARS || strchr("*_`#> \t\n=", t[a]) != NULL || strchr("*_`#> \t\n.,;:!", t[b - 1]) != NULL) {
@@ -452,7 +557,12 @@ static PyObject *read_plain(PyObject *module, PyObject *response) {
     }
     Py_ssize_t answer = 0, answer_end = 0;
     Py_ssize_t count = quick_spans(t, m, spans);
-    int found = count > 0 && last_span_answer(t, m, spans, count, masked, &answer, &answer_end);
+    Py_ssize_t first = 0, after_last = n; /* the response stripped */
+    while (first < after_last && is_space(s[first])) first++;
+    while (after_last > first && is_space(s[after_last - 1])) after_last--;
+    /* no span in a short response: Python may read it whole (_fallback_on's bare text) */
+    int bare = count == 0 && after_last - first <= MAX_BARE_CHARS;
+    int found = count >= 0 && !bare ? tail_answer(t, m, spans, count, masked, &answer, &answer_end) : 0;
     PyMem_Free(spans);
     PyMem_Free(masked);
     if (!found) Py_RETURN_NONE;
@@ -460,8 +570,8 @@ static PyObject *read_plain(PyObject *module, PyObject *response) {
     answer_end += offset;
     Py_ssize_t place = review_place(s, n, answer, answer_end);
     After after = place < 0 ? (After){-1, -1, -1, -1, -1} : look_after(s, n, place);
-    return Py_BuildValue("(nnnnnnnn)", answer, answer_end, place, after.last_digit, after.closers_end, after.aside,
-                         after.clause, after.clause_end);
+    return Py_BuildValue("(nninnnnnn)", answer, answer_end, found == 2, place, after.last_digit, after.closers_end,
+                         after.aside, after.clause, after.clause_end);
 }
 
 static PyObject *steps(PyObject *module, PyObject *unused) {

@@ -63,7 +63,7 @@ try:  # the compiled reader of plain_fallback's commonest case (hatch_build.py b
 except ImportError:  # a pure-Python install: the same readings, all in Python
     COMPILED_READER = False
 
-    def _compiled_read(response: str, /) -> tuple[int, int, int, int, int, int, int, int] | None:
+    def _compiled_read(response: str, /) -> tuple[int, int, int, int, int, int, int, int, int] | None:
         return None
 
     def _compiled_steps() -> int:
@@ -776,21 +776,24 @@ def _fallback(text: str) -> Extraction:
 
 
 def plain_fallback(response: str) -> Extraction | None:
-    """``plain_fallback_in_python(response)``, its commonest reading made by the compiled reader when the package
-    has it (``COMPILED_READER``): a math-span answer in the last sentence that holds math, read in C step for step
-    as below (``_plain_reader.c``; ``hatch_build.py`` compiles it at install when a C compiler is there). Every other
-    reading, and every text the compiled reader does not follow, is made in Python."""
+    """``plain_fallback_in_python(response)``, its commonest readings made by the compiled reader when the package
+    has it (``COMPILED_READER``): the last math span of the last sentence that holds math, or that sentence's
+    trailing expression when it holds no span, read in C step for step as below (``_plain_reader.c``;
+    ``hatch_build.py`` compiles it at install when a C compiler is there). Every other reading, and every text the
+    compiled reader does not follow, is made in Python."""
     found = plain_reading(response)
     if found is not None:
         answer = response[found[0] : found[1]]
-        return Extraction(answer, PATH_MATH_SPAN, (answer,))
+        return Extraction(answer, PATH_LAST_NUMBER if found[2] else PATH_MATH_SPAN, (answer,))
     return plain_fallback_in_python(response)
 
 
-def plain_reading(response: str) -> tuple[int, int, int, int, int, int, int, int] | None:
+def plain_reading(response: str) -> tuple[int, int, int, int, int, int, int, int, int] | None:
     """The compiled reader's reading of a plain response cut without an answer (None without the compiled reader):
-    ``(start, end, place, last_digit, closers_end, aside, clause, clause_end)`` when ``plain_fallback`` reads
-    ``response[start:end]`` as a math-span answer and the text holds nothing ``commitment.visible_text`` would hide.
+    ``(start, end, last_number, place, last_digit, closers_end, aside, clause, clause_end)`` when ``plain_fallback``
+    reads ``response[start:end]`` as the answer, on path ``last_number`` when that is 1 (the final sentence's
+    trailing expression) else ``math_span`` (its last math span), and the text holds nothing
+    ``commitment.visible_text`` would hide.
     ``place`` is -1 when ``commitment.plain_review``'s first steps already say the answer stands (the response ends
     on it, or it is not written whole), else the end of its last whole place; the rest is what the review looks at
     after it (``commitment.answer_stands_read``). None for any other text or reading: the Python code reads those."""

@@ -44,6 +44,7 @@ from .compare import Options, clean_cached, compare
 from .extraction import (
     PATH_ANSWER_LINE,
     PATH_BOXED,
+    PATH_LAST_NUMBER,
     PATH_MATH_SPAN,
     PATH_NONE,
     TAIL_CHARS,
@@ -221,14 +222,15 @@ def _fallback_row(response: str, gold: str, options: Options | None) -> LaneRow 
     formula of ``_FORMULA_RE``, else an answer of at most ``MAX_COMPARED_CHARS`` (``MAX_OPENER_CUT_CHARS`` for prose cut
     after ``\\[``) by the full path's own comparison (``verdict.exact_check``: so short a text, or such prose, compares
     in well under a millisecond); no answer at all against a gold that names no choice. None for anything else: the
-    full path decides, under its deadline. The commonest such row, a math-span answer in a plain text, is read by
-    the compiled reader when the package has it (``extraction.plain_reading``: the same reading and the review's
-    first steps, in one call)."""
+    full path decides, under its deadline. The commonest such rows (the last math span, or the final sentence's
+    trailing expression, of a plain text) are read by the compiled reader when the package has it
+    (``extraction.plain_reading``: the same reading and the review's first steps, in one call)."""
     reading = plain_reading(response)
     if reading is not None:
-        if reading[2] >= 0 and not answer_stands_read(response, *reading[2:]):
+        if reading[3] >= 0 and not answer_stands_read(response, *reading[3:]):
             return None
-        return _answer_row(response[reading[0] : reading[1]], gold, PATH_MATH_SPAN, options)
+        path = PATH_LAST_NUMBER if reading[2] else PATH_MATH_SPAN
+        return _answer_row(response[reading[0] : reading[1]], gold, path, options)
     if visible_text(response) is not response:
         return None  # hidden text may go: the full path decides
     found = plain_fallback_in_python(response)
