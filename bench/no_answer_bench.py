@@ -174,6 +174,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=6000, help="rows per set (default 6000)")
     parser.add_argument("--seed", type=int, default=0, help="default 0")
     args = parser.parse_args()
+    from mathreward.verifiers.extraction import COMPILED_READER
+
+    print(f"compiled reader: {'built' if COMPILED_READER else 'not built (pure Python)'}")
     measure("generated reasoning cut without an answer", generated(args.rows, args.seed))
     solutions = cut_solutions(args.data, args.rows, args.seed) if args.data else []
     if solutions:

@@ -428,6 +428,9 @@ def main() -> None:
     cores = os.cpu_count() or 1
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"machine: {cores} CPU cores, load average {load:.1f} at the start (other jobs slow wall-clock timings)")
+    from mathreward.verifiers.extraction import COMPILED_READER
+
+    print(f"compiled reader of rows without an answer: {'built' if COMPILED_READER else 'not built (pure Python)'}")
     end_to_end(source, folder, args.rows, cores, args.repeats, files, tuple(args.score_workers or ()) or None)
     if args.end_to_end_only:
         if not args.keep:
