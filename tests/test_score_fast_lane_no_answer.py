@@ -35,6 +35,7 @@ from mathreward.verifiers.extraction import (
     plain_reading,
 )
 from mathreward.verifiers.fast_lane import fast_verdict
+from mathreward.verifiers.languages import MARKER_WORDS
 
 WORDS = (
     "we consider the equation and substitute the value so that the sum of the terms is equal to the product "
@@ -332,7 +333,8 @@ def test_compiled_reading_is_the_python_reading() -> None:
 @pytest.mark.parametrize(
     "spoiler",
     ["%", "<b>", "\\phantom{1}", "\\color{red}", "Answer", "aNsWeR", "\\boxed{1}", "\\fbox{1}", "\x07", "\r", "é"]
-    + ["$$x$$", "\\(x\\)", "\\\\", "\\$5", "Antwort: ", "It costs $5."],
+    + ["$$x$$", "\\(x\\)", "\\\\", "\\$5", "It costs $5."]
+    + [f"{word.title()}: " for word in MARKER_WORDS if word.isascii()],
 )
 def test_compiled_reader_leaves_what_it_does_not_follow(spoiler: str) -> None:
     """Texts the compiled reader does not read (hidden text, an answer word or box, control or non-ASCII

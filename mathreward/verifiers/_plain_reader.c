@@ -1,14 +1,16 @@
-/* The commonest reading of extraction.plain_fallback, compiled: a response cut without an answer whose final
- * answer is the last math span of its last sentence that holds math.
+/* The commonest readings of extraction.plain_fallback, compiled: a response cut without an answer whose final answer
+ * is the last math span of its last sentence that holds math, or, when that sentence holds no span, its trailing
+ * number or expression (a rollout cut inside its last formula).
  *
- * read(response) gives (start, end, place, ...): start and end of that span's content in the response (what
- * plain_fallback would return as a math_span answer), where commitment.plain_review reads on after it (see
- * review_place) and what it looks at there (see look_after); or
- * None whenever the reading is anything else or the text holds anything this reader does not follow, hidden text
- * included (then the Python code reads it, under the same rules). It follows extraction.py step for step:
- * plain_fallback's checks, _fallback_start (brackets only: no "$$", "\(", "\)", "\$" or "\\" anywhere),
- * _quick_spans (a "$" before an amount that may be a price is left to Python), and _plain_on's common case. Every
- * loop moves forward or backward through the text once: linear steps, bounded by TAIL_CHARS.
+ * read(response) gives (start, end, last_number, place, ...): start and end of the answer in the response (what
+ * plain_fallback would return, on path last_number when that is 1, else math_span), where commitment.plain_review
+ * reads on after it (see review_place) and what it looks at there (see look_after); or None whenever the reading is
+ * anything else or the text holds anything this reader does not follow, hidden text included (then the Python code
+ * reads it, under the same rules). It follows extraction.py step for step: plain_fallback's checks, _fallback_start
+ * (brackets only: no "$$", "\(", "\)", "\$" or "\\" anywhere), _quick_spans (a "$" before an amount that may be
+ * a price is left to Python), _plain_on's common case and _fallback_on's trailing expression. Every loop moves
+ * forward or backward through the text once (a few times at most): linear steps, bounded by TAIL_CHARS; steps()
+ * gives their count for the tests' scanner pump.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -34,6 +36,8 @@ static int starts(const char *s, Py_ssize_t n, Py_ssize_t i, const char *word) {
     }
     return 1;
 }
+
+/* extraction's _ASCII_MARKER_WORDS: a label needs its colon */
 static const char *MARKER_WORDS[] = {"answer", "reponse", "antwort", "respuesta", "resposta", "risposta"};
 #define MARKER_COUNT (sizeof(MARKER_WORDS) / sizeof(MARKER_WORDS[0]))
 
